@@ -1,0 +1,171 @@
+"""docket's command line: a thin click layer over ``sim`` (and ``plots``).
+
+Each command parses options, calls one library function, and prints or saves the result. Heavy libraries
+(numpy, pandas, simpy, matplotlib) are imported inside the commands that need them, so ``docket --help`` and
+``docket validate`` start fast. Errors a user can fix (:class:`sim.errors.DocketError`) are printed once,
+cleanly, with exit code 1; usage errors exit 2; nothing prints a traceback unless ``DOCKET_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sim import __version__
+from sim.errors import DocketError
+
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
+def _scenario_files(paths: tuple[str, ...]) -> Iterator[Path]:
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in SCENARIO_SUFFIXES and p.is_file()
+                           and "baselines" not in p.parts)
+            if not found:
+                raise click.UsageError(f"no scenario files (*.yaml) under {raw}")
+            yield from found
+        else:
+            yield path
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="docket", message="%(prog)s %(version)s")
+def cli() -> None:
+    """docket: simulate deadlines of government measures (bans, cutoffs, deferrals, injunctions) and the
+    exposure that accumulates while they are pending.
+
+    Start with `docket new my-scenario`, check it with `docket validate`, run it with `docket run`.
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for machines")
+def validate(paths: tuple[str, ...], fmt: str) -> None:
+    """Check scenario files (or every *.yaml under folders): prints `ok` or every problem; exit 1 if any."""
+    from sim.loader import check_file
+
+    report = []
+    for path in _scenario_files(paths):
+        diagnostics = check_file(path)
+        report.append({"file": str(path), "ok": not diagnostics,
+                       "diagnostics": [d.as_dict() for d in diagnostics]})
+        if fmt == "text":
+            if diagnostics:
+                click.echo(f"FAIL {path}: {len(diagnostics)} problem{'s' if len(diagnostics) > 1 else ''}")
+                for d in diagnostics:
+                    click.echo(d.format())
+            else:
+                click.echo(f"ok   {path}")
+    bad = sum(not r["ok"] for r in report)
+    if fmt == "json":
+        click.echo(json.dumps({"ok": bad == 0, "files": report}, indent=2))
+    elif len(report) > 1:
+        click.echo(f"{len(report) - bad} of {len(report)} files valid")
+    if bad:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(dir_okay=False), help="write to this file instead of the terminal")
+def schema(out: str | None) -> None:
+    """Print the JSON Schema of the scenario format (for editor validation, e.g. VS Code YAML)."""
+    from sim.atomic import write_text
+    from sim.schema import Scenario
+
+    doc = Scenario.model_json_schema(by_alias=True)
+    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    doc["title"] = "docket scenario"
+    text = json.dumps(doc, indent=2) + "\n"
+    if out:
+        write_text(out, text)
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--variant", help="apply this named variant")
+def resolve(file: str, variant: str | None) -> None:
+    """Print the effective scenario after `extends` and `--variant` are merged (and check it)."""
+    import yaml
+
+    from sim.errors import ScenarioError
+    from sim.loader import resolve_raw, validate_data
+
+    data = resolve_raw(file, variant)
+    _, diagnostics = validate_data(data, file)
+    click.echo(yaml.safe_dump(_plain(data), sort_keys=False, allow_unicode=True, width=110), nl=False)
+    if diagnostics:
+        raise ScenarioError(diagnostics)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="folder to write NAME.yaml into")
+@click.option("--force", is_flag=True, help="overwrite an existing file")
+def new(name: str, directory: str, force: bool) -> None:
+    """Write a commented starter scenario NAME.yaml that validates and runs."""
+    import re
+    from importlib.resources import files
+
+    from sim.atomic import write_text
+
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", name):
+        raise click.BadParameter("use letters, digits, _ . - (e.g. `router-ban`)", param_hint="NAME")
+    stem = name.removesuffix(".yaml")
+    target = Path(directory) / f"{stem}.yaml"
+    if target.exists() and not force:
+        raise DocketError(f"{target} already exists; pass --force to overwrite it, or choose another name")
+    template = files("sim").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
+    write_text(target, template.replace("__NAME__", stem))
+    click.echo(f"wrote {target}\nnext: docket validate {target} && docket run {target}")
+
+
+def main() -> None:
+    """Console entry point: run the click group, turning docket errors into clean messages."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except DocketError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("DOCKET_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+                   "this is a bug in docket; re-run with DOCKET_DEBUG=1 for details and report it", err=True)
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    main()

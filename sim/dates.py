@@ -1,0 +1,136 @@
+"""Dates in scenarios: absolute, uncertain, or relative to another event or measure.
+
+Forms accepted wherever a key takes a date:
+
+* ``2020-11-12`` (a YAML date or ISO text), or ``2020-09-20 + 7d`` / ``2020-11-12 - 1mo`` (date arithmetic,
+  resolved at load time; months follow the calendar and clamp, see ``docs/calendar.md``);
+* ``oracle_deal + 14d`` or just ``oracle_deal``: relative to the date an **event** occurs;
+* ``app_store_ban + 30d``: relative to the date a **measure** came into force;
+* ``hosting_cutoff.deadline - 7d``: relative to a measure's **initial deadline** (before any deferral);
+* ``{between: [2020-10-01, 2020-12-31]}`` and the other distributions of :mod:`sim.values` over dates;
+* ``{from: oracle_deal, offset: {between: [7d, 30d]}}``: relative, with an uncertain offset.
+
+Each may carry ``source`` and ``note`` when written as a mapping (``{value: 2020-11-12, source: orrick}``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Final
+
+import sim.quantities as q
+from sim.quantities import QuantityError
+from sim.values import META_KEYS, Dist, read_value
+
+ID_PATTERN: Final = r"[A-Za-z_][A-Za-z0-9_]*"
+_EXPR_RE: Final = re.compile(
+    rf"^\s*(?P<base>\d{{4}}-\d{{2}}-\d{{2}}|{ID_PATTERN}(?:\.deadline)?)\s*"
+    r"(?:(?P<sign>[+-])\s*(?P<dur>\S.*?))?\s*$"
+)
+
+
+@dataclass(frozen=True)
+class DateSpec:
+    """A date as written: ``anchor`` (an event or measure id, ``id.deadline``, or ``None`` for absolute) plus
+    ``offset``, a distribution in days (absolute day numbers when ``anchor`` is ``None``) and ``months``
+    of calendar months added after the offset.
+
+    Example:
+        >>> s = read_date("oracle_deal + 14d")
+        >>> s.anchor, s.offset.params, s.months
+        ('oracle_deal', (14.0,), 0)
+    """
+
+    anchor: str | None
+    offset: Dist
+    months: int = 0
+    text: str = ""
+
+    @property
+    def is_fixed(self) -> bool:
+        """True for an absolute date without uncertainty."""
+        return self.anchor is None and self.offset.is_fixed
+
+    @property
+    def anchor_id(self) -> str | None:
+        """The id the anchor refers to (``hosting_cutoff`` for ``hosting_cutoff.deadline``)."""
+        return None if self.anchor is None else self.anchor.split(".")[0]
+
+    @property
+    def source(self) -> str | None:
+        """The source the date cites, if any."""
+        return self.offset.source
+
+    def fixed_day(self) -> int | None:
+        """The day number when the date is absolute and fixed, else ``None``."""
+        return int(self.offset.params[0]) if self.is_fixed else None
+
+    def describe(self) -> str:
+        """As written, for tables and messages."""
+        return self.text or self.offset.describe()
+
+
+_EXPECTED: Final = (
+    "a date such as `2020-11-12`, `2020-09-20 + 7d`, `oracle_deal + 14d`, `{between: [2020-10-01, 2020-12-31]}`"
+    " or `{from: oracle_deal, offset: 14d}`"
+)
+
+
+def _expr(text: str, meta: dict[str, Any]) -> DateSpec:
+    m = _EXPR_RE.match(text)
+    if not m:
+        raise QuantityError("not a date", _EXPECTED, f"`{text}` (text)",
+                            "write `YYYY-MM-DD`, or `<event or measure id> + <duration>`")
+    base, sign, dur = m.group("base"), m.group("sign"), m.group("dur")
+    duration = q.parse_duration(dur) if dur else q.Duration(0.0)
+    step = -1 if sign == "-" else 1
+    if re.match(r"^\d{4}-", base):
+        day = q.add_duration(q.parse_iso_date(base), duration, step)
+        return DateSpec(None, Dist("value", (float(day),), "date", text=text, **meta), text=text)
+    if duration.months and step < 0:
+        raise QuantityError("a relative date may subtract days or weeks, not months", "`anchor - 14d`",
+                            f"`{text}`", "write the offset in days, e.g. `- 30d`")
+    days = float(step * round(duration.days))
+    return DateSpec(base, Dist("value", (days,), "signed_duration", text=text, **meta), duration.months, text)
+
+
+def read_date(raw: object) -> DateSpec:
+    """Read any of the date forms of this module.
+
+    Raises:
+        QuantityError: with expected/found/hint.
+
+    Example:
+        >>> q.day_to_date(read_date("2021-01-31 + 1mo").fixed_day())
+        datetime.date(2021, 2, 28)
+    """
+    if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+        return DateSpec(None, Dist("value", (float(raw.toordinal()),), "date", text=raw.isoformat()),
+                        text=raw.isoformat())
+    if isinstance(raw, str):
+        return _expr(raw, {})
+    if isinstance(raw, dict):
+        meta = {k: raw[k] for k in META_KEYS if k in raw}
+        for key, value in meta.items():
+            if not isinstance(value, str):
+                raise QuantityError(f"`{key}` must be text", "text", f"`{value}`")
+        if "from" in raw:
+            extra = [k for k in raw if k not in ("from", "offset", *META_KEYS)]
+            anchor = raw["from"]
+            if extra or not isinstance(anchor, str) or not re.fullmatch(rf"{ID_PATTERN}(\.deadline)?", anchor):
+                raise QuantityError("`from` needs an event or measure id and an `offset`",
+                                    "{from: <id>, offset: <duration>}", f"`{dict(raw)}`")
+            offset = read_value(raw.get("offset", "0d"), "signed_duration")
+            offset = Dist(offset.kind, offset.params, offset.unit, offset.weights, 0, **meta, text=offset.text)
+            return DateSpec(anchor, offset, 0, f"{anchor} + {offset.describe()}")
+        if "value" in raw and isinstance(raw["value"], str):
+            extra = [k for k in raw if k not in ("value", *META_KEYS)]
+            if not extra:
+                return _expr(raw["value"], meta)
+        dist = read_value(raw, "date")
+        return DateSpec(None, dist, text=dist.describe())
+    if isinstance(raw, dt.datetime):
+        raise QuantityError("docket works in whole days", _EXPECTED, f"`{raw}` (date and time)", "drop the time")
+    raise QuantityError("not a date", _EXPECTED, f"`{raw}`")

@@ -1,0 +1,133 @@
+"""One base exception for the domain, and the diagnostics a scenario error carries.
+
+Every problem found in a scenario becomes a :class:`Diagnostic` that knows where it is (file, line, column),
+which key it concerns (a dotted path such as ``measures.hosting_cutoff.deferral.probability``), what was
+expected, what was found and, where it can, how to fix it. ``cli.py`` turns a :class:`DocketError` into a clean
+message and exit code once; nothing else prints tracebacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A position in a source file; ``line`` and ``col`` are 1-based.
+
+    Example:
+        >>> str(Mark("a.yaml", 3, 5))
+        'a.yaml:3:5'
+    """
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem in a scenario, with enough context to fix it without reading code.
+
+    Attributes:
+        message: what is wrong, in one sentence.
+        mark: where (file, line, column); ``None`` when no position is known.
+        path: dotted key path, e.g. ``measures.hosting_cutoff.deadline``; empty for the whole file.
+        expected: what the key accepts.
+        found: what the file holds there.
+        hint: a suggested fix ("did you mean `deadline`?").
+    """
+
+    message: str
+    mark: Mark | None = None
+    path: str = ""
+    expected: str | None = None
+    found: str | None = None
+    hint: str | None = None
+
+    def format(self) -> str:
+        """Render as ``file:line:col: path: message`` plus expected/found/hint lines."""
+        where = str(self.mark) if self.mark else ""
+        head = ": ".join(part for part in (where, self.path, self.message) if part)
+        lines = [head]
+        if self.expected is not None:
+            lines.append(f"    expected: {self.expected}")
+        if self.found is not None:
+            lines.append(f"    found:    {self.found}")
+        if self.hint:
+            lines.append(f"    hint:     {self.hint}")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready view (used by ``docket validate --format json``)."""
+        return {
+            "file": self.mark.file if self.mark else None,
+            "line": self.mark.line if self.mark else None,
+            "col": self.mark.col if self.mark else None,
+            "path": self.path,
+            "message": self.message,
+            "expected": self.expected,
+            "found": self.found,
+            "hint": self.hint,
+        }
+
+
+class DocketError(Exception):
+    """Base class of every error docket reports to a user (bad input, bad options, failed runs)."""
+
+
+class ScenarioError(DocketError):
+    """A scenario file (or one it extends) is invalid; carries every problem found in one pass."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic] | Diagnostic):
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics: list[Diagnostic] = sorted(diagnostics, key=_sort_key)
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        """All diagnostics, one block each, in file order."""
+        return "\n".join(d.format() for d in self.diagnostics)
+
+
+def _sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
+    if d.mark is None:
+        return ("", 0, 0, d.path)
+    return (d.mark.file, d.mark.line, d.mark.col, d.path)
+
+
+def found_repr(value: object) -> str:
+    """Describe a found value for a message: ``"45d" (text)``, ``1.5 (number)``, ``a list``.
+
+    Example:
+        >>> found_repr("45d")
+        '`45d` (text)'
+    """
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}` (true/false)"
+    if isinstance(value, int | float):
+        return f"`{value}` (number)"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"`{shown}` (text)"
+    if isinstance(value, dict):
+        keys = ", ".join(str(k) for k in list(value)[:6])
+        return f"a mapping with keys {keys}" if keys else "an empty mapping"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
+    if value is None:
+        return "nothing (null)"
+    return f"`{value}` ({type(value).__name__})"
+
+
+def join_ids(ids: Iterable[str], limit: int = 12) -> str:
+    """Format a list of known ids for a hint: ``a, b, c`` (truncated with a count)."""
+    items = sorted(ids)
+    if not items:
+        return "(none defined)"
+    shown = ", ".join(f"`{i}`" for i in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")

@@ -1,0 +1,292 @@
+"""Uncertain values: every number or date in a scenario may be a distribution.
+
+A value is written either as a plain quantity (``100M``, ``2%/month``, ``45d``) or as a mapping with exactly
+one distribution key plus optional ``source`` and ``note``:
+
+==============  ==========================================  =====================================
+key             example                                     draws
+==============  ==========================================  =====================================
+``value``       ``{value: 100M, source: billboard_2020}``   always that value
+``between``     ``{between: [1.5%/month, 2.5%/month]}``     uniform on [lo, hi]
+``uniform``     same as ``between``                         uniform on [lo, hi]
+``triangular``  ``{triangular: [5d, 7d, 21d]}``             triangular (lo, mode, hi)
+``normal``      ``{normal: {mean: 90M, sd: 5M, min: 0}}``   normal, truncated to [min, max]
+``lognormal``   ``{lognormal: {median: 30d, sigma: 0.5}}``  lognormal
+``choice``      ``{choice: [[7d, 0.6], [14d, 0.4]]}``       weighted choice among values
+``empirical``   ``{empirical: [7d, 15d, 15d, 30d]}``        one of the listed values, equally likely
+==============  ==========================================  =====================================
+
+Every quantity inside is read with the key's kind (:mod:`sim.quantities`) and kept in canonical units, so the
+engine samples plain floats. Dates are whole days: date and duration draws are rounded to whole days.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import sim.quantities as q
+from sim.quantities import QuantityError
+
+DIST_KEYS: Final = ("value", "between", "uniform", "triangular", "normal", "lognormal", "choice", "empirical")
+META_KEYS: Final = ("source", "note")
+
+
+@dataclass(frozen=True)
+class Dist:
+    """A distribution over one quantity in canonical units (see :mod:`sim.quantities`).
+
+    Attributes:
+        kind: one of :data:`DIST_KEYS` (``uniform`` is stored as ``between``).
+        params: the numeric parameters (lo/hi, lo/mode/hi, mean/sd/min/max, median/sigma) or the values of
+            ``choice``/``empirical``.
+        weights: normalised weights of ``choice`` (empty otherwise).
+        unit: the quantity kind the numbers are in (``count``, ``duration``, ...).
+        months: for a fixed duration written in months, the whole number of calendar months.
+        source: id of the cited source, ``assumption``, or ``None``.
+        note: free text shown in the assumptions table.
+
+    Example:
+        >>> read_value("2%/month", "per_capita").is_fixed
+        True
+    """
+
+    kind: str
+    params: tuple[float, ...]
+    unit: str
+    weights: tuple[float, ...] = ()
+    months: int = 0
+    source: str | None = None
+    note: str | None = None
+    text: str = field(default="", compare=False)
+
+    @property
+    def is_fixed(self) -> bool:
+        """True when every draw is the same number."""
+        return self.kind == "value"
+
+    @property
+    def low(self) -> float:
+        """Smallest value a draw can take (``-inf`` for an unbounded normal)."""
+        if self.kind == "normal":
+            return self.params[2]
+        if self.kind == "lognormal":
+            return 0.0
+        return min(self.params)
+
+    @property
+    def high(self) -> float:
+        """Largest value a draw can take (``inf`` for an unbounded normal or a lognormal)."""
+        if self.kind == "normal":
+            return self.params[3]
+        if self.kind == "lognormal":
+            return math.inf
+        return max(self.params)
+
+    @property
+    def center(self) -> float:
+        """A representative value: the fixed value, mode, mean, median or weighted mean."""
+        p = self.params
+        if self.kind in ("value", "normal", "lognormal"):
+            return p[0]
+        if self.kind == "between":
+            return (p[0] + p[1]) / 2
+        if self.kind == "triangular":
+            return p[1]
+        if self.kind == "choice":
+            return sum(v * w for v, w in zip(p, self.weights, strict=True))
+        return sum(p) / len(p)
+
+    def describe(self) -> str:
+        """How the value reads in an assumptions table, e.g. ``between 1.5%/month and 2.5%/month``."""
+        return self.text or f"{self.kind} {self.params}"
+
+
+def _fail(message: str, expected: str, found: object, hint: str | None = None) -> QuantityError:
+    return QuantityError(message, expected, f"`{found}`", hint)
+
+
+def _reader(unit: str) -> Callable[[object], float]:
+    if unit == "duration":
+        return lambda v: float(round(q.parse_duration(v).mean_days))
+    if unit == "signed_duration":
+        return lambda v: float(round(q.parse_duration(v, signed=True).mean_days))
+    if unit == "date":
+        return lambda v: float(q.parse_iso_date(v))
+    return q.PARSERS[unit]
+
+
+def _pair(raw: object, n: int, key: str, unit: str) -> list[object]:
+    if not isinstance(raw, list) or len(raw) != n:
+        shape = {2: "[low, high]", 3: "[low, mode, high]"}[n]
+        raise _fail(f"`{key}` needs a list {shape}", f"a list {shape} of {q.EXAMPLES[_kind(unit)]}", raw)
+    return list(raw)
+
+
+def _kind(unit: str) -> str:
+    return "duration" if unit == "signed_duration" else unit
+
+
+def _dist_from_mapping(raw: dict[str, Any], unit: str) -> Dist:
+    keys = [k for k in raw if k in DIST_KEYS]
+    unknown = [k for k in raw if k not in DIST_KEYS and k not in META_KEYS]
+    if unknown or len(keys) != 1:
+        found = ", ".join(f"`{k}`" for k in raw) or "an empty mapping"
+        raise QuantityError(
+            "a value mapping needs exactly one distribution key" if not unknown
+            else f"unknown key `{unknown[0]}` in a value",
+            "one of " + ", ".join(f"`{k}`" for k in DIST_KEYS) + " (plus optional `source`, `note`)",
+            found, "e.g. `{between: [lo, hi], source: my_source}`",
+        )
+    key, body = keys[0], raw[keys[0]]
+    read = _reader(unit)
+    source = raw.get("source")
+    note = raw.get("note")
+    if source is not None and not isinstance(source, str):
+        raise _fail("`source` must be the id of an entry in `sources`", "a source id", source)
+    if note is not None and not isinstance(note, str):
+        raise _fail("`note` must be text", "text", note)
+    meta: dict[str, Any] = {"unit": unit, "source": source, "note": note}
+    if key == "value":
+        single = read_value(body, unit)
+        return Dist("value", single.params, months=single.months, text=single.text, **meta)
+    if key in ("between", "uniform"):
+        lo, hi = (read(v) for v in _pair(body, 2, key, unit))
+        if lo > hi:
+            raise _fail(f"`{key}`: the low end is above the high end", "[low, high] with low <= high", body,
+                        "swap the two values")
+        return Dist("between", (lo, hi), text=f"between {body[0]} and {body[1]}", **meta)
+    if key == "triangular":
+        lo, mode, hi = (read(v) for v in _pair(body, 3, key, unit))
+        if not lo <= mode <= hi:
+            raise _fail("`triangular` needs low <= mode <= high", "[low, mode, high] in order", body)
+        return Dist("triangular", (lo, mode, hi), text=f"triangular {body}", **meta)
+    if key in ("normal", "lognormal"):
+        return _parametric(key, body, unit, meta)
+    if key == "choice":
+        return _choice(body, unit, meta)
+    if not isinstance(body, list) or not body:
+        raise _fail("`empirical` needs a non-empty list of values", "a list of values", body)
+    values = tuple(read(v) for v in body)
+    return Dist("empirical", values, text=f"one of {body}", **meta)
+
+
+def _parametric(key: str, body: object, unit: str, meta: dict[str, Any]) -> Dist:
+    read = _reader(unit)
+    need = ("mean", "sd") if key == "normal" else ("median", "sigma")
+    allowed = (*need, "min", "max") if key == "normal" else need
+    if not isinstance(body, dict) or any(k not in body for k in need) or any(k not in allowed for k in body):
+        raise _fail(f"`{key}` needs a mapping with keys " + ", ".join(f"`{k}`" for k in allowed),
+                    "{" + ", ".join(f"{k}: ..." for k in need) + "}", body)
+    if key == "normal":
+        mean, sd = read(body["mean"]), _spread(body["sd"], unit)
+        lo = read(body["min"]) if "min" in body else -math.inf
+        hi = read(body["max"]) if "max" in body else math.inf
+        if sd < 0 or lo > hi or not lo <= mean <= hi:
+            raise _fail("`normal` needs sd >= 0 and min <= mean <= max", "sd >= 0, min <= mean <= max", body)
+        return Dist("normal", (mean, sd, lo, hi), text=f"normal {dict(body)}", **meta)
+    median = read(body["median"])
+    sigma = q.parse_factor(body["sigma"])
+    if median <= 0:
+        raise _fail("`lognormal` needs a median > 0", "median > 0", body)
+    return Dist("lognormal", (median, sigma), text=f"lognormal {dict(body)}", **meta)
+
+
+def _spread(raw: object, unit: str) -> float:
+    """Read a standard deviation in the key's unit (``sd: 5d`` for durations and dates, ``sd: 5M``)."""
+    return _reader("duration" if unit == "date" else unit)(raw)
+
+
+def _choice(body: object, unit: str, meta: dict[str, Any]) -> Dist:
+    read = _reader(unit)
+    if not isinstance(body, list) or not body or not all(isinstance(p, list) and len(p) == 2 for p in body):
+        raise _fail("`choice` needs a list of [value, weight] pairs", "[[value, weight], ...]", body,
+                    "e.g. `choice: [[7d, 0.6], [14d, 0.4]]`")
+    values = tuple(read(p[0]) for p in body)
+    weights = [q.parse_factor(p[1]) for p in body]
+    total = sum(weights)
+    if total <= 0:
+        raise _fail("`choice` weights must add up to more than 0", "positive weights", body)
+    return Dist("choice", values, weights=tuple(w / total for w in weights), text=f"choice {body}", **meta)
+
+
+def read_value(raw: object, unit: str) -> Dist:
+    """Read a scenario value of quantity kind ``unit`` (a plain quantity or a distribution mapping).
+
+    ``unit`` is a kind of :mod:`sim.quantities` (``count``, ``rate``, ``per_capita``, ``probability``,
+    ``share``, ``factor``), ``duration``/``signed_duration`` (days) or ``date`` (absolute ISO dates only;
+    relative dates are :mod:`sim.dates`).
+
+    Raises:
+        QuantityError: with what was expected and found, and a hint.
+
+    Example:
+        >>> d = read_value({"between": ["1.5%/month", "2.5%/month"], "source": "assumption"}, "per_capita")
+        >>> d.kind, d.source, round(d.high * 30.4375, 4)
+        ('between', 'assumption', 0.0253)
+    """
+    if isinstance(raw, dict):
+        return _dist_from_mapping(raw, unit)
+    if isinstance(raw, list):
+        raise _fail("a list is not a single value", q.EXAMPLES[_kind(unit)], raw,
+                    "for a range write `{between: [lo, hi]}`")
+    if unit in ("duration", "signed_duration"):
+        dur = q.parse_duration(raw, signed=unit == "signed_duration")
+        return Dist("value", (float(round(dur.mean_days)),), unit, months=dur.months, text=str(raw))
+    return Dist("value", (_reader(unit)(raw),), unit, text=str(raw))
+
+
+def sample(dist: Dist, u: Any) -> Any:
+    """Map uniform draws ``u`` (a numpy array in (0, 1)) to draws of ``dist`` by the inverse CDF.
+
+    Inverse-CDF sampling from one uniform per draw keeps common random numbers: a changed parameter moves
+    each replication's draw monotonically instead of reshuffling it. Date and duration draws are rounded to
+    whole days.
+
+    Example:
+        >>> import numpy as np
+        >>> sample(read_value({"between": ["10d", "20d"]}, "duration"), np.array([0.0, 0.5, 0.999])).tolist()
+        [10.0, 15.0, 20.0]
+    """
+    from statistics import NormalDist
+
+    import numpy as np
+
+    p = dist.params
+    u = np.asarray(u, dtype=np.float64)
+    if dist.kind == "value":
+        out = np.full_like(u, p[0])
+    elif dist.kind == "between":
+        out = p[0] + (p[1] - p[0]) * u
+    elif dist.kind == "triangular":
+        lo, mode, hi = p
+        if hi == lo:
+            out = np.full_like(u, lo)
+        else:
+            cut = (mode - lo) / (hi - lo)
+            left = lo + np.sqrt(u * (hi - lo) * (mode - lo))
+            right = hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode))
+            out = np.where(u < cut, left, right)
+    elif dist.kind == "normal":
+        mean, sd, lo, hi = p
+        std = NormalDist()
+        a = std.cdf((lo - mean) / sd) if sd > 0 and math.isfinite(lo) else 0.0
+        b = std.cdf((hi - mean) / sd) if sd > 0 and math.isfinite(hi) else 1.0
+        z = np.array([std.inv_cdf(min(max(x, 1e-15), 1 - 1e-15)) for x in (a + (b - a) * u).ravel()])
+        out = np.clip(mean + sd * z.reshape(u.shape), lo, hi)
+    elif dist.kind == "lognormal":
+        std = NormalDist()
+        z = np.array([std.inv_cdf(min(max(x, 1e-15), 1 - 1e-15)) for x in u.ravel()]).reshape(u.shape)
+        out = p[0] * np.exp(p[1] * z)
+    elif dist.kind == "choice":
+        edges = np.cumsum(dist.weights)
+        idx = np.minimum(np.searchsorted(edges, u, side="right"), len(p) - 1)
+        out = np.asarray(p)[idx]
+    else:
+        idx = np.minimum((u * len(p)).astype(np.int64), len(p) - 1)
+        out = np.asarray(p)[idx]
+    if dist.unit in ("duration", "signed_duration", "date"):
+        out = np.round(out)
+    return out
