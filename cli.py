@@ -141,6 +141,106 @@ def new(name: str, directory: str, force: bool) -> None:
     click.echo(f"wrote {target}\nnext: docket validate {target} && docket run {target}")
 
 
+def _load(file: str, variant: str | None) -> tuple[Any, Any]:
+    from sim.errors import ScenarioError
+    from sim.loader import resolve_raw, validate_data
+
+    data = resolve_raw(file, variant)
+    scenario, diagnostics = validate_data(data, file)
+    if scenario is None:
+        raise ScenarioError(diagnostics)
+    return scenario, data
+
+
+@cli.command()
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--variant", help="run this named variant of the scenario")
+@click.option("--replications", "-n", type=click.IntRange(min=1), help="replications (default: the scenario's)")
+@click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
+@click.option("--out", type=click.Path(file_okay=False), help="run folder [default: runs/NAME or runs/NAME.VARIANT]")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+              help="table format of the run folder")
+@click.option("--keep-replications", is_flag=True, help="also write every replication's series")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="processes to use (results are identical for any number)")
+@click.option("--check", is_flag=True, help="verify stock accounting in every chunk (internal assertion mode)")
+@click.option("--from", "from_run", type=click.Path(exists=True, file_okay=False),
+              help="re-run exactly the scenario, seed and replications recorded in this run folder")
+@click.option("--quiet", "-q", is_flag=True, help="print only the run folder")
+def run(file: str | None, variant: str | None, replications: int | None, seed: int | None, out: str | None,
+        fmt: str, keep_replications: bool, workers: int, check: bool, from_run: str | None, quiet: bool) -> None:
+    """Simulate FILE and write a run folder (tables, summary.json, run.json)."""
+    from sim.errors import ScenarioError
+    from sim.loader import validate_data
+    from sim.narrate import summary_text
+    from sim.records import read_run, write_run
+    from sim.runner import run as simulate
+
+    if (file is None) == (from_run is None):
+        raise click.UsageError("give a scenario FILE or --from RUN_DIR (not both)")
+    if from_run is not None:
+        record = read_run(from_run)
+        data = record["scenario"]
+        scenario, diagnostics = validate_data(data, str(Path(from_run) / "run.json"))
+        if scenario is None:
+            raise ScenarioError(diagnostics)
+        seed = record["seed"] if seed is None else seed
+        replications = record["replications"] if replications is None else replications
+        source = record.get("source_file")
+    else:
+        assert file is not None
+        scenario, data = _load(file, variant)
+        source = file
+    n = replications or scenario.replications
+    folder = out or str(Path("runs") / (scenario.name + (f".{scenario.variant}" if scenario.variant else "")))
+    show = sys.stderr.isatty() and not quiet and n >= 2000
+    with click.progressbar(length=n, label="simulating", file=sys.stderr) if show else _NoBar() as bar:
+        results = simulate(scenario, replications=n, seed=seed, workers=workers, check=check,
+                           keep_replications=keep_replications, progress=bar.update)
+    write_run(results, folder, data, fmt=fmt, source=source)
+    if not quiet:
+        click.echo(summary_text(results) + "\n")
+    click.echo(f"wrote {folder}/")
+
+
+class _NoBar:
+    """Stands in for a progress bar when output is not a terminal."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        """Ignore progress."""
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--variant", help="apply this named variant")
+def plan(file: str, variant: str | None) -> None:
+    """Print the planned timeline of FILE: dates and the rules that can move them, before any randomness."""
+    from sim.narrate import plan_text
+
+    scenario, _ = _load(file, variant)
+    click.echo(plan_text(scenario))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--replication", "-r", type=click.IntRange(min=0), default=0, show_default=True,
+              help="which replication to narrate (same draws as in `docket run`)")
+@click.option("--variant", help="apply this named variant")
+@click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
+def explain(file: str, replication: int, variant: str | None, seed: int | None) -> None:
+    """Tell one replication of FILE as dated sentences: what happened to each measure, and why."""
+    from sim.narrate import explain_text
+
+    scenario, _ = _load(file, variant)
+    click.echo(explain_text(scenario, replication, seed))
+
+
 def main() -> None:
     """Console entry point: run the click group, turning docket errors into clean messages."""
     try:

@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from sim.dynamics import DEFAULT_CHUNK, Coefficients, Trajectory, conservation_error, solve  # noqa: E402
+from sim.dynamics import DEFAULT_CHUNK, Coefficients, Trajectory, conservation_error, solve
 
 N_STOCKS, N_METRICS, N_CHANGES = 3, 2, 10
 
@@ -123,7 +123,7 @@ def main() -> None:
     print(f"5y/1y time ratio: {t5 / t1:.2f}")
     print(f"peak RSS: {peak_rss_mb():,.0f} MB")
     if args.big:
-        t100, traj, _ = time_case("monthly grid, 5 years", 100_000, 8, monthly_grid(5), 1, args.chunk)
+        _, traj, _ = time_case("monthly grid, 5 years", 100_000, 8, monthly_grid(5), 1, args.chunk)
         out_mb = sum(getattr(traj, f).nbytes for f in traj.__dataclass_fields__) / 2**20
         print(f"peak RSS after R=100k: {peak_rss_mb():,.0f} MB (its Trajectory holds {out_mb:,.0f} MB)")
 

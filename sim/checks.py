@@ -59,6 +59,11 @@ class _Checker:
             return None
 
 
+def _list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else no items (the schema reports a non-list)."""
+    return value if isinstance(value, list) else []
+
+
 def _has(node: Any, step: str | int) -> bool:
     if isinstance(node, dict):
         return step in node
@@ -83,7 +88,7 @@ def check(data: dict[str, Any]) -> list[Diagnostic]:
         if isinstance(flow.get("from"), str) and flow.get("from") == flow.get("to"):
             c.report((*path, "to"), "a flow must go to a different population", found=f"`{flow['to']}`")
     for path, event in c.items("events"):
-        for i, req in enumerate(event.get("requires") or []):
+        for i, req in enumerate(_list(event.get("requires"))):
             c.ref((*path, "requires", i), req, events, "event")
     for path, measure in c.items("measures"):
         _check_measure(c, path, measure, pops, events, metrics)
@@ -144,8 +149,8 @@ def _exactly_one(c: _Checker, path: Path, node: dict[str, Any], keys: tuple[str,
     if len(given) != 1:
         shown = " or ".join(f"`{k}`" for k in keys)
         c.report(path, f"{what} needs exactly one of {shown}",
-                 expected=f"one of {shown}", found="both " + " and ".join(f"`{k}`" for k in given)
-                 if given else "none of them")
+                 expected=f"one of {shown}", found=("both " if len(given) == 2 else "all of ")
+                 + " and ".join(f"`{k}`" for k in given) if given else "none of them")
 
 
 def _check_measure(c: _Checker, path: Path, m: dict[str, Any], pops: set[str], events: set[str],
@@ -181,7 +186,7 @@ def _check_measure(c: _Checker, path: Path, m: dict[str, Any], pops: set[str], e
         if waiver.get("until") is not None and waiver.get("duration") is not None:
             c.report(wpath, "a waiver takes `until` or `duration`, not both", hint="keep one of them")
     for key in ("lifted_by", "unless"):
-        for i, ev in enumerate(m.get(key) or []):
+        for i, ev in enumerate(_list(m.get(key))):
             c.ref((*path, key, i), ev, events, "event")
 
 
@@ -262,7 +267,8 @@ def _check_dates(c: _Checker, events: set[str], measures: set[str]) -> None:
         elif path[-1] == "deadline" and s0 is not None and s1 is not None:
             lo, hi = spec.offset.low, spec.offset.high
             if lo < s0 or hi > s1:
-                c.report(path, "the deadline can fall outside the simulated window",
+                c.report(path, "the deadline is outside the simulated window" if spec.is_fixed
+                         else "the deadline can fall outside the simulated window",
                          expected=f"dates from {day_to_date(s0)} to {day_to_date(s1)}",
                          found=f"`{spec.describe()}`" if spec.is_fixed else f"dates from {_day(lo)} to {_day(hi)}",
                          hint="move the deadline or widen `window`")
@@ -282,7 +288,7 @@ def _check_cycles(c: _Checker) -> None:
         if isinstance(owner, str) and spec.anchor_id and path[0] in ("events", "measures"):
             graph.setdefault(owner, []).append((spec.anchor_id, path))
     for path, event in c.items("events"):
-        for i, req in enumerate(event.get("requires") or []):
+        for i, req in enumerate(_list(event.get("requires"))):
             if isinstance(event.get("id"), str) and isinstance(req, str):
                 graph.setdefault(event["id"], []).append((req, (*path, "requires", i)))
     reported: set[frozenset[str]] = set()

@@ -72,6 +72,7 @@ class DateSpec:
         return self.text or self.offset.describe()
 
 
+_LAST_DAY: Final = dt.date.max.toordinal()
 _EXPECTED: Final = (
     "a date such as `2020-11-12`, `2020-09-20 + 7d`, `oracle_deal + 14d`, `{between: [2020-10-01, 2020-12-31]}`"
     " or `{from: oracle_deal, offset: 14d}`"
@@ -86,8 +87,17 @@ def _expr(text: str, meta: dict[str, Any]) -> DateSpec:
     base, sign, dur = m.group("base"), m.group("sign"), m.group("dur")
     duration = q.parse_duration(dur) if dur else q.Duration(0.0)
     step = -1 if sign == "-" else 1
+    if duration.mean_days > _LAST_DAY:
+        raise QuantityError("the date falls outside the calendar (years 1 to 9999)", _EXPECTED, f"`{text}`",
+                            "check the offset's number and unit")
     if re.match(r"^\d{4}-", base):
-        day = q.add_duration(q.parse_iso_date(base), duration, step)
+        try:
+            day = q.add_duration(q.parse_iso_date(base), duration, step)
+        except (ValueError, OverflowError):
+            day = 0
+        if not 1 <= day <= _LAST_DAY:
+            raise QuantityError("the date falls outside the calendar (years 1 to 9999)", _EXPECTED,
+                                f"`{text}`", "check the offset's number and unit")
         return DateSpec(None, Dist("value", (float(day),), "date", text=text, **meta), text=text)
     if duration.months and step < 0:
         raise QuantityError("a relative date may subtract days or weeks, not months", "`anchor - 14d`",

@@ -135,7 +135,7 @@ def validate_data(data: MDict, filename: str) -> tuple[Scenario | None, list[Dia
     context: dict[str, Any] = {}
     diagnostics = check(data)
     try:
-        scenario: Scenario | None = Scenario.model_validate(data, context=context)
+        scenario: Scenario | None = Scenario.model_validate(data, context=context, by_alias=True, by_name=False)
     except ValidationError as exc:
         scenario = None
         diagnostics = from_validation_error(exc, data, context, filename) + diagnostics

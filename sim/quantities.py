@@ -123,6 +123,14 @@ def _number(text: str) -> float:
     return float(text.replace("_", ""))
 
 
+def _as_float(value: int | float) -> float:
+    """``float(value)``, with an int too large for a float read as +-inf (so the finiteness checks reject it)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def parse_count(value: object) -> float:
     """Read a count (>= 0): ``100M`` -> 1e8.
 
@@ -133,7 +141,7 @@ def parse_count(value: object) -> float:
     if isinstance(value, bool):
         raise _fail("count", value)
     if isinstance(value, int | float):
-        x = float(value)
+        x = _as_float(value)
     elif isinstance(value, str) and (m := _COUNT_RE.match(value)):
         x = _number(m.group(1)) * _SUFFIX[m.group(2) or ""]
     else:
@@ -170,7 +178,7 @@ def _plain_or_percent(value: object, kind: str) -> float:
     if isinstance(value, bool):
         raise _fail(kind, value)
     if isinstance(value, int | float):
-        x = float(value)
+        x = _as_float(value)
     elif isinstance(value, str) and (m := _PERCENT_RE.match(value)):
         x = _number(m.group(1)) / 100.0
     elif isinstance(value, str) and _COUNT_RE.match(value) and not re.search(r"[kKMB]", value):
@@ -195,8 +203,8 @@ def parse_duration(value: object, *, signed: bool = False) -> Duration:
     if not isinstance(value, str) or not (m := _DURATION_RE.match(value)):
         raise _fail("duration", value)
     amount, unit = _number(m.group(1)), m.group(2)
-    if not math.isfinite(amount):
-        raise _fail("duration", value)
+    if not math.isfinite(amount * _UNIT_DAYS[unit]):
+        raise _fail("duration", value, what="a duration must be a finite length of time")
     if amount < 0 and not signed:
         raise _fail("duration", value, what="a duration must be >= 0 here")
     if unit in _UNIT_MONTHS:
@@ -238,7 +246,10 @@ def parse_rate(value: object) -> float:
     amount = m.group("amount")
     if "%" in amount:
         raise _fail("rate", value, "a percentage per time is a per-capita rate: use it for churn/outflow/transfers")
-    return parse_count(amount.strip()) / _period_days(m.group("per"), "rate", value)
+    rate = parse_count(amount.strip()) / _period_days(m.group("per"), "rate", value)
+    if not math.isfinite(rate):
+        raise _fail("rate", value, "use a period of at least a day or so", what="a rate must be finite")
+    return rate
 
 
 def parse_per_capita(value: object) -> float:
@@ -258,7 +269,11 @@ def parse_per_capita(value: object) -> float:
     if not 0.0 <= share < 1.0:
         raise _fail("per_capita", value, "a share per period must be at least 0% and below 100%",
                     what="a per-capita rate must be a share below 100% per period")
-    return -math.log1p(-share) / days
+    rate = -math.log1p(-share) / days
+    if not math.isfinite(rate):
+        raise _fail("per_capita", value, "use a period of at least a day or so",
+                    what="a per-capita rate must be finite")
+    return rate
 
 
 def parse_iso_date(value: object) -> int:

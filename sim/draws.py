@@ -1,0 +1,74 @@
+"""Pre-drawn random values for a chunk of replications, by stream name, sampled lazily and vectorised.
+
+The lifecycle of one replication asks for "the deferral delay of extension 2 of measure X"; the first such
+request in a chunk samples that stream for every replication of the chunk at once (inverse CDF of the
+stream's uniforms, :func:`sim.values.sample`), later requests index the cached array.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.dates import DateSpec
+from sim.streams import Streams
+from sim.values import Dist, sample
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class ChunkDraws:
+    """Draws for replications ``start .. stop - 1`` of a run.
+
+    Args:
+        streams: the run's named streams.
+        start: first replication of the chunk.
+        stop: one past the last replication.
+        day0: day number of the window start (dates are returned as days since it).
+
+    Example:
+        >>> from sim.values import read_value
+        >>> d = ChunkDraws(Streams(7), 0, 4, day0=0)
+        >>> d.values("param:x", read_value({"between": [1, 2]}, "factor")).shape
+        (4,)
+    """
+
+    def __init__(self, streams: Streams, start: int, stop: int, day0: int):
+        self.streams = streams
+        self.start = start
+        self.stop = stop
+        self.day0 = day0
+        self._cache: dict[tuple[str, int], FloatArray] = {}
+
+    def uniforms(self, name: str, width: int = 1) -> FloatArray:
+        """``(n, width)`` uniforms of stream ``name`` for the chunk."""
+        key = ("u:" + name, width)
+        if key not in self._cache:
+            self._cache[key] = self.streams.uniform(name, self.start, self.stop, width)
+        return self._cache[key]
+
+    def values(self, name: str, dist: Dist, width: int = 1) -> FloatArray:
+        """``(n,)`` (or ``(n, width)``) draws of ``dist`` from stream ``name``; dates as days since the start."""
+        key = (f"v:{name}:{id(dist)}", width)
+        if key not in self._cache:
+            out = sample(dist, self.uniforms(name, width))
+            if dist.unit == "date":
+                out = out - self.day0
+            self._cache[key] = out if width > 1 else out[:, 0]
+        return self._cache[key]
+
+    def value(self, name: str, dist: Dist, r: int, col: int = 0, width: int = 1) -> float:
+        """One replication's draw (``r`` is the run-wide replication number)."""
+        arr = self.values(name, dist, width)
+        return float(arr[r - self.start, col] if width > 1 else arr[r - self.start])
+
+    def happens(self, name: str, probability: Dist | None, r: int, col: int = 0, width: int = 1) -> bool:
+        """A Bernoulli trial: ``True`` with the (possibly uncertain) ``probability``; ``None`` means 1."""
+        if probability is None:
+            return True
+        p = self.value(name + ":p", probability, r)
+        return bool(self.uniforms(name + ":u", width)[r - self.start, col] < p)
+
+    def date(self, name: str, spec: DateSpec, r: int) -> float:
+        """An absolute date as days since the start, or the offset (days) of a relative one."""
+        return self.value(name, spec.offset, r)

@@ -1,0 +1,53 @@
+"""Numbers for people: ``100M``, ``2.5k``, ``35%``; shared by the terminal report and the charts."""
+
+from __future__ import annotations
+
+import math
+
+
+def number(x: float, digits: int = 3) -> str:
+    """A count with a k/M/B suffix and ``digits`` significant digits.
+
+    Example:
+        >>> number(100_000_000), number(2_540), number(0.5), number(-1_234_567)
+        ('100M', '2.54k', '0.5', '-1.23M')
+    """
+    if not math.isfinite(x):
+        return "never" if x > 0 else "-"
+    sign = "-" if x < 0 else ""
+    x = abs(x)
+    if x < 0.005:  # rounding noise of a paired difference, not a quantity
+        return "0"
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if x >= size * 0.9995:
+            return sign + _sig(x / size, digits) + suffix
+    return sign + _sig(x, digits)
+
+
+def _sig(x: float, digits: int) -> str:
+    if x == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(x)))
+    return f"{x:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{x:.0f}"
+
+
+def percent(p: float) -> str:
+    """A probability as a percentage: whole percent, or one decimal below 1% and above 99%.
+
+    Example:
+        >>> percent(0.35), percent(0.004), percent(1.0)
+        ('35%', '0.4%', '100%')
+    """
+    if p in (0.0, 1.0) or 0.01 <= p <= 0.99:
+        return f"{p * 100:.0f}%"
+    return f"{p * 100:.1f}%"
+
+
+def interval(mid: float, lo: float, hi: float) -> str:
+    """``median (lo-hi)`` in human numbers.
+
+    Example:
+        >>> interval(14.6e9, 7.7e9, 35.4e9)
+        '14.6B (7.7B to 35.4B)'
+    """
+    return f"{number(mid)} ({number(lo)} to {number(hi)})"

@@ -1,0 +1,341 @@
+"""The measure lifecycle of one replication, played out on SimPy.
+
+Each event and each measure is a SimPy process; so are each legal challenge, shelving rule and waiver. A
+measure moves through these states (``docs/engine.md`` has the diagram)::
+
+    scheduled --(extension drawn at the deadline)--> deferred(n) --> ... --> due
+    due and not enjoined/shelved/lifted/cancelled  ==  IN FORCE
+    any --(injunction)--> enjoined --(appeal reverses it)--> back
+    any --(shelving)--> shelved --(revival)--> back (due again at the revival date + delay)
+    any --(a `lifted_by` event)--> lifted (final);  at the deadline, an `unless` event seen --> cancelled
+
+Time is whole days since the window start. Everything that happens on the same day happens in the fixed
+order of :data:`PHASES`, enforced in one place, :meth:`Replication.at` (SimPy breaks ties by priority, then
+by scheduling order). Relative dates wait on the SimPy event of their anchor (an event occurring, a measure
+first coming into force, a measure's initial deadline), so anchors are resolved as the timeline unfolds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import simpy
+
+from sim.dates import DateSpec
+from sim.draws import ChunkDraws
+from sim.quantities import add_months
+from sim.schema import Challenge, Measure, Scenario, Shelving, Waiver
+
+PHASES: Final = ("events", "lifts", "shelving", "courts", "deferrals", "deadlines", "waivers")
+"""Same-day order: events occur, then lifts and cancellations, shelving and revival, court decisions,
+deferrals, deadlines taking effect, waivers starting and ending. Phase-in steps come last (see
+:mod:`sim.segments`)."""
+EVENTS, LIFTS, SHELVING, COURTS, DEFERRALS, DEADLINES, WAIVERS = range(len(PHASES))
+
+Proc = Generator[simpy.Event, Any, Any]
+
+
+@dataclass
+class LogEntry:
+    """One line of a replication's event log."""
+
+    day: int
+    subject: str
+    what: str
+    why: str = ""
+
+
+@dataclass
+class MeasureState:
+    """The state flags of one measure and what happened to it."""
+
+    due: bool = False
+    enjoined: bool = False
+    shelved: bool = False
+    lifted: bool = False
+    cancelled: bool = False
+    in_force: bool = False
+    deadline: float = math.inf
+    extensions: int = 0
+    injunctions: int = 0
+    shelvings: int = 0
+    first_in_force: float = math.inf
+    switches: list[tuple[int, bool]] = field(default_factory=list)
+    waivers: dict[str, float] = field(default_factory=dict)
+    waiver_changes: list[tuple[int, float]] = field(default_factory=list)
+
+
+class Replication:
+    """The timeline of replication ``r``: run it with :meth:`run`, then read ``states`` and ``log``."""
+
+    def __init__(self, scenario: Scenario, draws: ChunkDraws, r: int, horizon: int):
+        self.s = scenario
+        self.d = draws
+        self.r = r
+        self.horizon = horizon
+        self.env = simpy.Environment()
+        self.log: list[LogEntry] = []
+        self.states = {m.id: MeasureState() for m in scenario.measures}
+        self.occurred: dict[str, simpy.Event] = {}  # event id / measure id (first in force) / id.deadline
+        self.event_day: dict[str, int] = {}
+        for e in scenario.events:
+            self.occurred[e.id] = self.env.event()
+        for m in scenario.measures:
+            self.occurred[m.id] = self.env.event()
+            self.occurred[m.id + ".deadline"] = self.env.event()
+
+    # -- time ---------------------------------------------------------------------------------------------
+    def at(self, day: float, phase: int) -> simpy.Event:
+        """An event that fires on ``day`` in same-day ``phase`` (the one place the calendar order lives)."""
+        ev = simpy.Event(self.env)
+        ev._ok = True
+        ev._value = None
+        delay = max(0.0, day - self.env.now) if math.isfinite(day) else self.horizon + 2 - self.env.now
+        self.env.schedule(ev, priority=phase, delay=delay)  # type: ignore[arg-type]
+        return ev
+
+    def when(self, name: str, spec: DateSpec) -> Proc:
+        """Resolve a date: absolute at once; relative after its anchor happens (never, if it never does)."""
+        offset = self.d.date(name, spec, self.r)
+        if spec.anchor is None:
+            return round(offset)
+        anchor_day = yield self.occurred[spec.anchor]
+        day = anchor_day + round(offset)
+        if spec.months:
+            day = add_months(day + self.d.day0, spec.months) - self.d.day0
+        return day
+
+    def run(self) -> Replication:
+        """Play the timeline to the end of the window."""
+        for e in self.s.events:
+            self.env.process(self._event(e.id))
+        for m in self.s.measures:
+            self.env.process(self._measure(m))
+        self.env.run(until=self.horizon + 1)
+        return self
+
+    def note(self, subject: str, what: str, why: str = "") -> None:
+        """Append to the event log at the current day."""
+        self.log.append(LogEntry(int(self.env.now), subject, what, why))
+
+    # -- events -------------------------------------------------------------------------------------------
+    def _event(self, eid: str) -> Proc:
+        e = next(x for x in self.s.events if x.id == eid)
+        day = yield from self.when(f"event:{eid}:date", e.date)
+        if day > self.horizon:
+            return
+        yield self.at(day, EVENTS)
+        missing = [q for q in e.requires if not self.occurred[q].triggered]
+        if missing:
+            self.note(eid, "did not occur", f"requires {', '.join(missing)}, which had not occurred")
+            return
+        if not self.d.happens(f"event:{eid}", e.probability, self.r):
+            return
+        self.event_day[eid] = int(self.env.now)
+        self.note(eid, "occurred", e.title or "")
+        self.occurred[eid].succeed(int(self.env.now))
+
+    # -- measures -----------------------------------------------------------------------------------------
+    def update(self, m: Measure, why: str) -> None:
+        """Recompute whether ``m`` is in force and record a switch."""
+        st = self.states[m.id]
+        now = int(self.env.now)
+        active = st.due and not (st.enjoined or st.shelved or st.lifted or st.cancelled)
+        if active == st.in_force:
+            return
+        st.in_force = active
+        st.switches.append((now, active))
+        self.note(m.id, "in force" if active else "suspended", why)
+        if active and not math.isfinite(st.first_in_force):
+            st.first_in_force = now
+            self.occurred[m.id].succeed(now)
+
+    def _measure(self, m: Measure) -> Proc:
+        st = self.states[m.id]
+        for ev in m.lifted_by:
+            self.env.process(self._lift(m, ev))
+        if m.shelving is not None:
+            self.env.process(self._shelving(m, m.shelving))
+        deadline = yield from self.when(f"measure:{m.id}:deadline", m.deadline)
+        st.deadline = deadline
+        self.occurred[m.id + ".deadline"].succeed(deadline)
+        for c in m.challenges:
+            self.env.process(self._challenge(m, c))
+        for w in m.waivers:
+            self.env.process(self._waiver(m, w))
+        d = m.deferral
+        cap = (len(d.schedule) if d.schedule else d.max or 0) if d else 0
+        while st.deadline <= self.horizon:
+            yield self.at(st.deadline, DEFERRALS)
+            if st.lifted or st.cancelled or d is None or st.extensions >= cap:
+                break
+            if not self.d.happens(f"measure:{m.id}:deferral", d.probability, self.r, st.extensions, cap):
+                break
+            delay = d.schedule[st.extensions] if d.schedule else d.delay
+            assert delay is not None  # checks.py requires delay or schedule
+            extra = self.d.value(f"measure:{m.id}:deferral:delay", delay, self.r, st.extensions, cap)
+            old = st.deadline
+            st.deadline = old + max(1, round(extra))
+            if delay.months and delay.is_fixed:
+                st.deadline = add_months(int(old) + self.d.day0, delay.months) - self.d.day0
+            st.extensions += 1
+            self.note(m.id, f"deferred (extension {st.extensions})",
+                      f"deadline moved by {int(st.deadline - old)} days")
+        if st.deadline > self.horizon or st.lifted or st.cancelled:
+            return
+        yield self.at(st.deadline, DEADLINES)
+        seen = [e for e in m.unless if e in self.event_day]
+        if seen:
+            st.cancelled = True
+            self.note(m.id, "cancelled", f"{seen[0]} occurred before the deadline")
+            return
+        st.due = True
+        self.update(m, "deadline reached" if not st.extensions else f"deadline reached after {st.extensions} "
+                    f"extension{'s' if st.extensions > 1 else ''}")
+        if not st.in_force and not st.lifted:
+            blocked = "enjoined" if st.enjoined else "shelved" if st.shelved else ""
+            if blocked:
+                self.note(m.id, f"deadline passed while {blocked}", "did not take effect")
+
+    def _lift(self, m: Measure, event: str) -> Proc:
+        day = yield self.occurred[event]
+        yield self.at(day, LIFTS)
+        st = self.states[m.id]
+        if not st.lifted:
+            st.lifted = True
+            self.note(m.id, "lifted", f"{event} occurred")
+            self.update(m, f"lifted: {event}")
+
+    def _shelving(self, m: Measure, sh: Shelving) -> Proc:
+        st, name = self.states[m.id], f"shelving:{m.id}"
+        if sh.on is not None:
+            day = yield self.occurred[sh.on]
+            why = f"{sh.on} occurred"
+        elif sh.date is not None:
+            day = yield from self.when(name + ":date", sh.date)
+            why = "shelving date"
+        else:
+            assert sh.hazard is not None
+            rate = self.d.value(name + ":hazard", sh.hazard, self.r)
+            u = float(self.d.uniforms(name + ":time")[self.r - self.d.start, 0])
+            day = math.ceil(-math.log(u) / rate) if rate > 0 else math.inf
+            why = "shelved (hazard)"
+        if day > self.horizon:
+            return
+        yield self.at(day, SHELVING)
+        if st.lifted or not self.d.happens(name, sh.probability, self.r):
+            return
+        st.shelved = True
+        st.shelvings += 1
+        self.note(m.id, "shelved", why)
+        self.update(m, "shelved")
+        rv = sh.revive
+        if rv is None:
+            return
+        if rv.on is not None:
+            back: float
+            if self.occurred[rv.on].triggered:
+                back = self.env.now
+            else:
+                back = yield self.occurred[rv.on]
+        else:
+            assert rv.hazard is not None
+            rate = self.d.value(name + ":revive", rv.hazard, self.r)
+            u = float(self.d.uniforms(name + ":revive_time")[self.r - self.d.start, 0])
+            back = self.env.now + (math.ceil(-math.log(u) / rate) if rate > 0 else math.inf)
+        delay = round(self.d.value(name + ":revive_delay", rv.delay, self.r)) if rv.delay else 0
+        if back + delay > self.horizon:
+            return
+        yield self.at(back + delay, SHELVING)
+        if st.lifted:
+            return
+        st.shelved = False
+        if st.due and delay:
+            st.due = False
+            st.deadline = self.env.now
+            self.env.process(self._redue(m))
+        self.note(m.id, "revived", f"{rv.on} occurred" if rv.on else "revived (hazard)")
+        self.update(m, "revived")
+
+    def _redue(self, m: Measure) -> Proc:
+        yield self.at(self.env.now, DEADLINES)
+        self.states[m.id].due = True
+        self.update(m, "deadline after revival")
+
+    def _challenge(self, m: Measure, c: Challenge) -> Proc:
+        st, name = self.states[m.id], f"challenge:{c.id}"
+        day = yield from self.when(name + ":decision", c.decision)
+        if c.filed is not None:
+            filed = yield from self.when(name + ":filed", c.filed)
+            day = max(day, filed)
+        if day > self.horizon:
+            return
+        yield self.at(day, COURTS)
+        if st.lifted or st.cancelled:
+            return
+        if not self.d.happens(name + ":injunction", c.injunction, self.r):
+            self.note(m.id, "injunction denied", c.title or c.id)
+            return
+        st.enjoined = True
+        st.injunctions += 1
+        ahead = st.deadline - self.env.now
+        when = ("" if st.due else f", {int(ahead)} days before taking effect" if ahead > 0
+                else ", on the day it was to take effect" if ahead == 0 else "")
+        self.note(m.id, "enjoined", f"{c.title or c.id}{when}")
+        self.update(m, "enjoined")
+        a = c.appeal
+        if a is None or not self.d.happens(name + ":appeal", a.probability, self.r):
+            return
+        later = round(self.d.value(name + ":appeal_delay", a.decision, self.r))
+        if self.env.now + later > self.horizon:
+            return
+        yield self.at(self.env.now + later, COURTS)
+        if self.d.happens(name + ":reversal", a.reversal, self.r):
+            st.enjoined = False
+            self.note(m.id, "injunction reversed on appeal", c.title or c.id)
+            self.update(m, "injunction reversed")
+        else:
+            self.note(m.id, "injunction upheld on appeal", c.title or c.id)
+
+    def _waiver(self, m: Measure, w: Waiver) -> Proc:
+        st, name = self.states[m.id], f"waiver:{m.id}:{w.id}"
+        if not self.d.happens(name, w.probability, self.r):
+            return
+        if w.from_ is not None:
+            start = yield from self.when(name + ":from", w.from_)
+        else:  # from the day the measure first takes effect
+            start = yield self.occurred[m.id]
+        if w.until is not None:
+            end = yield from self.when(name + ":until", w.until)
+        elif w.duration is not None:
+            end = start + round(self.d.value(name + ":duration", w.duration, self.r))
+        else:
+            end = math.inf
+        if start > self.horizon:
+            return
+        yield self.at(start, WAIVERS)
+        share = self.d.value(name + ":share", w.share, self.r)
+        self._set_waiver(st, w.id, share, f"waiver {w.id} starts ({share:.0%} exempt)")
+        renewals = 0
+        while end <= self.horizon:
+            yield self.at(end, WAIVERS)
+            rn = w.renewal
+            if rn is None or renewals >= rn.max or not self.d.happens(name + ":renewal", rn.probability, self.r,
+                                                                      renewals, rn.max):
+                self._set_waiver(st, w.id, 0.0, f"waiver {w.id} ends")
+                return
+            renewals += 1
+            end = self.env.now + round(self.d.value(name + ":period", rn.period, self.r))
+            self.note(m.id, f"waiver {w.id} renewed", f"renewal {renewals}")
+
+    def _set_waiver(self, st: MeasureState, wid: str, share: float, what: str) -> None:
+        st.waivers[wid] = share
+        keep = 1.0
+        for s in st.waivers.values():
+            keep *= 1.0 - s
+        st.waiver_changes.append((int(self.env.now), keep))
+        subject = next(k for k, v in self.states.items() if v is st)
+        self.note(subject, what)

@@ -1,0 +1,132 @@
+"""Run folders: the files a run writes, and the provenance to re-run it exactly (``docket run --from``).
+
+A run folder holds::
+
+    series.csv       tidy time series: series, kind, quantity, unit, date, mean, p05 ... p95
+    in_force.csv     measure, date, probability in force
+    measures.csv     per measure: effective-date quantiles, P(never), extensions, injunctions, shelving, lifting
+    events.csv       the event log of every replication
+    replications.csv per-replication series (only with --keep-replications)
+    summary.json     headline numbers
+    run.json         provenance: version, resolved scenario and its hash, seed, replications, command, packages
+
+Every file is written atomically (:mod:`sim.atomic`); ``--format parquet`` writes ``.parquet`` tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.atomic import atomic_path, write_text
+from sim.errors import DocketError
+from sim.results import Results
+
+PACKAGES = ("docket", "simpy", "numpy", "pandas", "pydantic", "pyyaml", "click", "matplotlib")
+
+
+def plain(value: Any) -> Any:
+    """Raw scenario data as JSON-ready values (dates as ISO text)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def scenario_hash(resolved: dict[str, Any]) -> str:
+    """SHA-256 of the resolved scenario in canonical JSON: equal hashes, equal scenarios."""
+    text = json.dumps(plain(resolved), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _table(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
+    target = path.with_suffix(f".{fmt}")
+    try:
+        _write_table(frame, target, fmt)
+    except OSError as exc:
+        raise DocketError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    return target
+
+
+def _write_table(frame: pd.DataFrame, target: Path, fmt: str) -> None:
+    with atomic_path(target) as tmp:
+        if fmt == "parquet":
+            try:
+                frame.to_parquet(tmp, index=False)
+            except ImportError as exc:
+                raise DocketError("--format parquet needs pyarrow: pip install 'docket[parquet]'") from exc
+        else:
+            frame.to_csv(tmp, index=False, date_format="%Y-%m-%d")
+
+
+def write_run(results: Results, out_dir: str | os.PathLike[str], resolved: dict[str, Any], *, fmt: str = "csv",
+              source: str | None = None, command: list[str] | None = None) -> list[Path]:
+    """Write a run folder; returns the files written.
+
+    Args:
+        results: what :func:`sim.run` returned.
+        out_dir: the folder (created if needed).
+        resolved: the resolved raw scenario (after ``extends`` and the variant), stored in ``run.json``.
+        fmt: ``csv`` or ``parquet`` for the tables.
+        source: the scenario file the run came from.
+        command: the command line (default: ``sys.argv``).
+    """
+    if fmt not in ("csv", "parquet"):
+        raise DocketError(f"unknown output format `{fmt}`: use csv or parquet")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [_table(results.series, out / "series", fmt), _table(results.in_force, out / "in_force", fmt),
+               _table(results.measures, out / "measures", fmt), _table(results.events, out / "events", fmt)]
+    if results.replication_series is not None:
+        written.append(_table(results.replication_series, out / "replications", fmt))
+    write_text(out / "summary.json", json.dumps(results.summary, indent=2) + "\n")
+    written.append(out / "summary.json")
+    from sim import __version__
+
+    record = {
+        "docket_version": __version__, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "source_file": source, "variant": results.scenario.variant, "seed": results.seed,
+        "replications": results.replications, "scenario_hash": scenario_hash(resolved),
+        "command": command if command is not None else sys.argv, "wall_time_s": round(results.wall_time, 3),
+        "packages": _versions(), "files": [p.name for p in written], "scenario": plain(resolved),
+    }
+    write_text(out / "run.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    written.append(out / "run.json")
+    return written
+
+
+def read_run(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read ``run.json`` of a run folder (for ``docket run --from``)."""
+    path = Path(run_dir) / "run.json"
+    try:
+        record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DocketError(f"{path} not found: --from needs a folder written by `docket run`") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DocketError(f"cannot read {path}: {exc}") from None
+    for key in ("scenario", "seed", "replications"):
+        if key not in record:
+            raise DocketError(f"{path} has no `{key}`; it was not written by `docket run`")
+    return record

@@ -1,0 +1,187 @@
+"""Results of a run: tidy DataFrames with real dates, per-measure statistics, the event log and a summary.
+
+``Results.series`` has one row per series, quantity and report date with the mean and the quantiles
+:data:`QUANTILES`. Quantities: ``stock`` (population size), ``value`` (metric, e.g. users exposed),
+``cumulative`` (its exact integral, e.g. user-days), the same with ``_cf`` for the counterfactual with no
+measure in force (same random draws), and ``avoided`` = cumulative_cf - cumulative, paired per replication.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from sim.quantities import day_to_date
+from sim.runner import Chunk
+from sim.schema import Scenario
+
+QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
+QCOLS = tuple(f"p{round(q * 100):02d}" for q in QUANTILES)
+
+
+def cumulative_unit(unit: str | None) -> str:
+    """The unit of a metric's integral over time: ``users`` -> ``user-days``.
+
+    Example:
+        >>> cumulative_unit("installs"), cumulative_unit(None)
+        ('install-days', 'unit-days')
+    """
+    base = unit or "units"
+    return (base[:-1] if base.endswith("s") and not base.endswith("ss") else base) + "-days"
+
+
+def _stats(values: npt.NDArray[np.float64]) -> dict[str, Any]:
+    """Mean and quantiles over axis 0."""
+    qs = np.quantile(values, QUANTILES, axis=0)
+    return {"mean": values.mean(axis=0), **{c: qs[i] for i, c in enumerate(QCOLS)}}
+
+
+def _interval(values: npt.NDArray[np.float64]) -> dict[str, float]:
+    s = _stats(values)
+    return {k: float(s[k]) for k in ("mean", "p05", "p10", "p50", "p90", "p95")}
+
+
+@dataclass
+class Results:
+    """What :func:`sim.run` returns.
+
+    Attributes:
+        scenario: the scenario that was run.
+        replications: number of replications.
+        seed: the root seed.
+        wall_time: seconds spent simulating.
+        series: tidy time series (series, kind, quantity, unit, date, mean, p05 ... p95).
+        in_force: probability each measure is in force on each report date.
+        measures: per-measure statistics (effective date, extensions, injunctions, shelving, lifting).
+        events: the event log of every replication (replication, date, subject, what, why).
+        summary: the headline numbers, as written to ``summary.json``.
+        replication_series: per-replication values (only with ``keep_replications``).
+        check_error: largest stock-accounting residual seen (0 unless checked).
+    """
+
+    scenario: Scenario
+    replications: int
+    seed: int
+    wall_time: float
+    series: pd.DataFrame
+    in_force: pd.DataFrame
+    measures: pd.DataFrame
+    events: pd.DataFrame
+    summary: dict[str, Any]
+    replication_series: pd.DataFrame | None = None
+    check_error: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def aggregate(s: Scenario, chunks: list[Chunk], grid: list[int], report: set[int], n: int, seed: int,
+              wall: float, keep: bool) -> Results:
+    """Combine chunk results into :class:`Results`."""
+    start = s.window.start.fixed_day()
+    assert start is not None
+    dates = [day_to_date(start + d) for d in grid]
+    on_report = np.array([d in report for d in grid])
+    cat = {k: np.concatenate([getattr(c, k) for c in chunks]) for k in (
+        "stocks", "metric", "metric_cum", "cf_stocks", "cf_metric", "cf_metric_cum", "in_force",
+        "first_in_force", "extensions", "injunctions", "shelvings", "lifted", "cancelled")}
+    blocks: list[tuple[str, str, str, str, npt.NDArray[np.float64]]] = []
+    for i, p in enumerate(s.populations):
+        unit = p.unit or p.kind
+        blocks.append((p.id, "population", "stock", unit, cat["stocks"][:, :, i]))
+        blocks.append((p.id, "population", "stock_cf", unit, cat["cf_stocks"][:, :, i]))
+    for k, metric in enumerate(s.metrics):
+        unit, cum = metric.unit or "units", cumulative_unit(metric.unit)
+        blocks += [
+            (metric.id, "metric", "value", unit, cat["metric"][:, :, k]),
+            (metric.id, "metric", "value_cf", unit, cat["cf_metric"][:, :, k]),
+            (metric.id, "metric", "cumulative", cum, cat["metric_cum"][:, :, k]),
+            (metric.id, "metric", "cumulative_cf", cum, cat["cf_metric_cum"][:, :, k]),
+            (metric.id, "metric", "avoided", cum, cat["cf_metric_cum"][:, :, k] - cat["metric_cum"][:, :, k]),
+        ]
+    frames = []
+    report_dates = [d for d, ok in zip(dates, on_report, strict=True) if ok]
+    for sid, kind, qty, unit, values in blocks:
+        st = _stats(values[:, on_report])
+        frames.append(pd.DataFrame({"series": sid, "kind": kind, "quantity": qty, "unit": unit,
+                                    "date": pd.to_datetime(report_dates), **st}))
+    series = pd.concat(frames, ignore_index=True)
+    in_force = pd.concat([pd.DataFrame({"measure": m.id, "date": pd.to_datetime(report_dates),
+                                        "probability": cat["in_force"][:, mi, on_report].mean(axis=0)})
+                          for mi, m in enumerate(s.measures)], ignore_index=True) if s.measures else \
+        pd.DataFrame(columns=["measure", "date", "probability"])
+    measures = _measure_table(s, cat, start)
+    events = pd.DataFrame(
+        [(r, pd.Timestamp(day_to_date(start + e.day)), e.subject, e.what, e.why) for c in chunks for r, e in c.log],
+        columns=["replication", "date", "subject", "what", "why"])
+    rep_frame = None
+    if keep:
+        rows = [pd.DataFrame({"replication": np.repeat(np.arange(n), on_report.sum()), "series": sid,
+                              "quantity": qty, "date": pd.to_datetime(report_dates * n),
+                              "value": values[:, on_report].ravel()}) for sid, _, qty, _, values in blocks]
+        rep_frame = pd.concat(rows, ignore_index=True)
+    summary = _summary(s, cat, grid, start, n, seed)
+    return Results(s, n, seed, wall, series, in_force, measures, events, summary, rep_frame,
+                   max(c.check_error for c in chunks))
+
+
+def _date(start: int, day: float) -> str | None:
+    return None if not math.isfinite(day) else day_to_date(start + round(day)).isoformat()
+
+
+def _measure_table(s: Scenario, cat: dict[str, Any], start: int) -> pd.DataFrame:
+    rows = []
+    for mi, m in enumerate(s.measures):
+        first = cat["first_in_force"][:, mi]
+        took = np.isfinite(first)
+        q = np.quantile(first[took], (0.1, 0.5, 0.9)) if took.any() else [math.inf] * 3
+        planned = m.deadline.fixed_day()
+        rows.append({
+            "measure": m.id, "title": m.title or m.id,
+            "planned_deadline": day_to_date(planned).isoformat() if planned else m.deadline.describe(),
+            "p_ever_in_force": float(took.mean()), "p_never": float(1 - took.mean()),
+            "effective_p10": _date(start, q[0]), "effective_p50": _date(start, q[1]),
+            "effective_p90": _date(start, q[2]),
+            "mean_extensions": float(cat["extensions"][:, mi].mean()),
+            "p_extended": float((cat["extensions"][:, mi] > 0).mean()),
+            "p_enjoined": float((cat["injunctions"][:, mi] > 0).mean()),
+            "p_shelved": float((cat["shelvings"][:, mi] > 0).mean()),
+            "p_lifted": float(cat["lifted"][:, mi].mean()),
+            "p_cancelled": float(cat["cancelled"][:, mi].mean()),
+        })
+    return pd.DataFrame(rows)
+
+
+def _summary(s: Scenario, cat: dict[str, Any], grid: list[int], start: int, n: int, seed: int) -> dict[str, Any]:
+    from sim.runner import key_days
+
+    keys = key_days(s)
+    at = {d: grid.index(d) for d in keys}
+    kd = {d: day_to_date(start + d).isoformat() for d in keys}
+    measures = {}
+    for mi, m in enumerate(s.measures):
+        first = cat["first_in_force"][:, mi]
+        measures[m.id] = {
+            "title": m.title or m.id,
+            "p_in_force_by": {kd[d]: float((first <= d).mean()) for d in keys},
+            "p_in_force_on": {kd[d]: float(cat["in_force"][:, mi, at[d]].mean()) for d in keys},
+            "p_never_in_force": float((~np.isfinite(first)).mean()),
+            "mean_extensions": float(cat["extensions"][:, mi].mean()),
+            "p_enjoined": float((cat["injunctions"][:, mi] > 0).mean()),
+        }
+    exposure = {}
+    for k, metric in enumerate(s.metrics):
+        exposure[metric.id] = {
+            "title": metric.title or metric.id, "unit": cumulative_unit(metric.unit),
+            "total": _interval(cat["metric_cum"][:, -1, k]),
+            "counterfactual": _interval(cat["cf_metric_cum"][:, -1, k]),
+            "avoided": _interval(cat["cf_metric_cum"][:, -1, k] - cat["metric_cum"][:, -1, k]),
+        }
+    populations = {p.id: {kd[d]: _interval(cat["stocks"][:, at[d], i]) for d in keys}
+                   for i, p in enumerate(s.populations)}
+    return {"scenario": s.name, "title": s.title, "variant": s.variant, "replications": n, "seed": seed,
+            "window": {"start": day_to_date(start).isoformat(), "end": day_to_date(start + grid[-1]).isoformat()},
+            "key_dates": list(kd.values()), "measures": measures, "exposure": exposure, "populations": populations}

@@ -1,0 +1,251 @@
+"""Monte Carlo: play every replication's timeline, solve its stocks exactly, and collect the results.
+
+Replications are processed in chunks of :data:`CHUNK`. For each chunk: parameters are drawn from their named
+streams (:mod:`sim.draws`), each replication's lifecycle runs on SimPy (:mod:`sim.lifecycle`), the timelines
+become piecewise-constant coefficients (:mod:`sim.segments`), and :func:`sim.dynamics.solve` gives stocks,
+exposure and their exact integrals on the report grid, once with the measures and once without (the
+counterfactual, same draws). Results do not depend on the chunk size or on how chunks are spread over workers.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.draws import ChunkDraws
+from sim.dynamics import conservation_error, solve
+from sim.errors import DocketError
+from sim.lifecycle import LogEntry, Replication
+from sim.quantities import add_months, day_to_date
+from sim.schema import Scenario
+from sim.segments import EffectRef, Params, coefficients, effect_refs, intensities, profile
+from sim.streams import Streams
+
+if TYPE_CHECKING:
+    from sim.results import Results
+
+FloatArray = npt.NDArray[np.float64]
+CHUNK = 1024
+CHECK_TOLERANCE = 1e-9
+
+
+def report_grid(scenario: Scenario) -> list[int]:
+    """Report days since the window start: daily, weekly (start + 7k) or monthly (the 1st of each month),
+    always including the start and the end of the window.
+
+    Example:
+        >>> from sim.loader import load_scenario  # doctest: +SKIP
+    """
+    start, end = _window(scenario)
+    horizon = end - start
+    if scenario.report == "day":
+        days = list(range(horizon + 1))
+    elif scenario.report == "week":
+        days = list(range(0, horizon + 1, 7))
+    else:
+        d = day_to_date(start)
+        first = add_months(start - d.day + 1, 1)
+        days = [0]
+        while first <= end:
+            days.append(first - start)
+            first = add_months(first, 1)
+    if days[-1] != horizon:
+        days.append(horizon)
+    return days
+
+
+def _window(scenario: Scenario) -> tuple[int, int]:
+    start, end = scenario.window.start.fixed_day(), scenario.window.end.fixed_day()
+    if start is None or end is None:
+        raise DocketError("the window needs fixed start and end dates")
+    return start, end
+
+
+def key_days(scenario: Scenario) -> list[int]:
+    """The scenario's key dates (fixed ones inside the window) as days since the start; the end if none."""
+    start, end = _window(scenario)
+    days = sorted({d - start for k in scenario.key_dates if (d := k.fixed_day()) is not None and start <= d <= end})
+    return days or [end - start]
+
+
+@dataclass
+class Chunk:
+    """Raw results of a chunk of replications (arrays over replications first)."""
+
+    start: int
+    stocks: FloatArray  # (R, G, n)
+    metric: FloatArray  # (R, G, m)
+    metric_cum: FloatArray
+    cf_stocks: FloatArray
+    cf_metric: FloatArray
+    cf_metric_cum: FloatArray
+    in_force: npt.NDArray[np.bool_]  # (R, M, G)
+    first_in_force: FloatArray  # (R, M) day or inf
+    extensions: FloatArray  # (R, M)
+    injunctions: FloatArray
+    shelvings: FloatArray
+    lifted: FloatArray
+    cancelled: FloatArray
+    log: list[tuple[int, LogEntry]]
+    check_error: float
+
+
+def _params(s: Scenario, draws: ChunkDraws, refs: list[EffectRef]) -> Params:
+    n, R = len(s.populations), draws.stop - draws.start
+    x0, inflow, churn = np.zeros((R, n)), np.zeros((R, n)), np.zeros((R, n))
+    ceiling = np.full((R, n), math.inf)
+    for i, p in enumerate(s.populations):
+        base = f"param:populations.{p.id}"
+        x0[:, i] = draws.values(base + ".initial", p.initial)
+        if p.inflow is not None:
+            inflow[:, i] = draws.values(base + ".inflow", p.inflow)
+        if p.outflow is not None:
+            churn[:, i] = draws.values(base + ".outflow", p.outflow)
+        if p.ceiling is not None:
+            ceiling[:, i] = np.maximum(draws.values(base + ".ceiling", p.ceiling), x0[:, i] * (1 + 1e-12) + 1)
+    pops = {p.id: i for i, p in enumerate(s.populations)}
+    flows = np.zeros((R, n, n))
+    for f in s.flows:
+        flows[:, pops[f.from_], pops[f.to]] += draws.values(f"param:flows.{f.id}.rate", f.rate)
+    weights = []
+    for metric in s.metrics:
+        for t, term in enumerate(metric.terms):
+            w = term.weight
+            weights.append(np.ones(R) if w is None else draws.values(f"param:metrics.{metric.id}.{t}.weight", w))
+    values = []
+    for ref in refs:
+        e, name = ref.effect, f"param:measures.{s.measures[ref.measure].id}.effects.{ref.index}"
+        if e.type in ("scale_inflow", "scale_exposure"):
+            values.append(draws.values(name + ".factor", e.factor))
+        elif e.type == "raise_outflow":
+            values.append(draws.values(name + ".extra", e.extra))
+        elif e.type == "transfer":
+            if e.rate is not None:
+                values.append(draws.values(name + ".rate", e.rate))
+            else:
+                assert e.time_constant is not None
+                values.append(1.0 / np.maximum(draws.values(name + ".time_constant", e.time_constant), 1.0))
+        else:
+            values.append(np.ones(R))
+    return Params(x0, inflow, churn, ceiling, flows, weights, values)
+
+
+def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], check: bool = False) -> Chunk:
+    """Simulate replications ``start .. stop - 1``: lifecycles, exact dynamics, counterfactual."""
+    day0, end = _window(s)
+    horizon = end - day0
+    draws = ChunkDraws(Streams(seed), start, stop, day0)
+    refs = effect_refs(s)
+    params = _params(s, draws, refs)
+    R, E, M = stop - start, len(refs), len(s.measures)
+    reps = [Replication(s, draws, r, horizon).run() for r in range(start, stop)]
+    phase = [
+        draws.values(f"param:measures.{s.measures[ref.measure].id}.effects.{ref.index}.phase_in", ref.effect.phase_in)
+        if ref.effect.phase_in is not None else np.zeros(R) for ref in refs
+    ]
+    per_rep = []
+    for k, rep in enumerate(reps):
+        states = [rep.states[m.id] for m in s.measures]
+        profs = [profile(states[ref.measure], float(phase[e][k]), ref.effect.steps, horizon)
+                 for e, ref in enumerate(refs)]
+        forced = [[(0, 0.0), *((d, 1.0 if on else 0.0) for d, on in st.switches)] for st in states]
+        per_rep.append(intensities(profs, forced, horizon))
+    S = max(len(days) for days, _, _ in per_rep)
+    seg_start = np.full((R, S), horizon + 1, dtype=np.int64)
+    level, flags = np.zeros((R, S, E)), np.zeros((R, S, M))
+    for k, (days, eff, fl) in enumerate(per_rep):
+        seg_start[k, : len(days)] = days
+        level[k, : len(days)], flags[k, : len(days)] = eff, fl
+    seg_config = np.tile(np.arange(S, dtype=np.int64), (R, 1))
+    coef = coefficients(s, refs, params, level, flags)
+    traj = solve(params.x0, coef, seg_start, seg_config, grid)
+    cf_coef = coefficients(s, refs, params, np.zeros((R, 1, E)), np.zeros((R, 1, M)))
+    cf = solve(params.x0, cf_coef, np.zeros((R, 1), dtype=np.int64), np.zeros((R, 1), dtype=np.int64), grid)
+    err = max(conservation_error(traj, params.x0), conservation_error(cf, params.x0)) if check else 0.0
+    if check and err > CHECK_TOLERANCE:
+        raise DocketError(f"internal check failed: stock accounting off by {err:.2e} (relative) in replications "
+                          f"{start}-{stop - 1}; please report this with the scenario")
+    G = len(grid)
+    in_force = np.zeros((R, M, G), dtype=bool)
+    gridarr = np.asarray(grid)
+    for k, rep in enumerate(reps):
+        for mi, m in enumerate(s.measures):
+            on = np.zeros(G, dtype=bool)
+            for day, active in rep.states[m.id].switches:
+                on[gridarr >= day] = active
+            in_force[k, mi] = on
+    stat = {key: np.array([[getattr(rep.states[m.id], key) for m in s.measures] for rep in reps], dtype=float)
+            .reshape(R, M) for key in ("first_in_force", "extensions", "injunctions", "shelvings", "lifted",
+                                       "cancelled")}
+    log = [(rep.r, entry) for rep in reps for entry in rep.log]
+    return Chunk(start, traj.stocks, traj.metric, traj.metric_cum, cf.stocks, cf.metric, cf.metric_cum, in_force,
+                 stat["first_in_force"], stat["extensions"], stat["injunctions"], stat["shelvings"],
+                 stat["lifted"], stat["cancelled"], log, err)
+
+
+def _work(args: tuple[Scenario, int, int, int, list[int], bool]) -> Chunk:
+    return run_chunk(*args)
+
+
+def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, workers: int = 1,
+             chunk: int = CHUNK, check: bool = False, progress: Callable[[int], None] | None = None,
+             ) -> list[Chunk]:
+    """Run all chunks (in a process pool when ``workers > 1``); results are identical for any ``workers``."""
+    tasks = [(s, seed, a, min(replications, a + chunk), grid, check) for a in range(0, replications, chunk)]
+    out: list[Chunk] = []
+    if workers <= 1 or len(tasks) == 1:
+        for t in tasks:
+            out.append(_work(t))
+            if progress:
+                progress(t[3] - t[2])
+        return out
+    with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1, len(tasks))) as pool:
+        for t, res in zip(tasks, pool.map(_work, tasks), strict=True):
+            out.append(res)
+            if progress:
+                progress(t[3] - t[2])
+    return out
+
+
+def run(scenario: Scenario, *, replications: int | None = None, seed: int | None = None, workers: int = 1,
+        check: bool = False, keep_replications: bool = False, progress: Callable[[int], None] | None = None,
+        ) -> Results:
+    """Simulate a scenario and aggregate the results.
+
+    Args:
+        scenario: a loaded scenario (:func:`sim.loader.load_scenario`).
+        replications: number of Monte Carlo replications (default: the scenario's).
+        seed: root seed (default: the scenario's).
+        workers: processes to use; the numbers do not depend on it.
+        check: verify stock accounting (inflow - outflow - transfers = change) in every chunk.
+        keep_replications: keep per-replication series in the results.
+        progress: called with the number of replications finished after each chunk.
+
+    Returns:
+        :class:`sim.results.Results` with tidy DataFrames and a summary.
+
+    Example:
+        >>> from sim import load_scenario, run  # doctest: +SKIP
+        >>> res = run(load_scenario("scenarios/quickstart.yaml"), replications=100)  # doctest: +SKIP
+        >>> res.series.head()  # doctest: +SKIP
+    """
+    from sim.results import aggregate
+
+    n = scenario.replications if replications is None else replications
+    if n < 1:
+        raise DocketError(f"replications must be at least 1, got {n}")
+    sd = scenario.seed if seed is None else seed
+    grid = sorted(set(report_grid(scenario)) | set(key_days(scenario)))
+    t0 = time.perf_counter()
+    chunks = simulate(scenario, n, sd, grid, workers=workers, check=check, progress=progress)
+    return aggregate(scenario, chunks, grid, set(report_grid(scenario)), n, sd, time.perf_counter() - t0,
+                     keep_replications)
+

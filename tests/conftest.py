@@ -1,0 +1,65 @@
+"""Shared helpers: build small scenarios from Python dicts, run single replications."""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+BASE: dict[str, Any] = {
+    "name": "t",
+    "title": "test scenario",
+    "window": {"start": "2020-01-01", "end": "2020-12-31"},
+    "report": "week",
+    "replications": 20,
+    "seed": 1,
+    "populations": [{"id": "users", "initial": "1M", "inflow": "10k/day", "outflow": "2%/month"}],
+    "metrics": [{"id": "exposure", "unit": "users", "terms": [{"population": "users"}]}],
+}
+
+
+def build(**changes: Any) -> Any:
+    """A validated Scenario: BASE with top-level keys replaced (raises with the diagnostics if invalid)."""
+    from sim.errors import ScenarioError
+    from sim.loader import validate_data
+
+    data = copy.deepcopy(BASE)
+    data.update(copy.deepcopy(changes))
+    scenario, diagnostics = validate_data(data, "<test>")
+    if scenario is None:
+        raise ScenarioError(diagnostics)
+    return scenario
+
+
+def measure(mid: str = "ban", deadline: str = "2020-03-01", **extra: Any) -> dict[str, Any]:
+    """A measure blocking the inflow of `users` from `deadline`, plus extra keys."""
+    m = {"id": mid, "deadline": deadline, "effects": [{"type": "scale_inflow", "population": "users", "factor": 0}]}
+    m.update(extra)
+    return m
+
+
+def one(scenario: Any, r: int = 0) -> Any:
+    """The finished lifecycle of replication r (a sim.lifecycle.Replication)."""
+    from sim.draws import ChunkDraws
+    from sim.lifecycle import Replication
+    from sim.streams import Streams
+
+    start, end = scenario.window.start.fixed_day(), scenario.window.end.fixed_day()
+    return Replication(scenario, ChunkDraws(Streams(scenario.seed), r, r + 1, start), r, end - start).run()
+
+
+def day(text: str, start: str = "2020-01-01") -> int:
+    """Days from `start` to the ISO date `text`."""
+    import datetime as dt
+
+    return (dt.date.fromisoformat(text) - dt.date.fromisoformat(start)).days
+
+
+@pytest.fixture
+def flagship_path() -> str:
+    """Path of the bundled flagship scenario."""
+    return os.path.join(os.path.dirname(__file__), "..", "scenarios", "tiktok-wechat-2020.yaml")

@@ -1,0 +1,190 @@
+"""Every transition of the measure lifecycle, on single replications with certain outcomes."""
+
+from __future__ import annotations
+
+import math
+
+from conftest import build, day, measure, one
+
+
+def switches(rep, mid="ban"):
+    return rep.states[mid].switches
+
+
+def test_takes_effect_at_deadline():
+    """With nothing in the way a measure is in force from 00:00 of its deadline."""
+    rep = one(build(measures=[measure()]))
+    assert switches(rep) == [(day("2020-03-01"), True)]
+
+
+def test_deferral_schedule_moves_deadline():
+    """A certain deferral with a schedule applies each extension in turn, then takes effect."""
+    m = measure(deferral={"probability": 1, "schedule": ["10d", "5d"]})
+    rep = one(build(measures=[m]))
+    assert switches(rep) == [(day("2020-03-01") + 15, True)]
+    assert rep.states["ban"].extensions == 2
+
+
+def test_deferral_cap():
+    """A certain deferral with `delay` stops after `max` extensions."""
+    m = measure(deferral={"probability": 1, "delay": "7d", "max": 3})
+    rep = one(build(measures=[m]))
+    assert switches(rep) == [(day("2020-03-01") + 21, True)]
+
+
+def test_deferral_in_months_follows_calendar():
+    """A deferral of 1mo from Jan 31 lands on Feb 29 in a leap year (month arithmetic clamps)."""
+    m = measure(deadline="2020-01-31", deferral={"probability": 1, "schedule": ["1mo"]})
+    rep = one(build(measures=[m]))
+    assert switches(rep) == [(day("2020-02-29"), True)]
+
+
+def test_deferral_past_window_never_in_force():
+    """A deadline deferred beyond the window never takes effect inside it."""
+    m = measure(deadline="2020-12-20", deferral={"probability": 1, "schedule": ["30d"]})
+    rep = one(build(measures=[m]))
+    assert switches(rep) == []
+    assert math.isinf(rep.states["ban"].first_in_force)
+
+
+def test_injunction_before_deadline_blocks():
+    """An injunction granted before the deadline keeps the measure from ever taking effect."""
+    m = measure(challenges=[{"id": "suit", "decision": "2020-02-20", "injunction": 1}])
+    rep = one(build(measures=[m]))
+    assert switches(rep) == []
+    assert rep.states["ban"].injunctions == 1
+
+
+def test_injunction_on_deadline_day_wins():
+    """Court decisions come before deadlines on the same day (docs/calendar.md)."""
+    m = measure(challenges=[{"id": "suit", "decision": "2020-03-01", "injunction": 1}])
+    rep = one(build(measures=[m]))
+    assert switches(rep) == []
+
+
+def test_injunction_after_deadline_suspends():
+    """An injunction after the deadline suspends a measure in force."""
+    m = measure(challenges=[{"id": "suit", "decision": "2020-04-01", "injunction": 1}])
+    rep = one(build(measures=[m]))
+    assert switches(rep) == [(day("2020-03-01"), True), (day("2020-04-01"), False)]
+
+
+def test_appeal_reversal_reinstates():
+    """An appeal that reverses the injunction puts the measure back in force on the appeal decision."""
+    m = measure(challenges=[{"id": "suit", "decision": "2020-02-01", "injunction": 1,
+                             "appeal": {"probability": 1, "decision": "60d", "reversal": 1}}])
+    rep = one(build(measures=[m]))
+    assert switches(rep) == [(day("2020-02-01") + 60, True)]
+
+
+def test_appeal_upheld_keeps_injunction():
+    """An appeal that fails leaves the injunction in place."""
+    m = measure(challenges=[{"id": "suit", "decision": "2020-02-01", "injunction": 1,
+                             "appeal": {"probability": 1, "decision": "60d", "reversal": 0}}])
+    rep = one(build(measures=[m]))
+    assert switches(rep) == []
+    assert any(e.what == "injunction upheld on appeal" for e in rep.log)
+
+
+def test_lifted_by_event_is_final():
+    """A `lifted_by` event ends a measure in force for good."""
+    events = [{"id": "deal", "probability": 1, "date": "2020-05-01"}]
+    rep = one(build(events=events, measures=[measure(lifted_by=["deal"])]))
+    assert switches(rep) == [(day("2020-03-01"), True), (day("2020-05-01"), False)]
+    assert rep.states["ban"].lifted
+
+
+def test_lift_on_deadline_day_prevents_effect():
+    """Lifts come before deadlines on the same day, so the measure never takes effect."""
+    events = [{"id": "deal", "probability": 1, "date": "2020-03-01"}]
+    rep = one(build(events=events, measures=[measure(lifted_by=["deal"])]))
+    assert switches(rep) == []
+
+
+def test_unless_cancels_at_deadline():
+    """An `unless` event seen by the deadline cancels the measure."""
+    events = [{"id": "deal", "probability": 1, "date": "2020-02-01"}]
+    rep = one(build(events=events, measures=[measure(unless=["deal"])]))
+    assert switches(rep) == [] and rep.states["ban"].cancelled
+
+
+def test_unless_after_deadline_does_nothing():
+    """An `unless` event after the deadline does not cancel a measure already in force."""
+    events = [{"id": "deal", "probability": 1, "date": "2020-04-01"}]
+    rep = one(build(events=events, measures=[measure(unless=["deal"])]))
+    assert switches(rep) == [(day("2020-03-01"), True)]
+
+
+def test_shelving_on_event_and_revival():
+    """A summit shelves the measure; a later event revives it after a delay."""
+    events = [{"id": "summit", "probability": 1, "date": "2020-04-01"},
+              {"id": "talks_fail", "probability": 1, "date": "2020-06-01"}]
+    m = measure(shelving={"on": "summit", "revive": {"on": "talks_fail", "delay": "10d"}})
+    rep = one(build(events=events, measures=[m]))
+    assert switches(rep) == [(day("2020-03-01"), True), (day("2020-04-01"), False), (day("2020-06-11"), True)]
+
+
+def test_one_event_shelves_several_measures():
+    """One event can shelve several measures at once."""
+    events = [{"id": "summit", "probability": 1, "date": "2020-04-01"}]
+    ms = [measure("a", shelving={"on": "summit"}), measure("b", "2020-02-01", shelving={"on": "summit"})]
+    rep = one(build(events=events, measures=ms))
+    assert switches(rep, "a")[-1] == (day("2020-04-01"), False)
+    assert switches(rep, "b")[-1] == (day("2020-04-01"), False)
+
+
+def test_shelving_before_deadline_holds_it():
+    """A measure shelved before its deadline does not take effect at the deadline."""
+    m = measure(shelving={"date": "2020-02-01"})
+    rep = one(build(measures=[m]))
+    assert switches(rep) == []
+    assert rep.states["ban"].shelvings == 1
+
+
+def test_waiver_records_share_and_end():
+    """A waiver exempts its share from its start until (exclusive) its end."""
+    m = measure(waivers=[{"id": "w", "share": "30%", "from": "2020-03-01", "until": "2020-04-01"}])
+    rep = one(build(measures=[m]))
+    assert rep.states["ban"].waiver_changes == [(day("2020-03-01"), 0.7), (day("2020-04-01"), 1.0)]
+
+
+def test_waiver_renewal():
+    """A certain renewal extends a waiver by its period, up to `max` times."""
+    m = measure(waivers=[{"id": "w", "share": 0.5, "duration": "30d",
+                          "renewal": {"probability": 1, "period": "30d", "max": 2}}])
+    rep = one(build(measures=[m]))
+    assert rep.states["ban"].waiver_changes == [(day("2020-03-01"), 0.5), (day("2020-03-01") + 90, 1.0)]
+
+
+def test_event_requires_other_event():
+    """An event that requires another that did not occur does not occur."""
+    events = [{"id": "a", "probability": 0, "date": "2020-02-01"},
+              {"id": "b", "probability": 1, "date": "2020-03-01", "requires": ["a"]}]
+    rep = one(build(events=events))
+    assert "b" not in rep.event_day
+
+
+def test_relative_dates_resolve_on_anchors():
+    """Dates relative to an event, a measure's deadline and its coming into force resolve in order."""
+    events = [{"id": "deal", "probability": 1, "date": "2020-02-01"},
+              {"id": "follow_up", "probability": 1, "date": "ban + 10d"}]
+    ms = [measure("ban", "deal + 14d"), measure("other", "ban.deadline + 1mo")]
+    rep = one(build(events=events, measures=ms))
+    assert switches(rep, "ban") == [(day("2020-02-15"), True)]
+    assert rep.event_day["follow_up"] == day("2020-02-25")
+    assert switches(rep, "other") == [(day("2020-03-15"), True)]
+
+
+def test_anchor_that_never_happens():
+    """A deadline relative to an event that does not occur never arrives."""
+    events = [{"id": "deal", "probability": 0, "date": "2020-02-01"}]
+    rep = one(build(events=events, measures=[measure("ban", "deal + 14d")]))
+    assert switches(rep) == []
+
+
+def test_log_explains_injunction_timing():
+    """The event log says how long before taking effect an injunction came."""
+    m = measure(challenges=[{"id": "suit", "title": "A v. B", "decision": "2020-02-20", "injunction": 1}])
+    rep = one(build(measures=[m]))
+    texts = [f"{e.what} ({e.why})" for e in rep.log]
+    assert "enjoined (A v. B, 10 days before taking effect)" in texts
