@@ -113,7 +113,18 @@ def resolve(file: str, variant: str | None) -> None:
 
     data = resolve_raw(file, variant)
     _, diagnostics = validate_data(data, file)
-    click.echo(yaml.safe_dump(_plain(data), sort_keys=False, allow_unicode=True, width=110), nl=False)
+    plain = _plain(data)
+    if variant:
+        # The output is the effective scenario: a file of its own that validates, not a menu of variants.
+        plain.pop("variants", None)
+        plain.pop("variant", None)
+        click.echo(f"# {file} with variant `{variant}` applied")
+
+    class NoAliases(yaml.SafeDumper):
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    click.echo(yaml.dump(plain, Dumper=NoAliases, sort_keys=False, allow_unicode=True, width=110), nl=False)
     if diagnostics:
         raise ScenarioError(diagnostics)
 

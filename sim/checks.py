@@ -242,6 +242,26 @@ def _date_fields(c: _Checker) -> Iterator[tuple[Path, DateSpec]]:
             yield path, spec
 
 
+def _fixed_dates(c: _Checker, s0: int | None, s1: int | None) -> None:
+    """Key dates, check dates and source dates are plain dates; key dates lie inside the window."""
+    paths: list[Path] = [("key_dates", i) for i in range(len(_list(c.data.get("key_dates"))))]
+    paths += [(*p, "date") for p, _ in c.items("sources")]
+    exp = c.data.get("expectations")
+    if isinstance(exp, dict):
+        paths += [(*p, "date") for p, _ in c.items("checks", exp, ("expectations",))]
+    for path in paths:
+        spec = c.date(path)
+        if spec is None:
+            continue
+        day = spec.fixed_day()
+        if day is None:
+            c.report(path, "this needs a fixed date", expected="a date such as `2020-11-12`",
+                     found=f"`{spec.describe()}`", hint="relative and uncertain dates are for events and measures")
+        elif path[0] == "key_dates" and s0 is not None and s1 is not None and not s0 <= day <= s1:
+            c.report(path, "a key date outside the simulated window", expected=f"dates from {day_to_date(s0)} to "
+                     f"{day_to_date(s1)}", found=str(day_to_date(day)), hint="move it or widen `window`")
+
+
 def _check_dates(c: _Checker, events: set[str], measures: set[str]) -> None:
     start, end = c.date(("window", "start")), c.date(("window", "end"))
     s0 = start.fixed_day() if start else None
@@ -253,6 +273,7 @@ def _check_dates(c: _Checker, events: set[str], measures: set[str]) -> None:
     if s0 is not None and s1 is not None and s1 <= s0:
         c.report(("window", "end"), "the window ends before it starts",
                  expected=f"a date after {day_to_date(s0)}", found=str(day_to_date(s1)))
+    _fixed_dates(c, s0, s1)
     for path, spec in _date_fields(c):
         if spec.anchor is not None:
             anchor = spec.anchor_id or ""
@@ -285,7 +306,9 @@ def _check_cycles(c: _Checker) -> None:
     graph: dict[str, list[tuple[str, Path]]] = {}
     for path, spec in _date_fields(c):
         owner = _at(c.data, (*path[:2], "id"))
-        if isinstance(owner, str) and spec.anchor_id and path[0] in ("events", "measures"):
+        # A measure comes into force by its deadline alone; its waivers, challenges and shelving dates are
+        # resolved afterwards, so they may refer to the measure itself (`from: app_store_ban + 7d`).
+        if isinstance(owner, str) and spec.anchor_id and (path[0] == "events" or path[2:] == ("deadline",)):
             graph.setdefault(owner, []).append((spec.anchor_id, path))
     for path, event in c.items("events"):
         for i, req in enumerate(_list(event.get("requires"))):

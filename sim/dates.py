@@ -106,6 +106,14 @@ def _expr(text: str, meta: dict[str, Any]) -> DateSpec:
     return DateSpec(base, Dist("value", (days,), "signed_duration", text=text, **meta), duration.months, text)
 
 
+def offset_months(raw: object) -> int:
+    """Whole calendar months of a fixed offset such as ``1mo`` (0 for anything else)."""
+    try:
+        return read_value(raw, "signed_duration").months if raw is not None else 0
+    except QuantityError:
+        return 0
+
+
 def read_date(raw: object) -> DateSpec:
     """Read any of the date forms of this module.
 
@@ -133,8 +141,12 @@ def read_date(raw: object) -> DateSpec:
                 raise QuantityError("`from` needs an event or measure id and an `offset`",
                                     "{from: <id>, offset: <duration>}", f"`{dict(raw)}`")
             offset = read_value(raw.get("offset", "0d"), "signed_duration")
-            offset = Dist(offset.kind, offset.params, offset.unit, offset.weights, 0, **meta, text=offset.text)
-            return DateSpec(anchor, offset, 0, f"{anchor} + {offset.describe()}")
+            if offset.months < 0:
+                raise QuantityError("a relative date may subtract days or weeks, not months", "`offset: -30d`",
+                                    f"`{raw.get('offset')}`", "write the offset in days")
+            days = (0.0,) if offset.months else offset.params  # whole months follow the calendar
+            offset = Dist(offset.kind, days, offset.unit, offset.weights, 0, **meta, text=offset.text)
+            return DateSpec(anchor, offset, offset_months(raw.get("offset")), f"{anchor} + {offset.describe()}")
         if "value" in raw and isinstance(raw["value"], str):
             extra = [k for k in raw if k not in ("value", *META_KEYS)]
             if not extra:

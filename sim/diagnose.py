@@ -9,13 +9,14 @@ accepted choices for a wrong literal.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
 from sim.errors import Diagnostic, Mark, found_repr
-from sim.fields import ERROR_TYPE
+from sim.fields import ERROR_TYPE, ID_REGEX
 from sim.yamlload import key_mark_at, mark_at
 
 Loc = tuple[str | int, ...]
@@ -134,9 +135,23 @@ def from_validation_error(exc: ValidationError, data: Any, context: dict[str, An
             out.append(Diagnostic("not one of the accepted choices", mark, shown,
                                   expected=str(ctx.get("expected")), found=found,
                                   hint=f"did you mean `{close}`?" if close else None))
+        elif kind == "string_pattern_mismatch" and isinstance(err.get("input"), str):
+            out.append(_bad_name(str(err["input"]), str(ctx.get("pattern")), mark, shown, found))
         else:
             out.append(Diagnostic(_message(err["msg"]), mark, shown, expected=_expected(kind, ctx), found=found))
     return out
+
+
+def _bad_name(text: str, pattern: str, mark: Mark, shown: str, found: str) -> Diagnostic:
+    """An id (or a scenario name) with characters it may not hold; the hint offers a fixed spelling."""
+    if pattern == ID_REGEX:
+        fixed = re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_") or "x"
+        fixed = fixed if not fixed[0].isdigit() else "_" + fixed
+        return Diagnostic("not a valid id", mark, shown, expected=_expected("string_pattern_mismatch", {}),
+                          found=found, hint=f"ids use letters, digits and `_` only: try `{fixed}`")
+    fixed = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.") or "x"
+    return Diagnostic("not a valid name", mark, shown, expected="a name: letters, digits, `_`, `.` or `-`",
+                      found=found, hint=f"no spaces or other characters: try `{fixed}`")
 
 
 def _message(msg: str) -> str:

@@ -246,7 +246,7 @@ class Coefficients:
             >>> Coefficients(b=z, g=z, d=z + 0.01, T=T, W=np.ones((1, 1, 1, 2))).generator()[0, 0].tolist()
             [[-0.11, 0.0], [0.1, -0.01]]
         """
-        a = np.swapaxes(self.T, -1, -2).copy()  # a copy even when n == 1 (the swap is then a no-op view)
+        a = np.ascontiguousarray(np.swapaxes(self.T, -1, -2))
         idx = np.arange(self.n)
         a[..., idx, idx] = self.g - self.d - self.transfer_out_rate()
         return a
@@ -421,32 +421,26 @@ def _propagators(coef: Coefficients, nbits: int) -> FloatArray:
     return table
 
 
-def _flow_map(coef: Coefficients) -> FloatArray:
-    """Table ``(R*C, n + 1, m + 4n)`` mapping a step's ``[integral x, days]`` to its flow increments.
+def _flow_tables(coef: Coefficients) -> tuple[FloatArray, FloatArray]:
+    """Per ``(r, c)`` (row ``r*C + c``) coefficients turning a step's integral ``dI`` and length into flows.
 
-    Output order ``[metric_cum (m), inflow, outflow, transfer_in, transfer_out]``; stored transposed like
-    :func:`_propagators` (entry ``[j, :]`` is the column of input ``j``).
+    ``dense (R*C, n, m + n)``: row ``j`` is ``[W[:, j], T[j, :]]`` (metric_cum and transfer_in, linear in
+    ``dI``); ``diag (R*C, 4, n)``: ``[g, d, sum_j T_ij, b]`` (inflow ``g dI + b dt``, outflow, transfer_out).
     """
     R, C, n, m = coef.R, coef.C, coef.n, coef.m
-    i = np.arange(n)
-    L = np.zeros((R, C, n + 1, m + 4 * n))
-    L[..., :n, :m] = np.swapaxes(coef.W, -1, -2)
-    L[..., i, m + i] = coef.g
-    L[..., n, m : m + n] = coef.b
-    L[..., i, m + n + i] = coef.d
-    L[..., :n, m + 2 * n : m + 3 * n] = coef.T
-    L[..., i, m + 3 * n + i] = coef.transfer_out_rate()
-    return L.reshape(R * C, n + 1, m + 4 * n)
+    dense = np.concatenate([np.swapaxes(coef.W, -1, -2), coef.T], axis=-1).reshape(R * C, n, m + n)
+    diag = np.stack([coef.g, coef.d, coef.transfer_out_rate(), coef.b], axis=2).reshape(R * C, 4, n)
+    return dense, diag
 
 
-def _apply(table: FloatArray, flat: IntArray, v: FloatArray, last: FloatArray | None) -> FloatArray:
-    """``sum_j table[flat][:, j, :] * v[:, j]`` then ``+ column len(v)`` times ``last`` (or 1), in that order."""
+def _apply(table: FloatArray, flat: IntArray, v: FloatArray, with_last: bool = True) -> FloatArray:
+    """``sum_j table[flat][:, j, :] * v[:, j]`` (``+ table[flat][:, len(v), :]``), summed in that order."""
     q = table.take(flat, axis=0)
-    n = v.shape[1]
     y = q[:, 0, :] * v[:, 0, None]
-    for j in range(1, n):
+    for j in range(1, v.shape[1]):
         y += q[:, j, :] * v[:, j, None]
-    y += q[:, n, :] if last is None else q[:, n, :] * last[:, None]
+    if with_last:
+        y += q[:, v.shape[1], :]
     return y
 
 
@@ -463,8 +457,8 @@ def _solve_chunk(
 
     Each replication steps through the sorted union of the grid and its change days (K = G + S stops;
     repeats and padding give empty steps). A step of ``dt`` days applies ``Phi^(2^k)`` for each set bit of
-    ``dt`` (the identity for clear bits), then adds ``L @ [dI, dt]`` to the running totals (sequential per
-    replication). The state after every stop is kept and read off at the grid positions. Nothing is
+    ``dt`` (the identity for clear bits), then adds the flows of the step integral ``dI`` to the running
+    totals (sequential per replication), which are copied out at grid stops. Nothing is
     clipped: ``A`` is Metzler, so the ``Phi^(2^k)`` blocks are >= 0 and, computed as a Taylor sum on a
     matrix of norm <= 1 (its diagonal >= -1, so no cancellation flips a sign) and then products of
     non-negative matrices, they stay >= 0 as rounded; so does ``x`` (the property test checks it).
@@ -482,17 +476,36 @@ def _solve_chunk(
     dt = np.diff(stops, axis=1).T.copy()  # (K-1, Rc): step k goes from stop k-1 to stop k
     src = (ar[:, None] * C + cfg_at[:, :-1]).T.copy()  # (K-1, Rc) (r, config of the step's first day)
     nbits = int(dt.max()).bit_length()
-    # Running totals [integral, metric_cum, inflow, outflow, transfer_in, transfer_out] and where each sits.
-    o = n + m
-    spans = {"integral": (0, n), "metric_cum": (n, o), "inflow": (o, o + n), "outflow": (o + n, o + 2 * n),
-             "transfer_in": (o + 2 * n, o + 3 * n), "transfer_out": (o + 3 * n, o + 4 * n)}
-    hist = {name: np.zeros((K, Rc, hi - lo)) for name, (lo, hi) in spans.items()}  # value after each stop
-    hist["stocks"] = np.empty((K, Rc, n))
-    hist["stocks"][0] = x0
+    # Grid day g is stop pos[r, g]: after the g earlier grid days and the change days before it (the
+    # first of its repeats); at[k, r] is the grid index reached at stop k, or -1.
+    pos = np.broadcast_to(np.arange(G), (Rc, G)).copy()
+    for s in range(starts.shape[1]):
+        pos += live[:, s, None] < days
+    at = np.full((K, Rc), -1, dtype=np.int64)
+    at[pos, ar[:, None]] = np.arange(G)
+    # State [x, integral, metric_cum, transfer_in, inflow, outflow, transfer_out], copied into the
+    # (Rc * G, width) row views of the outputs at every grid stop: no buffer that grows with K or G.
+    o, width = 2 * n + m, 6 * n + m
+    names = ("stocks", "integral", "metric_cum", "transfer_in", "inflow", "outflow", "transfer_out")
+    edges = np.cumsum([0, n, n, m, n, n, n, n])
+    dest = [getattr(out, name)[rows].reshape(Rc * G, -1) for name in names]
+
+    def record(k: int, state: FloatArray) -> None:
+        """Copy the rows of ``state`` that reached a grid day at stop ``k`` into the outputs."""
+        hit = np.flatnonzero(at[k] >= 0)
+        if hit.size:
+            part = state if hit.size == Rc else state[hit]
+            where = hit * G + at[k, hit]
+            for view, lo, hi in zip(dest, edges[:-1], edges[1:], strict=True):
+                view[where] = part[:, lo:hi]
+
+    state = np.zeros((Rc, width))
+    state[:, :n] = x0
+    record(0, state)
     if nbits:
-        qtab, ltab = _propagators(coef, nbits), _flow_map(coef)
+        qtab, (dense, diag) = _propagators(coef, nbits), _flow_tables(coef)
         bits = np.arange(nbits)[:, None]  # bit b of every replication's step length
-        x, tot = x0, np.zeros((Rc, o + 4 * n))
+        x, tot = x0, state[:, n:]
         for k in range(1, K):
             step = dt[k - 1]
             top = int(step.max()).bit_length()
@@ -501,21 +514,17 @@ def _solve_chunk(
                 flat = np.where((step >> bits[:top]) & 1 == 1, src[k - 1] + bits[:top] * (Rc * C), len(qtab) - 1)
                 inc = np.zeros((Rc, n))
                 for bit in range(top):
-                    y = _apply(qtab, flat[bit], x, None)
+                    y = _apply(qtab, flat[bit], x)
                     x = y[:, :n]
                     inc += y[:, n:]
+                state[:, :n] = x
                 tot[:, :n] += inc
-                tot[:, n:] += _apply(ltab, src[k - 1], inc, step.astype(np.float64))
-            hist["stocks"][k] = x
-            for name, (lo, hi) in spans.items():
-                hist[name][k] = tot[:, lo:hi]
-    # Grid day g comes after the g earlier grid days and the change days before it (first of its repeats).
-    pos = np.broadcast_to(np.arange(G), (Rc, G)).copy()
-    for s in range(starts.shape[1]):
-        pos += live[:, s, None] < days
-    sel = pos * Rc + ar[:, None]  # (Rc, G) rows of the (K * Rc) stop-major histories
-    for name, h in hist.items():
-        np.take(h.reshape(K * Rc, -1), sel, axis=0, out=getattr(out, name)[rows], mode="clip")
+                tot[:, n:o] += _apply(dense, src[k - 1], inc, with_last=False)  # metric_cum, transfer_in
+                dg = diag.take(src[k - 1], axis=0)
+                lin = dg[:, :3] * inc[:, None, :]  # g dI, d dI, sum_j T_ij dI
+                lin[:, 0] += dg[:, 3] * step[:, None]  # + b dt
+                tot[:, o:] += lin.reshape(Rc, 3 * n)
+            record(k, state)
     x_at = out.stocks[rows]
     wsel = ar[:, None] * C + np.take_along_axis(cfg_at, pos, axis=1)  # config in force on the grid day
     metric = out.metric[rows]

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from sim.checks import check
 from sim.diagnose import from_validation_error, suggest
-from sim.errors import Diagnostic, ScenarioError, found_repr, join_ids
+from sim.errors import Diagnostic, Mark, ScenarioError, found_repr, join_ids
 from sim.merge import merge
 from sim.schema import Scenario
 from sim.yamlload import MDict, MList, key_mark_at, load_yaml_file, mark_at
@@ -33,12 +33,17 @@ def _must_be_mapping(data: Any, name: str) -> MDict:
         return data
     raise ScenarioError(Diagnostic(
         "a scenario file must be a mapping of keys (`name:`, `window:`, `populations:` ...)",
-        getattr(data, "mark", None), "", expected="a YAML mapping", found=found_repr(data),
+        getattr(data, "mark", None) or Mark(name, 1, 1), "", expected="a YAML mapping", found=found_repr(data),
         hint="start from `docket new my-scenario`"))
 
 
 def _load_chain(path: Path, stack: tuple[Path, ...]) -> MDict:
     data = _must_be_mapping(load_yaml_file(path), str(path))
+    if "variant" in data:
+        raise ScenarioError(Diagnostic(
+            "`variant` is not written in a file: it records which variant was applied", key_mark_at(
+                data, ["variant"]), "variant", expected="no `variant` key", found=found_repr(data["variant"]),
+            hint="choose a variant with `--variant ID`, or define one under `variants:`"))
     base_ref = data.get("extends")
     if base_ref is None:
         return _merge_over(None, data)
@@ -46,8 +51,8 @@ def _load_chain(path: Path, stack: tuple[Path, ...]) -> MDict:
         raise ScenarioError(Diagnostic("`extends` must be the path of another scenario file",
                                        mark_at(data, ["extends"]), "extends", expected="a path such as "
                                        "`base.yaml`", found=found_repr(base_ref)))
-    base_path = (path.parent / base_ref).resolve()
-    if base_path in stack or len(stack) > MAX_EXTENDS:
+    base_path = path.parent / base_ref
+    if base_path.resolve() in stack or len(stack) > MAX_EXTENDS:
         chain = " -> ".join(p.name for p in (*stack, base_path))
         raise ScenarioError(Diagnostic(f"`extends` goes round in a cycle: {chain}", mark_at(data, ["extends"]),
                                        "extends", expected="a chain of files that ends", found=chain,
@@ -56,7 +61,7 @@ def _load_chain(path: Path, stack: tuple[Path, ...]) -> MDict:
         raise ScenarioError(Diagnostic(f"`extends` names a file that does not exist: {base_ref}",
                                        mark_at(data, ["extends"]), "extends",
                                        expected="a path relative to this file", found=str(base_path)))
-    base = _load_chain(base_path, (*stack, base_path))
+    base = _load_chain(base_path, (*stack, base_path.resolve()))
     base.pop("variant", None)
     return _merge_over(base, data)
 
@@ -64,7 +69,7 @@ def _load_chain(path: Path, stack: tuple[Path, ...]) -> MDict:
 def _merge_over(base: MDict | None, data: MDict) -> MDict:
     """Merge a file over its base; ``variants`` are patches themselves, so they are carried over unmerged:
     the file's variants replace the base's of the same id and add new ones."""
-    out: MDict = merge(base, _without_variants(data))
+    out: MDict = merge(_without_variants(base) if base is not None else None, _without_variants(data))
     mine = data.get("variants")
     theirs = base.get("variants") if base is not None else None
     if isinstance(mine, list) and isinstance(theirs, list):
@@ -74,11 +79,12 @@ def _merge_over(base: MDict | None, data: MDict) -> MDict:
             out["variants"].extend(source)
         out["variants"].item_marks = [getattr(v, "mark", None) or getattr(mine, "mark", None)
                                        for v in out["variants"]]
-    elif mine is not None:
-        out["variants"] = mine
-    if "variants" in data:
-        out.key_marks["variants"] = data.key_marks["variants"]
-        out.value_marks["variants"] = data.value_marks["variants"]
+    elif mine is not None or theirs is not None:
+        out["variants"] = mine if mine is not None else theirs
+    owner = data if "variants" in data else base
+    if owner is not None and "variants" in owner:
+        out.key_marks["variants"] = owner.key_marks["variants"]
+        out.value_marks["variants"] = owner.value_marks["variants"]
     return out
 
 
@@ -126,7 +132,7 @@ def apply_variant(data: MDict, variant: str) -> MDict:
 def resolve_raw(path: str | os.PathLike[str], variant: str | None = None) -> MDict:
     """The effective raw scenario after ``extends`` and ``variant`` (what ``docket resolve`` prints)."""
     p = Path(path)
-    data = _load_chain(p.resolve(), (p.resolve(),)) if p.is_file() else _must_be_mapping(load_yaml_file(p), "")
+    data = _load_chain(p, (p.resolve(),)) if p.is_file() else _must_be_mapping(load_yaml_file(p), str(p))
     return apply_variant(data, variant) if variant else data
 
 

@@ -11,12 +11,15 @@
    ``{id: foo, $delete: true}`` removes item ``foo``; it must hold nothing else, ``$delete`` must be ``true``,
    and the base must have ``foo``. Ids must be unique within each list. An *empty* patch list is not merged
    but replaces (so ``measures: []`` clears the list).
-3. **Anything else** — lists without ids, scalars, a mapping over a scalar, ``null`` over anything — the
+3. **A value written as a mapping** (one with a distribution key such as ``between`` or ``value``, or a
+   relative date ``{from: ..., offset: ...}``) replaces the base value wholesale: a variant that writes
+   ``initial: {between: [80M, 120M]}`` over ``initial: {value: 100M, source: x}`` gets exactly the range.
+4. **Anything else** — lists without ids, scalars, a mapping over a scalar, ``null`` over anything — the
    patch value replaces the base value wholesale.
-4. The result is made of new :class:`~sim.yamlload.MDict` / :class:`~sim.yamlload.MList` objects; the inputs
+5. The result is made of new :class:`~sim.yamlload.MDict` / :class:`~sim.yamlload.MList` objects; the inputs
    are never changed. Every key, value and item keeps the mark of the side it came from: the patch's for what
    the patch set (including a merged mapping or list itself), the base's for what it left alone.
-5. ``$delete`` markers never survive. Wherever the patch brings in a value the base does not have (a new
+6. ``$delete`` markers never survive. Wherever the patch brings in a value the base does not have (a new
    key, a replacing value, an appended item), that value is treated as merged over *nothing*: any
    ``key: $delete`` or ``{id: x, $delete: true}`` inside it deletes something that does not exist and is an
    error, and so is ``$delete`` as a list item or a ``$delete:`` key outside a list of named items. The same
@@ -35,6 +38,8 @@ from sim.errors import Diagnostic, Mark, ScenarioError, found_repr, join_ids
 from sim.yamlload import MDict, MList, dotted_path
 
 DELETE: Final = "$delete"
+VALUE_KEYS: Final = frozenset({"value", "between", "uniform", "triangular", "normal", "lognormal", "choice",
+                               "empirical", "from", "offset"})
 
 Path = tuple[str | int, ...]
 
@@ -55,7 +60,7 @@ def merge(base: Any, patch: Any, *, path: Path = ()) -> Any:
         >>> merge(base, {"measures": [{"id": "a", "x": 2}, {"id": "b", "$delete": True}, {"id": "c"}]})
         {'measures': [{'id': 'a', 'x': 2}, {'id': 'c'}]}
     """
-    if isinstance(base, dict) and isinstance(patch, dict):
+    if isinstance(base, dict) and isinstance(patch, dict) and not _is_value(patch):
         return _merge_maps(base, patch, path)
     if isinstance(base, list) and isinstance(patch, list) and patch and _named(base) and _named(patch):
         return _merge_items(base, patch, path)
@@ -64,6 +69,11 @@ def merge(base: Any, patch: Any, *, path: Path = ()) -> Any:
 
 def _err(message: str, mark: Mark | None, path: Path, **extra: str | None) -> ScenarioError:
     return ScenarioError(Diagnostic(message, mark, dotted_path(path), **extra))
+
+
+def _is_value(mapping: dict[str, Any]) -> bool:
+    """A value written as a mapping (``{between: [...]}``, ``{from: deal, offset: 7d}``) replaces wholesale."""
+    return any(key in mapping for key in VALUE_KEYS)
 
 
 def _is_delete(value: Any) -> bool:

@@ -158,13 +158,21 @@ def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ch
                  for e, ref in enumerate(refs)]
         forced = [[(0, 0.0), *((d, 1.0 if on else 0.0) for d, on in st.switches)] for st in states]
         per_rep.append(intensities(profs, forced, horizon))
-    S = max(len(days) for days, _, _ in per_rep)
+    # A replication often returns to an earlier config (a measure lifted, a waiver ended): solve each distinct
+    # config once. np.unique sorts, so config numbering depends only on the replication's own timeline.
+    unique = []
+    for days, eff, fl in per_rep:
+        configs, inverse = np.unique(np.hstack([eff, fl]), axis=0, return_inverse=True)
+        unique.append((days, configs, inverse.ravel()))
+    S = max(len(days) for days, _, _ in unique)
+    C = max(len(configs) for _, configs, _ in unique)
     seg_start = np.full((R, S), horizon + 1, dtype=np.int64)
-    level, flags = np.zeros((R, S, E)), np.zeros((R, S, M))
-    for k, (days, eff, fl) in enumerate(per_rep):
+    seg_config = np.zeros((R, S), dtype=np.int64)
+    level, flags = np.zeros((R, C, E)), np.zeros((R, C, M))
+    for k, (days, configs, inverse) in enumerate(unique):
         seg_start[k, : len(days)] = days
-        level[k, : len(days)], flags[k, : len(days)] = eff, fl
-    seg_config = np.tile(np.arange(S, dtype=np.int64), (R, 1))
+        seg_config[k, : len(days)] = inverse
+        level[k, : len(configs)], flags[k, : len(configs)] = configs[:, :E], configs[:, E:]
     coef = coefficients(s, refs, params, level, flags)
     traj = solve(params.x0, coef, seg_start, seg_config, grid)
     cf_coef = coefficients(s, refs, params, np.zeros((R, 1, E)), np.zeros((R, 1, M)))

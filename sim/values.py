@@ -180,18 +180,31 @@ def _parametric(key: str, body: object, unit: str, meta: dict[str, Any]) -> Dist
     if not isinstance(body, dict) or any(k not in body for k in need) or any(k not in allowed for k in body):
         raise _fail(f"`{key}` needs a mapping with keys " + ", ".join(f"`{k}`" for k in allowed),
                     "{" + ", ".join(f"{k}: ..." for k in need) + "}", body)
+    floor, ceiling = _natural_range(unit)
     if key == "normal":
         mean, sd = read(body["mean"]), _spread(body["sd"], unit)
-        lo = read(body["min"]) if "min" in body else -math.inf
-        hi = read(body["max"]) if "max" in body else math.inf
+        lo = read(body["min"]) if "min" in body else floor
+        hi = read(body["max"]) if "max" in body else ceiling
         if sd < 0 or lo > hi or not lo <= mean <= hi:
             raise _fail("`normal` needs sd >= 0 and min <= mean <= max", "sd >= 0, min <= mean <= max", body)
         return Dist("normal", (mean, sd, lo, hi), text=f"normal {dict(body)}", **meta)
+    if math.isfinite(ceiling):
+        raise _fail(f"a lognormal can exceed {ceiling:g}, the largest {unit}", "`between`, `triangular` or "
+                    "`normal` with `max`", body, "use `{triangular: [lo, mode, hi]}`")
     median = read(body["median"])
     sigma = q.parse_factor(body["sigma"])
     if median <= 0:
         raise _fail("`lognormal` needs a median > 0", "median > 0", body)
     return Dist("lognormal", (median, sigma), text=f"lognormal {dict(body)}", **meta)
+
+
+def _natural_range(unit: str) -> tuple[float, float]:
+    """The values a kind can take: a normal without ``min``/``max`` is truncated to them."""
+    if unit in ("probability", "share"):
+        return 0.0, 1.0
+    if unit in ("signed_duration", "date"):
+        return -math.inf, math.inf
+    return 0.0, math.inf
 
 
 def _spread(raw: object, unit: str) -> float:

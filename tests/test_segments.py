@@ -1,0 +1,32 @@
+"""Intensity profiles of effects (phase-in, waivers, suspensions)."""
+
+from __future__ import annotations
+
+from sim.lifecycle import MeasureState
+from sim.segments import intensities, profile
+
+
+def test_profile_without_phase_in():
+    """An effect is at full intensity from the day its measure is in force until it is suspended."""
+    st = MeasureState(switches=[(10, True), (20, False), (30, True)])
+    assert profile(st, 0, None, 100) == [(0, 0.0), (10, 1.0), (20, 0.0), (30, 1.0)]
+
+
+def test_phase_in_restarts_after_suspension():
+    """Phase-in starts again when a suspended measure comes back."""
+    st = MeasureState(switches=[(10, True), (12, False), (30, True)])
+    assert profile(st, 14, 2, 100) == [(0, 0.0), (10, 0.5), (12, 0.0), (30, 0.5), (37, 1.0)]
+
+
+def test_waiver_scales_intensity():
+    """A waiver of 40% leaves 60% of the intensity while it lasts, and only while in force."""
+    st = MeasureState(switches=[(10, True)], waiver_changes=[(5, 0.6), (20, 1.0)])
+    assert profile(st, 0, None, 100) == [(0, 0.0), (10, 0.6), (20, 1.0)]
+
+
+def test_intensities_union_of_days():
+    """Segments start at every change of any effect or in-force flag."""
+    days, eff, flags = intensities([[(0, 0.0), (10, 1.0)], [(0, 0.0), (15, 0.5)]], [[(0, 0.0), (10, 1.0)]], 100)
+    assert days == [0, 10, 15]
+    assert eff.tolist() == [[0.0, 0.0], [1.0, 0.0], [1.0, 0.5]]
+    assert flags.tolist() == [[0.0], [1.0], [1.0]]
