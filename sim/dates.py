@@ -91,8 +91,9 @@ def _expr(text: str, meta: dict[str, Any]) -> DateSpec:
         raise QuantityError("the date falls outside the calendar (years 1 to 9999)", _EXPECTED, f"`{text}`",
                             "check the offset's number and unit")
     if re.match(r"^\d{4}-", base):
+        first = q.parse_iso_date(base)
         try:
-            day = q.add_duration(q.parse_iso_date(base), duration, step)
+            day = q.add_duration(first, duration, step)
         except (ValueError, OverflowError):
             day = 0
         if not 1 <= day <= _LAST_DAY:

@@ -18,7 +18,7 @@ first coming into force, a measure's initial deadline), so anchors are resolved 
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -155,8 +155,8 @@ class Replication:
 
     def _measure(self, m: Measure) -> Proc:
         st = self.states[m.id]
-        for ev in m.lifted_by:
-            self.env.process(self._lift(m, ev))
+        for ev in m.lifted_by:  # callbacks, not processes: a lift is one dated action
+            self.occurred[ev].callbacks.append(self._lifter(m, ev))
         if m.shelving is not None:
             self.env.process(self._shelving(m, m.shelving))
         deadline = yield from self.when(f"measure:{m.id}:deadline", m.deadline)
@@ -200,14 +200,20 @@ class Replication:
             if blocked:
                 self.note(m.id, f"deadline passed while {blocked}", "did not take effect")
 
-    def _lift(self, m: Measure, event: str) -> Proc:
-        day = yield self.occurred[event]
-        yield self.at(day, LIFTS)
-        st = self.states[m.id]
-        if not st.lifted:
-            st.lifted = True
-            self.note(m.id, "lifted", f"{event} occurred")
-            self.update(m, f"lifted: {event}")
+    def _lifter(self, m: Measure, event: str) -> Callable[[simpy.Event], None]:
+        """The callback run when ``event`` occurs: lift ``m`` on that day, in the lifts phase."""
+
+        def act(_: simpy.Event) -> None:
+            st = self.states[m.id]
+            if not st.lifted:
+                st.lifted = True
+                self.note(m.id, "lifted", f"{event} occurred")
+                self.update(m, f"lifted: {event}")
+
+        def schedule(occurred: simpy.Event) -> None:
+            self.at(float(occurred.value), LIFTS).callbacks.append(act)
+
+        return schedule
 
     def _shelving(self, m: Measure, sh: Shelving) -> Proc:
         st, name = self.states[m.id], f"shelving:{m.id}"

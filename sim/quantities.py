@@ -264,7 +264,11 @@ def parse_per_capita(value: object) -> float:
     if not isinstance(value, str) or not (m := _PER_RE.match(value.strip())):
         hint = "add a share and a period, e.g. `2%/month`" if not isinstance(value, bool) else None
         raise _fail("per_capita", value, hint)
-    share = _plain_or_percent(m.group("amount").strip(), "per_capita")
+    try:
+        share = _plain_or_percent(m.group("amount").strip(), "per_capita")
+    except QuantityError:
+        raise _fail("per_capita", value, "a count per time is a rate (for `inflow`); a per-capita rate is a share "
+                    "per time, e.g. `2%/month`") from None
     days = _period_days(m.group("per"), "per_capita", value)
     if not 0.0 <= share < 1.0:
         raise _fail("per_capita", value, "a share per period must be at least 0% and below 100%",

@@ -114,9 +114,13 @@ def aggregate(s: Scenario, chunks: list[Chunk], grid: list[int], report: set[int
                           for mi, m in enumerate(s.measures)], ignore_index=True) if s.measures else \
         pd.DataFrame(columns=["measure", "date", "probability"])
     measures = _measure_table(s, cat, start)
-    events = pd.DataFrame(
-        [(r, pd.Timestamp(day_to_date(start + e.day)), e.subject, e.what, e.why) for c in chunks for r, e in c.log],
-        columns=["replication", "date", "subject", "what", "why"])
+    log = [(r, e) for c in chunks for r, e in c.log]
+    origin = np.datetime64(day_to_date(start).isoformat(), "D")
+    events = pd.DataFrame({
+        "replication": np.array([r for r, _ in log], dtype=np.int64),
+        "date": pd.to_datetime(origin + np.array([e.day for _, e in log], dtype="timedelta64[D]")),
+        "subject": [e.subject for _, e in log], "what": [e.what for _, e in log], "why": [e.why for _, e in log],
+    })
     rep_frame = None
     if keep:
         rows = [pd.DataFrame({"replication": np.repeat(np.arange(n), on_report.sum()), "series": sid,

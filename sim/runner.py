@@ -154,16 +154,30 @@ def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ch
     per_rep = []
     for k, rep in enumerate(reps):
         states = [rep.states[m.id] for m in s.measures]
-        profs = [profile(states[ref.measure], float(phase[e][k]), ref.effect.steps, horizon)
-                 for e, ref in enumerate(refs)]
+        cache: dict[tuple[int, float, int | None], list[tuple[int, float]]] = {}
+        profs = []
+        for e, ref in enumerate(refs):  # effects of one measure with the same phase-in share a profile
+            key = (ref.measure, float(phase[e][k]), ref.effect.steps)
+            if key not in cache:
+                cache[key] = profile(states[ref.measure], key[1], key[2], horizon)
+            profs.append(cache[key])
         forced = [[(0, 0.0), *((d, 1.0 if on else 0.0) for d, on in st.switches)] for st in states]
         per_rep.append(intensities(profs, forced, horizon))
     # A replication often returns to an earlier config (a measure lifted, a waiver ended): solve each distinct
-    # config once. np.unique sorts, so config numbering depends only on the replication's own timeline.
+    # config once, numbered by first appearance in the replication's own timeline.
     unique = []
     for days, eff, fl in per_rep:
-        configs, inverse = np.unique(np.hstack([eff, fl]), axis=0, return_inverse=True)
-        unique.append((days, configs, inverse.ravel()))
+        rows = np.hstack([eff, fl])
+        index: dict[bytes, int] = {}
+        firsts: list[int] = []
+        inverse = np.empty(len(rows), dtype=np.int64)
+        for i, row in enumerate(rows):
+            key = row.tobytes()
+            if key not in index:
+                index[key] = len(firsts)
+                firsts.append(i)
+            inverse[i] = index[key]
+        unique.append((days, rows[firsts], inverse))
     S = max(len(days) for days, _, _ in unique)
     C = max(len(configs) for _, configs, _ in unique)
     seg_start = np.full((R, S), horizon + 1, dtype=np.int64)

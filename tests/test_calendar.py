@@ -68,7 +68,7 @@ def test_rule6_dates_before_window_happen_at_start():
     """Rule 6: a decision dated before the window acts on day 0."""
     m = measure(challenges=[{"id": "c", "filed": "2019-06-01", "decision": "2019-12-01", "injunction": 1}])
     rep = one(build(measures=[m]))
-    assert [(e.day, e.what) for e in rep.log][0] == (0, "enjoined")
+    assert (rep.log[0].day, rep.log[0].what) == (0, "enjoined")
 
 
 def test_rule7_relative_to_measure_and_deadline():

@@ -200,6 +200,14 @@ def test_per_capita_uses_the_continuous_rate() -> None:
     assert q.parse_per_capita(0) == 0.0
 
 
+def test_per_capita_refuses_a_rate_naming_the_whole_value() -> None:
+    """A count per time where a per-capita rate is needed is reported whole, with a hint on the difference."""
+    err = refused(q.parse_per_capita, "250k/day")
+    assert err.message == "expected a per-capita rate"
+    assert err.found == "`250k/day` (a rate)"
+    assert err.hint is not None and "2%/month" in err.hint
+
+
 @pytest.mark.parametrize("bad", ["100%/month", "150%/year", "-1%/day"])
 def test_per_capita_share_must_be_below_one(bad: str) -> None:
     """A share per period of 100% or more (or below 0) is refused."""

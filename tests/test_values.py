@@ -208,8 +208,19 @@ def test_sample_normal_is_truncated_to_its_bounds() -> None:
     draws = sample(d, np.linspace(0.0005, 0.9995, 1000))
     assert draws.min() >= 0.0 and draws.max() <= 20.0
     assert sample(d, np.array([0.5]))[0] == pytest.approx(10.0)
-    untruncated = read_value({"normal": {"mean": 10, "sd": 5}}, "factor")
-    assert sample(untruncated, np.array([0.8413447]))[0] == pytest.approx(15.0, abs=1e-4)
+    far_from_bounds = read_value({"normal": {"mean": 100, "sd": 5}}, "factor")
+    assert sample(far_from_bounds, np.array([0.8413447]))[0] == pytest.approx(105.0, abs=1e-4)
+
+
+def test_normal_without_bounds_is_truncated_to_the_kinds_range() -> None:
+    """A normal without min/max cannot draw a negative count or a probability above 1."""
+    count = read_value({"normal": {"mean": "1M", "sd": "5M"}}, "count")
+    assert (count.low, count.high) == (0.0, math.inf)
+    prob = read_value({"normal": {"mean": 0.5, "sd": 0.5}}, "probability")
+    assert (prob.low, prob.high) == (0.0, 1.0)
+    assert sample(prob, np.array([0.001, 0.999])).tolist() == pytest.approx([0.0, 1.0], abs=0.01)
+    offset = read_value({"normal": {"mean": "0d", "sd": "5d"}}, "signed_duration")
+    assert offset.low == -math.inf
 
 
 def test_sample_lognormal_median() -> None:
