@@ -211,7 +211,8 @@ class Replication:
                 self.update(m, f"lifted: {event}")
 
         def schedule(occurred: simpy.Event) -> None:
-            self.at(float(occurred.value), LIFTS).callbacks.append(act)
+            day: int = occurred.value  # events succeed with the day they occurred
+            self.at(day, LIFTS).callbacks.append(act)
 
         return schedule
 
