@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import simpy
 
@@ -211,7 +211,7 @@ class Replication:
                 self.update(m, f"lifted: {event}")
 
         def schedule(occurred: simpy.Event) -> None:
-            day: int = occurred.value  # events succeed with the day they occurred
+            day = cast(int, occurred.value)  # events succeed with the day they occurred
             self.at(day, LIFTS).callbacks.append(act)
 
         return schedule
