@@ -93,7 +93,19 @@ def from_validation_error(exc: ValidationError, data: Any, context: dict[str, An
     """
     known: dict[int, list[str]] = context.get("known_keys", {})
     out: list[Diagnostic] = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    # A misspelt required key shows up twice (unknown `dedline`, missing `deadline`): report it once, as the
+    # unknown key with its suggestion.
+    misspelt = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            parent = tuple(err["loc"][:-1])
+            close = suggest(str(err["loc"][-1]), known.get(id(at(data, tuple(raw_path(data, parent)[0]))), []))
+            if close:
+                misspelt.add((parent, close))
+    for err in errors:
+        if err["type"] == "missing" and (tuple(err["loc"][:-1]), err["loc"][-1]) in misspelt:
+            continue
         loc = tuple(err["loc"])
         path, shown = raw_path(data, loc)
         if prefix:

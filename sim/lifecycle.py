@@ -38,7 +38,7 @@ EVENTS, LIFTS, SHELVING, COURTS, DEFERRALS, DEADLINES, WAIVERS = range(len(PHASE
 Proc = Generator[simpy.Event, Any, Any]
 
 
-@dataclass
+@dataclass(slots=True)
 class LogEntry:
     """One line of a replication's event log."""
 

@@ -267,8 +267,9 @@ def parse_per_capita(value: object) -> float:
     try:
         share = _plain_or_percent(m.group("amount").strip(), "per_capita")
     except QuantityError:
+        counted = _COUNT_RE.match(m.group("amount")) is not None
         raise _fail("per_capita", value, "a count per time is a rate (for `inflow`); a per-capita rate is a share "
-                    "per time, e.g. `2%/month`") from None
+                    "per time, e.g. `2%/month`" if counted else "write a share per period, e.g. `2%/month`") from None
     days = _period_days(m.group("per"), "per_capita", value)
     if not 0.0 <= share < 1.0:
         raise _fail("per_capita", value, "a share per period must be at least 0% and below 100%",

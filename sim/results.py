@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.quantities import day_to_date
-from sim.runner import Chunk
+from sim.runner import Collected
 from sim.schema import Scenario
 
 QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
@@ -37,8 +37,8 @@ def cumulative_unit(unit: str | None) -> str:
 
 def _stats(values: npt.NDArray[np.float64]) -> dict[str, Any]:
     """Mean and quantiles over axis 0."""
-    qs = np.quantile(values, QUANTILES, axis=0)
-    return {"mean": values.mean(axis=0), **{c: qs[i] for i, c in enumerate(QCOLS)}}
+    qs = np.quantile(values, QUANTILES, axis=0).astype(np.float64)
+    return {"mean": values.mean(axis=0, dtype=np.float64), **{c: qs[i] for i, c in enumerate(QCOLS)}}
 
 
 def _interval(values: npt.NDArray[np.float64]) -> dict[str, float]:
@@ -78,16 +78,14 @@ class Results:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def aggregate(s: Scenario, chunks: list[Chunk], grid: list[int], report: set[int], n: int, seed: int,
+def aggregate(s: Scenario, collected: Collected, grid: list[int], report: set[int], n: int, seed: int,
               wall: float, keep: bool) -> Results:
-    """Combine chunk results into :class:`Results`."""
+    """Turn the collected arrays of a run into :class:`Results`."""
     start = s.window.start.fixed_day()
     assert start is not None
     dates = [day_to_date(start + d) for d in grid]
     on_report = np.array([d in report for d in grid])
-    cat = {k: np.concatenate([getattr(c, k) for c in chunks]) for k in (
-        "stocks", "metric", "metric_cum", "cf_stocks", "cf_metric", "cf_metric_cum", "in_force",
-        "first_in_force", "extensions", "injunctions", "shelvings", "lifted", "cancelled")}
+    cat = collected.arrays
     blocks: list[tuple[str, str, str, str, npt.NDArray[np.float64]]] = []
     for i, p in enumerate(s.populations):
         unit = p.unit or p.kind
@@ -100,7 +98,7 @@ def aggregate(s: Scenario, chunks: list[Chunk], grid: list[int], report: set[int
             (metric.id, "metric", "value_cf", unit, cat["cf_metric"][:, :, k]),
             (metric.id, "metric", "cumulative", cum, cat["metric_cum"][:, :, k]),
             (metric.id, "metric", "cumulative_cf", cum, cat["cf_metric_cum"][:, :, k]),
-            (metric.id, "metric", "avoided", cum, cat["cf_metric_cum"][:, :, k] - cat["metric_cum"][:, :, k]),
+            (metric.id, "metric", "avoided", cum, cat["avoided"][:, :, k]),
         ]
     frames = []
     report_dates = [d for d, ok in zip(dates, on_report, strict=True) if ok]
@@ -114,7 +112,7 @@ def aggregate(s: Scenario, chunks: list[Chunk], grid: list[int], report: set[int
                           for mi, m in enumerate(s.measures)], ignore_index=True) if s.measures else \
         pd.DataFrame(columns=["measure", "date", "probability"])
     measures = _measure_table(s, cat, start)
-    log = [(r, e) for c in chunks for r, e in c.log]
+    log = collected.log
     origin = np.datetime64(day_to_date(start).isoformat(), "D")
     events = pd.DataFrame({
         "replication": np.array([r for r, _ in log], dtype=np.int64),
@@ -129,7 +127,7 @@ def aggregate(s: Scenario, chunks: list[Chunk], grid: list[int], report: set[int
         rep_frame = pd.concat(rows, ignore_index=True)
     summary = _summary(s, cat, grid, start, n, seed)
     return Results(s, n, seed, wall, series, in_force, measures, events, summary, rep_frame,
-                   max(c.check_error for c in chunks))
+                   collected.check_error)
 
 
 def _date(start: int, day: float) -> str | None:
@@ -182,7 +180,7 @@ def _summary(s: Scenario, cat: dict[str, Any], grid: list[int], start: int, n: i
             "title": metric.title or metric.id, "unit": cumulative_unit(metric.unit),
             "total": _interval(cat["metric_cum"][:, -1, k]),
             "counterfactual": _interval(cat["cf_metric_cum"][:, -1, k]),
-            "avoided": _interval(cat["cf_metric_cum"][:, -1, k] - cat["metric_cum"][:, -1, k]),
+            "avoided": _interval(cat["avoided"][:, -1, k]),
         }
     populations = {p.id: {kd[d]: _interval(cat["stocks"][:, at[d], i]) for d in keys}
                    for i, p in enumerate(s.populations)}

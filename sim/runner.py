@@ -9,13 +9,14 @@ counterfactual, same draws). Results do not depend on the chunk size or on how c
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -76,6 +77,14 @@ def key_days(scenario: Scenario) -> list[int]:
     return days or [end - start]
 
 
+ARRAYS = ("stocks", "metric", "metric_cum", "cf_stocks", "cf_metric", "cf_metric_cum", "avoided", "in_force",
+          "first_in_force", "extensions", "injunctions", "shelvings", "lifted", "cancelled")
+"""The per-replication arrays of a chunk, collected for the whole run."""
+EXACT_LIMIT = 20_000
+"""Runs up to this many replications keep series in float64 (quantiles exact); larger runs store float32
+(relative error < 1e-7) so 100,000 replications fit in well under 1 GB."""
+
+
 @dataclass
 class Chunk:
     """Raw results of a chunk of replications (arrays over replications first)."""
@@ -87,6 +96,7 @@ class Chunk:
     cf_stocks: FloatArray
     cf_metric: FloatArray
     cf_metric_cum: FloatArray
+    avoided: FloatArray  # cf_metric_cum - metric_cum, paired, before any rounding to the storage type
     in_force: npt.NDArray[np.bool_]  # (R, M, G)
     first_in_force: FloatArray  # (R, M) day or inf
     extensions: FloatArray  # (R, M)
@@ -138,8 +148,12 @@ def _params(s: Scenario, draws: ChunkDraws, refs: list[EffectRef]) -> Params:
     return Params(x0, inflow, churn, ceiling, flows, weights, values)
 
 
-def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], check: bool = False) -> Chunk:
-    """Simulate replications ``start .. stop - 1``: lifecycles, exact dynamics, counterfactual."""
+def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], check: bool = False,
+              dtype: type = np.float64) -> Chunk:
+    """Simulate replications ``start .. stop - 1``: lifecycles, exact dynamics, counterfactual.
+
+    Series are returned as ``dtype`` (float64, or float32 for very large runs, see :data:`EXACT_LIMIT`).
+    """
     day0, end = _window(s)
     horizon = end - day0
     draws = ChunkDraws(Streams(seed), start, stop, day0)
@@ -208,32 +222,79 @@ def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ch
             .reshape(R, M) for key in ("first_in_force", "extensions", "injunctions", "shelvings", "lifted",
                                        "cancelled")}
     log = [(rep.r, entry) for rep in reps for entry in rep.log]
-    return Chunk(start, traj.stocks, traj.metric, traj.metric_cum, cf.stocks, cf.metric, cf.metric_cum, in_force,
-                 stat["first_in_force"], stat["extensions"], stat["injunctions"], stat["shelvings"],
-                 stat["lifted"], stat["cancelled"], log, err)
+    avoided = cf.metric_cum - traj.metric_cum
+
+    def store(a: FloatArray) -> FloatArray:
+        return a.astype(dtype, copy=False)
+
+    return Chunk(start, store(traj.stocks), store(traj.metric), store(traj.metric_cum), store(cf.stocks),
+                 store(cf.metric), store(cf.metric_cum), store(avoided), in_force, stat["first_in_force"],
+                 stat["extensions"], stat["injunctions"], stat["shelvings"], stat["lifted"], stat["cancelled"], log,
+                 err)
 
 
-def _work(args: tuple[Scenario, int, int, int, list[int], bool]) -> Chunk:
-    return run_chunk(*args)
+def _work(args: tuple[Scenario, int, int, int, list[int], bool, type]) -> Chunk:
+    # The lifecycle allocates many short-lived SimPy objects while the event log keeps many long-lived ones;
+    # the cyclic collector would rescan the log over and over. Nothing here makes reference cycles that
+    # outlive the chunk, so collect once afterwards instead.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return run_chunk(*args)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@dataclass
+class Collected:
+    """Every chunk's arrays joined into run-wide arrays (filled in place, chunk by chunk), and the event log."""
+
+    arrays: dict[str, npt.NDArray[Any]]
+    log: list[tuple[int, LogEntry]]
+    check_error: float = 0.0
+
+    def add(self, c: Chunk) -> None:
+        """Copy a chunk into place."""
+        for key in ARRAYS:
+            part = getattr(c, key)
+            self.arrays[key][c.start : c.start + len(part)] = part
+        self.log.extend(c.log)
+        self.check_error = max(self.check_error, c.check_error)
+
+    @classmethod
+    def like(cls, c: Chunk, replications: int) -> Collected:
+        """Empty run-wide arrays shaped like chunk ``c``'s."""
+        arrays = {k: np.empty((replications, *getattr(c, k).shape[1:]), getattr(c, k).dtype) for k in ARRAYS}
+        return cls(arrays, [])
 
 
 def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, workers: int = 1,
              chunk: int = CHUNK, check: bool = False, progress: Callable[[int], None] | None = None,
-             ) -> list[Chunk]:
-    """Run all chunks (in a process pool when ``workers > 1``); results are identical for any ``workers``."""
-    tasks = [(s, seed, a, min(replications, a + chunk), grid, check) for a in range(0, replications, chunk)]
-    out: list[Chunk] = []
+             ) -> Collected:
+    """Run all chunks (in a process pool when ``workers > 1``); results are identical for any ``workers``.
+
+    Chunks are copied into run-wide arrays as they arrive, so memory holds the results plus one chunk.
+    """
+    dtype = np.float64 if replications <= EXACT_LIMIT else np.float32
+    tasks = [(s, seed, a, min(replications, a + chunk), grid, check, dtype) for a in range(0, replications, chunk)]
+    out: Collected | None = None
+
+    def take(t: tuple[Any, ...], res: Chunk) -> None:
+        nonlocal out
+        out = out or Collected.like(res, replications)
+        out.add(res)
+        if progress:
+            progress(t[3] - t[2])
+
     if workers <= 1 or len(tasks) == 1:
         for t in tasks:
-            out.append(_work(t))
-            if progress:
-                progress(t[3] - t[2])
-        return out
-    with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1, len(tasks))) as pool:
-        for t, res in zip(tasks, pool.map(_work, tasks), strict=True):
-            out.append(res)
-            if progress:
-                progress(t[3] - t[2])
+            take(t, _work(t))
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1, len(tasks))) as pool:
+            for t, res in zip(tasks, pool.map(_work, tasks), strict=True):
+                take(t, res)
+    assert out is not None
     return out
 
 
@@ -267,7 +328,7 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
     sd = scenario.seed if seed is None else seed
     grid = sorted(set(report_grid(scenario)) | set(key_days(scenario)))
     t0 = time.perf_counter()
-    chunks = simulate(scenario, n, sd, grid, workers=workers, check=check, progress=progress)
-    return aggregate(scenario, chunks, grid, set(report_grid(scenario)), n, sd, time.perf_counter() - t0,
+    collected = simulate(scenario, n, sd, grid, workers=workers, check=check, progress=progress)
+    return aggregate(scenario, collected, grid, set(report_grid(scenario)), n, sd, time.perf_counter() - t0,
                      keep_replications)
 

@@ -169,7 +169,7 @@ def _dist_from_mapping(raw: dict[str, Any], unit: str) -> Dist:
         return _choice(body, unit, meta)
     if not isinstance(body, list) or not body:
         raise _fail("`empirical` needs a non-empty list of values", "a list of values", body)
-    values = tuple(read(v) for v in body)
+    values = tuple(sorted(read(v) for v in body))  # sorted: a monotone inverse CDF
     return Dist("empirical", values, text=f"one of {body}", **meta)
 
 
@@ -217,12 +217,13 @@ def _choice(body: object, unit: str, meta: dict[str, Any]) -> Dist:
     if not isinstance(body, list) or not body or not all(isinstance(p, list) and len(p) == 2 for p in body):
         raise _fail("`choice` needs a list of [value, weight] pairs", "[[value, weight], ...]", body,
                     "e.g. `choice: [[7d, 0.6], [14d, 0.4]]`")
-    values = tuple(read(p[0]) for p in body)
-    weights = [q.parse_factor(p[1]) for p in body]
-    total = sum(weights)
+    # Sorted by value, so the inverse CDF is monotone (a higher uniform never gives a smaller value).
+    pairs = sorted((read(p[0]), q.parse_factor(p[1])) for p in body)
+    total = sum(w for _, w in pairs)
     if total <= 0:
         raise _fail("`choice` weights must add up to more than 0", "positive weights", body)
-    return Dist("choice", values, weights=tuple(w / total for w in weights), text=f"choice {body}", **meta)
+    return Dist("choice", tuple(v for v, _ in pairs), weights=tuple(w / total for _, w in pairs),
+                text=f"choice {body}", **meta)
 
 
 def read_value(raw: object, unit: str) -> Dist:

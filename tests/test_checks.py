@@ -208,7 +208,8 @@ def test_references_ignore_values_of_the_wrong_type() -> None:
 
 def test_duplicate_ids_across_lists() -> None:
     """Ids are unique across populations, flows, events, measures and metrics; the first use is named."""
-    d = only("  - {id: ruling, date: 2020-12-01}\n", "  - {id: ruling, date: 2020-12-01}\n  - {id: drift, date: 2021-01-01}\n")
+    ruling = "  - {id: ruling, date: 2020-12-01}\n"
+    d = only(ruling, ruling + "  - {id: drift, date: 2021-01-01}\n")
     assert (d.path, d.message, line(d)) == ("events.drift.id", "duplicate id `drift`", 14)
     assert d.found == "`drift` again (first used by flows at line 10)"
 

@@ -69,7 +69,7 @@ def test_validate_invalid_file_exits_1_with_file_line_col(bad_file: Path) -> Non
     """Each problem is printed as file:line:col with expected/found/hint, and no traceback."""
     result = invoke("validate", bad_file)
     assert result.exit_code == 1
-    assert f"FAIL {bad_file}: 3 problems" in result.output
+    assert f"FAIL {bad_file}: 2 problems" in result.output
     assert f"{bad_file}:10:5: measures.ban.dedline: unknown key `dedline`" in result.output
     assert f"{bad_file}:7:13: populations.users.inflow: expected a rate" in result.output
     assert "hint:     did you mean `deadline`?" in result.output
@@ -121,7 +121,7 @@ def test_validate_json_output(bad_file: Path) -> None:
     bad, good = report["files"]
     assert (bad["file"], bad["ok"], good["file"], good["ok"]) == (str(bad_file), False, str(FLAGSHIP), True)
     assert good["diagnostics"] == []
-    assert len(bad["diagnostics"]) == 3
+    assert len(bad["diagnostics"]) == 2
     for d in bad["diagnostics"]:
         assert set(d) == DIAGNOSTIC_KEYS
         assert isinstance(d["line"], int) and isinstance(d["col"], int)

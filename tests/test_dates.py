@@ -55,7 +55,8 @@ def test_dates_beyond_the_calendar_are_refused(text: str) -> None:
 @pytest.mark.parametrize(("text", "anchor", "offset", "months"), [
     ("oracle_deal", "oracle_deal", 0.0, 0), ("oracle_deal + 14d", "oracle_deal", 14.0, 0),
     ("oracle_deal+14d", "oracle_deal", 14.0, 0), ("oracle_deal - 2w", "oracle_deal", -14.0, 0),
-    ("app_store_ban + 1mo", "app_store_ban", 0.0, 1), ("hosting_cutoff.deadline - 7d", "hosting_cutoff.deadline", -7.0, 0),
+    ("app_store_ban + 1mo", "app_store_ban", 0.0, 1),
+    ("hosting_cutoff.deadline - 7d", "hosting_cutoff.deadline", -7.0, 0),
 ])  # fmt: skip
 def test_relative_dates(text: str, anchor: str, offset: float, months: int) -> None:
     """`id ± duration` is relative to an event or measure (or its `.deadline`), with a signed offset in days."""

@@ -110,9 +110,11 @@ def mutated(draw: st.DrawFn) -> tuple[MDict, list[str]]:
         try:
             parent = _parent(data, path)
             key = path[-1]
-            current = parent[key]
+            current = parent[key] if isinstance(parent, dict | list) else None
         except (KeyError, IndexError, TypeError):
             continue  # an earlier mutation removed or replaced this path
+        if current is None and not isinstance(parent, dict | list):
+            continue
         if op == "delete":
             del parent[key]
             if isinstance(parent, MList) and isinstance(key, int):
@@ -131,9 +133,10 @@ def mutated(draw: st.DrawFn) -> tuple[MDict, list[str]]:
             target = current if isinstance(current, list) and current else parent if isinstance(parent, list) else None
             if target is None:
                 continue
-            target.append(target[draw(st.integers(0, len(target) - 1))])
-            if isinstance(target, MList):
-                target.item_marks.append(target.item_marks[-1])
+            index = draw(st.integers(0, len(target) - 1))
+            target.append(_copy(target[index]))
+            if isinstance(target, MList) and index < len(target.item_marks):
+                target.item_marks.append(target.item_marks[index])
         else:
             target = current if isinstance(current, dict) else parent if isinstance(parent, dict) else None
             if target is None:

@@ -455,15 +455,15 @@ def test_resolve_raw_shows_the_merged_data(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("old", "new", "path", "suggestion"), [
-    ("    deadline: 2020-11-12\n", "    deadline: 2020-11-12\n    lifted_bye: [deal]\n", "measures.hosting_cutoff.lifted_bye",
-     "lifted_by"),
+    ("    deadline: 2020-11-12\n", "    deadline: 2020-11-12\n    lifted_bye: [deal]\n",
+     "measures.hosting_cutoff.lifted_bye", "lifted_by"),
     ("{type: transfer, from: app_users, to: vpn_users, time_constant: 3mo}",
      "{type: transfer, from: app_users, to: vpn_users, time_constant: 3mo, phase: 3d}",
      "measures.hosting_cutoff.effects[0].phase", "phase_in"),
-    ("revive: {hazard: 10%/month}", "revive: {hazard: 10%/month, dealy: 3d}", "measures.hosting_cutoff.shelving.revive.dealy",
-     "delay"),
-    ("{population: vpn_users, weight: 0.5}", "{population: vpn_users, wieght: 0.5}", "metrics.user_days.terms[1].wieght",
-     "weight"),
+    ("revive: {hazard: 10%/month}", "revive: {hazard: 10%/month, dealy: 3d}",
+     "measures.hosting_cutoff.shelving.revive.dealy", "delay"),
+    ("{population: vpn_users, weight: 0.5}", "{population: vpn_users, wieght: 0.5}",
+     "metrics.user_days.terms[1].wieght", "weight"),
     ("appeal: {probability: 0.9,", "appeal: {probabilty: 0.9, probability: 0.9,",
      "measures.app_store_ban.challenges.lawsuit.appeal.probabilty", "probability"),
     ("report: month", "reprot: month", "reprot", "report"),
@@ -495,15 +495,21 @@ def test_python_field_names_are_not_keys(key: str, where: str) -> None:
     assert any(d.hint == f"did you mean `{alias}`?" for d in diagnostics)
 
 
-def test_misspelt_required_key_reports_missing_and_unknown() -> None:
-    """A misspelt required key yields both 'missing' (at its mapping) and 'unknown' (at the key) diagnostics."""
-    diagnostics = problems(FULL.replace("  - id: hosting_cutoff\n    deadline:", "  - id: hosting_cutoff\n    dedline:"))
+def test_misspelt_required_key_reports_once() -> None:
+    """A misspelt required key is one diagnostic, at the key, suggesting the right one (not also 'missing')."""
+    head = "  - id: hosting_cutoff\n"
+    diagnostics = problems(FULL.replace(head + "    deadline:", head + "    dedline:", 1))
     assert [(d.path, d.message) for d in diagnostics] == [
-        ("measures.hosting_cutoff.deadline", "missing required key `deadline`"),
         ("measures.hosting_cutoff.dedline", "unknown key `dedline`")]
-    assert diagnostics[1].hint == "did you mean `deadline`?"
-    assert diagnostics[0].mark is not None and diagnostics[1].mark is not None
-    assert diagnostics[0].mark.line + 1 == diagnostics[1].mark.line
+    assert diagnostics[0].hint == "did you mean `deadline`?"
+
+
+def test_missing_key_without_lookalike_is_reported() -> None:
+    """A required key that is simply absent (no similar unknown key) is reported as missing."""
+    head = "  - id: hosting_cutoff\n"
+    diagnostics = problems(FULL.replace(head + "    deadline:", head + "    frobnicate:", 1))
+    assert ("measures.hosting_cutoff.deadline", "missing required key `deadline`") in [
+        (d.path, d.message) for d in diagnostics]
 
 
 @pytest.mark.parametrize(("old", "new", "path", "message"), [
@@ -573,6 +579,7 @@ def test_models_are_frozen(full: Scenario) -> None:
 def test_values_are_dists_and_dates_are_datespecs(full: Scenario) -> None:
     """Every quantity field holds a Dist and every date a DateSpec, so the engine never sees raw text."""
     def walk(node: Any) -> list[Any]:
+        """Every leaf value under a model or list."""
         if isinstance(node, list):
             return [x for item in node for x in walk(item)]
         if isinstance(node, BaseModel):

@@ -261,10 +261,12 @@ def test_sample_is_monotone_in_u(raw: dict[str, object]) -> None:
     assert draws[0] < draws[-1]
 
 
-def test_sample_choice_keeps_list_order() -> None:
-    """Choice and empirical map u to the values in the order written (not sorted)."""
+def test_sample_choice_is_monotone() -> None:
+    """Choice and empirical values are sorted, so a larger uniform never draws a smaller value."""
     d = read_value({"empirical": ["5M", "1M"]}, "count")
-    assert sample(d, np.array([0.2, 0.8])).tolist() == [5e6, 1e6]
+    assert sample(d, np.array([0.2, 0.8])).tolist() == [1e6, 5e6]
+    c = read_value({"choice": [["30d", 0.5], ["7d", 0.5]]}, "duration")
+    assert sample(c, np.array([0.2, 0.8])).tolist() == [7.0, 30.0]
 
 
 def test_dist_equality_ignores_the_text() -> None:
