@@ -18,6 +18,7 @@ first coming into force, a measure's initial deadline), so anchors are resolved 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
@@ -118,8 +119,8 @@ class Replication:
         return self
 
     def note(self, subject: str, what: str, why: str = "") -> None:
-        """Append to the event log at the current day."""
-        self.log.append(LogEntry(int(self.env.now), subject, what, why))
+        """Append to the event log at the current day (texts interned: a run repeats them many times)."""
+        self.log.append(LogEntry(int(self.env.now), subject, sys.intern(what), sys.intern(why)))
 
     # -- events -------------------------------------------------------------------------------------------
     def _event(self, eid: str) -> Proc:

@@ -79,9 +79,9 @@ def explain_text(s: Scenario, replication: int, seed: int | None = None) -> str:
     chunk = run_chunk(s, sd, replication, replication + 1, sorted(set(report_grid(s)) | set(key_days(s))))
     titles = {m.id: m.title or m.id for m in s.measures} | {e.id: e.title or e.id for e in s.events}
     lines = [f"replication {replication} of {s.name}" + (f" ({s.variant})" if s.variant else "") + f", seed {sd}"]
-    for _, e in chunk.log:
-        why = f" ({e.why})" if e.why else ""
-        lines.append(f"{day_to_date(start + e.day)}: {titles.get(e.subject, e.subject)} {e.what}{why}")
+    for _, day, subject, what, why in chunk.log.rows():
+        because = f" ({why})" if why else ""
+        lines.append(f"{day_to_date(start + day)}: {titles.get(subject, subject)} {what}{because}")
     if len(lines) == 1:
         lines.append("nothing happened: no event occurred and no deadline fell inside the window")
     for mi, m in enumerate(s.measures):

@@ -114,10 +114,11 @@ def aggregate(s: Scenario, collected: Collected, grid: list[int], report: set[in
     measures = _measure_table(s, cat, start)
     log = collected.log
     origin = np.datetime64(day_to_date(start).isoformat(), "D")
+    days = np.concatenate(log.day) if log.day else np.zeros(0, dtype=np.int32)
     events = pd.DataFrame({
-        "replication": np.array([r for r, _ in log], dtype=np.int64),
-        "date": pd.to_datetime(origin + np.array([e.day for _, e in log], dtype="timedelta64[D]")),
-        "subject": [e.subject for _, e in log], "what": [e.what for _, e in log], "why": [e.why for _, e in log],
+        "replication": np.concatenate(log.replication) if log.replication else np.zeros(0, dtype=np.int32),
+        "date": pd.to_datetime(origin + days.astype("timedelta64[D]")),
+        "subject": pd.Categorical(log.subject), "what": pd.Categorical(log.what), "why": pd.Categorical(log.why),
     })
     rep_frame = None
     if keep:

@@ -24,7 +24,7 @@ import numpy.typing as npt
 from sim.draws import ChunkDraws
 from sim.dynamics import conservation_error, solve
 from sim.errors import DocketError
-from sim.lifecycle import LogEntry, Replication
+from sim.lifecycle import Replication
 from sim.quantities import add_months, day_to_date
 from sim.schema import Scenario
 from sim.segments import EffectRef, Params, coefficients, effect_refs, intensities, profile
@@ -86,6 +86,38 @@ EXACT_LIMIT = 20_000
 
 
 @dataclass
+class EventLog:
+    """The event log of many replications, by column (compact: 100,000 replications log over a million rows)."""
+
+    replication: list[npt.NDArray[np.int32]]
+    day: list[npt.NDArray[np.int32]]
+    subject: list[str]
+    what: list[str]
+    why: list[str]
+
+    @classmethod
+    def of(cls, reps: list[Replication]) -> EventLog:
+        """The logs of finished replications."""
+        entries = [(rep.r, e) for rep in reps for e in rep.log]
+        return cls([np.array([r for r, _ in entries], dtype=np.int32)],
+                   [np.array([e.day for _, e in entries], dtype=np.int32)],
+                   [e.subject for _, e in entries], [e.what for _, e in entries], [e.why for _, e in entries])
+
+    def extend(self, other: EventLog) -> None:
+        """Append another log."""
+        self.replication += other.replication
+        self.day += other.day
+        self.subject += other.subject
+        self.what += other.what
+        self.why += other.why
+
+    def rows(self) -> list[tuple[int, int, str, str, str]]:
+        """``(replication, day, subject, what, why)`` rows."""
+        reps, days = np.concatenate(self.replication).tolist(), np.concatenate(self.day).tolist()
+        return list(zip(reps, days, self.subject, self.what, self.why, strict=True))
+
+
+@dataclass
 class Chunk:
     """Raw results of a chunk of replications (arrays over replications first)."""
 
@@ -104,7 +136,7 @@ class Chunk:
     shelvings: FloatArray
     lifted: FloatArray
     cancelled: FloatArray
-    log: list[tuple[int, LogEntry]]
+    log: EventLog
     check_error: float
 
 
@@ -221,7 +253,7 @@ def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ch
     stat = {key: np.array([[getattr(rep.states[m.id], key) for m in s.measures] for rep in reps], dtype=float)
             .reshape(R, M) for key in ("first_in_force", "extensions", "injunctions", "shelvings", "lifted",
                                        "cancelled")}
-    log = [(rep.r, entry) for rep in reps for entry in rep.log]
+    log = EventLog.of(reps)
     avoided = cf.metric_cum - traj.metric_cum
 
     def store(a: FloatArray) -> FloatArray:
@@ -251,7 +283,7 @@ class Collected:
     """Every chunk's arrays joined into run-wide arrays (filled in place, chunk by chunk), and the event log."""
 
     arrays: dict[str, npt.NDArray[Any]]
-    log: list[tuple[int, LogEntry]]
+    log: EventLog
     check_error: float = 0.0
 
     def add(self, c: Chunk) -> None:
@@ -266,7 +298,7 @@ class Collected:
     def like(cls, c: Chunk, replications: int) -> Collected:
         """Empty run-wide arrays shaped like chunk ``c``'s."""
         arrays = {k: np.empty((replications, *getattr(c, k).shape[1:]), getattr(c, k).dtype) for k in ARRAYS}
-        return cls(arrays, [])
+        return cls(arrays, EventLog([], [], [], [], []))
 
 
 def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, workers: int = 1,

@@ -62,6 +62,14 @@ class Dist:
     note: str | None = None
     text: str = field(default="", compare=False)
 
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """Scenario models hold this type as an opaque value (read by :mod:`sim.fields`); telling pydantic so
+        spares it building a dataclass schema for every field, which halves the start-up of ``validate``."""
+        from pydantic_core import core_schema
+
+        return core_schema.any_schema()
+
     @property
     def is_fixed(self) -> bool:
         """True when every draw is the same number."""
