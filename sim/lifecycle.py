@@ -169,9 +169,9 @@ class Replication:
             self.env.process(self._waiver(m, w))
         d = m.deferral
         cap = (len(d.schedule) if d.schedule else d.max or 0) if d else 0
-        while st.deadline <= self.horizon:
+        while st.deadline <= self.horizon and d is not None and st.extensions < cap:
             yield self.at(st.deadline, DEFERRALS)
-            if st.lifted or st.cancelled or d is None or st.extensions >= cap:
+            if st.lifted or st.cancelled:
                 break
             if not self.d.happens(f"measure:{m.id}:deferral", d.probability, self.r, st.extensions, cap):
                 break

@@ -74,6 +74,15 @@ def profile(state: MeasureState, phase_days: float, steps: int | None, horizon: 
         [(0, 0.0), (10, 0.5), (17, 1.0), (40, 0.0)]
     """
     k = max(1, steps or math.ceil(phase_days / 7)) if phase_days > 0 else 1
+    if k == 1 and not state.waiver_changes:  # the common case: intensity is the in-force flag
+        out: Profile = [(0, 0.0)]
+        for day, on in state.switches:
+            value = 1.0 if on else 0.0
+            if out[-1][0] == day:
+                out.pop()
+            if out[-1][1] != value if out else True:
+                out.append((day, value))
+        return out or [(0, 0.0)]
     changes: dict[int, float] = {}
     switches = [*state.switches, (horizon + 1, False)]
     for (day, on), (nxt, _) in pairwise(switches):
@@ -86,7 +95,7 @@ def profile(state: MeasureState, phase_days: float, steps: int | None, horizon: 
                 changes[at] = (j + 1) / k
     waiver = sorted(state.waiver_changes)
     days = sorted({0, *changes, *(d for d, _ in waiver)})
-    out: Profile = []
+    out = []
     level, keep, ci, wi = 0.0, 1.0, sorted(changes.items()), 0
     pos = 0
     for day in days:
