@@ -38,24 +38,26 @@ class ChunkDraws:
         self.start = start
         self.stop = stop
         self.day0 = day0
-        self._cache: dict[tuple[str, int], FloatArray] = {}
+        self._cache: dict[tuple[str, int, int], FloatArray] = {}
 
     def uniforms(self, name: str, width: int = 1) -> FloatArray:
         """``(n, width)`` uniforms of stream ``name`` for the chunk."""
-        key = ("u:" + name, width)
-        if key not in self._cache:
-            self._cache[key] = self.streams.uniform(name, self.start, self.stop, width)
-        return self._cache[key]
+        key = (name, -1, width)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self.streams.uniform(name, self.start, self.stop, width)
+        return found
 
     def values(self, name: str, dist: Dist, width: int = 1) -> FloatArray:
         """``(n,)`` (or ``(n, width)``) draws of ``dist`` from stream ``name``; dates as days since the start."""
-        key = (f"v:{name}:{id(dist)}", width)
-        if key not in self._cache:
+        key = (name, id(dist), width)
+        found = self._cache.get(key)
+        if found is None:
             out = sample(dist, self.uniforms(name, width))
             if dist.unit == "date":
                 out = out - self.day0
-            self._cache[key] = out if width > 1 else out[:, 0]
-        return self._cache[key]
+            found = self._cache[key] = out if width > 1 else out[:, 0]
+        return found
 
     def value(self, name: str, dist: Dist, r: int, col: int = 0, width: int = 1) -> float:
         """One replication's draw (``r`` is the run-wide replication number)."""

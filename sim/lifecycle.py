@@ -164,7 +164,7 @@ class Replication:
         st.deadline = deadline
         self.occurred[m.id + ".deadline"].succeed(deadline)
         for c in m.challenges:
-            self.env.process(self._challenge(m, c))
+            self._start_challenge(m, c)
         for w in m.waivers:
             self.env.process(self._waiver(m, w))
         d = m.deferral
@@ -273,15 +273,33 @@ class Replication:
         self.states[m.id].due = True
         self.update(m, "deadline after revival")
 
+    def _start_challenge(self, m: Measure, c: Challenge) -> None:
+        """Schedule a lawsuit's decision: directly when its dates are absolute, else as a process that waits
+        for their anchors (a callback costs SimPy less than a process, and most court dates are absolute)."""
+        if c.decision.anchor is None and (c.filed is None or c.filed.anchor is None):
+            day = self._court_day(c, self.d.date(f"challenge:{c.id}:decision", c.decision, self.r))
+            if day <= self.horizon:
+                self.at(day, COURTS).callbacks.append(lambda _: self._decide(m, c))
+        else:
+            self.env.process(self._challenge(m, c))
+
+    def _court_day(self, c: Challenge, decision: float, filed: float | None = None) -> int:
+        if c.filed is not None and filed is None:
+            filed = self.d.date(f"challenge:{c.id}:filed", c.filed, self.r)
+        return round(decision if filed is None else max(decision, filed))
+
     def _challenge(self, m: Measure, c: Challenge) -> Proc:
+        name = f"challenge:{c.id}"
+        decision = yield from self.when(name + ":decision", c.decision)
+        filed = (yield from self.when(name + ":filed", c.filed)) if c.filed is not None else None
+        day = self._court_day(c, decision, filed)
+        if day <= self.horizon:
+            yield self.at(day, COURTS)
+            self._decide(m, c)
+
+    def _decide(self, m: Measure, c: Challenge) -> None:
+        """The court rules on the injunction (and schedules the appeal)."""
         st, name = self.states[m.id], f"challenge:{c.id}"
-        day = yield from self.when(name + ":decision", c.decision)
-        if c.filed is not None:
-            filed = yield from self.when(name + ":filed", c.filed)
-            day = max(day, filed)
-        if day > self.horizon:
-            return
-        yield self.at(day, COURTS)
         if st.lifted or st.cancelled:
             return
         if not self.d.happens(name + ":injunction", c.injunction, self.r):
@@ -298,11 +316,14 @@ class Replication:
         if a is None or not self.d.happens(name + ":appeal", a.probability, self.r):
             return
         later = round(self.d.value(name + ":appeal_delay", a.decision, self.r))
-        if self.env.now + later > self.horizon:
-            return
-        yield self.at(self.env.now + later, COURTS)
-        if self.d.happens(name + ":reversal", a.reversal, self.r):
-            st.enjoined = False
+        if self.env.now + later <= self.horizon:
+            self.at(self.env.now + later, COURTS).callbacks.append(lambda _: self._appeal(m, c))
+
+    def _appeal(self, m: Measure, c: Challenge) -> None:
+        """The appeal court upholds or reverses the injunction."""
+        assert c.appeal is not None
+        if self.d.happens(f"challenge:{c.id}:reversal", c.appeal.reversal, self.r):
+            self.states[m.id].enjoined = False
             self.note(m.id, "injunction reversed on appeal", c.title or c.id)
             self.update(m, "injunction reversed")
         else:

@@ -13,6 +13,7 @@ import gc
 import math
 import os
 import time
+from bisect import bisect_left
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -243,13 +244,10 @@ def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ch
                           f"{start}-{stop - 1}; please report this with the scenario")
     G = len(grid)
     in_force = np.zeros((R, M, G), dtype=bool)
-    gridarr = np.asarray(grid)
     for k, rep in enumerate(reps):
         for mi, m in enumerate(s.measures):
-            on = np.zeros(G, dtype=bool)
-            for day, active in rep.states[m.id].switches:
-                on[gridarr >= day] = active
-            in_force[k, mi] = on
+            for day, active in rep.states[m.id].switches:  # in order, so later switches overwrite
+                in_force[k, mi, bisect_left(grid, day):] = active
     stat = {key: np.array([[getattr(rep.states[m.id], key) for m in s.measures] for rep in reps], dtype=float)
             .reshape(R, M) for key in ("first_in_force", "extensions", "injunctions", "shelvings", "lifted",
                                        "cancelled")}

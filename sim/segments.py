@@ -114,8 +114,8 @@ def profile(state: MeasureState, phase_days: float, steps: int | None, horizon: 
 def _evaluate(prof: Profile, days: list[int]) -> list[float]:
     if len(prof) == 1:
         return [prof[0][1]] * len(days)
-    starts = [d for d, _ in prof]
-    return [prof[max(0, bisect_right(starts, d) - 1)][1] for d in days]
+    starts = [d for d, _ in prof]  # starts[0] == 0 <= every day, so the index is never -1
+    return [prof[bisect_right(starts, d) - 1][1] for d in days]
 
 
 def intensities(profiles: list[Profile], in_force: list[Profile], horizon: int
