@@ -102,11 +102,13 @@ def summary_text(res: Results) -> str:
     for mid, m in sm["measures"].items():
         lines.append(f"{mid[:27]:<28}" + "".join(f"{percent(m['p_in_force_on'][k]):>12}" for k in keys)
                      + f"{percent(m['p_never_in_force']):>9}")
-    lines += ["", f"{'exposure to ' + sm['window']['end']:<28}{'median (5-95%)':>30}{'avoided, median (5-95%)':>34}"]
+    lines += ["", f"{'exposure, to ' + sm['window']['end']:<28}{'median (5-95%)':>30}{'avoided, median (5-95%)':>34}"]
     for mid, e in sm["exposure"].items():
         t, a = e["total"], e["avoided"]
         lines.append(f"{mid[:27]:<28}{interval(t['p50'], t['p05'], t['p95']):>30}"
                      f"{interval(a['p50'], a['p05'], a['p95']):>34}")
+    if any(e["avoided"]["p50"] < 0 for e in sm["exposure"].values()):
+        lines.append("(avoided = without measures minus with them; negative: the measures add this exposure)")
     lines += ["", f"{'population':<28}" + "".join(f"{k:>12}" for k in keys)]
     for pid, by_day in sm["populations"].items():
         lines.append(f"{pid[:27]:<28}" + "".join(f"{number(by_day[k]['p50']):>12}" for k in keys))
