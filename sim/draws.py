@@ -7,6 +7,8 @@ stream's uniforms, :func:`sim.values.sample`), later requests index the cached a
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -39,6 +41,7 @@ class ChunkDraws:
         self.stop = stop
         self.day0 = day0
         self._cache: dict[tuple[str, int, int], FloatArray] = {}
+        self._lists: dict[tuple[str, int, int], list[Any]] = {}
 
     def uniforms(self, name: str, width: int = 1) -> FloatArray:
         """``(n, width)`` uniforms of stream ``name`` for the chunk."""
@@ -61,15 +64,23 @@ class ChunkDraws:
 
     def value(self, name: str, dist: Dist, r: int, col: int = 0, width: int = 1) -> float:
         """One replication's draw (``r`` is the run-wide replication number)."""
-        arr = self.values(name, dist, width)
-        return float(arr[r - self.start, col] if width > 1 else arr[r - self.start])
+        key = (name, id(dist), width)
+        found = self._lists.get(key)
+        if found is None:  # plain lists: indexing them is much cheaper than numpy scalars, per replication
+            found = self._lists[key] = self.values(name, dist, width).tolist()
+        row = found[r - self.start]
+        return float(row[col] if width > 1 else row)
 
     def happens(self, name: str, probability: Dist | None, r: int, col: int = 0, width: int = 1) -> bool:
         """A Bernoulli trial: ``True`` with the (possibly uncertain) ``probability``; ``None`` means 1."""
         if probability is None:
             return True
         p = self.value(name + ":p", probability, r)
-        return bool(self.uniforms(name + ":u", width)[r - self.start, col] < p)
+        key = (name + ":u", -1, width)
+        found = self._lists.get(key)
+        if found is None:
+            found = self._lists[key] = self.uniforms(name + ":u", width).tolist()
+        return bool(found[r - self.start][col] < p)
 
     def date(self, name: str, spec: DateSpec, r: int) -> float:
         """An absolute date as days since the start, or the offset (days) of a relative one."""

@@ -383,7 +383,7 @@ def solve(
     return out
 
 
-def _propagators(coef: Coefficients, nbits: int) -> FloatArray:
+def _propagators(coef: Coefficients, nbits: int, used: npt.NDArray[np.bool_]) -> FloatArray:
     """Table ``(nbits*R*C + 1, n + 1, 2n)``: row ``k*R*C + r*C + c`` holds ``Phi^(2^k)``, the last the identity.
 
     ``Phi = expm(M)``, ``M = [[A, b, 0], [0, 0, 0], [I, 0, 0]]`` acting on ``[x, 1, integral x]``. Each entry
@@ -392,7 +392,9 @@ def _propagators(coef: Coefficients, nbits: int) -> FloatArray:
     exponential, ``M`` is balanced by an exact power-of-two similarity (``b`` to 1-norm < 1/2, the integral
     block to 1/2) so the scaling follows ``A`` alone: left as is, ``b ~ 1e5`` forces ~17 extra squarings
     of a near-identity matrix, costing ~5 digits of ``e^A - I`` and ~4 of the inflow column. The identity
-    entry (x kept, integral + 0) stands in for a bit that is clear, which is exact.
+    entry (x kept, integral + 0) stands in for a bit that is clear, which is exact. Only the ``(r, c)`` pairs
+    marked in ``used`` (R, C) are computed: replications differ in how many configs they have, and the
+    others are padding that no step refers to (their entries stay zero).
     """
     R, C, n = coef.R, coef.C, coef.n
     N, keep = 2 * n + 1, np.r_[0:n, n + 1 : 2 * n + 1]
@@ -404,19 +406,22 @@ def _propagators(coef: Coefficients, nbits: int) -> FloatArray:
     table = np.zeros((nbits * R * C + 1, n + 1, 2 * n))
     blocks = table[:-1].reshape(nbits, R, C, n + 1, 2 * n)
     for c in range(C):  # one config at a time bounds the temporaries of expm
-        m = np.zeros((R, N, N))
-        m[:, :n, :n] = gen[:, c]
-        m[:, :n, n] = np.ldexp(coef.b[:, c], -sb[:, c])
+        rows = np.flatnonzero(used[:, c])
+        if rows.size == 0:
+            continue
+        m = np.zeros((rows.size, N, N))
+        m[:, :n, :n] = gen[rows, c]
+        m[:, :n, n] = np.ldexp(coef.b[rows, c], -sb[rows, c])
         m[:, n + 1 :, :n] = 0.5 * np.eye(n)
         phi = expm(m)
         # Undo the similarity: entry (i, j) times scale_i / scale_j, powers of two, so exact.
-        phi[:, :n, n] = np.ldexp(phi[:, :n, n], sb[:, c])
+        phi[:, :n, n] = np.ldexp(phi[:, :n, n], sb[rows, c])
         phi[:, n + 1 :, :n] = np.ldexp(phi[:, n + 1 :, :n], 1)
-        phi[:, n + 1 :, n] = np.ldexp(phi[:, n + 1 :, n], sb[:, c] + 1)
+        phi[:, n + 1 :, n] = np.ldexp(phi[:, n + 1 :, n], sb[rows, c] + 1)
         for k in range(nbits):
             if k:
                 phi = phi @ phi
-            blocks[k, :, c] = np.swapaxes(phi[:, keep, : n + 1], -1, -2)
+            blocks[k, rows, c] = np.swapaxes(phi[:, keep, : n + 1], -1, -2)
     table[-1, :n, :n] = np.eye(n)
     return table
 
@@ -503,7 +508,9 @@ def _solve_chunk(
     state[:, :n] = x0
     record(0, state)
     if nbits:
-        qtab, (dense, diag) = _propagators(coef, nbits), _flow_tables(coef)
+        used = np.zeros((Rc, C), dtype=bool)
+        used[ar[:, None], cfg_at] = True  # configs some stop is in; padding configs are never read
+        qtab, (dense, diag) = _propagators(coef, nbits, used), _flow_tables(coef)
         bits = np.arange(nbits)[:, None]  # bit b of every replication's step length
         x, tot = x0, state[:, n:]
         for k in range(1, K):

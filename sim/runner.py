@@ -28,7 +28,7 @@ from sim.errors import DocketError
 from sim.lifecycle import Replication
 from sim.quantities import add_months, day_to_date
 from sim.schema import Scenario
-from sim.segments import EffectRef, Params, coefficients, effect_refs, intensities, profile
+from sim.segments import EffectRef, Params, coefficients, distinct, effect_refs, intensities, profile
 from sim.streams import Streams
 
 if TYPE_CHECKING:
@@ -209,31 +209,18 @@ def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ch
                 cache[key] = profile(states[ref.measure], key[1], key[2], horizon)
             profs.append(cache[key])
         forced = [[(0, 0.0), *((d, 1.0 if on else 0.0) for d, on in st.switches)] for st in states]
-        per_rep.append(intensities(profs, forced, horizon))
-    # A replication often returns to an earlier config (a measure lifted, a waiver ended): solve each distinct
-    # config once, numbered by first appearance in the replication's own timeline.
-    unique = []
-    for days, eff, fl in per_rep:
-        rows = np.hstack([eff, fl])
-        index: dict[bytes, int] = {}
-        firsts: list[int] = []
-        inverse = np.empty(len(rows), dtype=np.int64)
-        for i, row in enumerate(rows):
-            key = row.tobytes()
-            if key not in index:
-                index[key] = len(firsts)
-                firsts.append(i)
-            inverse[i] = index[key]
-        unique.append((days, rows[firsts], inverse))
-    S = max(len(days) for days, _, _ in unique)
-    C = max(len(configs) for _, configs, _ in unique)
+        days, rows = intensities(profs, forced, horizon)
+        per_rep.append((days, *distinct(rows)))
+    S = max(len(days) for days, _, _ in per_rep)
+    C = max(len(configs) for _, configs, _ in per_rep)
     seg_start = np.full((R, S), horizon + 1, dtype=np.int64)
     seg_config = np.zeros((R, S), dtype=np.int64)
-    level, flags = np.zeros((R, C, E)), np.zeros((R, C, M))
-    for k, (days, configs, inverse) in enumerate(unique):
+    table = np.zeros((R, C, E + M))
+    for k, (days, configs, inverse) in enumerate(per_rep):
         seg_start[k, : len(days)] = days
         seg_config[k, : len(days)] = inverse
-        level[k, : len(configs)], flags[k, : len(configs)] = configs[:, :E], configs[:, E:]
+        table[k, : len(configs)] = configs
+    level, flags = table[:, :, :E], table[:, :, E:]
     coef = coefficients(s, refs, params, level, flags)
     traj = solve(params.x0, coef, seg_start, seg_config, grid)
     cf_coef = coefficients(s, refs, params, np.zeros((R, 1, E)), np.zeros((R, 1, M)))

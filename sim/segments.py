@@ -74,14 +74,17 @@ def profile(state: MeasureState, phase_days: float, steps: int | None, horizon: 
         [(0, 0.0), (10, 0.5), (17, 1.0), (40, 0.0)]
     """
     k = max(1, steps or math.ceil(phase_days / 7)) if phase_days > 0 else 1
-    if k == 1 and not state.waiver_changes:  # the common case: intensity is the in-force flag
+    if not state.waiver_changes:  # the common case: in-force flag times the phase-in step, built in order
         out: Profile = [(0, 0.0)]
-        for day, on in state.switches:
-            value = 1.0 if on else 0.0
-            if out[-1][0] == day:
-                out.pop()
-            if out[-1][1] != value if out else True:
-                out.append((day, value))
+        ends = [*(day for day, _ in state.switches[1:]), horizon + 1][: len(state.switches)]
+        for (day, on), nxt in zip(state.switches, ends, strict=True):
+            levels = [(day, 0.0)] if not on else [
+                (at, (j + 1) / k) for j in range(k) if (at := day + math.ceil(j * phase_days / k)) < nxt]
+            for at, value in levels:
+                if out[-1][0] == at:
+                    out.pop()
+                if not out or out[-1][1] != value:
+                    out.append((at, value))
         return out or [(0, 0.0)]
     changes: dict[int, float] = {}
     switches = [*state.switches, (horizon + 1, False)]
@@ -119,12 +122,26 @@ def _evaluate(prof: Profile, days: list[int]) -> list[float]:
 
 
 def intensities(profiles: list[Profile], in_force: list[Profile], horizon: int
-                ) -> tuple[list[int], FloatArray, FloatArray]:
-    """Segment start days of one replication, the ``(S, E)`` effect intensities and ``(S, M)`` in-force flags."""
+                ) -> tuple[list[int], list[tuple[float, ...]]]:
+    """Segment start days of one replication and, per segment, the effect intensities then in-force flags."""
     days = sorted({d for p in (*profiles, *in_force) for d, _ in p if d <= horizon} | {0})
-    eff = np.array([_evaluate(p, days) for p in profiles]).T.reshape(len(days), len(profiles))
-    flags = np.array([_evaluate(p, days) for p in in_force]).T.reshape(len(days), len(in_force))
-    return days, eff, flags
+    columns = [_evaluate(p, days) for p in (*profiles, *in_force)]
+    return days, list(zip(*columns, strict=True)) if columns else [() for _ in days]
+
+
+def distinct(rows: list[tuple[float, ...]]) -> tuple[list[tuple[float, ...]], list[int]]:
+    """The distinct rows in order of first appearance, and each row's index among them.
+
+    A replication often returns to an earlier config (a measure lifted, a waiver ended); each distinct one is
+    solved once.
+
+    Example:
+        >>> distinct([(0.0,), (1.0,), (0.0,)])
+        ([(0.0,), (1.0,)], [0, 1, 0])
+    """
+    index: dict[tuple[float, ...], int] = {}
+    inverse = [index.setdefault(row, len(index)) for row in rows]
+    return list(index), inverse
 
 
 @dataclass

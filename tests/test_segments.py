@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sim.lifecycle import MeasureState
-from sim.segments import intensities, profile
+from sim.segments import distinct, intensities, profile
 
 
 def test_profile_without_phase_in():
@@ -26,7 +26,13 @@ def test_waiver_scales_intensity():
 
 def test_intensities_union_of_days():
     """Segments start at every change of any effect or in-force flag."""
-    days, eff, flags = intensities([[(0, 0.0), (10, 1.0)], [(0, 0.0), (15, 0.5)]], [[(0, 0.0), (10, 1.0)]], 100)
+    days, rows = intensities([[(0, 0.0), (10, 1.0)], [(0, 0.0), (15, 0.5)]], [[(0, 0.0), (10, 1.0)]], 100)
     assert days == [0, 10, 15]
-    assert eff.tolist() == [[0.0, 0.0], [1.0, 0.0], [1.0, 0.5]]
-    assert flags.tolist() == [[0.0], [1.0], [1.0]]
+    assert rows == [(0.0, 0.0, 0.0), (1.0, 0.0, 1.0), (1.0, 0.5, 1.0)]
+
+
+def test_distinct_configs_numbered_by_first_appearance():
+    """Configs are deduplicated in order of first appearance (lifted measure back to the starting config)."""
+    configs, inverse = distinct([(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 0.0)])
+    assert configs == [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0)]
+    assert inverse == [0, 1, 2, 0]
