@@ -125,7 +125,9 @@ class Replication:
     # -- events -------------------------------------------------------------------------------------------
     def _event(self, eid: str) -> Proc:
         e = next(x for x in self.s.events if x.id == eid)
-        day = yield from self.when(f"event:{eid}:date", e.date)
+        name = f"event:{eid}:date"
+        day = (round(self.d.date(name, e.date, self.r)) if e.date.anchor is None
+               else (yield from self.when(name, e.date)))
         if day > self.horizon:
             return
         yield self.at(day, EVENTS)
@@ -160,7 +162,9 @@ class Replication:
             self.occurred[ev].callbacks.append(self._lifter(m, ev))
         if m.shelving is not None:
             self.env.process(self._shelving(m, m.shelving))
-        deadline = yield from self.when(f"measure:{m.id}:deadline", m.deadline)
+        name = f"measure:{m.id}:deadline"
+        deadline = (round(self.d.date(name, m.deadline, self.r)) if m.deadline.anchor is None
+                    else (yield from self.when(name, m.deadline)))
         st.deadline = deadline
         self.occurred[m.id + ".deadline"].succeed(deadline)
         for c in m.challenges:

@@ -235,9 +235,10 @@ def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ch
         for mi, m in enumerate(s.measures):
             for day, active in rep.states[m.id].switches:  # in order, so later switches overwrite
                 in_force[k, mi, bisect_left(grid, day):] = active
-    stat = {key: np.array([[getattr(rep.states[m.id], key) for m in s.measures] for rep in reps], dtype=float)
-            .reshape(R, M) for key in ("first_in_force", "extensions", "injunctions", "shelvings", "lifted",
-                                       "cancelled")}
+    keys = ("first_in_force", "extensions", "injunctions", "shelvings", "lifted", "cancelled")
+    found = np.array([[(st.first_in_force, st.extensions, st.injunctions, st.shelvings, st.lifted, st.cancelled)
+                       for st in (rep.states[m.id] for m in s.measures)] for rep in reps], dtype=float)
+    stat = {key: found.reshape(R, M, len(keys))[:, :, i] for i, key in enumerate(keys)}
     log = EventLog.of(reps)
     avoided = cf.metric_cum - traj.metric_cum
 
