@@ -26,6 +26,7 @@ class _Checker:
         self.out: list[Diagnostic] = []
 
     def items(self, key: str, node: Any = None, path: Path = ()) -> Iterator[tuple[Path, dict[str, Any]]]:
+        """The mapping items of list ``key`` (of the scenario, or of ``node`` at ``path``), with their paths."""
         seq = (self.data if node is None else node).get(key)
         if isinstance(seq, list):
             for i, item in enumerate(seq):
@@ -33,13 +34,16 @@ class _Checker:
                     yield (*path, key, i), item
 
     def ids(self, key: str) -> set[str]:
+        """The ids declared in list ``key``."""
         return {str(item["id"]) for _, item in self.items(key) if isinstance(item.get("id"), str)}
 
     def report(self, path: Path, message: str, *, key: bool = False, **extra: str | None) -> None:
+        """Add a diagnostic at ``path`` (at its key with ``key=True``)."""
         mark = key_mark_at(self.data, path) if key else mark_at(self.data, path)
         self.out.append(Diagnostic(message, mark, raw_path(self.data, path)[1], **extra))
 
     def ref(self, path: Path, value: Any, known: set[str], what: str) -> None:
+        """Report ``value`` at ``path`` unless it is one of the ``known`` ids of a ``what``."""
         if not isinstance(value, str) or value in known:
             return
         close = suggest(value, sorted(known))
@@ -50,6 +54,7 @@ class _Checker:
                     hint=f"{hint}known {what} ids: {join_ids(known)}")
 
     def date(self, path: Path) -> DateSpec | None:
+        """The date at ``path``, or ``None`` if absent or unreadable (the schema reports that)."""
         raw = _at(self.data, path)
         if raw is None:
             return None
