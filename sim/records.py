@@ -4,6 +4,7 @@ A run folder holds::
 
     series.csv       tidy time series: series, kind, quantity, unit, date, mean, p05 ... p95
     in_force.csv     measure, date, probability in force
+    effective.csv    measure, date, probability it first takes effect that day, cumulative (no date: never)
     measures.csv     per measure: effective-date quantiles, P(never), extensions, injunctions, shelving, lifting
     events.csv       the event log of every replication
     replications.csv per-replication series (only with --keep-replications)
@@ -98,6 +99,7 @@ def write_run(results: Results, out_dir: str | os.PathLike[str], resolved: dict[
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = [_table(results.series, out / "series", fmt), _table(results.in_force, out / "in_force", fmt),
+               _table(results.effective, out / "effective", fmt),
                _table(results.measures, out / "measures", fmt), _table(results.events, out / "events", fmt)]
     if results.replication_series is not None:
         written.append(_table(results.replication_series, out / "replications", fmt))

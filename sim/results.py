@@ -57,6 +57,7 @@ class Results:
         wall_time: seconds spent simulating.
         series: tidy time series (series, kind, quantity, unit, date, mean, p05 ... p95).
         in_force: probability each measure is in force on each report date.
+        effective: distribution of each measure's effective date (a row without date: never in force).
         measures: per-measure statistics (effective date, extensions, injunctions, shelving, lifting).
         events: the event log of every replication (replication, date, subject, what, why).
         summary: the headline numbers, as written to ``summary.json``.
@@ -70,6 +71,7 @@ class Results:
     wall_time: float
     series: pd.DataFrame
     in_force: pd.DataFrame
+    effective: pd.DataFrame
     measures: pd.DataFrame
     events: pd.DataFrame
     summary: dict[str, Any]
@@ -112,6 +114,7 @@ def aggregate(s: Scenario, collected: Collected, grid: list[int], report: set[in
                           for mi, m in enumerate(s.measures)], ignore_index=True) if s.measures else \
         pd.DataFrame(columns=["measure", "date", "probability"])
     measures = _measure_table(s, cat, start)
+    effective = _effective_dates(s, cat, start)
     log = collected.log
     origin = np.datetime64(day_to_date(start).isoformat(), "D")
     days = np.concatenate(log.day) if log.day else np.zeros(0, dtype=np.int32)
@@ -127,12 +130,28 @@ def aggregate(s: Scenario, collected: Collected, grid: list[int], report: set[in
                               "value": values[:, on_report].ravel()}) for sid, _, qty, _, values in blocks]
         rep_frame = pd.concat(rows, ignore_index=True)
     summary = _summary(s, cat, grid, start, n, seed)
-    return Results(s, n, seed, wall, series, in_force, measures, events, summary, rep_frame,
+    return Results(s, n, seed, wall, series, in_force, effective, measures, events, summary, rep_frame,
                    collected.check_error)
 
 
 def _date(start: int, day: float) -> str | None:
     return None if not math.isfinite(day) else day_to_date(start + round(day)).isoformat()
+
+
+def _effective_dates(s: Scenario, cat: dict[str, Any], start: int) -> pd.DataFrame:
+    """The distribution of each measure's effective date (first day in force): one row per date that occurs,
+    with its probability and the cumulative P(in force by that date), and a row without a date for never."""
+    frames = []
+    for mi, m in enumerate(s.measures):
+        first = cat["first_in_force"][:, mi]
+        days, counts = np.unique(first[np.isfinite(first)], return_counts=True)
+        prob = counts / len(first)
+        dates = pd.to_datetime([day_to_date(start + int(d)) for d in days]).append(pd.DatetimeIndex([pd.NaT]))
+        frames.append(pd.DataFrame({"measure": m.id, "date": dates,
+                                    "probability": np.append(prob, 1 - prob.sum()),
+                                    "cumulative": np.append(np.cumsum(prob), 1.0)}))
+    columns = ["measure", "date", "probability", "cumulative"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def _measure_table(s: Scenario, cat: dict[str, Any], start: int) -> pd.DataFrame:

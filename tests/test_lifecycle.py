@@ -188,3 +188,26 @@ def test_log_explains_injunction_timing():
     rep = one(build(measures=[m]))
     texts = [f"{e.what} ({e.why})" for e in rep.log]
     assert "enjoined (A v. B, 10 days before taking effect)" in texts
+
+
+def test_shelving_by_hazard_and_revival_by_hazard():
+    """With a near-certain daily hazard a measure is shelved the day after the window starts, then revived."""
+    m = measure(deadline="2020-01-01",
+                shelving={"hazard": "99.99%/day", "revive": {"hazard": "99.99%/day", "delay": "5d"}})
+    rep = one(build(measures=[m]))
+    assert switches(rep) == [(0, True), (1, False), (7, True)]
+    assert rep.states["ban"].shelvings == 1
+
+
+def test_shelving_probability_zero_never_shelves():
+    """A shelving trigger with probability 0 leaves the measure alone."""
+    events = [{"id": "summit", "probability": 1, "date": "2020-04-01"}]
+    rep = one(build(events=events, measures=[measure(shelving={"on": "summit", "probability": 0})]))
+    assert switches(rep) == [(day("2020-03-01"), True)]
+
+
+def test_waiver_probability_zero_never_starts():
+    """A waiver with probability 0 never exempts anyone."""
+    m = measure(waivers=[{"id": "w", "share": "50%", "duration": "30d", "probability": 0}])
+    rep = one(build(measures=[m]))
+    assert rep.states["ban"].waiver_changes == []

@@ -27,7 +27,8 @@ def test_run_writes_run_folder(runner, flagship_path, tmp_path):
     res = runner.invoke(cli, ["run", flagship_path, "-n", "40", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "P(in force on)" in res.output and "tiktok_user_days" in res.output
-    for name in ("series.csv", "in_force.csv", "measures.csv", "events.csv", "summary.json", "run.json"):
+    for name in ("series.csv", "in_force.csv", "effective.csv", "measures.csv", "events.csv", "summary.json",
+                 "run.json"):
         assert (out / name).is_file(), name
     series = pd.read_csv(out / "series.csv", parse_dates=["date"])
     assert list(series.columns[-8:]) == ["mean", "p05", "p10", "p25", "p50", "p75", "p90", "p95"]
@@ -35,6 +36,9 @@ def test_run_writes_run_folder(runner, flagship_path, tmp_path):
     record = json.loads((out / "run.json").read_text())
     assert record["replications"] == 40 and record["seed"] == 20200918 and len(record["scenario_hash"]) == 64
     assert record["packages"]["simpy"]
+    eff = pd.read_csv(out / "effective.csv", parse_dates=["date"])
+    per_measure = eff.groupby("measure")["probability"].sum()
+    assert ((per_measure - 1).abs() < 1e-9).all()  # every replication: some date or never
     summary = json.loads((out / "summary.json").read_text())
     assert summary["measures"]["tiktok_app_store"]["p_in_force_by"]["2020-11-12"] >= 0
     assert not list(out.glob("*.part")) and not list(out.glob(".*"))
