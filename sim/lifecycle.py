@@ -31,8 +31,9 @@ from sim.quantities import add_months
 from sim.schema import Challenge, Measure, Scenario, Shelving, Waiver
 
 PHASES: Final = ("events", "lifts", "shelving", "courts", "deferrals", "deadlines", "waivers")
-"""Same-day order: events occur, then lifts and cancellations, shelving and revival, court decisions,
-deferrals, deadlines taking effect, waivers starting and ending. Phase-in steps come last (see
+"""Same-day order: events occur, then lifts, shelving and revival, court decisions, deferrals, deadlines
+taking effect (or cancelled by an `unless` event; a revived measure comes back here too), waivers starting and
+ending. Phase-in steps come last (see
 :mod:`sim.segments`)."""
 EVENTS, LIFTS, SHELVING, COURTS, DEFERRALS, DEADLINES, WAIVERS = range(len(PHASES))
 
@@ -62,6 +63,7 @@ class MeasureState:
     deadline: float = math.inf
     extensions: int = 0
     injunctions: int = 0
+    enjoined_by: set[str] = field(default_factory=set)  # challenges whose injunction stands
     shelvings: int = 0
     first_in_force: float = math.inf
     switches: list[tuple[int, bool]] = field(default_factory=list)
@@ -82,6 +84,7 @@ class Replication:
         self.states = {m.id: MeasureState() for m in scenario.measures}
         self.occurred: dict[str, simpy.Event] = {}  # event id / measure id (first in force) / id.deadline
         self.event_day: dict[str, int] = {}
+        self.pending: dict[str, int] = {}  # event id -> the day it is due to occur (until it is decided)
         for e in scenario.events:
             self.occurred[e.id] = self.env.event()
         for m in scenario.measures:
@@ -130,8 +133,13 @@ class Replication:
                else (yield from self.when(name, e.date)))
         if day > self.horizon:
             return
+        self.pending[eid] = max(int(day), int(self.env.now))
         yield self.at(day, EVENTS)
         missing = [q for q in e.requires if not self.occurred[q].triggered]
+        while any(self.pending.get(q) == self.env.now for q in missing):
+            yield self.at(self.env.now, EVENTS)  # a required event is still to occur today: let it go first
+            missing = [q for q in e.requires if not self.occurred[q].triggered]
+        del self.pending[eid]
         if missing:
             self.note(eid, "did not occur", f"requires {', '.join(missing)}, which had not occurred")
             return
@@ -162,15 +170,15 @@ class Replication:
             self.occurred[ev].callbacks.append(self._lifter(m, ev))
         if m.shelving is not None:
             self.env.process(self._shelving(m, m.shelving))
+        for c in m.challenges:  # courts and waivers keep their own dates, even while the deadline is unknown
+            self._start_challenge(m, c)
+        for w in m.waivers:
+            self.env.process(self._waiver(m, w))
         name = f"measure:{m.id}:deadline"
         deadline = (round(self.d.date(name, m.deadline, self.r)) if m.deadline.anchor is None
                     else (yield from self.when(name, m.deadline)))
         st.deadline = deadline
         self.occurred[m.id + ".deadline"].succeed(deadline)
-        for c in m.challenges:
-            self._start_challenge(m, c)
-        for w in m.waivers:
-            self.env.process(self._waiver(m, w))
         d = m.deferral
         cap = (len(d.schedule) if d.schedule else d.max or 0) if d else 0
         while st.deadline <= self.horizon and d is not None and st.extensions < cap:
@@ -192,6 +200,8 @@ class Replication:
         if st.deadline > self.horizon or st.lifted or st.cancelled:
             return
         yield self.at(st.deadline, DEADLINES)
+        if st.lifted:
+            return
         seen = [e for e in m.unless if e in self.event_day]
         if seen:
             st.cancelled = True
@@ -210,7 +220,7 @@ class Replication:
 
         def act(_: simpy.Event) -> None:
             st = self.states[m.id]
-            if not st.lifted:
+            if not (st.lifted or st.cancelled):
                 st.lifted = True
                 self.note(m.id, "lifted", f"{event} occurred")
                 self.update(m, f"lifted: {event}")
@@ -238,7 +248,7 @@ class Replication:
         if day > self.horizon:
             return
         yield self.at(day, SHELVING)
-        if st.lifted or not self.d.happens(name, sh.probability, self.r):
+        if st.lifted or st.cancelled or not self.d.happens(name, sh.probability, self.r):
             return
         st.shelved = True
         st.shelvings += 1
@@ -262,10 +272,10 @@ class Replication:
         if back + delay > self.horizon:
             return
         yield self.at(back + delay, SHELVING)
-        if st.lifted:
+        if st.lifted or st.cancelled:
             return
         st.shelved = False
-        if st.due and delay:
+        if st.due:  # due again in the deadlines phase, after the day's court decisions (as at a deadline)
             st.due = False
             st.deadline = self.env.now
             self.env.process(self._redue(m))
@@ -310,9 +320,10 @@ class Replication:
             self.note(m.id, "injunction denied", c.title or c.id)
             return
         st.enjoined = True
+        st.enjoined_by.add(c.id)
         st.injunctions += 1
         ahead = st.deadline - self.env.now
-        when = ("" if st.due else f", {int(ahead)} days before taking effect" if ahead > 0
+        when = ("" if st.due or not math.isfinite(ahead) else f", {int(ahead)} days before taking effect" if ahead > 0
                 else ", on the day it was to take effect" if ahead == 0 else "")
         self.note(m.id, "enjoined", f"{c.title or c.id}{when}")
         self.update(m, "enjoined")
@@ -327,7 +338,9 @@ class Replication:
         """The appeal court upholds or reverses the injunction."""
         assert c.appeal is not None
         if self.d.happens(f"challenge:{c.id}:reversal", c.appeal.reversal, self.r):
-            self.states[m.id].enjoined = False
+            st = self.states[m.id]
+            st.enjoined_by.discard(c.id)
+            st.enjoined = bool(st.enjoined_by)
             self.note(m.id, "injunction reversed on appeal", c.title or c.id)
             self.update(m, "injunction reversed")
         else:
@@ -337,12 +350,14 @@ class Replication:
         st, name = self.states[m.id], f"waiver:{m.id}:{w.id}"
         if not self.d.happens(name, w.probability, self.r):
             return
+        # a relative `until` waits for its anchor alongside: the waiver starts without it
+        until = self.env.process(self.when(name + ":until", w.until)) if w.until is not None else None
         if w.from_ is not None:
             start = yield from self.when(name + ":from", w.from_)
         else:  # from the day the measure first takes effect
             start = yield self.occurred[m.id]
-        if w.until is not None:
-            end = yield from self.when(name + ":until", w.until)
+        if until is not None:
+            end = math.inf  # known once the `until` process ends (never, if its anchor never happens)
         elif w.duration is not None:
             end = start + round(self.d.value(name + ":duration", w.duration, self.r))
         else:
@@ -352,6 +367,8 @@ class Replication:
         yield self.at(start, WAIVERS)
         share = self.d.value(name + ":share", w.share, self.r)
         self._set_waiver(st, w.id, share, f"waiver {w.id} starts ({share:.0%} exempt)")
+        if until is not None:
+            end = yield until
         renewals = 0
         while end <= self.horizon:
             yield self.at(end, WAIVERS)

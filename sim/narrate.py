@@ -3,6 +3,8 @@ story (``docket explain``), and the terminal summary of a run."""
 
 from __future__ import annotations
 
+import math
+
 from sim.dates import DateSpec
 from sim.humanize import interval, number, percent
 from sim.quantities import day_to_date
@@ -23,7 +25,8 @@ def _p(dist: Dist | None) -> str:
 
 
 def _sort_key(spec: DateSpec) -> tuple[int, str]:
-    return (int(spec.offset.low) if spec.anchor is None else 10**9, spec.describe())
+    low = spec.offset.low if math.isfinite(spec.offset.low) else spec.offset.center  # an unbounded normal
+    return (int(low) if spec.anchor is None else 10**9, spec.describe())
 
 
 def plan_text(s: Scenario) -> str:
@@ -40,7 +43,7 @@ def plan_text(s: Scenario) -> str:
         req = f"; requires {', '.join(e.requires)}" if e.requires else ""
         items.append((e.date, f"event    {e.id}: {e.title or ''} (probability {_p(e.probability)}{req})"))
     for m in s.measures:
-        items.append((m.deadline, f"deadline {m.id}: {m.title or ''}"))
+        items.append((m.deadline, f"deadline {m.id}" + (f": {m.title}" if m.title else "")))
         for c in m.challenges:
             items.append((c.decision, f"court    {m.id}: {c.title or c.id} decides; injunction {_p(c.injunction)}"))
     for spec, text in sorted(items, key=lambda it: _sort_key(it[0])):
@@ -55,8 +58,9 @@ def _rules(m: Measure) -> list[str]:
     out = [f"{len(m.effects)} effect{'s' if len(m.effects) > 1 else ''}: " + ", ".join(e.type for e in m.effects)]
     d = m.deferral
     if d is not None:
+        times = f"{d.max} time{'s' if (d.max or 0) > 1 else ''}"
         how = (f"by {', then '.join(x.describe() for x in d.schedule)}" if d.schedule
-               else f"by {d.delay.describe() if d.delay else '?'}, at most {d.max} times")
+               else f"by {d.delay.describe() if d.delay else '?'}, at most {times}")
         out.append(f"each deadline deferred with probability {_p(d.probability)} {how}")
     out += [f"waiver {w.id}: {w.share.describe()} exempt" for w in m.waivers]
     if m.shelving is not None:

@@ -148,10 +148,15 @@ def _effective_dates(s: Scenario, cat: dict[str, Any], start: int) -> pd.DataFra
         prob = counts / len(first)
         dates = pd.to_datetime([day_to_date(start + int(d)) for d in days]).append(pd.DatetimeIndex([pd.NaT]))
         frames.append(pd.DataFrame({"measure": m.id, "date": dates,
-                                    "probability": np.append(prob, 1 - prob.sum()),
+                                    "probability": np.append(prob, max(0.0, 1 - prob.sum())),
                                     "cumulative": np.append(np.cumsum(prob), 1.0)}))
     columns = ["measure", "date", "probability", "cumulative"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+MEASURE_COLUMNS = ("measure", "title", "planned_deadline", "p_ever_in_force", "p_never", "effective_p10",
+                   "effective_p50", "effective_p90", "mean_extensions", "p_extended", "p_enjoined", "p_shelved",
+                   "p_lifted", "p_cancelled")
 
 
 def _measure_table(s: Scenario, cat: dict[str, Any], start: int) -> pd.DataFrame:
@@ -159,7 +164,8 @@ def _measure_table(s: Scenario, cat: dict[str, Any], start: int) -> pd.DataFrame
     for mi, m in enumerate(s.measures):
         first = cat["first_in_force"][:, mi]
         took = np.isfinite(first)
-        q = np.quantile(first[took], (0.1, 0.5, 0.9)) if took.any() else [math.inf] * 3
+        # an effective date is a day: quantiles are days some replication saw, never interpolated between two
+        q = np.quantile(first[took], (0.1, 0.5, 0.9), method="inverted_cdf") if took.any() else [math.inf] * 3
         planned = m.deadline.fixed_day()
         rows.append({
             "measure": m.id, "title": m.title or m.id,
@@ -174,7 +180,7 @@ def _measure_table(s: Scenario, cat: dict[str, Any], start: int) -> pd.DataFrame
             "p_lifted": float(cat["lifted"][:, mi].mean()),
             "p_cancelled": float(cat["cancelled"][:, mi].mean()),
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(MEASURE_COLUMNS))
 
 
 def _summary(s: Scenario, cat: dict[str, Any], grid: list[int], start: int, n: int, seed: int) -> dict[str, Any]:

@@ -45,11 +45,6 @@ class EffectRef:
     dst: int
     metric: int  # -1: every metric
 
-    @property
-    def name(self) -> str:
-        """Stream-name prefix of the effect's parameters."""
-        return f"measures.{self.measure}.effects.{self.index}"
-
 
 def effect_refs(scenario: Scenario) -> list[EffectRef]:
     """Every effect of every measure, with population and metric indices resolved."""
@@ -96,7 +91,7 @@ def profile(state: MeasureState, phase_days: float, steps: int | None, horizon: 
             at = day + math.ceil(j * phase_days / k)
             if at < nxt:
                 changes[at] = (j + 1) / k
-    waiver = sorted(state.waiver_changes)
+    waiver = sorted(state.waiver_changes, key=lambda c: c[0])  # stable: same-day changes keep their order
     days = sorted({0, *changes, *(d for d, _ in waiver)})
     out = []
     level, keep, ci, wi = 0.0, 1.0, sorted(changes.items()), 0
