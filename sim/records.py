@@ -132,3 +132,49 @@ def read_run(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
         if key not in record:
             raise DocketError(f"{path} has no `{key}`; it was not written by `docket run`")
     return record
+
+
+def _read_table(out: Path, name: str, files: list[str]) -> pd.DataFrame | None:
+    for suffix in ("csv", "parquet"):
+        path = out / f"{name}.{suffix}"
+        if path.name in files and path.is_file():
+            if suffix == "parquet":
+                return pd.read_parquet(path)
+            frame = pd.read_csv(path)
+            if "date" in frame.columns:
+                frame["date"] = pd.to_datetime(frame["date"])
+            return frame
+    return None
+
+
+def load_results(run_dir: str | os.PathLike[str]) -> Results:
+    """Read a run folder back into :class:`~sim.results.Results` (for charts of a finished run).
+
+    Raises:
+        DocketError: if the folder is not a complete run folder.
+
+    Example:
+        >>> res = load_results("runs/tiktok-wechat-2020")  # doctest: +SKIP
+    """
+    from sim.errors import ScenarioError
+    from sim.loader import validate_data
+
+    out = Path(run_dir)
+    record = read_run(out)
+    scenario, diagnostics = validate_data(record["scenario"], str(out / "run.json"))
+    if scenario is None:
+        raise ScenarioError(diagnostics)
+    files = list(record.get("files", []))
+    tables = {name: _read_table(out, name, files) for name in
+              ("series", "in_force", "effective", "measures", "events", "replications")}
+    missing = [name for name in ("series", "in_force", "effective", "measures", "events") if tables[name] is None]
+    if missing:
+        raise DocketError(f"{out} lacks {', '.join(missing)}: re-run it with `docket run --from {out}`")
+    try:
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DocketError(f"cannot read {out / 'summary.json'}: {exc}") from None
+    frames = {k: v for k, v in tables.items() if v is not None}
+    return Results(scenario, int(record["replications"]), int(record["seed"]), float(record.get("wall_time_s", 0.0)),
+                   frames["series"], frames["in_force"], frames["effective"], frames["measures"], frames["events"],
+                   summary, tables["replications"])

@@ -112,3 +112,18 @@ def test_run_bad_scenario_clean_error(runner, tmp_path):
 def test_run_needs_file_or_from(runner):
     """`docket run` with neither FILE nor --from is a usage error (exit 2)."""
     assert runner.invoke(cli, ["run"]).exit_code == 2
+
+
+def test_load_results_round_trip(runner, flagship_path, tmp_path):
+    """A run folder reads back into Results with the same tables and summary (for charts of a finished run)."""
+    from sim import load_scenario, run
+    from sim.loader import resolve_raw
+    from sim.records import load_results, write_run
+
+    res = run(load_scenario(flagship_path), replications=12)
+    write_run(res, tmp_path / "r", resolve_raw(flagship_path))
+    back = load_results(tmp_path / "r")
+    assert back.summary == json.loads(json.dumps(res.summary))
+    pd.testing.assert_frame_equal(back.series, res.series, check_dtype=False, check_exact=True)
+    assert back.scenario.name == res.scenario.name and back.replications == 12
+    assert list(back.effective.columns) == ["measure", "date", "probability", "cumulative"]
