@@ -252,6 +252,60 @@ def explain(file: str, replication: int, variant: str | None, seed: int | None) 
     click.echo(explain_text(scenario, replication, seed))
 
 
+CHART_NAMES = ("key_numbers", "timeline", "in_force", "populations", "exposure", "comparison", "assumptions")
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--chart", "charts", multiple=True, type=click.Choice(CHART_NAMES),
+              help="chart to draw (repeat for several; default: all)")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True,
+              help="file format of each chart")
+@click.option("--out", type=click.Path(file_okay=False), help="folder for the charts [default: RUN_DIR/charts]")
+@click.option("--compare", "compare", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="another run folder to compare with (repeat; enables the comparison chart)")
+@click.option("--dpi", type=click.IntRange(50, 600), default=200, show_default=True, help="resolution of PNGs")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="draw an 'as of' line on the timeline at this date [default: the scenario's as_of]")
+def plot(run_dir: str, charts: tuple[str, ...], fmt: str, out: str | None, compare: tuple[str, ...],
+         dpi: int, as_of: Any) -> None:
+    """Draw charts of a finished run (from `docket run`)."""
+    from plots.pack import write_charts
+    from sim.records import load_results
+
+    results = load_results(run_dir)
+    others = [load_results(d) for d in compare]
+    folder = out or str(Path(run_dir) / "charts")
+    when = as_of.date() if as_of else "scenario"
+    for path in write_charts(results, folder, charts, fmt, dpi, others, when):
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--variant", help="run this named variant of the scenario")
+@click.option("--replications", "-n", type=click.IntRange(min=1), help="replications (default: the scenario's)")
+@click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="folder for the pack [default: runs/NAME[.VARIANT]/brief]")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="draw an 'as of' line on the timeline at this date [default: the scenario's as_of]")
+def brief(file: str, variant: str | None, replications: int | None, seed: int | None, out: str | None,
+          as_of: Any) -> None:
+    """Run FILE and write the briefing pack: one multi-page PDF plus every chart as PNG (200 dpi) and SVG."""
+    from plots.pack import write_pack
+    from sim.records import write_run
+    from sim.runner import run as simulate
+
+    scenario, data = _load(file, variant)
+    results = simulate(scenario, replications=replications, seed=seed)
+    run_dir = Path("runs") / (scenario.name + (f".{scenario.variant}" if scenario.variant else ""))
+    folder = Path(out) if out else run_dir / "brief"
+    write_run(results, folder / "run" if out else run_dir, data, source=file)
+    written = write_pack(results, folder, as_of=as_of.date() if as_of else "scenario")
+    click.echo(f"wrote {written[0]} and {len(written) - 1} chart files in {folder}/")
+
+
 def main() -> None:
     """Console entry point: run the click group, turning docket errors into clean messages."""
     try:

@@ -1,0 +1,170 @@
+"""The assumptions and sources table: every parameter of the scenario, its value and what it cites."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from plots import style
+from sim.dates import DateSpec
+from sim.errors import DocketError
+from sim.results import Results
+from sim.schema import Scenario
+from sim.values import Dist
+
+ROWS_PER_PAGE = 13  # two-line rows at 11 pt fill the slide between header and footer
+COLUMNS = (("Item", 0.0, 27), ("Parameter", 0.205, 25), ("Value or distribution", 0.39, 40), ("Source", 0.675, 50))
+NOT_CITED = "not cited"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: the item (population, measure...), the parameter, its value and its source."""
+
+    item: str
+    parameter: str
+    value: str
+    source: str
+
+
+def _source(scenario: Scenario, sid: str | None) -> str:
+    if sid is None:
+        return NOT_CITED
+    if sid == "assumption":
+        return "Assumption (modelling choice)"
+    return next((s.title + (f" ({s.publisher})" if s.publisher else "") for s in scenario.sources if s.id == sid),
+                sid)
+
+
+def _describe(value: Dist | DateSpec) -> str:
+    """The value as written, with a triangular's three numbers named, and its note in brackets."""
+    text = value.describe()
+    m = re.fullmatch(r"triangular \[(.*)\]", text)
+    if m:
+        lo, mode, hi = (part.strip(" '\"") for part in m.group(1).split(","))
+        text = f"triangular: min {lo}, mode {mode}, max {hi}"
+    note = value.note if isinstance(value, Dist) else value.offset.note
+    return text + (f" ({note})" if note else "")
+
+
+def _rows_of(scenario: Scenario, item: str, obj: Any, fallback: str | None, prefix: str = "") -> list[Row]:
+    """Rows for every value held by ``obj`` (a scenario model), in field order, recursing into sub-models.
+
+    A value without a source of its own cites ``fallback``: the source of the block that holds it (a
+    deferral, a challenge, a population), never the measure's, which cites the measure itself."""
+    out: list[Row] = []
+    for name, info in type(obj).model_fields.items():
+        value = getattr(obj, name)
+        label = prefix + (info.alias or name).replace("_", " ")
+        if isinstance(value, Dist | DateSpec):
+            out.append(Row(item, label, _describe(value), _source(scenario, value.source or fallback)))
+        elif hasattr(type(value), "model_fields"):
+            own = getattr(value, "source", None) or fallback
+            out += _rows_of(scenario, item, value, own, prefix=label + " ")
+        elif name in ("max", "steps", "only") and value is not None:
+            out.append(Row(item, label, str(value), _source(scenario, fallback)))
+        elif name == "schedule" and value:
+            text = ", then ".join(d.describe() for d in value)
+            out.append(Row(item, label, text, _source(scenario, getattr(obj, "source", None) or fallback)))
+    return out
+
+
+def rows(scenario: Scenario) -> list[Row]:
+    """Every parameter of the scenario as table rows: populations, flows, events, then measures.
+
+    A value without its own source inherits the source of the item that holds it; one with none says so.
+
+    Example:
+        >>> from sim import load_scenario
+        >>> rows(load_scenario("scenarios/quickstart.yaml"))[0]
+        Row(item='routers', parameter='initial', value='40M', source='Assumption (modelling choice)')
+    """
+    out: list[Row] = []
+    for p in scenario.populations:
+        out += _rows_of(scenario, p.title or p.id, p, p.source)
+    for f in scenario.flows:
+        out += _rows_of(scenario, f.title or f.id, f, f.source)
+    for e in scenario.events:
+        out += _rows_of(scenario, e.title or e.id, e, e.source)
+    for m in scenario.measures:
+        name = m.title or m.id
+        out.append(Row(name, "deadline", _describe(m.deadline), _source(scenario, m.deadline.source or m.source)))
+        for block in (m.deferral, m.shelving):
+            if block is not None:
+                label = "deferral" if block is m.deferral else "shelving"
+                out += _rows_of(scenario, name, block, block.source, prefix=label + " ")
+        for k, effect in enumerate(m.effects, 1):
+            target = getattr(effect, "population", None) or f"{effect.from_} to {effect.to}"  # type: ignore[union-attr]
+            out.append(Row(name, f"effect {k}", f"{effect.type.replace('_', ' ')}: {target}",
+                           _source(scenario, effect.source or m.source)))
+            out += _rows_of(scenario, name, effect, effect.source, prefix=f"effect {k}: ")
+        for k, c in enumerate(m.challenges, 1):
+            out.append(Row(name, f"challenge {k}", c.title or c.id, _source(scenario, c.source)))
+            out += _rows_of(scenario, name, c, c.source, prefix=f"challenge {k}: ")
+        for k, w in enumerate(m.waivers, 1):
+            out.append(Row(name, f"waiver {k}", w.title or w.id, _source(scenario, w.source)))
+            out += _rows_of(scenario, name, w, w.source, prefix=f"waiver {k}: ")
+        for event in m.lifted_by:
+            out.append(Row(name, "lifted by", event, _source(scenario, m.source)))
+    return out
+
+
+def page_count(results: Results, per_page: int = ROWS_PER_PAGE) -> int:
+    """How many pages the table needs."""
+    return max(1, -(-len(rows(results.scenario)) // per_page))
+
+
+def plot(results: Results, page: int = 0, per_page: int = ROWS_PER_PAGE, ax: Axes | None = None) -> Figure:
+    """One page of the assumptions and sources table (``page`` counts from 0; see :func:`page_count`).
+
+    Args:
+        results: a finished run (its scenario is tabulated).
+        page: which page.
+        per_page: rows per page.
+        ax: axes to draw into (frame hidden); a new figure with title and footer when ``None``.
+
+    Returns:
+        The figure.
+
+    Raises:
+        DocketError: for a page beyond the last.
+
+    Example:
+        >>> figs = [plot(res, p) for p in range(page_count(res))]  # doctest: +SKIP
+    """
+    table = rows(results.scenario)
+    pages = page_count(results, per_page)
+    if not 0 <= page < pages:
+        raise DocketError(f"page {page} out of range: the table has {pages} page(s), numbered from 0")
+    fig, axes, new = style.panels(ax, 1, 1)
+    ax = axes[0]
+    ax.set_axis_off()
+    size = style.SMALL_SIZE
+    row_pt = 2.25 * size + 4
+
+    def put(x: float, y: float, text: str, **kw: Any) -> None:
+        ax.annotate(text, xy=(x, 1), xycoords="axes fraction", xytext=(12, -y), textcoords="offset points",
+                    va="top", ha="left", fontsize=size, annotation_clip=False, linespacing=1.1, **kw)
+
+    for name, x, _ in COLUMNS:
+        put(x, 0, name, fontweight="bold", color=style.INK)
+    previous = None
+    for i, r in enumerate(table[page * per_page: (page + 1) * per_page]):
+        y = 22 + i * row_pt
+        cells = ("" if r.item == previous else r.item, r.parameter, r.value, r.source)
+        for (_, x, width), text in zip(COLUMNS, cells, strict=True):
+            muted = text == NOT_CITED or text.startswith("Assumption")
+            put(x, y, style.wrap(text, width, 2), color=style.MUTED if muted else style.INK, gid="cell")
+        previous = r.item
+    if new:
+        s = results.scenario
+        more = f" Page {page + 1} of {pages}." if pages > 1 else ""
+        style.decorate(fig, f"{s.title}: assumptions and sources",
+                       "Every input of the scenario, the value or distribution drawn, and the source it cites; a "
+                       "value without a source of its own takes that of the block holding it (a deferral, a "
+                       f"challenge), if any.{more}", results)
+    return fig

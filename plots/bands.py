@@ -1,0 +1,45 @@
+"""Drawing a simulated series as a median line with 50% and 90% bands (shared by several charts)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from plots import style
+
+BAND_ALPHA: Final = {"90": 0.16, "50": 0.34}
+
+
+def draw(ax: Axes, rows: pd.DataFrame, color: str, label: str | None = None, bands: tuple[str, ...] = ("90", "50"),
+         linewidth: float = 2.6) -> None:
+    """Median of ``rows`` (a slice of ``Results.series``) with its 90% (p05-p95) and 50% (p25-p75) bands."""
+    if "90" in bands:
+        ax.fill_between(rows["date"], rows["p05"], rows["p95"], color=color, alpha=BAND_ALPHA["90"], linewidth=0,
+                        gid="band90")
+    if "50" in bands:
+        ax.fill_between(rows["date"], rows["p25"], rows["p75"], color=color, alpha=BAND_ALPHA["50"], linewidth=0,
+                        gid="band50")
+    ax.plot(rows["date"], rows["p50"], color=color, linewidth=linewidth, label=label, gid="median")
+
+
+def counterfactual(ax: Axes, rows: pd.DataFrame) -> None:
+    """The median of the no-measure counterfactual, dashed."""
+    ax.plot(rows["date"], rows["p50"], color=style.COUNTERFACTUAL, linewidth=1.8, linestyle="--",
+            gid="counterfactual")
+
+
+def handles(color: str, with_counterfactual: bool = True) -> list[object]:
+    """Legend entries explaining the median, the bands and the counterfactual."""
+    out: list[object] = [
+        Line2D([], [], color=color, linewidth=2.6, label="Median"),
+        Patch(facecolor=color, alpha=BAND_ALPHA["50"] + BAND_ALPHA["90"] * 0.5, label="50% of runs"),
+        Patch(facecolor=color, alpha=BAND_ALPHA["90"], label="90% of runs"),
+    ]
+    if with_counterfactual:
+        out.append(Line2D([], [], color=style.COUNTERFACTUAL, linewidth=1.8, linestyle="--",
+                          label="No measure (median)"))
+    return out

@@ -1,0 +1,77 @@
+"""Small read-only views of :class:`sim.results.Results` that several charts need."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from sim.errors import DocketError
+from sim.results import Results
+from sim.schema import Measure, Scenario
+
+
+def series(results: Results, sid: str, quantity: str) -> pd.DataFrame:
+    """The rows of one series and quantity, sorted by date.
+
+    Raises:
+        DocketError: if there is no such series, listing those available.
+    """
+    df = results.series
+    rows = df[(df["series"] == sid) & (df["quantity"] == quantity)].sort_values("date")
+    if rows.empty:
+        known = sorted(set(df["series"]))
+        raise DocketError(f"no series {sid!r} with quantity {quantity!r}; series are: {', '.join(known)}")
+    return rows
+
+
+def window(results: Results) -> tuple[dt.date, dt.date]:
+    """First and last simulated day."""
+    w = results.summary["window"]
+    return dt.date.fromisoformat(w["start"]), dt.date.fromisoformat(w["end"])
+
+
+def planned_deadline(measure: Measure) -> dt.date | None:
+    """The planned deadline when it is a fixed date, else ``None`` (uncertain or relative to an event)."""
+    day = measure.deadline.fixed_day()
+    return dt.date.fromordinal(day) if day is not None else None
+
+
+def measure_title(measure: Measure) -> str:
+    """The measure's title, or its id."""
+    return measure.title or measure.id
+
+
+def population_title(scenario: Scenario, pid: str) -> str:
+    """A population's title, or its id."""
+    return next((p.title or p.id for p in scenario.populations if p.id == pid), pid)
+
+
+def metric_title(scenario: Scenario, mid: str) -> str:
+    """A metric's title, or its id."""
+    return next((m.title or m.id for m in scenario.metrics if m.id == mid), mid)
+
+
+def acts_on(measure: Measure) -> set[str]:
+    """Ids of the populations a measure's effects touch."""
+    out: set[str] = set()
+    for e in measure.effects:
+        for key in ("population", "from_", "to"):
+            value = getattr(e, key, None)
+            if isinstance(value, str):
+                out.add(value)
+    return out
+
+
+def run_label(results: Results) -> str:
+    """How a run is named in a comparison: its variant's title, else ``Scenario as written``."""
+    s = results.scenario
+    if s.variant is None:
+        return "Scenario as written"
+    return next((v.title or v.id for v in s.variants if v.id == s.variant), s.variant)
+
+
+def run_date(results: Results) -> str:
+    """``run 2020-09-18`` when ``results.extra['created']`` records the run, else ``charted <today>``."""
+    created = results.extra.get("created")
+    return f"run {str(created)[:10]}" if created else f"charted {dt.date.today().isoformat()}"

@@ -1,0 +1,63 @@
+"""Probability that each measure is in force, over time."""
+
+from __future__ import annotations
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from plots import data, style
+from sim.results import Results
+
+ONE_PANEL_MAX = 4  # more measures than this get one small panel each
+
+
+def plot(results: Results, ax: Axes | None = None) -> Figure:
+    """Step curves of P(in force) per measure on each report date, 0-100%.
+
+    Up to four measures share one axes with a legend; more get a grid of small panels (shared axes) so the
+    curves never pile up. Dotted vertical lines mark the planned deadlines.
+
+    Args:
+        results: a finished run.
+        ax: axes to draw into (split into panels if needed); a new figure with title and footer when ``None``.
+
+    Returns:
+        The figure.
+
+    Example:
+        >>> plot(res).savefig("in_force.png")  # doctest: +SKIP
+    """
+    s = results.scenario
+    n = len(s.measures)
+    single = n <= ONE_PANEL_MAX
+    ncols = 1 if single else (3 if n <= 9 else 4)
+    fig, axes, new = style.panels(ax, 1 if single else n, ncols, sharey=True)
+    colors, styles = style.measure_colors(s), style.measure_linestyles(s)
+    start, end = data.window(results)
+    frame = results.in_force
+    for i, m in enumerate(s.measures):
+        target = axes[0] if single else axes[i]
+        rows = frame[frame["measure"] == m.id].sort_values("date")
+        label = style.wrap(data.measure_title(m), 34)
+        target.step(rows["date"], rows["probability"], where="post", color=colors[m.id], linewidth=2.6,
+                    linestyle=styles[m.id], label=label)
+        if not single:
+            width = 26 if ncols == 4 else 34  # characters that fit above one panel
+            target.set_title(style.abbreviate(data.measure_title(m), width), fontsize=style.SMALL_SIZE + 1,
+                             loc="left", color=colors[m.id], fontweight="bold")
+    for k, a in enumerate(axes):
+        style.style_axes(a)
+        style.date_axis(a, start, end, max_ticks=8 if single or ncols == 1 else 5)
+        style.percent_axis(a, "Chance in force" if k % ncols == 0 else None)
+        if k % ncols:
+            a.tick_params(labelleft=False)
+        measures = s.measures if single else s.measures[k : k + 1]
+        planned = [d for d in map(data.planned_deadline, measures) if d is not None]
+        style.deadline_lines(a, planned, prefix="deadline " if len(set(planned)) <= 3 else "")
+    if single and n:
+        style.legend(axes[0], loc="upper left", bbox_to_anchor=(1.01, 1.0), handlelength=2.4, labelspacing=1.0)
+    if new:
+        style.decorate(fig, f"{s.title}: chance each measure is in force",
+                       "Share of simulated runs in which the measure is in force on each date (not deferred, "
+                       "enjoined, shelved, lifted or cancelled). Dotted lines: planned deadlines.", results)
+    return fig

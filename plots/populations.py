@@ -1,0 +1,65 @@
+"""Population sizes over time: one panel per population, with the no-measure counterfactual."""
+
+from __future__ import annotations
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from plots import bands, data, style
+from sim.results import Results
+
+COLOR = style.PALETTE[0]
+
+
+def _columns(n: int) -> int:
+    return 1 if n == 1 else 2 if n <= 4 else 3 if n <= 6 else 4
+
+
+def plot(results: Results, populations: list[str] | None = None, ax: Axes | None = None) -> Figure:
+    """Median population size with 50% and 90% bands, the counterfactual dashed, deadlines as dotted lines.
+
+    Each population gets its own panel and y scale (100M users and 10M users do not share an axis). Dotted
+    lines mark the planned deadlines of the measures whose effects act on that population.
+
+    Args:
+        results: a finished run.
+        populations: ids to show (default: every population, in scenario order).
+        ax: axes to draw into (split into panels); a new figure with title and footer when ``None``.
+
+    Returns:
+        The figure.
+
+    Example:
+        >>> plot(res, ["tiktok_users"]).savefig("users.png")  # doctest: +SKIP
+    """
+    s = results.scenario
+    ids = populations or [p.id for p in s.populations]
+    ncols = _columns(len(ids))
+    fig, axes, new = style.panels(ax, len(ids), ncols)
+    start, end = data.window(results)
+    small = len(ids) > 4
+    for a, pid in zip(axes, ids, strict=True):
+        stock = data.series(results, pid, "stock")
+        bands.draw(a, stock, COLOR)
+        bands.counterfactual(a, data.series(results, pid, "stock_cf"))
+        style.style_axes(a)
+        top = max(float(stock["p95"].max()), float(data.series(results, pid, "stock_cf")["p50"].max()))
+        a.set_ylim(0, top * 1.15 if top > 0 else 1)  # headroom for the deadline labels
+        style.date_axis(a, start, end, max_ticks=4 if ncols >= 3 else 6)
+        unit = str(stock["unit"].iloc[0])
+        style.number_axis(a, unit)
+        width = 28 if ncols >= 3 else 44 if ncols == 2 else 90
+        a.set_title(style.wrap(data.population_title(s, pid), width), loc="left", fontweight="bold",
+                    fontsize=style.SMALL_SIZE + (0 if small else 2), color=style.INK)
+        planned = [data.planned_deadline(m) for m in s.measures if pid in data.acts_on(m)]
+        style.deadline_lines(a, [d for d in planned if d is not None])
+        if small:
+            a.tick_params(labelsize=style.SMALL_SIZE - 1)
+    if not new:
+        style.legend(axes[0], bands.handles(COLOR), loc="upper left")
+    else:
+        style.decorate(fig, f"{s.title}: how many remain",
+                       "Simulated size of each population: median with the middle 50% and 90% of runs; dashed: "
+                       "the same runs with no measure in force. Dotted lines: planned deadlines of the measures "
+                       "acting on it.", results, handles=bands.handles(COLOR))
+    return fig

@@ -1,0 +1,271 @@
+"""The one style module of the chart pack: palette, sizes, header and footer, axes and label helpers.
+
+Every chart builds its figure with :func:`new_figure` (or draws into an axes it is given), dresses it with
+:func:`decorate` and formats its axes with :func:`date_axis`, :func:`number_axis` or :func:`percent_axis`, so
+all charts share one look. Nothing here touches matplotlib's global ``rcParams``: sizes are set per artist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from collections.abc import Sequence
+from typing import Any, Final
+
+import matplotlib.dates as mdates
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.gridspec import GridSpecBase
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+import sim
+from sim.humanize import number, percent
+from sim.results import Results
+from sim.schema import Scenario
+
+# Okabe & Ito (2008), ordered so the first colours are the most distinct on white; yellow comes last.
+PALETTE: Final = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+# Measures skip yellow, too faint for a line on white; black takes its place.
+MEASURE_PALETTE: Final = (*PALETTE[:6], PALETTE[7])
+LINESTYLES: Final = ("-", "--", ":")
+INK: Final = "#222222"
+MUTED: Final = "#666666"
+GRID: Final = "#DDDDDD"
+COUNTERFACTUAL: Final = "#555555"
+
+SLIDE: Final = (13.33, 7.5)  # 16:9 inches; 200 dpi gives 2666 x 1500 pixels
+TITLE_SIZE: Final = 20
+SUBTITLE_SIZE: Final = 13
+LABEL_SIZE: Final = 13
+TICK_SIZE: Final = 12
+SMALL_SIZE: Final = 11
+FOOTER_SIZE: Final = 9.5
+FONT: Final = "DejaVu Sans"
+
+_HEADER_LINE_IN: Final = 0.34  # height of one header line, inches
+_FOOTER_IN: Final = 0.42
+
+
+def measure_colors(scenario: Scenario) -> dict[str, str]:
+    """A stable colour per measure id, assigned in the scenario's measure order.
+
+    Example:
+        >>> from sim import load_scenario
+        >>> measure_colors(load_scenario("scenarios/quickstart.yaml"))
+        {'sales_ban': '#0072B2'}
+    """
+    return {m.id: MEASURE_PALETTE[i % len(MEASURE_PALETTE)] for i, m in enumerate(scenario.measures)}
+
+
+def measure_linestyles(scenario: Scenario) -> dict[str, str]:
+    """A line style per measure: solid for the first seven, then dashed, then dotted (colours repeat)."""
+    n = len(MEASURE_PALETTE)
+    return {m.id: LINESTYLES[(i // n) % len(LINESTYLES)] for i, m in enumerate(scenario.measures)}
+
+
+def run_color(index: int) -> str:
+    """Colour of the ``index``-th run in a comparison."""
+    return PALETTE[index % len(PALETTE)]
+
+
+def wrap(text: str, width: int, lines: int = 2) -> str:
+    """Wrap ``text`` at ``width`` characters into at most ``lines`` lines, ending in an ellipsis if cut.
+
+    Example:
+        >>> wrap("WeChat app-store removal, hosting and payments ban", 20)
+        'WeChat app-store\\nremoval, hosting…'
+    """
+    parts = textwrap.wrap(text, width) or [""]
+    if len(parts) > lines:
+        parts = [*parts[: lines - 1], abbreviate(" ".join(parts[lines - 1:]), width)]
+    return "\n".join(parts)
+
+
+def abbreviate(text: str, width: int) -> str:
+    """Shorten ``text`` to ``width`` characters at a word boundary, with an ellipsis.
+
+    Example:
+        >>> abbreviate("TikTok hosting, CDN and transit ban", 20)
+        'TikTok hosting, CDN…'
+    """
+    text = text.strip()
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    if text[width - 1] != " " and " " in cut:  # do not end on half a word
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-(") + "…"
+
+
+def new_figure(size: tuple[float, float] = SLIDE) -> Figure:
+    """A figure with the constrained layout, outside pyplot (no global figure list, nothing to close).
+
+    Example:
+        >>> new_figure().get_size_inches().tolist()
+        [13.33, 7.5]
+    """
+    fig = Figure(figsize=size, layout="constrained")
+    fig.get_layout_engine().set(w_pad=0.08, h_pad=0.08)  # type: ignore[union-attr,call-arg]
+    return fig
+
+
+def panels(ax: Axes | None, n: int, ncols: int, sharey: bool = False) -> tuple[Figure, list[Axes], bool]:
+    """``n`` axes in a grid of ``ncols`` columns: in a new figure, or in the area of the given ``ax``.
+
+    Returns:
+        The figure, the axes (row by row), and whether the figure is new (and so gets a header and footer).
+    """
+    nrows = -(-n // ncols)
+    grid: GridSpecBase
+    if ax is None:
+        fig = new_figure()
+        grid = fig.add_gridspec(nrows, ncols)
+        new = True
+    else:
+        fig = ax.get_figure()  # type: ignore[assignment]
+        spec = ax.get_subplotspec()
+        if n == 1 or spec is None:
+            return fig, [ax], False
+        grid = spec.subgridspec(nrows, ncols)
+        ax.remove()
+        new = False
+    axes: list[Axes] = []
+    for i in range(n):
+        share = axes[0] if sharey and axes else None
+        axes.append(fig.add_subplot(grid[i // ncols, i % ncols], sharey=share))
+    return fig, axes, new
+
+
+def footer_text(results: Results) -> tuple[str, str]:
+    """Left and right footer: the source of the numbers, and the scenario (and variant) they come from."""
+    left = (f"Source: docket {sim.__version__} Monte Carlo simulation, {results.replications:,} replications, "
+            f"seed {results.seed}; inputs and their sources in the assumptions table")
+    s = results.scenario
+    right = f"Scenario: {s.name}" + (f" · variant {s.variant}" if s.variant else "")
+    return left, right
+
+
+def decorate(fig: Figure, title: str, subtitle: str, results: Results | None,
+             handles: Sequence[Any] | None = None, footer_right: str | None = None) -> None:
+    """Add a left-aligned title, a subtitle saying what is shown, and a footer; keep the axes between them.
+
+    The header and footer sit in fixed bands (in inches) so they look the same on every chart; the
+    constrained layout places the axes in the rest of the figure. ``handles``, if given, become a one-row
+    legend under the subtitle, shared by every panel; ``footer_right`` replaces the scenario name.
+    """
+    width, height = fig.get_size_inches()
+    chars = int(width * 72 / (SUBTITLE_SIZE * 0.55))
+    title_text = wrap(title, int(width * 72 / (TITLE_SIZE * 0.6)), lines=2)
+    sub_text = wrap(subtitle, chars, lines=3)
+    n_title, n_sub = title_text.count("\n") + 1, sub_text.count("\n") + 1
+    top_in = 0.22 + _HEADER_LINE_IN * (n_title + 0.72 * n_sub) + 0.15 + (0.4 if handles else 0.0)
+    margin = 0.25 / width
+    y = 1 - 0.2 / height
+    fig.text(margin, y, title_text, ha="left", va="top", fontsize=TITLE_SIZE, fontweight="bold", color=INK,
+             family=FONT, gid="title")
+    y -= (_HEADER_LINE_IN * n_title + 0.06) / height
+    fig.text(margin, y, sub_text, ha="left", va="top", fontsize=SUBTITLE_SIZE, color=MUTED, family=FONT,
+             gid="subtitle", linespacing=1.25)
+    if handles:
+        y -= (_HEADER_LINE_IN * 0.72 * n_sub + 0.1) / height
+        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(margin - 0.005, y), ncol=len(handles),
+                   frameon=False, fontsize=SMALL_SIZE, handlelength=2.2, columnspacing=1.8,
+                   borderaxespad=0).set_in_layout(False)
+    bottom_in = 0.0
+    if results is not None:
+        left, right = footer_text(results)
+        right = footer_right or right
+        fig.text(margin, 0.12 / height, left, ha="left", va="bottom", fontsize=FOOTER_SIZE, color=MUTED,
+                 family=FONT, gid="footer")
+        fig.text(1 - margin, 0.12 / height, right, ha="right", va="bottom", fontsize=FOOTER_SIZE, color=MUTED,
+                 family=FONT, gid="footer-right")
+        bottom_in = _FOOTER_IN
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.set(rect=(0.0, bottom_in / height, 1.0, 1 - (top_in + bottom_in) / height))  # type: ignore[call-arg]
+
+
+def header_texts(fig: Figure) -> dict[str, str]:
+    """The title, subtitle and footer texts of a decorated figure, by their ``gid`` (for tests and checks)."""
+    return {t.get_gid(): t.get_text() for t in fig.texts if t.get_gid()}  # type: ignore[misc]
+
+
+def style_axes(ax: Axes, grid_axis: str = "y") -> None:
+    """Light grid, no top/right spines, slide-readable tick labels."""
+    ax.tick_params(labelsize=TICK_SIZE, colors=INK, length=4)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(MUTED)
+    if grid_axis:
+        ax.grid(True, axis=grid_axis, color=GRID, linewidth=0.8)  # type: ignore[arg-type]
+    ax.set_axisbelow(True)
+
+
+def date_axis(ax: Axes, start: Any = None, end: Any = None, max_ticks: int = 8, pad: float = 0.015) -> None:
+    """Concise month ticks (``Oct``, ``Nov``, ``2021``) on the x axis, optionally limited to ``start``-``end``
+    plus a margin of ``pad`` (a share of the span) so markers on the first or last day stay visible."""
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=max_ticks)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    if start is not None and end is not None:
+        lo, hi = mdates.date2num(start), mdates.date2num(end)
+        ax.set_xlim(lo - pad * (hi - lo), hi + pad * (hi - lo))
+
+
+def number_axis(ax: Axes, label: str | None = None) -> None:
+    """Human numbers (``100M``, ``2.5k``) on the y axis, never scientific notation."""
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, min_n_ticks=3))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: number(x)))
+    if label:
+        ax.set_ylabel(label, fontsize=LABEL_SIZE, color=INK)
+
+
+def percent_axis(ax: Axes, label: str | None = None) -> None:
+    """A 0-100% probability axis."""
+    ax.set_ylim(-0.02, 1.04)
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: percent(min(max(x, 0.0), 1.0))))
+    if label:
+        ax.set_ylabel(label, fontsize=LABEL_SIZE, color=INK)
+
+
+def day_label(day: dt.date) -> str:
+    """A date as people say it on a slide: ``20 Sep 2020``.
+
+    Example:
+        >>> day_label(dt.date(2020, 9, 20))
+        '20 Sep 2020'
+    """
+    return f"{day.day} {day:%b %Y}"
+
+
+def short_day(day: dt.date) -> str:
+    """``20 Sep``: a date within a chart whose axis already shows the year."""
+    return f"{day.day} {day:%b}"
+
+
+def legend(ax: Axes, handles: Sequence[Any] | None = None, ncol: int = 1, **kwargs: Any) -> None:
+    """A frameless legend with slide-size text."""
+    opts: dict[str, Any] = {"frameon": False, "fontsize": SMALL_SIZE, "ncol": ncol, **kwargs}
+    if handles is not None:
+        ax.legend(handles=handles, **opts)
+    else:
+        ax.legend(**opts)
+
+
+def deadline_lines(ax: Axes, days: Sequence[dt.date], prefix: str = "") -> None:
+    """Dotted vertical lines at planned deadlines, each labelled with its date at the top of the axes.
+
+    A label closer than 6% of the axis span to the previous one is dropped rather than overlapped.
+    """
+    lo, hi = ax.get_xlim()
+    last = -float("inf")
+    for day in sorted(set(days)):
+        x = float(mdates.date2num(day))
+        ax.axvline(x, color=MUTED, linestyle=":", linewidth=1.4, zorder=1, gid="deadline")
+        if x - last >= 0.06 * (hi - lo):
+            ax.annotate(prefix + short_day(day), xy=(x, 1), xycoords=("data", "axes fraction"), xytext=(4, -4),
+                        textcoords="offset points", ha="left", va="top", fontsize=SMALL_SIZE - 1, color=MUTED,
+                        gid="deadline-label")
+            last = x

@@ -1,0 +1,252 @@
+"""The chart pack: every chart renders for the flagship and a tiny scenario, without warnings, with the
+structure a reader relies on (bands, dates, legends, titles, footer); the pack writes every page atomically."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
+
+from plots import assumptions, comparison, exposure, in_force, key_numbers, pack, populations, style, timeline
+from plots.style import header_texts
+from tests.conftest import build, measure
+
+REPS = 60
+
+
+@pytest.fixture(scope="module")
+def flagship() -> Any:
+    """The flagship scenario, run with few replications."""
+    from sim import load_scenario, run
+
+    path = os.path.join(os.path.dirname(__file__), "..", "scenarios", "tiktok-wechat-2020.yaml")
+    return run(load_scenario(path), replications=REPS)
+
+
+@pytest.fixture(scope="module")
+def announced() -> Any:
+    """The flagship's as_announced variant."""
+    from sim import load_scenario, run
+
+    path = os.path.join(os.path.dirname(__file__), "..", "scenarios", "tiktok-wechat-2020.yaml")
+    return run(load_scenario(path, "as_announced"), replications=REPS)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Any:
+    """One population, one measure, one metric."""
+    from sim import run
+
+    return run(build(measures=[measure(deferral={"probability": 0.5, "delay": "30d", "max": 1})]), replications=20)
+
+
+@pytest.fixture(params=["flagship", "tiny"])
+def res(request: pytest.FixtureRequest) -> Any:
+    """Each of the two runs in turn."""
+    return request.getfixturevalue(request.param)
+
+
+def quiet(make: Callable[[], Figure]) -> Figure:
+    """Build a figure and draw it, turning any warning into an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = make()
+        fig.canvas.draw()
+    return fig
+
+
+def date_axes(fig: Figure) -> Iterator[Any]:
+    """The visible axes whose x axis carries dates."""
+    return (a for a in fig.axes if a.axison and isinstance(a.xaxis.get_major_formatter(),
+                                                          mdates.ConciseDateFormatter))
+
+
+def assert_decorated(fig: Figure, res: Any, title_part: str) -> None:
+    """Title, subtitle and footer are present and name the scenario."""
+    texts = header_texts(fig)
+    assert title_part in texts["title"].replace("\n", " "), texts["title"]
+    assert texts["subtitle"], "a subtitle says what is shown"
+    assert "docket" in texts["footer"] and res.scenario.name in texts["footer-right"]
+
+
+def assert_month_ticks(fig: Figure) -> None:
+    """Every date axis shows month or year tick labels, never raw numbers."""
+    found = list(date_axes(fig))
+    assert found, "expected a date axis"
+    for a in found:
+        labels = [t.get_text() for t in a.get_xticklabels() if t.get_text()]
+        assert labels and all(lab[:3].isalpha() or (lab.isdigit() and len(lab) == 4) for lab in labels), labels
+
+
+def test_timeline_rows_markers_and_odds(res: Any) -> None:
+    """The timeline has one row per measure, a deadline marker, a band, and the four odds columns."""
+    fig = quiet(lambda: timeline.plot(res))
+    ax = fig.axes[0]
+    n = len(res.scenario.measures)
+    assert len(ax.get_yticklabels()) == n
+    assert len(ax.patches) == n, "one effective-date band per measure"
+    odds = [t for t in ax.texts if t.get_gid() == "odds"]
+    assert len(odds) == 4 * n
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "odds-header"] == ["Never", "Enjoined", "Shelved",
+                                                                               "Lifted"]
+    assert len(ax.get_legend().get_texts()) >= 3
+    assert_month_ticks(fig)
+    assert_decorated(fig, res, "when each measure takes effect")
+
+
+def test_timeline_as_of_line(flagship: Any) -> None:
+    """The scenario's as_of date is drawn and named in the legend; None removes it."""
+    with_line = quiet(lambda: timeline.plot(flagship))
+    assert any("As of 18 Sep 2020" in t.get_text() for t in with_line.axes[0].get_legend().get_texts())
+    without = quiet(lambda: timeline.plot(flagship, as_of=None))
+    assert not any("As of" in t.get_text() for t in without.axes[0].get_legend().get_texts())
+
+
+def test_in_force_one_step_curve_per_measure(res: Any) -> None:
+    """Each measure has one curve, labelled in the legend, on a 0-100% axis."""
+    fig = quiet(lambda: in_force.plot(res))
+    ax = fig.axes[0]
+    curves = [ln for ln in ax.get_lines() if ln.get_label() and not ln.get_label().startswith("_")]
+    assert len(curves) == len(res.scenario.measures)
+    assert len(ax.get_legend().get_texts()) == len(res.scenario.measures)
+    assert ax.get_yticklabels()[-1].get_text() == "100%"
+    assert_month_ticks(fig)
+
+
+def test_in_force_many_measures_get_panels() -> None:
+    """Twelve measures are drawn as twelve small panels, not twelve curves on one axes."""
+    from sim import run
+
+    ms = [measure(f"m{i}", f"2020-{1 + i % 12:02d}-15", title=f"Measure number {i} with a long title") for i in
+          range(12)]
+    res = run(build(measures=ms), replications=5)
+    fig = quiet(lambda: in_force.plot(res))
+    assert len(fig.axes) == 12
+    assert all(len(a.get_lines()) >= 1 for a in fig.axes)
+    assert len({style.measure_colors(res.scenario)[m.id] for m in res.scenario.measures}) == 7
+
+
+def test_populations_bands_counterfactual_deadlines(res: Any) -> None:
+    """Each population panel has a median, two bands, a dashed counterfactual and its deadline lines."""
+    fig = quiet(lambda: populations.plot(res))
+    axes = [a for a in fig.axes if a.axison]
+    assert len(axes) == len(res.scenario.populations)
+    for a in axes:
+        assert len([c for c in a.collections if isinstance(c, PolyCollection)]) == 2
+        assert [ln.get_linestyle() for ln in a.get_lines() if ln.get_gid() == "counterfactual"] == ["--"]
+        assert all("e+" not in t.get_text() for t in a.get_yticklabels()), "no scientific notation"
+    assert any(ln.get_gid() == "deadline" for a in axes for ln in a.get_lines())
+    assert len(fig.legends[0].get_texts()) == 4
+    assert_month_ticks(fig)
+    assert_decorated(fig, res, "how many remain")
+
+
+def test_exposure_three_panels(res: Any) -> None:
+    """Value, cumulative and avoided panels, each with bands, and headline numbers."""
+    fig = quiet(lambda: exposure.plot(res))
+    axes = fig.axes
+    assert [a.get_title(loc="left") for a in axes] == [t for _, t, _ in exposure.PANELS]
+    assert all(len(a.collections) == 2 for a in axes)
+    assert sum(t.get_gid() == "headline" for a in axes for t in a.texts) == 2
+    assert_month_ticks(fig)
+
+
+def test_comparison_labels_each_run(flagship: Any, announced: Any) -> None:
+    """Two runs give two medians with bands, labelled by variant, with final values."""
+    fig = quiet(lambda: comparison.plot([flagship, announced]))
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels[0].startswith("Scenario as written") and labels[1].startswith("Everything enforced on schedule")
+    assert len(fig.axes[0].collections) == 2
+    assert header_texts(fig)["footer-right"] == "Scenario: tiktok-wechat-2020"  # short: runs are in the legend
+
+
+def test_key_numbers_page(res: Any) -> None:
+    """The page shows exposure, measures and provenance with seed, replications and version."""
+    import sim
+
+    fig = quiet(lambda: key_numbers.plot(res))
+    text = " ".join(t.get_text() for t in fig.axes[0].texts)
+    assert f"seed {res.seed}" in text and f"{res.replications:,} replications" in text
+    assert f"docket {sim.__version__}" in text
+    for m in res.scenario.measures:
+        assert (m.title or m.id)[:10] in text
+
+
+def test_assumptions_every_parameter_and_pages(flagship: Any) -> None:
+    """Every population and measure parameter appears once, with its source, over the pages."""
+    table = assumptions.rows(flagship.scenario)
+    assert ("TikTok US monthly active users", "initial") in {(r.item, r.parameter) for r in table}
+    assert any(r.source.startswith("TikTok discloses US user numbers") for r in table)
+    pages = assumptions.page_count(flagship)
+    assert pages == -(-len(table) // assumptions.ROWS_PER_PAGE) > 1
+    cells = 0
+    for p in range(pages):
+        fig = quiet(lambda p=p: assumptions.plot(flagship, p))
+        cells += sum(t.get_gid() == "cell" for t in fig.axes[0].texts)
+        assert f"Page {p + 1} of {pages}" in header_texts(fig)["subtitle"].replace("\n", " ")
+    assert cells == 4 * len(table)
+    with pytest.raises(Exception, match="out of range"):
+        assumptions.plot(flagship, pages)
+
+
+def _pdf_pages(path: Path) -> int:
+    """Number of pages in a PDF written by matplotlib (the page tree's ``/Count n``)."""
+    import re
+
+    return max(int(c) for c in re.findall(rb"/Count (\d+)", path.read_bytes()))
+
+
+def test_pack_writes_every_page(tiny: Any, tmp_path: Path) -> None:
+    """The pack holds a PDF with one page per chart and a PNG and SVG per chart, and no temporary file."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        written = pack.write_pack(tiny, tmp_path, dpi=20, others=[tiny])
+    stems = [name for name, _ in pack.pages(tiny, [tiny])]
+    assert stems == ["key_numbers", "timeline", "in_force", "populations", "exposure-exposure", "comparison",
+                     "assumptions"]
+    assert written[0].name == pack.PDF_NAME and _pdf_pages(written[0]) == len(stems)
+    assert {p.name for p in written[1:]} == {f"{s}.{f}" for s in stems for f in ("png", "svg")}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
+
+
+def test_pack_pages_of_the_flagship(flagship: Any) -> None:
+    """The flagship pack has one exposure page per metric and several assumption pages."""
+    stems = [name for name, _ in pack.pages(flagship)]
+    assert [s for s in stems if s.startswith("exposure-")] == [f"exposure-{m.id}" for m in flagship.scenario.metrics]
+    assert sum(s.startswith("assumptions-") for s in stems) == assumptions.page_count(flagship) > 1
+
+
+def test_failed_write_leaves_no_partial_file(tiny: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chart that fails while saving leaves neither its file nor a temporary file behind."""
+    calls = {"n": 0}
+    real = Figure.savefig
+
+    def flaky(self: Figure, fname: Any, *args: Any, **kwargs: Any) -> None:
+        calls["n"] += 1
+        if kwargs.get("format") == "svg":
+            Path(fname).write_bytes(b"<svg half")
+            raise OSError(28, "No space left on device")
+        real(self, fname, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", flaky)
+    with pytest.raises(Exception, match="No space left"):
+        pack.write_pack(tiny, tmp_path, dpi=20)
+    names = [p.name for p in tmp_path.iterdir()]
+    assert not [n for n in names if n.endswith(".svg") or n.endswith(".part")], names
+
+
+def test_registry_is_explicit() -> None:
+    """Every chart module is reachable by name in the registry."""
+    assert set(pack.CHARTS) == {"key_numbers", "timeline", "in_force", "populations", "exposure", "comparison",
+                                "assumptions"}
