@@ -79,3 +79,12 @@ def test_bundled_scenario_runs_with_every_variant(path):
         res = run(scenario, replications=16, check=True)
         assert res.check_error < 1e-9
         assert not res.series.empty
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_bundled_scenario_cites_every_number(path):
+    """Every number of a bundled scenario cites a source or is marked `assumption` (the assumptions table)."""
+    from plots.assumptions import NOT_CITED, rows
+
+    uncited = [(r.item, r.parameter) for r in rows(load_scenario(path)) if r.source == NOT_CITED]
+    assert uncited == []
