@@ -125,7 +125,7 @@ def read_run(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DocketError(f"{path} not found: --from needs a folder written by `docket run`") from None
+        raise DocketError(f"{path} not found: expected a run folder written by `docket run`") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise DocketError(f"cannot read {path}: {exc}") from None
     for key in ("scenario", "seed", "replications"):
