@@ -146,7 +146,7 @@ class Replication:
         if not self.d.happens(f"event:{eid}", e.probability, self.r):
             return
         self.event_day[eid] = int(self.env.now)
-        self.note(eid, "occurred", e.title or "")
+        self.note(eid, "occurred")
         self.occurred[eid].succeed(int(self.env.now))
 
     # -- measures -----------------------------------------------------------------------------------------
@@ -323,7 +323,8 @@ class Replication:
         st.enjoined_by.add(c.id)
         st.injunctions += 1
         ahead = st.deadline - self.env.now
-        when = ("" if st.due or not math.isfinite(ahead) else f", {int(ahead)} days before taking effect" if ahead > 0
+        days = f"{int(ahead)} day{'s' if ahead > 1 else ''}"
+        when = ("" if st.due or not math.isfinite(ahead) else f", {days} before taking effect" if ahead > 0
                 else ", on the day it was to take effect" if ahead == 0 else "")
         self.note(m.id, "enjoined", f"{c.title or c.id}{when}")
         self.update(m, "enjoined")
