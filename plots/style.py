@@ -206,6 +206,8 @@ def date_axis(ax: Axes, start: Any = None, end: Any = None, max_ticks: int = 8, 
     """Concise month ticks (``Oct``, ``Nov``, ``2021``) on the x axis, optionally limited to ``start``-``end``
     plus a margin of ``pad`` (a share of the span) so markers on the first or last day stay visible."""
     locator = mdates.AutoDateLocator(minticks=3, maxticks=max_ticks)
+    # Narrow panels over a few years need yearly steps of months too (else matplotlib warns and guesses).
+    locator.intervald[mdates.MONTHLY] = [1, 2, 3, 4, 6, 12]
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
     if start is not None and end is not None:
@@ -257,15 +259,20 @@ def legend(ax: Axes, handles: Sequence[Any] | None = None, ncol: int = 1, **kwar
 def deadline_lines(ax: Axes, days: Sequence[dt.date], prefix: str = "") -> None:
     """Dotted vertical lines at planned deadlines, each labelled with its date at the top of the axes.
 
-    A label closer than 6% of the axis span to the previous one is dropped rather than overlapped.
+    Labels too close to an earlier one go one line lower (up to three lines); beyond that they are dropped
+    rather than overlapped. "Too close" is the width of a label on this axes, so narrow panels stagger sooner.
     """
     lo, hi = ax.get_xlim()
-    last = -float("inf")
+    root = ax.get_figure(root=True)
+    width_in = (float(root.get_size_inches()[0]) if root is not None else 13.0) * ax.get_position().width
+    gap = (hi - lo) * min(0.5, (0.12 * (len(prefix) + 6)) / max(width_in, 0.5))
+    last = [-float("inf")] * 3  # right-most label x on each line
     for day in sorted(set(days)):
         x = float(mdates.date2num(day))
         ax.axvline(x, color=MUTED, linestyle=":", linewidth=1.4, zorder=1, gid="deadline")
-        if x - last >= 0.06 * (hi - lo):
-            ax.annotate(prefix + short_day(day), xy=(x, 1), xycoords=("data", "axes fraction"), xytext=(4, -4),
-                        textcoords="offset points", ha="left", va="top", fontsize=SMALL_SIZE - 1, color=MUTED,
-                        gid="deadline-label")
-            last = x
+        line = next((i for i, prev in enumerate(last) if x - prev >= gap), None)
+        if line is not None:
+            ax.annotate(prefix + short_day(day), xy=(x, 1), xycoords=("data", "axes fraction"),
+                        xytext=(4, -4 - 14 * line), textcoords="offset points", ha="left", va="top",
+                        fontsize=SMALL_SIZE - 1, color=MUTED, gid="deadline-label")
+            last[line] = x

@@ -217,9 +217,26 @@ def _check_expectations(c: _Checker, series: set[str], measures: set[str], metri
         known, what = ((measures, "measure") if kind in ("in_force", "never_in_force")
                        else (metrics, "metric") if kind == "avoided" else (series, "population or metric"))
         c.ref((*path, "target"), chk.get("target"), known, what)
+        _check_quantity(c, path, chk, metrics)
         lo, hi = chk.get("min"), chk.get("max")
         if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
             c.report(path, "`min` is above `max`", expected="min <= max", found=f"min {lo}, max {hi}")
+
+
+def _check_quantity(c: _Checker, path: Path, chk: dict[str, Any], metrics: set[str]) -> None:
+    """A check's ``quantity`` fits its kind and target: ``stock`` for a population, the others for a metric."""
+    qty, kind, target = chk.get("quantity"), chk.get("kind"), chk.get("target")
+    if not isinstance(qty, str):
+        return
+    if kind in ("in_force", "never_in_force") or (kind == "avoided" and qty != "avoided"):
+        c.report((*path, "quantity"), f"a `{kind}` check takes no `quantity: {qty}`",
+                 expected="avoided" if kind == "avoided" else "no `quantity`", found=qty)
+    elif kind == "series" and isinstance(target, str):
+        is_metric = target in metrics
+        if (qty == "stock") == is_metric:
+            c.report((*path, "quantity"), f"`quantity: {qty}` does not apply to "
+                     f"{'metric' if is_metric else 'population'} `{target}`",
+                     expected="value, cumulative or avoided" if is_metric else "stock", found=qty)
 
 
 def _check_sources(c: _Checker, node: Any, path: Path, known: set[str]) -> None:

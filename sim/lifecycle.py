@@ -323,9 +323,11 @@ class Replication:
         st.enjoined_by.add(c.id)
         st.injunctions += 1
         ahead = st.deadline - self.env.now
-        days = f"{int(ahead)} day{'s' if ahead > 1 else ''}"
-        when = ("" if st.due or not math.isfinite(ahead) else f", {days} before taking effect" if ahead > 0
-                else ", on the day it was to take effect" if ahead == 0 else "")
+        when = ""
+        if not st.due and math.isfinite(ahead):
+            days = f"{int(ahead)} day{'s' if ahead > 1 else ''}"
+            when = f", {days} before taking effect" if ahead > 0 else ", on the day it was to take effect" if (
+                ahead == 0) else ""
         self.note(m.id, "enjoined", f"{c.title or c.id}{when}")
         self.update(m, "enjoined")
         a = c.appeal

@@ -257,12 +257,17 @@ class Metric(Strict):
 
 
 class Check(Strict):
-    """An expectation on a run, checked by ``docket test``: a statistic of a series, or a probability."""
+    """An expectation on a run, checked by ``docket test``: a statistic of a series, or a probability.
+
+    ``quantity`` chooses which series of ``target`` a ``series`` check reads (default: ``stock`` for a
+    population, ``cumulative`` for a metric); ``date`` defaults to the end of the window.
+    """
 
     id: Id
     title: str | None = None
     kind: Literal["series", "in_force", "never_in_force", "avoided"]
     target: str
+    quantity: Literal["stock", "value", "cumulative", "avoided"] | None = None
     date: When | None = None
     stat: Literal["mean", "median", "p05", "p10", "p25", "p50", "p75", "p90", "p95"] = "median"
     min: float | None = None
@@ -270,9 +275,10 @@ class Check(Strict):
 
 
 class Expectations(Strict):
-    """The regression contract of a scenario: a baseline file and checks."""
+    """The regression contract of a scenario: a baseline file, the replications to test with, and checks."""
 
     baseline: str | None = None
+    replications: int | None = Field(default=None, ge=1, le=10_000_000)
     checks: list[Check] = []
 
 

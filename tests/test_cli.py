@@ -214,7 +214,7 @@ def test_resolve_unknown_variant_fails_with_a_suggestion() -> None:
     message = str(result.exception)
     assert "no variant `as_anounced`" in message
     assert "did you mean `as_announced`?" in message
-    assert "`as_announced`, `deal_reached`" in message
+    assert "`as_announced`, `as_it_happened`, `deal_reached`" in message
 
 
 # --- new ----------------------------------------------------------------------------------------------------
