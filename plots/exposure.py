@@ -70,9 +70,9 @@ def plot(results: Results, metric: str | None = None, ax: Axes | None = None) ->
     for a, key, quantity in ((axes[1], "total", "cumulative"), (axes[2], "avoided", "avoided")):
         st = total[key]
         if key == "avoided" and st["p50"] < 0:  # the measures add exposure (e.g. stopped updates): say so
-            text = f"added, not avoided: {interval(-st['p50'], -st['p95'], -st['p05'])}"
+            text = f"added, not avoided:\n{interval(-st['p50'], -st['p95'], -st['p05'])}"
         else:
-            text = f"{'by the end' if key == 'total' else 'avoided'}: {interval(st['p50'], st['p05'], st['p95'])}"
+            text = f"{'by the end' if key == 'total' else 'avoided'}:\n{interval(st['p50'], st['p05'], st['p95'])}"
         # write where the curve is not: top left if the series starts in the lower half, else bottom left
         lo, hi = a.get_ylim()
         first = float(data.series(results, mid, quantity)["p50"].iloc[0])
