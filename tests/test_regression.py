@@ -214,3 +214,18 @@ def test_check_quantity_must_fit_its_target(tmp_path: Path) -> None:
     bad = "    - {id: odd, kind: series, target: exposure, quantity: stock, min: 0}\n"
     problems = check_file(write(tmp_path, extra=bad))
     assert [(d.path, d.found) for d in problems] == [("expectations.checks.odd.quantity", "stock")]
+
+
+def test_events_changed_numbers_identical(scenario_dir: Path) -> None:
+    """A change that alters only event logs (a deadline moved past the window) gets its own verdict and fails."""
+    write(scenario_dir, deferral=0.5)
+    base = scenario_dir / "demo.yaml"
+    text = base.read_text(encoding="utf-8").replace(
+        "expectations:", "events:\n  - {id: unused, probability: 1, date: 2020-12-31}\nexpectations:")
+    base.write_text(text, encoding="utf-8")
+    result = run_target(Target(base))
+    assert result.baseline is not None
+    assert result.baseline.status == "events changed, numbers identical"
+    assert not result.baseline.passed
+    assert "unused: occurred" in (result.baseline.first_replication or "")
+    assert run_target(Target(base), allow_noise=True).baseline.passed  # type: ignore[union-attr]
