@@ -21,6 +21,10 @@ from sim import __version__
 from sim.errors import DocketError
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
+SET_OPTION = click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE",
+    help="override a value, validated like the file: --set measures.hosting_cutoff.deadline=2021-02-01 "
+         "(repeatable; list items by id)")
 
 
 def _scenario_files(paths: tuple[str, ...]) -> Iterator[Path]:
@@ -152,11 +156,12 @@ def new(name: str, directory: str, force: bool) -> None:
     click.echo(f"wrote {target}\nnext: docket validate {target} && docket run {target}")
 
 
-def _load(file: str, variant: str | None) -> tuple[Any, Any]:
+def _load(file: str, variant: str | None, overrides: tuple[str, ...] = ()) -> tuple[Any, Any]:
     from sim.errors import ScenarioError
     from sim.loader import resolve_raw, validate_data
+    from sim.overrides import apply_overrides
 
-    data = resolve_raw(file, variant)
+    data = apply_overrides(resolve_raw(file, variant), overrides)
     scenario, diagnostics = validate_data(data, file)
     if scenario is None:
         raise ScenarioError(diagnostics)
@@ -178,8 +183,10 @@ def _load(file: str, variant: str | None) -> tuple[Any, Any]:
 @click.option("--from", "from_run", type=click.Path(exists=True, file_okay=False),
               help="re-run exactly the scenario, seed and replications recorded in this run folder")
 @click.option("--quiet", "-q", is_flag=True, help="print only the run folder")
+@SET_OPTION
 def run(file: str | None, variant: str | None, replications: int | None, seed: int | None, out: str | None,
-        fmt: str, keep_replications: bool, workers: int, check: bool, from_run: str | None, quiet: bool) -> None:
+        fmt: str, keep_replications: bool, workers: int, check: bool, from_run: str | None, quiet: bool,
+        overrides: tuple[str, ...]) -> None:
     """Simulate FILE and write a run folder (tables, summary.json, run.json)."""
     from sim.errors import ScenarioError
     from sim.loader import validate_data
@@ -189,6 +196,8 @@ def run(file: str | None, variant: str | None, replications: int | None, seed: i
 
     if (file is None) == (from_run is None):
         raise click.UsageError("give a scenario FILE or --from RUN_DIR (not both)")
+    if from_run is not None and overrides:
+        raise click.UsageError("--set applies to a scenario FILE; to change a recorded run, re-run its file")
     if from_run is not None:
         record = read_run(from_run)
         data = record["scenario"]
@@ -200,7 +209,7 @@ def run(file: str | None, variant: str | None, replications: int | None, seed: i
         source = record.get("source_file")
     else:
         assert file is not None
-        scenario, data = _load(file, variant)
+        scenario, data = _load(file, variant, overrides)
         source = file
     n = replications or scenario.replications
     folder = out or str(Path("runs") / (scenario.name + (f".{scenario.variant}" if scenario.variant else "")))
@@ -290,14 +299,15 @@ def plot(run_dir: str, charts: tuple[str, ...], fmt: str, out: str | None, compa
               help="folder for the pack [default: runs/NAME[.VARIANT]/brief]")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
               help="draw an 'as of' line on the timeline at this date [default: the scenario's as_of]")
+@SET_OPTION
 def brief(file: str, variant: str | None, replications: int | None, seed: int | None, out: str | None,
-          as_of: Any) -> None:
+          as_of: Any, overrides: tuple[str, ...]) -> None:
     """Run FILE and write the briefing pack: one multi-page PDF plus every chart as PNG (200 dpi) and SVG."""
     from plots.pack import write_pack
     from sim.records import write_run
     from sim.runner import run as simulate
 
-    scenario, data = _load(file, variant)
+    scenario, data = _load(file, variant, overrides)
     results = simulate(scenario, replications=replications, seed=seed)
     run_dir = Path("runs") / (scenario.name + (f".{scenario.variant}" if scenario.variant else ""))
     folder = Path(out) if out else run_dir / "brief"

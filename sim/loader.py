@@ -95,6 +95,15 @@ def _without_variants(data: MDict) -> MDict:
     return body
 
 
+def merge_patch(data: MDict, patch: dict[str, Any], path: tuple[str | int, ...] = ()) -> MDict:
+    """Merge a patch (a variant's changes, a ``--set`` override) over a resolved scenario; its ``variants``
+    menu is kept as it is (variants are patches themselves, not values to merge)."""
+    merged: MDict = merge(_without_variants(data), patch, path=path)
+    if "variants" in data:
+        merged["variants"] = data["variants"]
+    return merged
+
+
 def variant_ids(data: dict[str, Any]) -> list[str]:
     """Ids of the named variants in raw scenario data."""
     items = data.get("variants")
@@ -117,8 +126,7 @@ def apply_variant(data: MDict, variant: str) -> MDict:
                     raise ScenarioError(Diagnostic(
                         f"a variant cannot change `{key}`", key_mark_at(changes, [key]),
                         f"variants.{variant}.changes.{key}", hint="make a separate file that `extends` this one"))
-            merged: MDict = merge(_without_variants(data), changes, path=("variants", i, "changes"))
-            merged["variants"] = data["variants"]
+            merged = merge_patch(data, changes, path=("variants", i, "changes"))
             merged["variant"] = variant
             return merged
     known = variant_ids(data)
