@@ -340,6 +340,55 @@ def test_command(paths: tuple[str, ...], update: tuple[str, ...], update_all: bo
         sys.exit(1)
 
 
+@cli.command(name="compare")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--variants", help="comma-separated variant ids: with one FILE, the variants to compare with it; "
+              "with several FILES, one per file (`-` for the file as written)")
+@click.option("--reference", metavar="VARIANT",
+              help="with one FILE: compare against this variant [default: the file as written]")
+@click.option("--replications", "-n", type=click.IntRange(min=1), help="replications (default: the reference's)")
+@click.option("--seed", type=click.IntRange(min=0), help="root seed of every run (default: the reference's)")
+@click.option("--out", type=click.Path(file_okay=False), help="folder for comparison.csv and comparison.png "
+              "[default: runs/compare-NAME]")
+def compare_command(files: tuple[str, ...], variants: str | None, reference: str | None, replications: int | None,
+                    seed: int | None, out: str | None) -> None:
+    """Run scenarios (or variants of one) on the same draws and print paired differences against the first."""
+    from plots.comparison import MAX_RUNS, plot
+    from plots.pack import _save
+    from sim.compare import compare, table_text
+
+    wanted = [v.strip() for v in variants.split(",")] if variants is not None else None
+    if len(files) == 1:
+        if not wanted:
+            raise click.UsageError("give two or more FILES, or one FILE with --variants A,B")
+        others = [v for v in wanted if v and v != reference]
+        if not others:
+            raise click.UsageError("--variants lists no variant besides the reference")
+        pairs = [(files[0], reference), *((files[0], v) for v in others)]
+        labels = [reference or "as written", *others]
+    else:
+        if reference is not None:
+            raise click.UsageError("--reference works with one FILE; with several, the first FILE is the reference")
+        if wanted is not None and len(wanted) != len(files):
+            raise click.UsageError(f"--variants gives {len(wanted)} ids for {len(files)} files; give one per file "
+                                   "(`-` for the file as written)")
+        chosen: list[str | None] = [None if v in ("", "-") else v for v in wanted] if wanted is not None else \
+            [None] * len(files)
+        pairs = list(zip(files, chosen, strict=True))
+        labels = [Path(f).stem + (f".{v}" if v else "") for f, v in pairs]
+    if len(set(labels)) != len(labels):
+        raise click.UsageError(f"the same run is listed twice: {', '.join(labels)}")
+    if len(pairs) > MAX_RUNS:
+        raise click.UsageError(f"compare at most {MAX_RUNS} runs, got {len(pairs)}")
+    scenarios = [_load(f, v)[0] for f, v in pairs]
+    comparison = compare(scenarios, labels, replications, seed)
+    folder = Path(out) if out else Path("runs") / f"compare-{scenarios[0].name}"
+    comparison.write_csv(folder / "comparison.csv")
+    _save(plot(comparison.results, labels=labels), folder / "comparison.png", "png", 200)
+    click.echo(table_text(comparison) + "\n")
+    click.echo(f"wrote {folder}/comparison.csv and comparison.png")
+
+
 def main() -> None:
     """Console entry point: run the click group, turning docket errors into clean messages."""
     try:
