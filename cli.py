@@ -389,6 +389,40 @@ def compare_command(files: tuple[str, ...], variants: str | None, reference: str
     click.echo(f"wrote {folder}/comparison.csv and comparison.png")
 
 
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--param", "params", multiple=True, metavar="KEY=LO:HI:STEPS", required=True,
+              help="a swept value, e.g. measures.hosting_cutoff.deadline=2020-11-12:2021-05-12:7 (repeat for a grid)")
+@click.option("--variant", help="sweep this named variant of the scenario")
+@SET_OPTION
+@click.option("--replications", "-n", type=click.IntRange(min=1), help="replications per point")
+@click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="processes per run")
+@click.option("--out", type=click.Path(file_okay=False), help="folder for sweep.csv and sweep.png "
+              "[default: runs/sweep-NAME]")
+def sweep(file: str, params: tuple[str, ...], variant: str | None, overrides: tuple[str, ...],
+          replications: int | None, seed: int | None, workers: int, out: str | None) -> None:
+    """Run FILE over a grid of values (same random draws at every point) and tabulate outcomes."""
+    from plots import sweep as sweep_chart
+    from sim.atomic import atomic_path
+    from sim.sweep import parse_all, summary_text
+    from sim.sweep import sweep as run_sweep
+
+    grid_params = parse_all(params)
+    scenario, data = _load(file, variant, overrides)
+    table, results = run_sweep(data, grid_params, replications=replications, seed=seed, workers=workers)
+    folder = Path(out or Path("runs") / f"sweep-{scenario.name}")
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(folder / "sweep.csv") as tmp:
+        table.to_csv(tmp, index=False)
+    if scenario.metrics:
+        fig = sweep_chart.plot(table, grid_params[0].key, results)
+        with atomic_path(folder / "sweep.png") as tmp:
+            fig.savefig(tmp, format="png", dpi=200)
+    click.echo(summary_text(table, grid_params))
+    click.echo(f"wrote {folder}/")
+
+
 def main() -> None:
     """Console entry point: run the click group, turning docket errors into clean messages."""
     try:

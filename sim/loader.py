@@ -88,14 +88,14 @@ def _merge_over(base: MDict | None, data: MDict) -> MDict:
     return out
 
 
-def _without_variants(data: MDict) -> MDict:
-    body = MDict(data.mark)
+def _without_variants(data: dict[str, Any]) -> MDict:
+    body = MDict(getattr(data, "mark", None))
     body.update((k, v) for k, v in data.items() if k != "variants")
-    body.key_marks, body.value_marks = data.key_marks, data.value_marks
+    body.key_marks, body.value_marks = getattr(data, "key_marks", {}), getattr(data, "value_marks", {})
     return body
 
 
-def merge_patch(data: MDict, patch: dict[str, Any], path: tuple[str | int, ...] = ()) -> MDict:
+def merge_patch(data: dict[str, Any], patch: dict[str, Any], path: tuple[str | int, ...] = ()) -> MDict:
     """Merge a patch (a variant's changes, a ``--set`` override) over a resolved scenario; its ``variants``
     menu is kept as it is (variants are patches themselves, not values to merge)."""
     merged: MDict = merge(_without_variants(data), patch, path=path)
@@ -144,7 +144,7 @@ def resolve_raw(path: str | os.PathLike[str], variant: str | None = None) -> MDi
     return apply_variant(data, variant) if variant else data
 
 
-def validate_data(data: MDict, filename: str) -> tuple[Scenario | None, list[Diagnostic]]:
+def validate_data(data: dict[str, Any], filename: str) -> tuple[Scenario | None, list[Diagnostic]]:
     """Validate merged raw data: schema errors and cross-field problems, all in one list."""
     context: dict[str, Any] = {}
     diagnostics = check(data)

@@ -94,7 +94,7 @@ def patch_for(data: dict[str, Any], text: str) -> MDict:
     return value
 
 
-def apply_overrides(data: MDict, overrides: list[str] | tuple[str, ...]) -> MDict:
+def apply_overrides(data: dict[str, Any], overrides: list[str] | tuple[str, ...]) -> dict[str, Any]:
     """Lay each ``KEY=VALUE`` override over the resolved scenario, in order."""
     for text in overrides:
         data = merge_patch(data, patch_for(data, text))
