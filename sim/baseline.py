@@ -57,8 +57,9 @@ def _round(x: float) -> float:
     return float(f"{x:.{DIGITS}g}")
 
 
-def snapshot(results: Results, scenario_hash: str) -> dict[str, Any]:
-    """The baseline record of a run made with ``keep_replications=True``.
+def snapshot(results: Results, scenario_hash: str, dates: set[str] | None = None) -> dict[str, Any]:
+    """The baseline record of a run made with ``keep_replications=True``, on ``dates`` (ISO; default: every
+    reported date), so extra dates a run reports for its checks do not enter the baseline.
 
     Example:
         >>> record = snapshot(run(s, replications=200, keep_replications=True), scenario_hash(raw))  # doctest: +SKIP
@@ -75,18 +76,21 @@ def snapshot(results: Results, scenario_hash: str) -> dict[str, Any]:
     finals: dict[str, list[float]] = {}
     for sid, qty in kinds.items():
         rows = frame[(frame["series"] == sid) & (frame["quantity"] == qty)]
-        dates = sorted(rows["date"].unique())
-        values = rows.sort_values(["date", "replication"])["value"].to_numpy(np.float64).reshape(len(dates), n)
-        sd = values.std(axis=1, ddof=1) if n > 1 else np.zeros(len(dates))
+        if dates is not None:
+            rows = rows[rows["date"].map(_iso).isin(dates)]
+        days = sorted(rows["date"].unique())
+        values = rows.sort_values(["date", "replication"])["value"].to_numpy(np.float64).reshape(len(days), n)
+        sd = values.std(axis=1, ddof=1) if n > 1 else np.zeros(len(days))
         series[f"{sid} {qty}"] = {
             _iso(d): {"mean": _round(float(v.mean())), "se": _round(float(e) / math.sqrt(n))}
-            for d, v, e in zip(dates, values, sd, strict=True)}
+            for d, v, e in zip(days, values, sd, strict=True)}
         if qty == "cumulative":
             finals[sid] = [_round(float(x)) for x in values[-1]]
     in_force: dict[str, dict[str, float]] = {}
     for measure, rows in results.in_force.groupby("measure", sort=True):
         in_force[str(measure)] = {_iso(d): _round(float(p)) for d, p in zip(rows["date"], rows["probability"],
-                                                                              strict=True)}
+                                                                              strict=True)
+                                  if dates is None or _iso(d) in dates}
     return {"format": FORMAT, "docket_version": __version__, "scenario": results.scenario.name,
             "variant": results.scenario.variant, "scenario_hash": scenario_hash, "seed": results.seed,
             "replications": n, "series": series, "in_force": in_force, "finals": finals,

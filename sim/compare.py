@@ -33,7 +33,7 @@ from sim.errors import DocketError
 from sim.humanize import number, percent
 from sim.quantities import day_to_date
 from sim.results import Results, aggregate, cumulative_unit
-from sim.runner import Collected, key_days, report_grid, simulate
+from sim.runner import Collected, grids, key_days, report_grid, simulate
 from sim.schema import Scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -135,8 +135,7 @@ def compare(scenarios: Sequence[Scenario], labels: Sequence[str], replications: 
     t0 = time.perf_counter()
     runs, results = [], []
     for s in scenarios:
-        # The reference's key dates are added to every grid: values on a date do not depend on the grid.
-        grid = sorted(set(report_grid(s)) | set(key_days(s)) | set(keys))
+        grid = grids(s, keys)[0]  # the reference's key dates on every grid, reported on the run's own grid
         collected: Collected = simulate(s, n, sd, grid, workers=workers)
         arrays = {k: v.astype(np.float64, copy=False) if v.dtype.kind == "f" else v
                   for k, v in collected.arrays.items()}

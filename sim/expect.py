@@ -140,7 +140,7 @@ def evaluate(results: Results, checks: list[Check]) -> list[CheckResult]:
 
     Args:
         results: the run; series checks read ``results.replication_series`` on the check's date, which must be
-            a report date of the run (:func:`sim.scenario_tests.run_for_checks` adds the check dates).
+            a report date of the run (:func:`sim.scenario_tests.run_for_checks` reports the check dates too).
         checks: the checks, usually ``scenario.expectations.checks``.
 
     Returns:

@@ -75,12 +75,12 @@ def _rules(m: Measure) -> list[str]:
 
 def explain_text(s: Scenario, replication: int, seed: int | None = None) -> str:
     """Replication ``replication`` told in dated sentences (same draws as in a full run)."""
-    from sim.runner import key_days, report_grid, run_chunk
+    from sim.runner import grids, run_chunk
 
     sd = s.seed if seed is None else seed
     start = s.window.start.fixed_day()
     assert start is not None
-    chunk = run_chunk(s, sd, replication, replication + 1, sorted(set(report_grid(s)) | set(key_days(s))))
+    chunk = run_chunk(s, sd, replication, replication + 1, grids(s)[0])
     titles = {m.id: m.title or m.id for m in s.measures} | {e.id: e.title or e.id for e in s.events}
     lines = [f"replication {replication} of {s.name}" + (f" ({s.variant})" if s.variant else "") + f", seed {sd}"]
     for _, day, subject, what, why in chunk.log.rows():

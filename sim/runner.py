@@ -14,7 +14,7 @@ import math
 import os
 import time
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -316,9 +316,18 @@ def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, work
     return out
 
 
+def grids(scenario: Scenario, extra_days: Iterable[int] = ()) -> tuple[list[int], set[int]]:
+    """The days to solve (report grid, key dates, ``extra_days``) and the days to report (grid and extras).
+
+    Values on a day do not depend on the grid (the solver is exact), so adding days only adds output.
+    """
+    report = set(report_grid(scenario)) | set(extra_days)
+    return sorted(report | set(key_days(scenario))), report
+
+
 def run(scenario: Scenario, *, replications: int | None = None, seed: int | None = None, workers: int = 1,
         check: bool = False, keep_replications: bool = False, progress: Callable[[int], None] | None = None,
-        ) -> Results:
+        extra_days: Iterable[int] = ()) -> Results:
     """Simulate a scenario and aggregate the results.
 
     Args:
@@ -329,6 +338,7 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
         check: verify stock accounting (inflow - outflow - transfers = change) in every chunk.
         keep_replications: keep per-replication series in the results.
         progress: called with the number of replications finished after each chunk.
+        extra_days: days (since the window start) to report in addition to the report grid.
 
     Returns:
         :class:`sim.results.Results` with tidy DataFrames and a summary.
@@ -344,9 +354,8 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
     if n < 1:
         raise DocketError(f"replications must be at least 1, got {n}")
     sd = scenario.seed if seed is None else seed
-    grid = sorted(set(report_grid(scenario)) | set(key_days(scenario)))
+    grid, report = grids(scenario, extra_days)
     t0 = time.perf_counter()
     collected = simulate(scenario, n, sd, grid, workers=workers, check=check, progress=progress)
-    return aggregate(scenario, collected, grid, set(report_grid(scenario)), n, sd, time.perf_counter() - t0,
-                     keep_replications)
+    return aggregate(scenario, collected, grid, report, n, sd, time.perf_counter() - t0, keep_replications)
 

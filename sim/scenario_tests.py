@@ -172,9 +172,9 @@ def run_target(target: Target, *, replications: int | None = None, allow_noise: 
         n = (replications or (exp.replications if exp else None)
              or (int(stored["replications"]) if stored and "replications" in stored else None)
              or scenario.replications)
-        results, checked = run_for_checks(scenario, n)
-        out = TargetResult(target, n, evaluate(checked, exp.checks if exp else []))
-        record = snapshot(results, digest)
+        results, dates = run_for_checks(scenario, n)
+        out = TargetResult(target, n, evaluate(results, exp.checks if exp else []))
+        record = snapshot(results, digest, dates)
     except DocketError as exc:
         return TargetResult(target, error=str(exc))
     if update:
@@ -196,27 +196,22 @@ def _iso(day: int) -> str:
     return day_to_date(day).isoformat()
 
 
-def run_for_checks(scenario: Scenario, n: int) -> tuple[Results, Results]:
-    """The run a baseline records (exactly ``docket run -n N --keep-replications``) and the run the checks
-    read: the same, or, when a check reads a date off the report grid, a run that also reports that date."""
-    from sim.results import aggregate
-    from sim.runner import key_days, report_grid, run, simulate
+def run_for_checks(scenario: Scenario, n: int) -> tuple[Results, set[str]]:
+    """One run serving both the checks and the baseline: the report grid plus any check date off it
+    (values on a date do not depend on the grid), and the ISO dates of the plain report grid, which are the
+    only ones a baseline records (so it equals ``docket run -n N --keep-replications``)."""
+    from sim.runner import report_grid, run
 
-    results = run(scenario, replications=n, keep_replications=True)
     start = scenario.window.start.fixed_day() or 0
-    horizon = report_grid(scenario)[-1]
+    grid = report_grid(scenario)
     checks = scenario.expectations.checks if scenario.expectations else []
     days = {check_day(scenario, c.date) - start for c in checks if c.kind in ("series", "avoided")}
-    outside = sorted(d for d in days if not 0 <= d <= horizon)
+    outside = sorted(d for d in days if not 0 <= d <= grid[-1])
     if outside:
         raise DocketError(f"a check reads {_iso(start + outside[0])}, outside the window "
-                          f"{_iso(start)} to {_iso(start + horizon)}")
-    report = set(report_grid(scenario))
-    if days <= report:
-        return results, results
-    grid = sorted(report | set(key_days(scenario)) | days)
-    collected = simulate(scenario, n, scenario.seed, grid)
-    return results, aggregate(scenario, collected, grid, report | days, n, scenario.seed, 0.0, True)
+                          f"{_iso(start)} to {_iso(start + grid[-1])}")
+    results = run(scenario, replications=n, keep_replications=True, extra_days=days)
+    return results, {_iso(start + d) for d in grid}
 
 
 @dataclass
