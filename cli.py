@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +19,10 @@ import click
 from sim import __version__
 from sim.errors import DocketError
 
-SCENARIO_SUFFIXES = (".yaml", ".yml")
 SET_OPTION = click.option(
     "--set", "overrides", multiple=True, metavar="KEY=VALUE",
     help="override a value, validated like the file: --set measures.hosting_cutoff.deadline=2021-02-01 "
          "(repeatable; list items by id)")
-
-
-def _scenario_files(paths: tuple[str, ...]) -> Iterator[Path]:
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in SCENARIO_SUFFIXES and p.is_file()
-                           and "baselines" not in p.parts)
-            if not found:
-                raise click.UsageError(f"no scenario files (*.yaml) under {raw}")
-            yield from found
-        else:
-            yield path
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,10 +41,14 @@ def cli() -> None:
               help="text for people, json for machines")
 def validate(paths: tuple[str, ...], fmt: str) -> None:
     """Check scenario files (or every *.yaml under folders): prints `ok` or every problem; exit 1 if any."""
-    from sim.loader import check_file
+    from sim.loader import check_file, yaml_files
 
+    try:
+        files = yaml_files(paths)
+    except DocketError as exc:
+        raise click.UsageError(str(exc)) from exc
     report = []
-    for path in _scenario_files(paths):
+    for path in files:
         diagnostics = check_file(path)
         report.append({"file": str(path), "ok": not diagnostics,
                        "diagnostics": [d.as_dict() for d in diagnostics]})
@@ -97,14 +86,6 @@ def schema(out: str | None) -> None:
         click.echo(text, nl=False)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--variant", help="apply this named variant")
@@ -114,10 +95,11 @@ def resolve(file: str, variant: str | None) -> None:
 
     from sim.errors import ScenarioError
     from sim.loader import resolve_raw, validate_data
+    from sim.yamlload import plain as to_plain
 
     data = resolve_raw(file, variant)
     _, diagnostics = validate_data(data, file)
-    plain = _plain(data)
+    plain = to_plain(data)
     if variant:
         # The output is the effective scenario: a file of its own that validates, not a menu of variants.
         plain.pop("variants", None)
@@ -354,7 +336,7 @@ def compare_command(files: tuple[str, ...], variants: str | None, reference: str
                     seed: int | None, out: str | None) -> None:
     """Run scenarios (or variants of one) on the same draws and print paired differences against the first."""
     from plots.comparison import MAX_RUNS, plot
-    from plots.pack import _save
+    from plots.pack import save_figure
     from sim.compare import compare, table_text
 
     wanted = [v.strip() for v in variants.split(",")] if variants is not None else None
@@ -384,7 +366,7 @@ def compare_command(files: tuple[str, ...], variants: str | None, reference: str
     comparison = compare(scenarios, labels, replications, seed)
     folder = Path(out) if out else Path("runs") / f"compare-{scenarios[0].name}"
     comparison.write_csv(folder / "comparison.csv")
-    _save(plot(comparison.results, labels=labels), folder / "comparison.png", "png", 200)
+    save_figure(plot(comparison.results, labels=labels), folder / "comparison.png")
     click.echo(table_text(comparison) + "\n")
     click.echo(f"wrote {folder}/comparison.csv and comparison.png")
 
@@ -404,6 +386,7 @@ def sweep(file: str, params: tuple[str, ...], variant: str | None, overrides: tu
           replications: int | None, seed: int | None, workers: int, out: str | None) -> None:
     """Run FILE over a grid of values (same random draws at every point) and tabulate outcomes."""
     from plots import sweep as sweep_chart
+    from plots.pack import save_figure
     from sim.atomic import atomic_path
     from sim.sweep import parse_all, summary_text
     from sim.sweep import sweep as run_sweep
@@ -416,9 +399,7 @@ def sweep(file: str, params: tuple[str, ...], variant: str | None, overrides: tu
     with atomic_path(folder / "sweep.csv") as tmp:
         table.to_csv(tmp, index=False)
     if scenario.metrics:
-        fig = sweep_chart.plot(table, grid_params[0].key, results)
-        with atomic_path(folder / "sweep.png") as tmp:
-            fig.savefig(tmp, format="png", dpi=200)
+        save_figure(sweep_chart.plot(table, grid_params[0].key, results), folder / "sweep.png")
     click.echo(summary_text(table, grid_params))
     click.echo(f"wrote {folder}/")
 

@@ -51,10 +51,12 @@ def pages(results: Results, others: Sequence[Results] = (), as_of: dt.date | str
         yield (f"assumptions-{page + 1}" if count > 1 else "assumptions"), CHARTS["assumptions"](results, page)
 
 
-def _save(fig: Figure, path: Path, fmt: str, dpi: int) -> None:
+def save_figure(fig: Figure, path: str | os.PathLike[str], fmt: str = "png", dpi: int = 200) -> Path:
+    """Write a figure atomically (no half-written file over a good one); returns the path."""
     meta: dict[str, Any] = {"Creator": "docket plots"} if fmt in ("svg", "pdf") else {}
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
+    return Path(path)
 
 
 def write_pack(results: Results, out_dir: str | os.PathLike[str], formats: Sequence[str] = FORMATS, dpi: int = 200,
@@ -96,7 +98,7 @@ def write_pack(results: Results, out_dir: str | os.PathLike[str], formats: Seque
     for stem, fig in figures:
         for fmt in formats:
             path = out / f"{stem}.{fmt}"
-            _save(fig, path, fmt, dpi)
+            save_figure(fig, path, fmt, dpi)
             written.append(path)
     return written
 
@@ -130,7 +132,7 @@ def write_charts(results: Results, out_dir: str | os.PathLike[str], names: Seque
     for stem, fig in pages(results, others, as_of):
         if not names or stem.split("-")[0] in names:
             path = out / f"{stem}.{fmt}"
-            _save(fig, path, fmt, dpi)
+            save_figure(fig, path, fmt, dpi)
             written.append(path)
     return written
 

@@ -13,6 +13,7 @@ The pipeline, each step reporting through :class:`~sim.errors.ScenarioError` wit
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 
 from sim.checks import check
 from sim.diagnose import from_validation_error, suggest
-from sim.errors import Diagnostic, Mark, ScenarioError, found_repr, join_ids
+from sim.errors import Diagnostic, DocketError, Mark, ScenarioError, found_repr, join_ids
 from sim.merge import merge
 from sim.schema import Scenario
 from sim.yamlload import MDict, MList, key_mark_at, load_yaml_file, mark_at
@@ -208,3 +209,31 @@ def check_file(path: str | os.PathLike[str]) -> list[Diagnostic]:
             diagnostics.append(Diagnostic(d.message + f" (in variant `{vid}`)", d.mark, d.path, d.expected,
                                           d.found, d.hint))
     return ScenarioError(_dedupe(diagnostics)).diagnostics
+
+
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
+def yaml_files(paths: Iterable[str | os.PathLike[str]],
+               keep: Callable[[Path], bool] | None = None) -> list[Path]:
+    """The scenario files named by ``paths``: files as given, folders searched recursively for ``*.yaml`` and
+    ``*.yml`` (``baselines/`` folders skipped; ``keep`` filters what a folder holds). No duplicates.
+
+    Raises:
+        DocketError: a path does not exist, or a folder holds no scenario file.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            inside = sorted(p for p in path.rglob("*") if p.suffix in SCENARIO_SUFFIXES and p.is_file()
+                            and "baselines" not in p.relative_to(path).parts and (keep is None or keep(p)))
+            if not inside:
+                raise DocketError(f"no scenario files (*.yaml) under {raw}")
+            found += inside
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise DocketError(f"{raw} does not exist")
+    return list(dict.fromkeys(found))
+

@@ -31,24 +31,14 @@ import pandas as pd
 from sim.atomic import atomic_path, write_text
 from sim.errors import DocketError
 from sim.results import Results
+from sim.yamlload import plain
 
 PACKAGES = ("docket", "simpy", "numpy", "pandas", "pydantic", "pyyaml", "click", "matplotlib")
 
 
-def plain(value: Any) -> Any:
-    """Raw scenario data as JSON-ready values (dates as ISO text)."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
 def scenario_hash(resolved: dict[str, Any]) -> str:
     """SHA-256 of the resolved scenario in canonical JSON: equal hashes, equal scenarios."""
-    text = json.dumps(plain(resolved), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(plain(resolved, iso_dates=True), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -112,7 +102,7 @@ def write_run(results: Results, out_dir: str | os.PathLike[str], resolved: dict[
         "source_file": source, "variant": results.scenario.variant, "seed": results.seed,
         "replications": results.replications, "scenario_hash": scenario_hash(resolved),
         "command": command if command is not None else sys.argv, "wall_time_s": round(results.wall_time, 3),
-        "packages": _versions(), "files": [p.name for p in written], "scenario": plain(resolved),
+        "packages": _versions(), "files": [p.name for p in written], "scenario": plain(resolved, iso_dates=True),
     }
     write_text(out / "run.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     written.append(out / "run.json")

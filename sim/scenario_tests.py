@@ -19,10 +19,9 @@ from typing import Any
 from sim.baseline import Comparison, baseline_path, compare, read_baseline, snapshot, write_baseline
 from sim.errors import DocketError, ScenarioError
 from sim.expect import CheckResult, check_day, evaluate
+from sim.loader import SCENARIO_SUFFIXES, yaml_files
 from sim.results import Results
 from sim.schema import Scenario
-
-SUFFIXES = (".yaml", ".yml")
 
 
 def is_scenario_file(path: str | os.PathLike[str]) -> bool:
@@ -31,7 +30,7 @@ def is_scenario_file(path: str | os.PathLike[str]) -> bool:
     from sim.yamlload import load_yaml_file
 
     p = Path(path)
-    if p.suffix not in SUFFIXES:
+    if p.suffix not in SCENARIO_SUFFIXES:
         return False
     try:
         data = load_yaml_file(p)
@@ -41,25 +40,13 @@ def is_scenario_file(path: str | os.PathLike[str]) -> bool:
 
 
 def find_scenarios(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Scenario files among ``paths``: files as given, folders searched recursively (``baselines/`` skipped).
+    """Scenario files among ``paths``: files as given, folders searched recursively for files that look like
+    scenarios (``baselines/`` skipped).
 
     Raises:
         DocketError: a path does not exist, or a folder holds no scenario file.
     """
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            inside = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()
-                            and "baselines" not in p.relative_to(path).parts and is_scenario_file(p))
-            if not inside:
-                raise DocketError(f"no scenario files (*.yaml with a `name:`) under {raw}")
-            found += inside
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise DocketError(f"{raw} does not exist")
-    return list(dict.fromkeys(found))
+    return yaml_files(paths, keep=is_scenario_file)
 
 
 @dataclass(frozen=True)

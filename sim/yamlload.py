@@ -452,3 +452,20 @@ def key_mark_at(data: Any, path: Sequence[str | int]) -> Mark | None:
             if isinstance(parent, MDict) and path[-1] in parent.key_marks:
                 return parent.key_marks[path[-1]]
     return mark_at(data, path)
+
+
+def plain(value: Any, *, iso_dates: bool = False) -> Any:
+    """Loaded data as plain dicts and lists (for YAML or JSON output); dates as ISO text with ``iso_dates``.
+
+    Example:
+        >>> plain(load_yaml_text("d: 2020-01-02\\n", "s.yaml"), iso_dates=True)
+        {'d': '2020-01-02'}
+    """
+    if isinstance(value, dict):
+        return {str(k): plain(v, iso_dates=iso_dates) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v, iso_dates=iso_dates) for v in value]
+    if iso_dates and isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
