@@ -19,10 +19,10 @@ A population, metric or measure that a scenario does not share with the referenc
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,9 +32,12 @@ from sim.atomic import write_text
 from sim.errors import DocketError
 from sim.humanize import number, percent
 from sim.quantities import day_to_date
-from sim.results import Results, aggregate, cumulative_unit
-from sim.runner import Collected, grids, key_days, report_grid, simulate
+from sim.results import Results, cumulative_unit
+from sim.runner import grids, key_days
 from sim.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.study import Study
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -60,6 +63,7 @@ class Comparison:
         replications: replications of every run.
         seed: the root seed shared by every run.
         wall_time: seconds spent simulating all runs.
+        study: how the runs' tasks went (where they ran, how many were computed or reused).
     """
 
     labels: list[str]
@@ -68,6 +72,7 @@ class Comparison:
     replications: int
     seed: int
     wall_time: float
+    study: Study | None = None
 
     def write_csv(self, path: str | Path) -> None:
         """Write :attr:`table` as CSV, atomically."""
@@ -104,51 +109,65 @@ def _check(scenarios: Sequence[Scenario], labels: Sequence[str]) -> None:
 
 
 def compare(scenarios: Sequence[Scenario], labels: Sequence[str], replications: int | None = None,
-            seed: int | None = None, workers: int = 1) -> Comparison:
+            seed: int | None = None, workers: int | None = 1, *, data: Sequence[dict[str, Any]] | None = None,
+            scheduler: str | None = None, cache: str | Path | None = None, resume: bool = False,
+            progress: Callable[[int], None] | None = None) -> Comparison:
     """Run every scenario on the same draws and report paired differences against the first.
+
+    All runs go to one executor as one study (:func:`sim.study.run_study`), so variants run side by side.
 
     Args:
         scenarios: the reference first, then the scenarios to compare with it; all with the same window.
         labels: a distinct name for each scenario (e.g. its variant id).
         replications: replications of every run (default: the reference's).
         seed: the root seed of every run (default: the reference's).
-        workers: processes per run; the numbers do not depend on it.
+        workers: local processes (``None``: every core); the numbers do not depend on it.
+        data: each scenario's resolved data (needed for ``cache``: tasks are keyed by its hash).
+        scheduler: a Dask scheduler address or ``local`` (see :mod:`sim.executors`).
+        cache: folder where finished tasks are kept until the comparison is written (for ``resume``).
+        resume: reuse the tasks in ``cache`` instead of computing them again.
+        progress: called with replications finished, over all runs.
 
     Returns:
         A :class:`Comparison`: the table of paired differences and each run's results.
 
     Raises:
-        DocketError: for no scenarios, labels that do not match them, or different windows.
+        DocketError: for no scenarios, labels that do not match them, different windows, or failed tasks.
 
     Example:
         >>> from sim.loader import load_scenario  # doctest: +SKIP
         >>> runs = [load_scenario("scenarios/tiktok-wechat-2020.yaml", v) for v in ("as_announced", "deal_reached")]
         >>> compare(runs, ["as_announced", "deal_reached"], 500).table.head()  # doctest: +SKIP
     """
+    from sim.study import RunSpec, run_study
+
     _check(scenarios, labels)
+    if cache is not None and data is None:
+        raise DocketError("a comparison cached for --resume needs each scenario's resolved data")
     ref = scenarios[0]
     n = ref.replications if replications is None else replications
     sd = ref.seed if seed is None else seed
     if n < 1:
         raise DocketError(f"replications must be at least 1, got {n}")
     keys = key_days(ref)
-    t0 = time.perf_counter()
-    runs, results = [], []
-    for s in scenarios:
-        grid = grids(s, keys)[0]  # the reference's key dates on every grid, reported on the run's own grid
-        collected: Collected = simulate(s, n, sd, grid, workers=workers)
+    # the reference's key dates on every grid, reported on the run's own grid
+    specs = [RunSpec.of(label, s, d, n, sd, grids(s, keys)[0]) if data is not None else
+             RunSpec(label, s, "", n, sd, tuple(grids(s, keys)[0]))
+             for s, label, d in zip(scenarios, labels, data or [{}] * len(scenarios), strict=True)]
+    study = run_study(specs, workers=workers, scheduler=scheduler, cache=cache, resume=resume, progress=progress)
+    study.raise_failures(Path(cache) if cache is not None else None)
+    runs = []
+    for spec, collected in zip(specs, study.collected, strict=True):
+        assert collected is not None
         arrays = {k: v.astype(np.float64, copy=False) if v.dtype.kind == "f" else v
                   for k, v in collected.arrays.items()}
-        runs.append(_Run(s, arrays, grid))
-        results.append(aggregate(s, collected, grid, set(report_grid(s)), n, sd, 0.0, False))
-    wall = time.perf_counter() - t0
-    for res in results:
-        res.wall_time = wall / len(results)
+        runs.append(_Run(spec.scenario, arrays, list(spec.grid)))
+    results = [study.results(i) for i in range(len(specs))]
     rows = [row for run, label in zip(runs[1:], labels[1:], strict=True) for row in _rows(runs[0], run, label, keys)]
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     order = {q: i for i, q in enumerate(QUANTITIES)}
     table = table.sort_values("quantity", key=lambda c: c.map(order), kind="stable", ignore_index=True)
-    return Comparison(list(labels), results, table, n, sd, wall)
+    return Comparison(list(labels), results, table, n, sd, study.wall_time, study)
 
 
 def _values(ref: _Run, run: _Run, keys: list[int],

@@ -3,10 +3,16 @@
 The lifecycle of one replication asks for "the deferral delay of extension 2 of measure X"; the first such
 request in a chunk samples that stream for every replication of the chunk at once (inverse CDF of the
 stream's uniforms, :func:`sim.values.sample`), later requests index the cached array.
+
+Two hooks serve sensitivity studies (:mod:`sim.sensitivity`): ``pins`` fixes a stream's uniform at one quantile
+for every replication (an input held at its low or high value), and :attr:`ChunkDraws.inputs` records which
+uncertain streams the chunk actually used, so the inputs of a scenario are found by running it, with the very
+names the engine draws from.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,6 +25,22 @@ from sim.values import Dist, sample
 FloatArray = npt.NDArray[np.float64]
 
 
+@dataclass(frozen=True)
+class Input:
+    """An uncertain input the engine drew from: its stream name and what the uniform decides.
+
+    Attributes:
+        name: the stream name (``param:populations.users.inflow``, ``event:deal:u``...).
+        dist: the distribution drawn through the uniform; ``None`` for a plain uniform (a Bernoulli trial,
+            ``...:u``, or the time of a hazard, ``...:time``).
+        width: columns drawn per replication (one per possible extension, for instance); column 0 is the first.
+    """
+
+    name: str
+    dist: Dist | None
+    width: int = 1
+
+
 class ChunkDraws:
     """Draws for replications ``start .. stop - 1`` of a run.
 
@@ -27,6 +49,7 @@ class ChunkDraws:
         start: first replication of the chunk.
         stop: one past the last replication.
         day0: day number of the window start (dates are returned as days since it).
+        pins: stream names whose uniforms are held at the given quantile in (0, 1) for every replication.
 
     Example:
         >>> from sim.values import read_value
@@ -35,11 +58,14 @@ class ChunkDraws:
         (4,)
     """
 
-    def __init__(self, streams: Streams, start: int, stop: int, day0: int):
+    def __init__(self, streams: Streams, start: int, stop: int, day0: int, pins: dict[str, float] | None = None):
         self.streams = streams
         self.start = start
         self.stop = stop
         self.day0 = day0
+        self.pins = pins or {}
+        self.inputs: dict[str, Input] = {}
+        """Uncertain streams drawn in this chunk, by name (fixed values and certain trials are left out)."""
         self._cache: dict[tuple[str, int, int], FloatArray] = {}
         self._lists: dict[tuple[str, int, int], list[Any]] = {}
 
@@ -48,7 +74,9 @@ class ChunkDraws:
         key = (name, -1, width)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = self.streams.uniform(name, self.start, self.stop, width)
+            pin = self.pins.get(name)
+            found = self._cache[key] = self.streams.uniform(name, self.start, self.stop, width) if pin is None \
+                else np.full((self.stop - self.start, width), pin)
         return found
 
     def values(self, name: str, dist: Dist, width: int = 1) -> FloatArray:
@@ -56,6 +84,8 @@ class ChunkDraws:
         key = (name, id(dist), width)
         found = self._cache.get(key)
         if found is None:
+            if not dist.is_fixed:
+                self.inputs[name] = Input(name, dist, width)
             out = sample(dist, self.uniforms(name, width))
             if dist.unit == "date":
                 out = out - self.day0
@@ -79,8 +109,19 @@ class ChunkDraws:
         key = (name + ":u", -1, width)
         found = self._lists.get(key)
         if found is None:
+            if not (probability.is_fixed and probability.params[0] in (0.0, 1.0)):
+                self.inputs[name + ":u"] = Input(name + ":u", None, width)
             found = self._lists[key] = self.uniforms(name + ":u", width).tolist()
         return bool(found[r - self.start][col] < p)
+
+    def uniform(self, name: str, r: int) -> float:
+        """One replication's plain uniform of stream ``name`` (the time of a hazard, for instance)."""
+        key = (name + ":time", -1, 1)
+        found = self._lists.get(key)
+        if found is None:
+            self.inputs[name] = Input(name, None)
+            found = self._lists[key] = self.uniforms(name)[:, 0].tolist()
+        return float(found[r - self.start])
 
     def date(self, name: str, spec: DateSpec, r: int) -> float:
         """An absolute date as days since the start, or the offset (days) of a relative one."""

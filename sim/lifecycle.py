@@ -242,7 +242,7 @@ class Replication:
         else:
             assert sh.hazard is not None
             rate = self.d.value(name + ":hazard", sh.hazard, self.r)
-            u = float(self.d.uniforms(name + ":time")[self.r - self.d.start, 0])
+            u = self.d.uniform(name + ":time", self.r)
             day = math.ceil(-math.log(u) / rate) if rate > 0 else math.inf
             why = "shelved (hazard)"
         if day > self.horizon:
@@ -266,7 +266,7 @@ class Replication:
         else:
             assert rv.hazard is not None
             rate = self.d.value(name + ":revive", rv.hazard, self.r)
-            u = float(self.d.uniforms(name + ":revive_time")[self.r - self.d.start, 0])
+            u = self.d.uniform(name + ":revive_time", self.r)
             back = self.env.now + (math.ceil(-math.log(u) / rate) if rate > 0 else math.inf)
         delay = round(self.d.value(name + ":revive_delay", rv.delay, self.r)) if rv.delay else 0
         if back + delay > self.horizon:

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import gc
 import math
-import os
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from sim.draws import ChunkDraws
+from sim.draws import ChunkDraws, Input
 from sim.dynamics import conservation_error, solve
 from sim.errors import DocketError
 from sim.lifecycle import Replication
@@ -139,6 +137,7 @@ class Chunk:
     cancelled: FloatArray
     log: EventLog
     check_error: float
+    inputs: dict[str, Input]  # the uncertain streams the chunk drew from
 
 
 def _params(s: Scenario, draws: ChunkDraws, refs: list[EffectRef]) -> Params:
@@ -182,14 +181,15 @@ def _params(s: Scenario, draws: ChunkDraws, refs: list[EffectRef]) -> Params:
 
 
 def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], check: bool = False,
-              dtype: type = np.float64) -> Chunk:
+              dtype: type = np.float64, pins: dict[str, float] | None = None) -> Chunk:
     """Simulate replications ``start .. stop - 1``: lifecycles, exact dynamics, counterfactual.
 
     Series are returned as ``dtype`` (float64, or float32 for very large runs, see :data:`EXACT_LIMIT`).
+    ``pins`` holds named streams at one quantile in every replication (see :class:`sim.draws.ChunkDraws`).
     """
     day0, end = _window(s)
     horizon = end - day0
-    draws = ChunkDraws(Streams(seed), start, stop, day0)
+    draws = ChunkDraws(Streams(seed), start, stop, day0, pins)
     refs = effect_refs(s)
     params = _params(s, draws, refs)
     R, E, M = stop - start, len(refs), len(s.measures)
@@ -248,10 +248,46 @@ def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ch
     return Chunk(start, store(traj.stocks), store(traj.metric), store(traj.metric_cum), store(cf.stocks),
                  store(cf.metric), store(cf.metric_cum), store(avoided), in_force, stat["first_in_force"],
                  stat["extensions"], stat["injunctions"], stat["shelvings"], stat["lifted"], stat["cancelled"], log,
-                 err)
+                 err, draws.inputs)
 
 
-def _work(args: tuple[Scenario, int, int, int, list[int], bool, type]) -> Chunk:
+@dataclass
+class Collected:
+    """Every chunk's arrays joined into run-wide arrays (filled in place, chunk by chunk, in any order), the
+    event log, and the uncertain inputs the run drew from."""
+
+    arrays: dict[str, npt.NDArray[Any]]
+    logs: dict[int, EventLog] = field(default_factory=dict)
+    check_error: float = 0.0
+    inputs: dict[str, Input] = field(default_factory=dict)
+
+    def add(self, c: Chunk) -> None:
+        """Copy a chunk into place."""
+        for key in ARRAYS:
+            part = getattr(c, key)
+            self.arrays[key][c.start : c.start + len(part)] = part
+        self.logs[c.start] = c.log
+        self.check_error = max(self.check_error, c.check_error)
+        for name, found in c.inputs.items():  # the widest use of a stream wins
+            if name not in self.inputs or found.width > self.inputs[name].width:
+                self.inputs[name] = found
+
+    @property
+    def log(self) -> EventLog:
+        """The event log of every replication, in replication order whatever order chunks arrived in."""
+        out = EventLog([], [], [], [], [])
+        for start in sorted(self.logs):
+            out.extend(self.logs[start])
+        return out
+
+    @classmethod
+    def like(cls, c: Chunk, replications: int) -> Collected:
+        """Empty run-wide arrays shaped like chunk ``c``'s."""
+        return cls({k: np.empty((replications, *getattr(c, k).shape[1:]), getattr(c, k).dtype) for k in ARRAYS})
+
+
+def work(args: tuple[Scenario, int, int, int, list[int], bool, type, dict[str, float] | None]) -> Chunk:
+    """:func:`run_chunk` of a task's arguments, as a worker process or a Dask worker runs it."""
     # The lifecycle allocates many short-lived SimPy objects while the event log keeps many long-lived ones;
     # the cyclic collector would rescan the log over and over. Nothing here makes reference cycles that
     # outlive the chunk, so collect once afterwards instead.
@@ -264,56 +300,23 @@ def _work(args: tuple[Scenario, int, int, int, list[int], bool, type]) -> Chunk:
             gc.enable()
 
 
-@dataclass
-class Collected:
-    """Every chunk's arrays joined into run-wide arrays (filled in place, chunk by chunk), and the event log."""
-
-    arrays: dict[str, npt.NDArray[Any]]
-    log: EventLog
-    check_error: float = 0.0
-
-    def add(self, c: Chunk) -> None:
-        """Copy a chunk into place."""
-        for key in ARRAYS:
-            part = getattr(c, key)
-            self.arrays[key][c.start : c.start + len(part)] = part
-        self.log.extend(c.log)
-        self.check_error = max(self.check_error, c.check_error)
-
-    @classmethod
-    def like(cls, c: Chunk, replications: int) -> Collected:
-        """Empty run-wide arrays shaped like chunk ``c``'s."""
-        arrays = {k: np.empty((replications, *getattr(c, k).shape[1:]), getattr(c, k).dtype) for k in ARRAYS}
-        return cls(arrays, EventLog([], [], [], [], []))
-
-
-def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, workers: int = 1,
+def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, workers: int | None = 1,
              chunk: int = CHUNK, check: bool = False, progress: Callable[[int], None] | None = None,
-             ) -> Collected:
-    """Run all chunks (in a process pool when ``workers > 1``); results are identical for any ``workers``.
+             scheduler: str | None = None) -> Collected:
+    """Run all chunks of one run (see :func:`sim.study.run_study`); results are identical for any ``workers``
+    or ``scheduler``.
 
-    Chunks are copied into run-wide arrays as they arrive, so memory holds the results plus one chunk.
+    Raises:
+        DocketError: when a chunk fails (naming its replications and seed).
     """
-    dtype = np.float64 if replications <= EXACT_LIMIT else np.float32
-    tasks = [(s, seed, a, min(replications, a + chunk), grid, check, dtype) for a in range(0, replications, chunk)]
-    out: Collected | None = None
+    from sim.study import RunSpec, run_study
 
-    def take(t: tuple[Any, ...], res: Chunk) -> None:
-        nonlocal out
-        out = out or Collected.like(res, replications)
-        out.add(res)
-        if progress:
-            progress(t[3] - t[2])
-
-    if workers <= 1 or len(tasks) == 1:
-        for t in tasks:
-            take(t, _work(t))
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1, len(tasks))) as pool:
-            for t, res in zip(tasks, pool.map(_work, tasks), strict=True):
-                take(t, res)
-    assert out is not None
-    return out
+    spec = RunSpec("run", s, "", replications, seed, tuple(grid))
+    study = run_study([spec], workers=workers, scheduler=scheduler, chunk=chunk, check=check, progress=progress)
+    study.raise_failures()
+    collected = study.collected[0]
+    assert collected is not None
+    return collected
 
 
 def grids(scenario: Scenario, extra_days: Iterable[int] = ()) -> tuple[list[int], set[int]]:
@@ -325,8 +328,9 @@ def grids(scenario: Scenario, extra_days: Iterable[int] = ()) -> tuple[list[int]
     return sorted(report | set(key_days(scenario))), report
 
 
-def run(scenario: Scenario, *, replications: int | None = None, seed: int | None = None, workers: int = 1,
-        check: bool = False, keep_replications: bool = False, progress: Callable[[int], None] | None = None,
+def run(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
+        workers: int | None = 1, scheduler: str | None = None, check: bool = False,
+        keep_replications: bool = False, progress: Callable[[int], None] | None = None,
         extra_days: Iterable[int] = ()) -> Results:
     """Simulate a scenario and aggregate the results.
 
@@ -334,7 +338,8 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
         scenario: a loaded scenario (:func:`sim.loader.load_scenario`).
         replications: number of Monte Carlo replications (default: the scenario's).
         seed: root seed (default: the scenario's).
-        workers: processes to use; the numbers do not depend on it.
+        workers: processes to use (``None``: every core); the numbers do not depend on it.
+        scheduler: run on a Dask cluster at this address (``local``: start one here); see :mod:`sim.executors`.
         check: verify stock accounting (inflow - outflow - transfers = change) in every chunk.
         keep_replications: keep per-replication series in the results.
         progress: called with the number of replications finished after each chunk.
@@ -356,6 +361,6 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
     sd = scenario.seed if seed is None else seed
     grid, report = grids(scenario, extra_days)
     t0 = time.perf_counter()
-    collected = simulate(scenario, n, sd, grid, workers=workers, check=check, progress=progress)
+    collected = simulate(scenario, n, sd, grid, workers=workers, check=check, progress=progress, scheduler=scheduler)
     return aggregate(scenario, collected, grid, report, n, sd, time.perf_counter() - t0, keep_replications)
 

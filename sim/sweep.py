@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -21,6 +23,7 @@ from sim.errors import DocketError
 from sim.loader import validate_data
 from sim.overrides import apply_overrides
 from sim.results import Results
+from sim.study import RunSpec, run_study
 
 _NUM = re.compile(r"^\s*([+-]?\d[\d_]*(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -95,24 +98,49 @@ def outcomes(res: Results) -> dict[str, float]:
     return out
 
 
+def point_label(point: dict[str, str]) -> str:
+    """How messages name a grid point: ``key=value, key=value``."""
+    return ", ".join(f"{k}={v}" for k, v in point.items())
+
+
 def sweep(data: dict[str, Any], params: list[Param], *, replications: int | None = None, seed: int | None = None,
-          workers: int = 1) -> tuple[pd.DataFrame, list[Results]]:
+          workers: int | None = 1, scheduler: str | None = None, cache: str | Path | None = None,
+          resume: bool = False, progress: Callable[[int], None] | None = None,
+          ) -> tuple[pd.DataFrame, list[Results]]:
     """Run every grid point of the resolved scenario ``data``; returns the table and each point's results.
+
+    Every point is validated before anything runs; then all points' tasks go to one executor as one study
+    (:func:`sim.study.run_study`: ``workers``, ``scheduler``, ``cache`` and ``resume`` are passed on).
 
     Raises:
         ScenarioError: a value that does not validate (reported at its override).
+        DocketError: failed tasks (each named with its point and seed; the others finish and are cached).
     """
-    from sim.errors import ScenarioError
-    from sim.runner import run
+    points = grid(params)
+    specs = [spec_for(data, point, replications, seed) for point in points]
+    return run_points(points, specs, workers=workers, scheduler=scheduler, cache=cache, resume=resume,
+                      progress=progress)
 
-    rows, results = [], []
-    for point in grid(params):
-        scenario, problems = validate_data(apply_overrides(data, [f"{k}={v}" for k, v in point.items()]), "sweep")
-        if scenario is None:
-            raise ScenarioError(problems)
-        res = run(scenario, replications=replications, seed=seed, workers=workers)
-        rows.append({**point, **outcomes(res)})
-        results.append(res)
+
+def spec_for(data: dict[str, Any], point: dict[str, str], replications: int | None, seed: int | None) -> RunSpec:
+    """The run of one point: ``data`` with the point's values as overrides, validated like the file."""
+    from sim.errors import ScenarioError
+
+    patched = apply_overrides(data, [f"{k}={v}" for k, v in point.items()])
+    scenario, problems = validate_data(patched, "sweep")
+    if scenario is None:
+        raise ScenarioError(problems)
+    return RunSpec.of(point_label(point), scenario, patched, replications, seed)
+
+
+def run_points(points: list[dict[str, str]], specs: list[RunSpec], *, workers: int | None = 1,
+               scheduler: str | None = None, cache: str | Path | None = None, resume: bool = False,
+               progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, list[Results]]:
+    """Run the points' specs as one study; one table row (the point's values, then its outcomes) per point."""
+    study = run_study(specs, workers=workers, scheduler=scheduler, cache=cache, resume=resume, progress=progress)
+    study.raise_failures(Path(cache) if cache is not None else None)
+    results = [study.results(i) for i in range(len(specs))]
+    rows = [{**point, **outcomes(res)} for point, res in zip(points, results, strict=True)]
     return pd.DataFrame(rows), results
 
 

@@ -1,0 +1,288 @@
+"""Studies: the runs of one question (variants, sweep points, inputs held low or high) as one set of tasks.
+
+A study is a list of :class:`RunSpec` (a resolved scenario, its replications, seed and report grid, and any
+pinned inputs). Each run is cut into tasks of :data:`sim.runner.CHUNK` replications and every task of every run
+goes to one executor (:mod:`sim.executors`): this process, a local process pool, or a Dask cluster. Tasks are
+pure functions of their run and replication range and are put back in place, so the numbers never depend on
+where or in which order tasks ran.
+
+**Failures.** A task that raises is recorded as a :class:`Failure` naming its run's label, seed and
+replications; every other task still runs. :meth:`Study.raise_failures` turns them into one error.
+
+**Resume.** With a ``cache`` folder, every finished task is saved there (``<key>.npz``, written atomically as
+it arrives). The key is a hash of the resolved scenario (:func:`sim.records.scenario_hash`), seed, replication
+range, grid, pinned inputs and docket's version, so a changed scenario never reuses an old task. With
+``resume=True`` a task whose file exists is loaded instead of computed. Callers delete the cache once the
+study's outputs are written (:func:`clear_cache`): it exists only to survive an interruption or a failure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim import __version__
+from sim.atomic import atomic_path
+from sim.draws import Input
+from sim.errors import DocketError
+from sim.executors import Executor, open_executor
+from sim.runner import ARRAYS, CHUNK, EXACT_LIMIT, Chunk, Collected, EventLog, work
+from sim.schema import Scenario
+from sim.values import Dist
+
+if TYPE_CHECKING:
+    from sim.results import Results
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a study.
+
+    Attributes:
+        label: how messages name the run (a variant, a sweep point, ``input=low``).
+        scenario: the validated scenario.
+        digest: SHA-256 of the resolved scenario data (:func:`sim.records.scenario_hash`); keys the task cache.
+        replications: replications of the run.
+        seed: root seed.
+        grid: days (since the window start) to solve.
+        pins: ``(stream name, quantile)`` pairs held fixed in every replication (see :mod:`sim.draws`).
+    """
+
+    label: str
+    scenario: Scenario
+    digest: str
+    replications: int
+    seed: int
+    grid: tuple[int, ...]
+    pins: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def of(cls, label: str, scenario: Scenario, data: dict[str, Any], replications: int | None = None,
+           seed: int | None = None, grid: Sequence[int] | None = None,
+           pins: dict[str, float] | None = None) -> RunSpec:
+        """A run of ``scenario`` (validated from the resolved ``data``), with its defaults filled in."""
+        from sim.records import scenario_hash
+        from sim.runner import grids
+
+        n = scenario.replications if replications is None else replications
+        if n < 1:
+            raise DocketError(f"replications must be at least 1, got {n}")
+        return cls(label, scenario, scenario_hash(data), n, scenario.seed if seed is None else seed,
+                   tuple(grids(scenario)[0] if grid is None else grid), tuple(sorted((pins or {}).items())))
+
+    @property
+    def dtype(self) -> type:
+        """Storage type of the run's series (see :data:`sim.runner.EXACT_LIMIT`)."""
+        return np.float64 if self.replications <= EXACT_LIMIT else np.float32
+
+    def task_key(self, start: int, stop: int) -> str:
+        """The cache key of replications ``start .. stop - 1`` of this run."""
+        what = {"version": __version__, "scenario": self.digest, "seed": self.seed, "start": start, "stop": stop,
+                "grid": list(self.grid), "pins": [list(p) for p in self.pins], "dtype": np.dtype(self.dtype).name}
+        return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A task that raised: which run, seed and replications, and the error."""
+
+    label: str
+    seed: int
+    start: int
+    stop: int
+    error: str
+
+    def text(self) -> str:
+        """One line for the terminal."""
+        return (f"run `{self.label}` (seed {self.seed}, replications {self.start}-{self.stop - 1}) failed: "
+                f"{self.error}")
+
+
+@dataclass
+class Study:
+    """What :func:`run_study` returns.
+
+    Attributes:
+        specs: the runs, in order.
+        collected: each run's results, or ``None`` for a run with a failed task.
+        failures: the tasks that raised.
+        computed: tasks computed in this call.
+        reused: tasks loaded from the cache (``resume=True``).
+        executor: where the tasks ran (:meth:`sim.executors.Executor.describe`).
+        wall_time: seconds for the whole study.
+    """
+
+    specs: list[RunSpec]
+    collected: list[Collected | None]
+    failures: list[Failure] = field(default_factory=list)
+    computed: int = 0
+    reused: int = 0
+    executor: str = ""
+    wall_time: float = 0.0
+
+    def results(self, i: int, keep_replications: bool = False) -> Results:
+        """Run ``i`` aggregated (:func:`sim.results.aggregate`), reported on its scenario's report grid."""
+        from sim.results import aggregate
+        from sim.runner import report_grid
+
+        spec, collected = self.specs[i], self.collected[i]
+        if collected is None:
+            raise DocketError(f"run `{spec.label}` has no results: a task failed")
+        return aggregate(spec.scenario, collected, list(spec.grid), set(report_grid(spec.scenario)),
+                         spec.replications, spec.seed, self.wall_time / len(self.specs), keep_replications)
+
+    @property
+    def tasks(self) -> int:
+        """Tasks in the study."""
+        return self.computed + self.reused + len(self.failures)
+
+    def raise_failures(self, cache: Path | None = None) -> None:
+        """Raise one :class:`DocketError` listing every failed task (and how to resume), if any failed."""
+        if not self.failures:
+            return
+        lines = [f"{len(self.failures)} of {self.tasks} tasks failed; the other {self.tasks - len(self.failures)} "
+                 "finished", *(f"  {f.text()}" for f in self.failures)]
+        if cache is not None:
+            lines.append(f"finished tasks are saved in {cache}/: fix the cause and re-run the same command with "
+                         "--resume to compute only what is missing")
+        raise DocketError("\n".join(lines))
+
+
+def total_replications(specs: Sequence[RunSpec]) -> int:
+    """Replications over all runs (the length of a study's progress bar)."""
+    return sum(s.replications for s in specs)
+
+
+def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler: str | None = None,
+              executor: Executor | None = None, cache: str | Path | None = None, resume: bool = False,
+              chunk: int = CHUNK, check: bool = False, progress: Callable[[int], None] | None = None) -> Study:
+    """Run every task of every run on one executor; finished tasks are saved to ``cache`` as they arrive.
+
+    Args:
+        specs: the runs.
+        workers: local processes (``None``: every core); with ``scheduler``, the size of a ``local`` cluster.
+        scheduler: a Dask scheduler address, or ``local`` (see :func:`sim.executors.open_executor`).
+        executor: an open executor to use instead of ``workers``/``scheduler`` (it is not closed here).
+        cache: folder for finished tasks (``None``: keep nothing).
+        resume: load tasks already in ``cache`` instead of computing them.
+        chunk: replications per task (results do not depend on it).
+        check: verify stock accounting in every task.
+        progress: called with the number of replications finished, for every task (reused ones first).
+
+    Returns:
+        A :class:`Study`; runs with a failed task have ``None`` results and a :class:`Failure` each.
+    """
+    t0 = time.perf_counter()
+    folder = Path(cache) if cache is not None else None
+    tasks = [(i, a, min(spec.replications, a + chunk)) for i, spec in enumerate(specs)
+             for a in range(0, spec.replications, chunk)]
+    study = Study(list(specs), [None] * len(specs))
+    done = [0] * len(specs)
+    failed: set[int] = set()
+
+    def take(i: int, c: Chunk) -> None:
+        got = study.collected[i]
+        if got is None:
+            got = study.collected[i] = Collected.like(c, specs[i].replications)
+        got.add(c)
+        done[i] += 1
+        if progress:
+            progress(len(c.stocks))
+
+    todo = []
+    for i, a, b in tasks:
+        found = _load(folder / f"{specs[i].task_key(a, b)}.npz") if resume and folder is not None else None
+        if found is not None:
+            study.reused += 1
+            take(i, found)
+        else:
+            todo.append((i, a, b))
+    args = [(specs[i].scenario, specs[i].seed, a, b, list(specs[i].grid), check, specs[i].dtype,
+             dict(specs[i].pins) or None) for i, a, b in todo]
+    if todo:
+        own = executor is None
+        ex = executor or open_executor(workers, scheduler, len(todo))
+        try:
+            study.executor = ex.describe()
+            for k, result in ex.map(work, args):
+                i, a, b = todo[k]
+                if isinstance(result, BaseException):
+                    study.failures.append(Failure(specs[i].label, specs[i].seed, a, b, _error_text(result)))
+                    failed.add(i)
+                    continue
+                study.computed += 1
+                if folder is not None:
+                    _save(folder / f"{specs[i].task_key(a, b)}.npz", result)
+                take(i, result)
+        finally:
+            if own:
+                ex.__exit__(None, None, None)
+    for i in failed:
+        study.collected[i] = None
+    study.failures.sort(key=lambda f: (f.label, f.start))
+    study.wall_time = time.perf_counter() - t0
+    return study
+
+
+def clear_cache(cache: str | Path) -> None:
+    """Delete a study's task cache (after its outputs are written)."""
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def _save(path: Path, c: Chunk) -> None:
+    """One finished task as ``.npz`` (no pickles), written atomically; a full disk costs resumability, not the run."""
+    arrays: dict[str, Any] = {k: getattr(c, k) for k in ARRAYS}
+    log = c.log
+    arrays["log_replication"] = np.concatenate(log.replication) if log.replication else np.empty(0, np.int32)
+    arrays["log_day"] = np.concatenate(log.day) if log.day else np.empty(0, np.int32)
+    for col in ("subject", "what", "why"):
+        arrays[f"log_{col}"] = np.array(getattr(log, col), dtype=str)
+    meta = {"start": c.start, "check_error": c.check_error,
+            "inputs": [{"name": x.name, "width": x.width, "dist": asdict(x.dist) if x.dist else None}
+                       for x in c.inputs.values()]}
+    arrays["meta"] = np.array(json.dumps(meta))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+    except OSError as exc:
+        import sys
+
+        print(f"warning: could not save a finished task to {path} ({exc}); --resume will recompute it",
+              file=sys.stderr)
+
+
+def _load(path: Path) -> Chunk | None:
+    """A saved task, or ``None`` if there is none (or it cannot be read: it is then recomputed)."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            meta = json.loads(str(f["meta"]))
+            arrays = {k: f[k] for k in ARRAYS}
+            log = EventLog([f["log_replication"]], [f["log_day"]], f["log_subject"].tolist(),
+                           f["log_what"].tolist(), f["log_why"].tolist())
+    except (OSError, ValueError, KeyError):
+        return None
+    inputs = {x["name"]: Input(x["name"], _dist(x["dist"]), x["width"]) for x in meta["inputs"]}
+    return Chunk(meta["start"], **arrays, log=log, check_error=meta["check_error"], inputs=inputs)
+
+
+def _dist(d: dict[str, Any] | None) -> Dist | None:
+    if d is None:
+        return None
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+    return Dist(**fields)
