@@ -25,6 +25,47 @@ SET_OPTION = click.option(
          "(repeatable; list items by id)")
 
 
+
+def exec_options(fn: Any) -> Any:
+    """``--workers``, ``--scheduler`` and ``--dask``: where the tasks of a command run (never what they give)."""
+    fn = click.option("--dask", "dask", type=click.Choice(["local"]),
+                      help="run on a Dask LocalCluster of --workers processes started here (same as "
+                           "--scheduler local)")(fn)
+    fn = click.option("--scheduler", metavar="ADDRESS",
+                      help="run the tasks on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786), or `local` "
+                           "to start one here; needs `pip install 'docket[dask]'`")(fn)
+    return click.option("--workers", type=click.IntRange(min=1), default=None,
+                        help="local processes (default: every core); results are identical for any number")(fn)
+
+
+def _scheduler(scheduler: str | None, dask: str | None) -> str | None:
+    if scheduler and dask:
+        raise click.UsageError("give --scheduler or --dask, not both")
+    return scheduler or dask
+
+
+RESUME_OPTION = click.option(
+    "--resume", is_flag=True,
+    help="reuse the tasks an interrupted or failed run of this command saved in OUT/tasks (same scenario, seed "
+         "and replications); compute only the rest")
+
+
+def _done_study(study: Any, cache: Path, resume: bool) -> None:
+    """After a study's outputs are written: say what was reused, and drop its task cache."""
+    from sim.study import clear_cache
+
+    if resume:
+        click.echo(f"resumed: reused {study.reused} of {study.tasks} tasks from {cache}/, computed {study.computed}",
+                   err=True)
+    clear_cache(cache)
+
+
+def _bar(total: int, quiet: bool = False) -> Any:
+    """One progress bar (on a terminal, for runs of 2,000 replications or more) over every task of a command."""
+    show = sys.stderr.isatty() and not quiet and total >= 2000
+    return click.progressbar(length=total, label="simulating", file=sys.stderr) if show else _NoBar()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="docket", message="%(prog)s %(version)s")
 def cli() -> None:
@@ -159,16 +200,15 @@ def _load(file: str, variant: str | None, overrides: tuple[str, ...] = ()) -> tu
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
               help="table format of the run folder")
 @click.option("--keep-replications", is_flag=True, help="also write every replication's series")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="processes to use (results are identical for any number)")
+@exec_options
 @click.option("--check", is_flag=True, help="verify stock accounting in every chunk (internal assertion mode)")
 @click.option("--from", "from_run", type=click.Path(exists=True, file_okay=False),
               help="re-run exactly the scenario, seed and replications recorded in this run folder")
 @click.option("--quiet", "-q", is_flag=True, help="print only the run folder")
 @SET_OPTION
 def run(file: str | None, variant: str | None, replications: int | None, seed: int | None, out: str | None,
-        fmt: str, keep_replications: bool, workers: int, check: bool, from_run: str | None, quiet: bool,
-        overrides: tuple[str, ...]) -> None:
+        fmt: str, keep_replications: bool, workers: int | None, scheduler: str | None, dask: str | None, check: bool,
+        from_run: str | None, quiet: bool, overrides: tuple[str, ...]) -> None:
     """Simulate FILE and write a run folder (tables, summary.json, run.json)."""
     from sim.errors import ScenarioError
     from sim.loader import validate_data
@@ -195,10 +235,9 @@ def run(file: str | None, variant: str | None, replications: int | None, seed: i
         source = file
     n = replications or scenario.replications
     folder = out or str(Path("runs") / (scenario.name + (f".{scenario.variant}" if scenario.variant else "")))
-    show = sys.stderr.isatty() and not quiet and n >= 2000
-    with click.progressbar(length=n, label="simulating", file=sys.stderr) if show else _NoBar() as bar:
-        results = simulate(scenario, replications=n, seed=seed, workers=workers, check=check,
-                           keep_replications=keep_replications, progress=bar.update)
+    with _bar(n, quiet) as bar:
+        results = simulate(scenario, replications=n, seed=seed, workers=workers, scheduler=_scheduler(scheduler, dask),
+                           check=check, keep_replications=keep_replications, progress=bar.update)
     write_run(results, folder, data, fmt=fmt, source=source)
     if not quiet:
         click.echo(summary_text(results) + "\n")
@@ -282,15 +321,18 @@ def plot(run_dir: str, charts: tuple[str, ...], fmt: str, out: str | None, compa
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
               help="draw an 'as of' line on the timeline at this date [default: the scenario's as_of]")
 @SET_OPTION
+@exec_options
 def brief(file: str, variant: str | None, replications: int | None, seed: int | None, out: str | None,
-          as_of: Any, overrides: tuple[str, ...]) -> None:
+          as_of: Any, overrides: tuple[str, ...], workers: int | None, scheduler: str | None, dask: str | None) -> None:
     """Run FILE and write the briefing pack: one multi-page PDF plus every chart as PNG (200 dpi) and SVG."""
     from plots.pack import write_pack
     from sim.records import write_run
     from sim.runner import run as simulate
 
     scenario, data = _load(file, variant, overrides)
-    results = simulate(scenario, replications=replications, seed=seed)
+    with _bar(replications or scenario.replications) as bar:
+        results = simulate(scenario, replications=replications, seed=seed, workers=workers,
+                           scheduler=_scheduler(scheduler, dask), progress=bar.update)
     run_dir = Path("runs") / (scenario.name + (f".{scenario.variant}" if scenario.variant else ""))
     folder = Path(out) if out else run_dir / "brief"
     write_run(results, folder / "run" if out else run_dir, data, source=file)
@@ -332,8 +374,12 @@ def test_command(paths: tuple[str, ...], update: tuple[str, ...], update_all: bo
 @click.option("--seed", type=click.IntRange(min=0), help="root seed of every run (default: the reference's)")
 @click.option("--out", type=click.Path(file_okay=False), help="folder for comparison.csv and comparison.png "
               "[default: runs/compare-NAME]")
+@SET_OPTION
+@exec_options
+@RESUME_OPTION
 def compare_command(files: tuple[str, ...], variants: str | None, reference: str | None, replications: int | None,
-                    seed: int | None, out: str | None) -> None:
+                    seed: int | None, out: str | None, overrides: tuple[str, ...], workers: int | None,
+                    scheduler: str | None, dask: str | None, resume: bool) -> None:
     """Run scenarios (or variants of one) on the same draws and print paired differences against the first."""
     from plots.comparison import MAX_RUNS, plot
     from plots.pack import save_figure
@@ -362,11 +408,17 @@ def compare_command(files: tuple[str, ...], variants: str | None, reference: str
         raise click.UsageError(f"the same run is listed twice: {', '.join(labels)}")
     if len(pairs) > MAX_RUNS:
         raise click.UsageError(f"compare at most {MAX_RUNS} runs, got {len(pairs)}")
-    scenarios = [_load(f, v)[0] for f, v in pairs]
-    comparison = compare(scenarios, labels, replications, seed)
+    loaded = [_load(f, v, overrides) for f, v in pairs]
+    scenarios = [s for s, _ in loaded]
     folder = Path(out) if out else Path("runs") / f"compare-{scenarios[0].name}"
+    n = replications or scenarios[0].replications
+    with _bar(n * len(scenarios)) as bar:
+        comparison = compare(scenarios, labels, replications, seed, workers, data=[d for _, d in loaded],
+                             scheduler=_scheduler(scheduler, dask), cache=folder / "tasks", resume=resume,
+                             progress=bar.update)
     comparison.write_csv(folder / "comparison.csv")
     save_figure(plot(comparison.results, labels=labels), folder / "comparison.png")
+    _done_study(comparison.study, folder / "tasks", resume)
     click.echo(table_text(comparison) + "\n")
     click.echo(f"wrote {folder}/comparison.csv and comparison.png")
 
@@ -379,27 +431,34 @@ def compare_command(files: tuple[str, ...], variants: str | None, reference: str
 @SET_OPTION
 @click.option("--replications", "-n", type=click.IntRange(min=1), help="replications per point")
 @click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="processes per run")
 @click.option("--out", type=click.Path(file_okay=False), help="folder for sweep.csv and sweep.png "
               "[default: runs/sweep-NAME]")
+@exec_options
+@RESUME_OPTION
 def sweep(file: str, params: tuple[str, ...], variant: str | None, overrides: tuple[str, ...],
-          replications: int | None, seed: int | None, workers: int, out: str | None) -> None:
+          replications: int | None, seed: int | None, out: str | None, workers: int | None, scheduler: str | None,
+          dask: str | None, resume: bool) -> None:
     """Run FILE over a grid of values (same random draws at every point) and tabulate outcomes."""
     from plots import sweep as sweep_chart
     from plots.pack import save_figure
     from sim.atomic import atomic_path
-    from sim.sweep import parse_all, summary_text
+    from sim.sweep import grid, parse_all, summary_text
     from sim.sweep import sweep as run_sweep
 
     grid_params = parse_all(params)
     scenario, data = _load(file, variant, overrides)
-    table, results = run_sweep(data, grid_params, replications=replications, seed=seed, workers=workers)
     folder = Path(out or Path("runs") / f"sweep-{scenario.name}")
+    points = len(grid(grid_params))
+    with _bar(points * (replications or scenario.replications)) as bar:
+        table, results, study = run_sweep(data, grid_params, replications=replications, seed=seed, workers=workers,
+                                          scheduler=_scheduler(scheduler, dask), cache=folder / "tasks",
+                                          resume=resume, progress=bar.update)
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(folder / "sweep.csv") as tmp:
         table.to_csv(tmp, index=False)
     if scenario.metrics:
         save_figure(sweep_chart.plot(table, grid_params[0].key, results), folder / "sweep.png")
+    _done_study(study, folder / "tasks", resume)
     click.echo(summary_text(table, grid_params))
     click.echo(f"wrote {folder}/")
 

@@ -23,7 +23,7 @@ from sim.errors import DocketError
 from sim.loader import validate_data
 from sim.overrides import apply_overrides
 from sim.results import Results
-from sim.study import RunSpec, run_study
+from sim.study import RunSpec, Study, run_study
 
 _NUM = re.compile(r"^\s*([+-]?\d[\d_]*(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -106,8 +106,9 @@ def point_label(point: dict[str, str]) -> str:
 def sweep(data: dict[str, Any], params: list[Param], *, replications: int | None = None, seed: int | None = None,
           workers: int | None = 1, scheduler: str | None = None, cache: str | Path | None = None,
           resume: bool = False, progress: Callable[[int], None] | None = None,
-          ) -> tuple[pd.DataFrame, list[Results]]:
-    """Run every grid point of the resolved scenario ``data``; returns the table and each point's results.
+          ) -> tuple[pd.DataFrame, list[Results], Study]:
+    """Run every grid point of the resolved scenario ``data``; returns the table, each point's results and the
+    study (how its tasks went).
 
     Every point is validated before anything runs; then all points' tasks go to one executor as one study
     (:func:`sim.study.run_study`: ``workers``, ``scheduler``, ``cache`` and ``resume`` are passed on).
@@ -135,13 +136,13 @@ def spec_for(data: dict[str, Any], point: dict[str, str], replications: int | No
 
 def run_points(points: list[dict[str, str]], specs: list[RunSpec], *, workers: int | None = 1,
                scheduler: str | None = None, cache: str | Path | None = None, resume: bool = False,
-               progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, list[Results]]:
+               progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, list[Results], Study]:
     """Run the points' specs as one study; one table row (the point's values, then its outcomes) per point."""
     study = run_study(specs, workers=workers, scheduler=scheduler, cache=cache, resume=resume, progress=progress)
     study.raise_failures(Path(cache) if cache is not None else None)
     results = [study.results(i) for i in range(len(specs))]
     rows = [{**point, **outcomes(res)} for point, res in zip(points, results, strict=True)]
-    return pd.DataFrame(rows), results
+    return pd.DataFrame(rows), results, study
 
 
 def summary_text(table: pd.DataFrame, params: list[Param]) -> str:

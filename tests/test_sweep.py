@@ -40,7 +40,7 @@ def test_later_deadline_never_less_exposure():
     """Sweeping the deadline later gives non-decreasing median exposure (same draws at every point)."""
     data = copy.deepcopy(BASE)
     data["measures"] = [measure(deferral={"probability": 0.5, "delay": "20d", "max": 2})]
-    table, results = sweep(data, [parse_param("measures.ban.deadline=2020-02-01:2020-08-01:4")], replications=40)
+    table, results, _ = sweep(data, [parse_param("measures.ban.deadline=2020-02-01:2020-08-01:4")], replications=40)
     medians = table["exposure.total.p50"].tolist()
     assert medians == sorted(medians) and medians[0] < medians[-1]
     assert len(results) == 4 and table["measures.ban.deadline"].iloc[0] == "2020-02-01"
