@@ -22,6 +22,7 @@ import hashlib
 import json
 import shutil
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -275,7 +276,7 @@ def _load(path: Path) -> Chunk | None:
             arrays = {k: f[k] for k in ARRAYS}
             log = EventLog([f["log_replication"]], [f["log_day"]], f["log_subject"].tolist(),
                            f["log_what"].tolist(), f["log_why"].tolist())
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
     inputs = {x["name"]: Input(x["name"], _dist(x["dist"]), x["width"]) for x in meta["inputs"]}
     return Chunk(meta["start"], **arrays, log=log, check_error=meta["check_error"], inputs=inputs)

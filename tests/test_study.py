@@ -1,0 +1,207 @@
+"""Studies (`sim.study`, `sim.executors`): one set of tasks over runs, executors that never change the numbers,
+failures named with their run and seed, and resume from the task cache."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import cli
+from sim.errors import DocketError
+from sim.executors import Executor, LocalPool, open_executor
+from sim.loader import resolve_raw, validate_data
+from sim.runner import ARRAYS
+from sim.study import RunSpec, run_study
+from sim.sweep import parse_param, sweep
+from tests.conftest import BASE, measure
+
+ROOT = Path(__file__).resolve().parent.parent
+QUICKSTART = str(ROOT / "scenarios" / "quickstart.yaml")
+UNCERTAIN: dict[str, Any] = {
+    **copy.deepcopy(BASE),
+    "populations": [{"id": "users", "initial": {"between": ["0.8M", "1.2M"]}, "inflow": "10k/day",
+                     "outflow": {"between": ["1%/month", "3%/month"]}}],
+    "measures": [measure(deferral={"probability": 0.5, "delay": "30d", "max": 2})],
+}
+
+
+def specs(n: int = 70, deadlines: tuple[str, ...] = ("2020-03-01", "2020-05-01", "2020-07-01")) -> list[RunSpec]:
+    """One run per deadline of the uncertain scenario; ``n`` replications each."""
+    out = []
+    for d in deadlines:
+        data = copy.deepcopy(UNCERTAIN)
+        data["measures"][0]["deadline"] = d
+        scenario, problems = validate_data(data, "<test>")
+        assert scenario is not None, problems
+        out.append(RunSpec.of(f"deadline={d}", scenario, data, n, 3))
+    return out
+
+
+def same(a: Any, b: Any) -> bool:
+    """Two studies' results are bit-identical: every array and every event-log row."""
+    for x, y in zip(a.collected, b.collected, strict=True):
+        if not all(np.array_equal(x.arrays[k], y.arrays[k]) for k in ARRAYS) or x.log.rows() != y.log.rows():
+            return False
+    return True
+
+
+def test_executors_give_identical_results() -> None:
+    """This process, a 2-process pool, and tasks of 16 replications instead of 1,024: bit-identical results."""
+    base = run_study(specs(), workers=1)
+    assert base.computed == 3 and not base.failures and base.executor == "this process"
+    pooled = run_study(specs(), workers=2, chunk=16)  # 15 tasks over 2 processes, arriving in any order
+    assert pooled.computed == 15 and pooled.executor == "2 local processes"
+    assert same(base, pooled)
+
+
+def _fails_on_three(x: int) -> int:
+    if x == 3:
+        raise ValueError("three is bad")
+    return x * x
+
+
+def test_local_pool_returns_a_failure_and_finishes_the_others() -> None:
+    """In a real process pool, one task raising leaves every other task's result intact."""
+    with LocalPool(2) as pool:
+        got = dict(pool.map(_fails_on_three, list(range(8))))
+    assert sorted(got) == list(range(8))
+    assert isinstance(got[3], ValueError) and str(got[3]) == "three is bad"
+    assert {k: v for k, v in got.items() if k != 3} == {k: k * k for k in range(8) if k != 3}
+
+
+class CrashOnce(Executor):
+    """Runs tasks here, except that the task of ``scenario`` starting at replication ``start`` crashes (as a
+    worker that runs out of memory would)."""
+
+    def __init__(self, scenario: Any, start: int):
+        self.scenario, self.start = scenario, start
+
+    def map(self, fn: Any, items: Any) -> Any:
+        for i, (scenario, _seed, start, *_rest) in enumerate(items):
+            if scenario is self.scenario and start == self.start:
+                yield i, MemoryError("worker ran out of memory")
+            else:
+                yield i, fn(items[i])
+
+
+def test_failed_task_is_named_with_run_and_seed_and_others_finish(tmp_path: Path) -> None:
+    """A failing task is reported with its run label, seed and replications; every other task finishes and is
+    cached, so --resume then computes only the failed one."""
+    runs = specs()
+    crash = CrashOnce(runs[1].scenario, 32)
+    study = run_study(runs, executor=crash, chunk=32, cache=tmp_path)
+    assert len(study.failures) == 1 and study.computed == 8 and study.tasks == 9
+    assert study.collected[1] is None and study.collected[0] is not None and study.collected[2] is not None
+    with pytest.raises(DocketError) as err:
+        study.raise_failures(tmp_path)
+    text = str(err.value)
+    assert "run `deadline=2020-05-01` (seed 3, replications 32-63) failed: MemoryError: worker ran out of memory" \
+        in text and "1 of 9 tasks failed; the other 8 finished" in text and "--resume" in text
+    assert len(list(tmp_path.glob("*.npz"))) == 8
+    resumed = run_study(runs, workers=1, chunk=32, cache=tmp_path, resume=True)
+    assert (resumed.reused, resumed.computed, resumed.failures) == (8, 1, [])
+    assert same(resumed, run_study(runs, workers=1, chunk=32))
+
+
+def test_resume_after_interrupt_recomputes_nothing_that_finished(tmp_path: Path) -> None:
+    """An interrupted study (Ctrl-C after 4 tasks) resumes with exactly those 4 reused, the rest computed, and
+    the same numbers as an uninterrupted study."""
+    runs, finished = specs(), []
+
+    def interrupt(n: int) -> None:
+        finished.append(n)
+        if len(finished) == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_study(runs, workers=1, chunk=16, cache=tmp_path, progress=interrupt)
+    assert len(list(tmp_path.glob("*.npz"))) == 4
+    resumed = run_study(runs, workers=1, chunk=16, cache=tmp_path, resume=True)
+    assert (resumed.reused, resumed.computed) == (4, 11)
+    assert same(resumed, run_study(runs, workers=1, chunk=16))
+
+
+def test_cache_is_keyed_by_scenario_and_seed(tmp_path: Path) -> None:
+    """Tasks of a changed scenario or another seed are never reused."""
+    run_study(specs(deadlines=("2020-03-01",)), workers=1, cache=tmp_path)
+    other = specs(deadlines=("2020-03-02",))
+    assert run_study(other, workers=1, cache=tmp_path, resume=True).reused == 0
+    reseeded = [RunSpec(s.label, s.scenario, s.digest, s.replications, 4, s.grid) for s in specs(
+        deadlines=("2020-03-01",))]
+    assert run_study(reseeded, workers=1, cache=tmp_path, resume=True).reused == 0
+    assert run_study(specs(deadlines=("2020-03-01",)), workers=1, cache=tmp_path, resume=True).reused == 1
+
+
+def test_unreadable_cache_file_is_recomputed(tmp_path: Path) -> None:
+    """A truncated task file (a crash mid-write on another machine) is computed again, not trusted."""
+    runs = specs(deadlines=("2020-03-01",))
+    run_study(runs, workers=1, cache=tmp_path)
+    path = next(tmp_path.glob("*.npz"))
+    path.write_bytes(path.read_bytes()[:100])
+    again = run_study(runs, workers=1, cache=tmp_path, resume=True)
+    assert (again.reused, again.computed) == (0, 1)
+
+
+def test_cli_sweep_resumes_an_interrupted_sweep(tmp_path: Path) -> None:
+    """`docket sweep --resume` after an interrupted sweep of the same points reuses what finished (and says so),
+    writes the same table as a fresh sweep, and removes the task cache."""
+    out = tmp_path / "s"
+    param = "measures.sales_ban.deadline=2026-02-01:2026-06-01:3"
+    args = ["sweep", QUICKSTART, "--param", param, "-n", "40", "--workers", "1"]
+    calls = []
+
+    def interrupt(n: int) -> None:
+        calls.append(n)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):  # the same points, data and cache folder as the command uses
+        sweep(resolve_raw(QUICKSTART, None), [parse_param(param)], replications=40, workers=1,
+              cache=out / "tasks", progress=interrupt)
+    res = CliRunner().invoke(cli.cli, [*args, "--out", str(out), "--resume"])
+    assert res.exit_code == 0, res.output
+    assert "resumed: reused 2 of 3 tasks" in res.output and not (out / "tasks").exists()
+    fresh = CliRunner().invoke(cli.cli, [*args, "--out", str(tmp_path / "fresh")])
+    assert fresh.exit_code == 0, fresh.output
+    pd.testing.assert_frame_equal(pd.read_csv(out / "sweep.csv"), pd.read_csv(tmp_path / "fresh" / "sweep.csv"))
+
+
+def test_dask_local_cluster_gives_the_local_numbers(tmp_path: Path) -> None:
+    """A real 2-worker Dask LocalCluster (in a fresh process, so its threads never meet this process's forks)
+    gives the same sweep table and the same run summary as local processes."""
+    param = "measures.sales_ban.deadline=2026-02-01:2026-06-01:3"
+    base = [sys.executable, "-m", "cli"]
+    for name, extra in (("dask", ["--dask", "local", "--workers", "2"]), ("local", ["--workers", "2"])):
+        done = subprocess.run([*base, "sweep", QUICKSTART, "--param", param, "-n", "1100", "--out",
+                               str(tmp_path / f"sweep-{name}"), *extra], capture_output=True, text=True,
+                              timeout=300, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        done = subprocess.run([*base, "run", QUICKSTART, "-n", "2100", "-q", "--out", str(tmp_path / f"run-{name}"),
+                               *extra], capture_output=True, text=True, timeout=300, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "sweep-dask" / "sweep.csv"),
+                                  pd.read_csv(tmp_path / "sweep-local" / "sweep.csv"), check_exact=True)
+    summaries = [json.loads((tmp_path / f"run-{n}" / "summary.json").read_text()) for n in ("dask", "local")]
+    assert summaries[0] == summaries[1]
+
+
+def test_unknown_scheduler_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An address nobody listens on fails cleanly, naming the address and what to check."""
+    monkeypatch.setattr("sim.executors.CONNECT_TIMEOUT", 1)
+    with pytest.raises(DocketError, match=r"could not reach the Dask scheduler at `tcp://127.0.0.1:9`"):
+        open_executor(1, "tcp://127.0.0.1:9")
+
+
+def test_workers_must_be_positive() -> None:
+    """Zero workers is refused with the number found."""
+    with pytest.raises(DocketError, match="at least 1, got 0"):
+        open_executor(0)
