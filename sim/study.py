@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -113,7 +114,8 @@ class Study:
 
     Attributes:
         specs: the runs, in order.
-        collected: each run's results, or ``None`` for a run with a failed task.
+        collected: each run's results, or ``None`` for a run with a failed task (or one given to ``reduce``).
+        outputs: what ``reduce`` returned for each run (``None`` without ``reduce`` or for a failed run).
         failures: the tasks that raised.
         computed: tasks computed in this call.
         reused: tasks loaded from the cache (``resume=True``).
@@ -128,17 +130,14 @@ class Study:
     reused: int = 0
     executor: str = ""
     wall_time: float = 0.0
+    outputs: list[Any] = field(default_factory=list)
 
     def results(self, i: int, keep_replications: bool = False) -> Results:
-        """Run ``i`` aggregated (:func:`sim.results.aggregate`), reported on its scenario's report grid."""
-        from sim.results import aggregate
-        from sim.runner import report_grid
-
-        spec, collected = self.specs[i], self.collected[i]
+        """Run ``i`` aggregated (:func:`aggregate`)."""
+        collected = self.collected[i]
         if collected is None:
-            raise DocketError(f"run `{spec.label}` has no results: a task failed")
-        return aggregate(spec.scenario, collected, list(spec.grid), set(report_grid(spec.scenario)),
-                         spec.replications, spec.seed, self.wall_time / len(self.specs), keep_replications)
+            raise DocketError(f"run `{self.specs[i].label}` has no results: a task failed")
+        return aggregate(self.specs[i], collected, self.wall_time / len(self.specs), keep_replications)
 
     @property
     def tasks(self) -> int:
@@ -157,6 +156,16 @@ class Study:
         raise DocketError("\n".join(lines))
 
 
+def aggregate(spec: RunSpec, collected: Collected, wall_time: float = 0.0, keep_replications: bool = False,
+              ) -> Results:
+    """A run's results (:func:`sim.results.aggregate`), reported on its scenario's report grid."""
+    from sim.results import aggregate as results_of
+    from sim.runner import report_grid
+
+    return results_of(spec.scenario, collected, list(spec.grid), set(report_grid(spec.scenario)),
+                      spec.replications, spec.seed, wall_time, keep_replications)
+
+
 def total_replications(specs: Sequence[RunSpec]) -> int:
     """Replications over all runs (the length of a study's progress bar)."""
     return sum(s.replications for s in specs)
@@ -164,7 +173,8 @@ def total_replications(specs: Sequence[RunSpec]) -> int:
 
 def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler: str | None = None,
               executor: Executor | None = None, cache: str | Path | None = None, resume: bool = False,
-              chunk: int = CHUNK, check: bool = False, progress: Callable[[int], None] | None = None) -> Study:
+              chunk: int = CHUNK, check: bool = False, progress: Callable[[int], None] | None = None,
+              reduce: Callable[[int, Collected], Any] | None = None) -> Study:
     """Run every task of every run on one executor; finished tasks are saved to ``cache`` as they arrive.
 
     Args:
@@ -177,6 +187,9 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
         chunk: replications per task (results do not depend on it).
         check: verify stock accounting in every task.
         progress: called with the number of replications finished, for every task (reused ones first).
+        reduce: called as ``reduce(i, collected)`` as soon as run ``i`` is complete; its value goes to
+            :attr:`Study.outputs` and the run's arrays are dropped, so a study of many runs holds only what each
+            run reduces to (a sweep keeps each point's aggregated results, not its replications).
 
     Returns:
         A :class:`Study`; runs with a failed task have ``None`` results and a :class:`Failure` each.
@@ -185,8 +198,11 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
     folder = Path(cache) if cache is not None else None
     tasks = [(i, a, min(spec.replications, a + chunk)) for i, spec in enumerate(specs)
              for a in range(0, spec.replications, chunk)]
-    study = Study(list(specs), [None] * len(specs))
+    study = Study(list(specs), [None] * len(specs), outputs=[None] * len(specs))
     done = [0] * len(specs)
+    needed = [0] * len(specs)
+    for i, _, _ in tasks:
+        needed[i] += 1
     failed: set[int] = set()
 
     def take(i: int, c: Chunk) -> None:
@@ -195,6 +211,9 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
             got = study.collected[i] = Collected.like(c, specs[i].replications)
         got.add(c)
         done[i] += 1
+        if reduce is not None and done[i] == needed[i]:
+            study.outputs[i] = reduce(i, got)
+            study.collected[i] = None
         if progress:
             progress(len(c.stocks))
 
@@ -227,7 +246,7 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
             if own:
                 ex.__exit__(None, None, None)
     for i in failed:
-        study.collected[i] = None
+        study.collected[i] = study.outputs[i] = None
     study.failures.sort(key=lambda f: (f.label, f.start))
     study.wall_time = time.perf_counter() - t0
     return study
@@ -249,8 +268,12 @@ def _save(path: Path, c: Chunk) -> None:
     log = c.log
     arrays["log_replication"] = np.concatenate(log.replication) if log.replication else np.empty(0, np.int32)
     arrays["log_day"] = np.concatenate(log.day) if log.day else np.empty(0, np.int32)
-    for col in ("subject", "what", "why"):
-        arrays[f"log_{col}"] = np.array(getattr(log, col), dtype=str)
+    for col in ("subject", "what", "why"):  # a few distinct texts: stored once each, rows as codes
+        texts: list[str] = getattr(log, col)
+        values = sorted(set(texts))
+        index = {t: i for i, t in enumerate(values)}
+        arrays[f"log_{col}_values"] = np.array(values, dtype=str)
+        arrays[f"log_{col}"] = np.array([index[t] for t in texts], dtype=np.int32)
     meta = {"start": c.start, "check_error": c.check_error,
             "inputs": [{"name": x.name, "width": x.width, "dist": asdict(x.dist) if x.dist else None}
                        for x in c.inputs.values()]}
@@ -260,8 +283,6 @@ def _save(path: Path, c: Chunk) -> None:
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez(fh, **arrays)
     except OSError as exc:
-        import sys
-
         print(f"warning: could not save a finished task to {path} ({exc}); --resume will recompute it",
               file=sys.stderr)
 
@@ -274,8 +295,11 @@ def _load(path: Path) -> Chunk | None:
         with np.load(path, allow_pickle=False) as f:
             meta = json.loads(str(f["meta"]))
             arrays = {k: f[k] for k in ARRAYS}
-            log = EventLog([f["log_replication"]], [f["log_day"]], f["log_subject"].tolist(),
-                           f["log_what"].tolist(), f["log_why"].tolist())
+            texts = {}
+            for col in ("subject", "what", "why"):
+                values = [sys.intern(v) for v in f[f"log_{col}_values"].tolist()]
+                texts[col] = [values[i] for i in f[f"log_{col}"].tolist()]
+            log = EventLog([f["log_replication"]], [f["log_day"]], texts["subject"], texts["what"], texts["why"])
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
     inputs = {x["name"]: Input(x["name"], _dist(x["dist"]), x["width"]) for x in meta["inputs"]}
