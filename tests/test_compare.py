@@ -142,3 +142,28 @@ def test_cli_different_windows_exit_1(capsys: pytest.CaptureFixture[str], monkey
     second.write_text(yaml.safe_dump(data, sort_keys=False))
     code, stdout, err = main(capsys, monkeypatch, "compare", first, second, "-n", "5", "--out", tmp_path / "x")
     assert code == 1 and "share a window" in err and "2020-06-30" in err and "Traceback" not in stdout + err
+
+
+def test_cli_set_applies_to_every_run_and_workers_do_not_matter(capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    """`--set` overrides every run compared (here the deferral probability: 0 means no run ever defers), and
+    `--workers 2` writes the same table as `--workers 1`."""
+    path = write_scenario(tmp_path)
+    common = ["compare", path, "--variants", "later,autumn", "-n", "1100"]
+    code, _, err = main(capsys, monkeypatch, *common, "--out", tmp_path / "one", "--workers", "1")
+    assert code == 0, err
+    code, _, err = main(capsys, monkeypatch, *common, "--out", tmp_path / "two", "--workers", "2")
+    assert code == 0, err
+    assert "6 tasks ran on 2 local processes" in err
+    one, two = (pd.read_csv(tmp_path / d / "comparison.csv") for d in ("one", "two"))
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+    code, _, err = main(capsys, monkeypatch, *common, "--out", tmp_path / "set", "--set",
+                        "measures.ban.deferral.probability=0")
+    assert code == 0, err
+    fixed = pd.read_csv(tmp_path / "set" / "comparison.csv")
+    p = fixed[(fixed["quantity"] == "in_force_by") & (fixed["date"] == "2020-04-01")].set_index("label")
+    assert p.loc["later", "reference_mean"] == 1.0 and p.loc["later", "mean"] == 0.0  # no deferral anywhere
+    assert not one[(one["quantity"] == "in_force_by") & (one["date"] == "2020-04-01")]["reference_mean"].eq(1).all()
+    code, _, err = main(capsys, monkeypatch, *common, "--out", tmp_path / "bad", "--set", "measures.bam.deadline=x")
+    assert code == 1 and "--set measures.bam.deadline=x" in err and "ban" in err
