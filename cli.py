@@ -57,6 +57,9 @@ def _done_study(study: Any, cache: Path, resume: bool) -> None:
     if resume:
         click.echo(f"resumed: reused {study.reused} of {study.tasks} tasks from {cache}/, computed {study.computed}",
                    err=True)
+    if study.computed:
+        click.echo(f"{study.computed} task{'s' if study.computed != 1 else ''} ran on {study.executor} in "
+                   f"{study.wall_time:.1f} s", err=True)
     clear_cache(cache)
 
 
@@ -425,42 +428,120 @@ def compare_command(files: tuple[str, ...], variants: str | None, reference: str
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--param", "params", multiple=True, metavar="KEY=LO:HI:STEPS", required=True,
-              help="a swept value, e.g. measures.hosting_cutoff.deadline=2020-11-12:2021-05-12:7 (repeat for a grid)")
+@click.option("--param", "params", multiple=True, metavar="KEY=LO:HI[:STEPS]",
+              help="a swept value: KEY=LO:HI:STEPS for a grid, e.g. "
+                   "measures.hosting_cutoff.deadline=2020-11-12:2021-05-12:7 (repeat for a full grid); "
+                   "KEY=LO:HI with --samples")
+@click.option("--samples", type=click.IntRange(min=1, max=10_000),
+              help="run N sampled points instead of a grid (needs --method lhs or random)")
+@click.option("--method", type=click.Choice(["grid", "lhs", "random"]), default="grid", show_default=True,
+              help="grid: every combination of the STEPS values; lhs: a Latin hypercube of --samples points; "
+                   "random: independent uniform points. lhs/random without --param sample the scenario's own "
+                   "uncertain inputs, held fixed within each point")
+@click.option("--inputs", "patterns", multiple=True, metavar="PATTERN",
+              help="with --samples and no --param: sample only the uncertain inputs whose stream name matches "
+                   "(shell-style, e.g. 'param:populations.*'; repeatable)")
 @click.option("--variant", help="sweep this named variant of the scenario")
 @SET_OPTION
 @click.option("--replications", "-n", type=click.IntRange(min=1), help="replications per point")
-@click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="root seed of the runs and of a sampled design (default: the scenario's)")
 @click.option("--out", type=click.Path(file_okay=False), help="folder for sweep.csv and sweep.png "
               "[default: runs/sweep-NAME]")
 @exec_options
 @RESUME_OPTION
-def sweep(file: str, params: tuple[str, ...], variant: str | None, overrides: tuple[str, ...],
-          replications: int | None, seed: int | None, out: str | None, workers: int | None, scheduler: str | None,
-          dask: str | None, resume: bool) -> None:
-    """Run FILE over a grid of values (same random draws at every point) and tabulate outcomes."""
+def sweep(file: str, params: tuple[str, ...], samples: int | None, method: str, patterns: tuple[str, ...],
+          variant: str | None, overrides: tuple[str, ...], replications: int | None, seed: int | None,
+          out: str | None, workers: int | None, scheduler: str | None, dask: str | None, resume: bool) -> None:
+    """Run FILE over a grid of values or N sampled points (same random draws at every point) and tabulate
+    inputs against outcomes."""
     from plots import sweep as sweep_chart
     from plots.pack import save_figure
     from sim.atomic import atomic_path
-    from sim.sweep import grid, parse_all, summary_text
+    from sim.design import grid, parse_all, parse_span, sample_design
+    from sim.sweep import run_design, summary_text
     from sim.sweep import sweep as run_sweep
 
-    grid_params = parse_all(params)
+    sampled = method != "grid"
+    if samples is not None and not sampled:
+        raise click.UsageError("--samples N needs --method lhs or random (a grid's points come from each "
+                               "--param's STEPS)")
+    if sampled and samples is None:
+        raise click.UsageError(f"--method {method} needs --samples N")
+    if not sampled and not params:
+        raise click.UsageError("a grid needs at least one --param KEY=LO:HI:STEPS; or sample the scenario's "
+                               "uncertain inputs with --samples N --method lhs")
+    if patterns and (not sampled or params):
+        raise click.UsageError("--inputs picks which of the scenario's uncertain inputs to sample: use it with "
+                               "--samples N --method lhs|random and no --param")
+    grid_params = [] if sampled else parse_all(params)
+    spans = [parse_span(p) for p in params] if sampled else []
     scenario, data = _load(file, variant, overrides)
     folder = Path(out or Path("runs") / f"sweep-{scenario.name}")
-    points = len(grid(grid_params))
+    design = sample_design(data, spans, samples or 0, method, seed=seed, patterns=patterns) if sampled else None
+    if design is not None and design.pilot:
+        click.echo(f"sampling {len(design.columns)} uncertain inputs found by a pilot run of {design.pilot} "
+                   "replications", err=True)
+    keys = list(design.columns) if design else [p.key for p in grid_params]
+    points = len(design.points) if design else len(grid(grid_params))
     with _bar(points * (replications or scenario.replications)) as bar:
-        table, results, study = run_sweep(data, grid_params, replications=replications, seed=seed, workers=workers,
-                                          scheduler=_scheduler(scheduler, dask), cache=folder / "tasks",
-                                          resume=resume, progress=bar.update)
+        run: dict[str, Any] = {"replications": replications, "seed": seed, "workers": workers, "resume": resume,
+                               "scheduler": _scheduler(scheduler, dask), "cache": folder / "tasks",
+                               "progress": bar.update}
+        table, results, study = run_design(data, design, **run) if design else run_sweep(data, grid_params, **run)
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(folder / "sweep.csv") as tmp:
         table.to_csv(tmp, index=False)
     if scenario.metrics:
-        save_figure(sweep_chart.plot(table, grid_params[0].key, results), folder / "sweep.png")
+        fig = sweep_chart.plot_samples(table, keys, results, design.labels, method=method,
+                                       pinned=bool(design.pilot)) if design else \
+            sweep_chart.plot(table, keys[0], results)
+        save_figure(fig, folder / "sweep.png")
     _done_study(study, folder / "tasks", resume)
-    click.echo(summary_text(table, grid_params))
+    click.echo(summary_text(table, keys, max_rows=20, quantities=("total",)) if design else
+               summary_text(table, keys))
     click.echo(f"wrote {folder}/")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--outcome", required=True, metavar="NAME",
+              help="METRIC (exposure), METRIC.avoided, POPULATION (stock) or MEASURE (P(in force by)), on the "
+                   "window end or @YYYY-MM-DD: tiktok_user_days, tiktok_app_store@2020-11-12")
+@click.option("--variant", help="apply this named variant")
+@SET_OPTION
+@click.option("--replications", "-n", type=click.IntRange(min=1), help="replications per run (default: the "
+              "scenario's)")
+@click.option("--seed", type=click.IntRange(min=0), help="root seed of every run (default: the scenario's)")
+@click.option("--top", type=click.IntRange(min=0), default=12, show_default=True,
+              help="inputs run one at a time (held low, then high), by |rank correlation|; 0 for all")
+@click.option("--out", type=click.Path(file_okay=False), help="folder for sensitivity.csv, tornado.png and "
+              "ranking.png [default: runs/sensitivity-NAME]")
+@exec_options
+@RESUME_OPTION
+def sensitivity(file: str, outcome: str, variant: str | None, overrides: tuple[str, ...], replications: int | None,
+                seed: int | None, top: int, out: str | None, workers: int | None, scheduler: str | None,
+                dask: str | None, resume: bool) -> None:
+    """Rank the uncertain inputs of FILE by how much they move one outcome: tornado chart and global measures."""
+    from plots import tornado
+    from plots.pack import save_figure
+    from sim.sensitivity import parse_outcome
+    from sim.sensitivity import sensitivity as run_sensitivity
+
+    scenario, data = _load(file, variant, overrides)
+    parse_outcome(scenario, outcome)  # a bad name stops here, before anything runs
+    folder = Path(out or Path("runs") / f"sensitivity-{scenario.name}")
+    # The number of inputs is known only after the base run: the bar counts 1 + 2 * top runs (top 12 if 0).
+    with _bar((replications or scenario.replications) * (1 + 2 * (top or 12))) as bar:
+        sens = run_sensitivity(scenario, data, outcome, replications=replications, seed=seed, top=top,
+                               workers=workers, scheduler=_scheduler(scheduler, dask), cache=folder / "tasks",
+                               resume=resume, progress=bar.update)
+    sens.write_csv(folder / "sensitivity.csv")
+    save_figure(tornado.plot(sens), folder / "tornado.png")
+    save_figure(tornado.plot_ranking(sens), folder / "ranking.png")
+    _done_study(sens.study, folder / "tasks", resume)
+    click.echo(sens.table_text() + "\n")
+    click.echo(f"wrote {folder}/sensitivity.csv, tornado.png and ranking.png")
 
 
 def main() -> None:

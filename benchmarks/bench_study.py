@@ -39,8 +39,9 @@ BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 def build(points: int, replications: int) -> list:
     """The study's run specs: a square grid of ``points`` variants."""
+    from sim.design import grid, parse_param
     from sim.loader import resolve_raw
-    from sim.sweep import grid, parse_param, spec_for
+    from sim.sweep import spec_for
 
     side = round(points ** 0.5)
     params = [parse_param(f"measures.tiktok_hosting_cutoff.deadline=2020-11-12:2021-03-12:{side}"),

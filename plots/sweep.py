@@ -1,14 +1,20 @@
-"""Outcome against a swept parameter: median with the 10-90% band of the runs at each grid point."""
+"""Outcome against swept inputs: a grid's median and 10-90% band at each point (:func:`plot`), or a sampled
+design's median and 10-90% bar per sample against each input, as small multiples (:func:`plot_samples`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from plots import style
+from sim.humanize import number
 from sim.results import Results
 
 
@@ -46,3 +52,85 @@ def plot(table: pd.DataFrame, key: str, results: Sequence[Results], metric: str 
                        first)
     return fig
 
+
+
+_METHOD_WORDS = {"lhs": "Latin-hypercube", "random": "random", "grid": "grid"}
+_UNIT_WORDS = {"/day": "per day", "%/month": "% per month"}
+
+
+def _layout(n: int) -> int:
+    """Columns of the small multiples: 1, 2 (for 2 or 4 panels) or 3."""
+    return 1 if n == 1 else 2 if n in (2, 4) else 3
+
+
+def plot_samples(table: pd.DataFrame, columns: Sequence[str], results: Sequence[Results],
+                 labels: Mapping[str, str] | None = None, *, method: str = "lhs", pinned: bool = False,
+                 metric: str | None = None, quantity: str = "total", max_panels: int = 6,
+                 ax: Axes | None = None) -> Figure:
+    """Draw one metric's exposure against each sampled input, as small multiples (one dot and bar per sample).
+
+    The panels are the ``max_panels`` inputs whose values have the strongest rank correlation with the median,
+    strongest first; each x axis is in its input's unit (dates as dates).
+
+    Args:
+        table: the sampled sweep's table (:func:`sim.sweep.run_design`), one row per sample.
+        columns: the input columns of the table.
+        results: the runs of the samples, for the title and footer.
+        labels: a label per column for the panel titles (default: the column).
+        method: the design (``lhs`` or ``random``), for the subtitle.
+        pinned: the samples hold the scenario's own inputs fixed (no ``--param``), for the subtitle.
+        metric: the metric id (default: the first).
+        quantity: ``total`` (exposure accumulated) or ``avoided``.
+        max_panels: at most this many inputs.
+        ax: draw into the area of this axes instead of a new figure.
+
+    Example:
+        >>> design = sample_design(data, [], 20, "lhs")  # doctest: +SKIP
+        >>> table, results, _ = run_design(data, design)  # doctest: +SKIP
+        >>> fig = plot_samples(table, design.columns, results, design.labels, pinned=True)  # doctest: +SKIP
+    """
+    from sim.design import numeric
+    from sim.sweep import rank_correlations
+
+    first = results[0]
+    mid = metric or first.scenario.metrics[0].id
+    title = next((m.title or m.id for m in first.scenario.metrics if m.id == mid), mid)
+    lo, med, hi = (table[f"{mid}.{quantity}.{s}"].astype(float).to_numpy() for s in ("p10", "p50", "p90"))
+    rho = rank_correlations(table, columns, f"{mid}.{quantity}.p50")
+    chosen = list(rho)[:max_panels]
+    ncols = _layout(len(chosen))
+    fig, axes, new = style.panels(ax, len(chosen), ncols, sharey=True)
+    color = style.PALETTE[0]
+    unit = first.summary["exposure"][mid]["unit"]
+    for i, (panel, col) in enumerate(zip(axes, chosen, strict=True)):
+        xs, xunit = numeric(table[col].tolist())
+        x: list[Any] = [dt.date.fromordinal(round(v)) for v in xs] if xunit == "date" else xs
+        panel.errorbar(x, med, yerr=[med - lo, hi - med], fmt="none", ecolor=color, alpha=0.35, linewidth=1.5)
+        panel.plot(x, med, "o", color=color, markersize=5.5)
+        label = (labels or {}).get(col, col)
+        name = style.wrap(label.removeprefix("populations.").removeprefix("measures."), 40 if ncols == 3 else 60)
+        panel.set_title(f"{name}\nrank correlation {rho[col]:+.2f}", fontsize=style.SMALL_SIZE + 1,
+                        color=style.INK, loc="left")
+        style.style_axes(panel, grid_axis="both")
+        style.number_axis(panel, unit if i % ncols == 0 else None)
+        if xunit == "date":
+            style.date_axis(panel, max_ticks=5)
+        else:
+            suffix = xunit if xunit in ("%", "d") else ""
+            panel.xaxis.set_major_locator(MaxNLocator(nbins=5))
+            panel.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos, s=suffix: number(v) + s))
+            if xunit and not suffix:
+                panel.set_xlabel(_UNIT_WORDS.get(xunit, xunit), fontsize=style.SMALL_SIZE, color=style.MUTED)
+    if new:
+        what = "accumulated" if quantity == "total" else "avoided by the measures"
+        spread = bool((hi > lo).any())
+        held = ("each sample holds these inputs fixed; its runs vary only in events, deferrals and rulings"
+                + ("" if spread else " (none here, so a sample's runs agree)")
+                if pinned else "the scenario's other uncertain inputs vary from run to run")
+        handles = [Line2D([], [], color=color, marker="o", linestyle="none", label="median of a sample's runs"),
+                   Line2D([], [], color=color, alpha=0.35, linewidth=1.5, label="10-90% of its runs")][:1 + spread]
+        style.decorate(fig, f"{title}, {what}: {len(table)} {_METHOD_WORDS.get(method, method)} samples",
+                       (f"Against the {len(chosen)} of {len(columns)} sampled inputs most rank-correlated with the "
+                        f"median; {held}." if len(chosen) < len(columns) else f"Against each sampled input; {held}."),
+                       first, handles=handles)
+    return fig

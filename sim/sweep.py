@@ -1,88 +1,49 @@
-"""Parameter sweeps: run a scenario over a grid of values and tabulate inputs against outcomes.
+"""Parameter sweeps: run a design's points (:mod:`sim.design`) and tabulate inputs against outcomes.
 
-``--param KEY=LO:HI:STEPS`` takes ``STEPS`` evenly spaced values from ``LO`` to ``HI`` for the override key
-``KEY`` (see :mod:`sim.overrides`). Both ends are written like the value itself and must have the same unit:
-dates (``2020-11-12:2021-02-12:4``), plain numbers or percentages (``10%:50%:5``), durations (``7d:63d:5``),
-rates (``1%/month:3%/month:3``). Several ``--param`` make a full grid. Every point runs with the same seed and
-named streams, so neighbouring points differ only through the parameter (common random numbers).
+Every point runs with the same seed and named streams, so neighbouring points differ only through their values
+(common random numbers). All points' tasks go to one executor as one study (:mod:`sim.study`). A grid's table
+has one row per point (its values, then the outcomes); a sampled design's table starts with ``sample`` (1..N).
+With named parameters the scenario's other uncertain inputs keep varying from replication to replication; with
+the scenario's own inputs sampled, each point holds them at its quantiles (``pins``), so its replications vary
+only in the yes/no draws and hazard times: an outer design over parameters, an inner Monte Carlo over events.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from sim.errors import DocketError
-from sim.loader import validate_data
+from sim.correlation import rank_correlation
+from sim.design import NUMBER, Design, Param, grid, numeric, validated
 from sim.overrides import apply_overrides
 from sim.results import Results
-from sim.study import RunSpec, Study, run_study
-
-_NUM = re.compile(r"^\s*([+-]?\d[\d_]*(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+from sim.study import RunSpec, Study, aggregate, run_study
 
 
-@dataclass(frozen=True)
-class Param:
-    """One swept key and the values it takes (as override texts)."""
-
-    key: str
-    values: tuple[str, ...]
-
-
-def _spaced(lo: float, hi: float, steps: int) -> list[float]:
-    return [lo + (hi - lo) * i / (steps - 1) for i in range(steps)] if steps > 1 else [lo]
-
-
-def parse_param(text: str) -> Param:
-    """Read ``KEY=LO:HI:STEPS`` into the values of the sweep.
+def run_design(data: dict[str, Any], design: Design, *, replications: int | None = None,
+               seed: int | None = None, workers: int | None = 1, scheduler: str | None = None,
+               cache: str | Path | None = None, resume: bool = False,
+               progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, list[Results], Study]:
+    """Run every sample of ``design`` as one study; the table has ``sample`` (1..N), the inputs, the outcomes.
 
     Raises:
-        DocketError: a malformed range, different units at both ends, or fewer than 1 / more than 50 steps.
-
-    Example:
-        >>> parse_param("measures.ban.deferral.probability=10%:50%:3").values
-        ('10%', '30%', '50%')
-        >>> parse_param("measures.ban.deadline=2020-03-01:2020-03-31:3").values
-        ('2020-03-01', '2020-03-16', '2020-03-31')
+        ScenarioError: a sampled value that does not validate (reported at its override).
+        DocketError: failed tasks (each named with its sample and seed).
     """
-    key, eq, spec = text.partition("=")
-    parts = spec.split(":")
-    if not eq or not key.strip() or len(parts) != 3:
-        raise DocketError(f"--param {text}: expected KEY=LO:HI:STEPS, "
-                          "e.g. measures.ban.deadline=2021-01-01:2021-07-01:7")
-    lo, hi, steps_text = (p.strip() for p in parts)
-    try:
-        steps = int(steps_text)
-    except ValueError:
-        raise DocketError(f"--param {text}: STEPS must be a whole number, found `{steps_text}`") from None
-    if not 1 <= steps <= 50:
-        raise DocketError(f"--param {text}: STEPS must be between 1 and 50, found {steps}")
-    if _DATE.match(lo) and _DATE.match(hi):
-        a, b = dt.date.fromisoformat(lo).toordinal(), dt.date.fromisoformat(hi).toordinal()
-        values = [dt.date.fromordinal(round(x)).isoformat() for x in _spaced(a, b, steps)]
+    if any(design.pins):
+        scenario = validated(data)
+        specs = [RunSpec.of(f"sample {i + 1}", scenario, data, replications, seed, pins=pins)
+                 for i, pins in enumerate(design.pins)]
     else:
-        m_lo, m_hi = _NUM.match(lo), _NUM.match(hi)
-        if not m_lo or not m_hi or m_lo.group(2) != m_hi.group(2):
-            raise DocketError(f"--param {text}: LO and HI must be dates, or numbers with the same unit "
-                              f"(`10%:50%`, `7d:63d`, `1%/month:3%/month`); found `{lo}` and `{hi}`")
-        unit = m_lo.group(2)
-        nums = _spaced(float(m_lo.group(1).replace("_", "")), float(m_hi.group(1).replace("_", "")), steps)
-        values = [(f"{round(x)}" if unit in ("d", "w") else f"{x:.6g}") + unit for x in nums]
-    return Param(key.strip(), tuple(values))
-
-
-def grid(params: list[Param]) -> list[dict[str, str]]:
-    """Every combination of the swept values (the first parameter varies slowest)."""
-    return [dict(zip([p.key for p in params], combo, strict=True))
-            for combo in itertools.product(*(p.values for p in params))]
+        specs = [spec_for(data, point, replications, seed) for point in design.points]
+    table, results, study = run_points(list(design.points), specs, workers=workers, scheduler=scheduler,
+                                       cache=cache, resume=resume, progress=progress)
+    table.insert(0, "sample", range(1, len(table) + 1))
+    return table, results, study
 
 
 def outcomes(res: Results) -> dict[str, float]:
@@ -125,48 +86,102 @@ def sweep(data: dict[str, Any], params: list[Param], *, replications: int | None
 
 def spec_for(data: dict[str, Any], point: dict[str, str], replications: int | None, seed: int | None) -> RunSpec:
     """The run of one point: ``data`` with the point's values as overrides, validated like the file."""
-    from sim.errors import ScenarioError
-
     patched = apply_overrides(data, [f"{k}={v}" for k, v in point.items()])
-    scenario, problems = validate_data(patched, "sweep")
-    if scenario is None:
-        raise ScenarioError(problems)
-    return RunSpec.of(point_label(point), scenario, patched, replications, seed)
+    return RunSpec.of(point_label(point), validated(patched), patched, replications, seed)
 
 
 def run_points(points: list[dict[str, str]], specs: list[RunSpec], *, workers: int | None = 1,
                scheduler: str | None = None, cache: str | Path | None = None, resume: bool = False,
                progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, list[Results], Study]:
     """Run the points' specs as one study; one table row (the point's values, then its outcomes) per point."""
-    study = run_study(specs, workers=workers, scheduler=scheduler, cache=cache, resume=resume, progress=progress)
+    study = run_study(specs, workers=workers, scheduler=scheduler, cache=cache, resume=resume, progress=progress,
+                      reduce=lambda i, collected: aggregate(specs[i], collected))
     study.raise_failures(Path(cache) if cache is not None else None)
-    results = [study.results(i) for i in range(len(specs))]
+    results: list[Results] = study.outputs
     rows = [{**point, **outcomes(res)} for point, res in zip(points, results, strict=True)]
     return pd.DataFrame(rows), results, study
 
 
-def summary_text(table: pd.DataFrame, params: list[Param]) -> str:
-    """The sweep as a terminal table: parameters, then median exposure and avoided for each metric."""
+def rank_correlations(table: pd.DataFrame, columns: Sequence[str], outcome: str) -> dict[str, float]:
+    """Spearman rank correlation of each input column with ``outcome`` (0 where either is constant),
+    strongest first."""
+    y = table[outcome].to_numpy(dtype=float)
+    out = {}
+    for c in columns:
+        rho = rank_correlation(np.array(numeric(table[c].tolist())[0]), y)
+        out[c] = 0.0 if np.isnan(rho) else rho
+    return dict(sorted(out.items(), key=lambda kv: -abs(kv[1])))
+
+
+def headline(table: pd.DataFrame) -> str | None:
+    """The first median exposure column (``METRIC.total.p50``), if the scenario has metrics."""
+    return next((c for c in table.columns if c.endswith(".total.p50")), None)
+
+
+def short(column: str) -> str:
+    """A column head: the last two parts of a key, ``measure.extra`` of a measure effect, ``id:what`` of a
+    stream name.
+
+    Example:
+        >>> short("param:measures.ban.effects.2.extra"), short("challenge:suit:decision"), short("a.b.deadline")
+        ('ban.extra', 'suit:decision', 'b.deadline')
+    """
+    name = column.removeprefix("param:")
+    if ":" in name:
+        parts = name.split(":")
+        return f"{parts[1]}:{parts[-1]}"
+    parts = name.split(".")
+    if "effects" in parts and parts.index("effects") >= 1:
+        return f"{parts[parts.index('effects') - 1]}.{parts[-1]}"
+    return ".".join(parts[-2:])
+
+
+def summary_text(table: pd.DataFrame, keys: Sequence[str], *, max_inputs: int = 4, max_rows: int | None = None,
+                 quantities: Sequence[str] = ("total", "avoided")) -> str:
+    """The sweep as a terminal table: inputs, then the median of each metric's ``quantities`` (exposure
+    ``total``, ``avoided``).
+
+    With more than ``max_inputs`` input columns, it shows those with the strongest rank correlation with the
+    first median exposure; with more than ``max_rows`` rows, the first ones; and it says so.
+    """
     from sim.humanize import number
 
-    keys = [p.key for p in params]
-    shown = [c for c in table.columns if c.endswith((".total.p50", ".avoided.p50"))]
-    head = [k.split(".")[-2] + "." + k.split(".")[-1] if k.count(".") else k for k in keys]
+    first = headline(table)
+    cols = list(rank_correlations(table, keys, first))[:max_inputs] if first and len(keys) > max_inputs \
+        else list(keys)
+    if "sample" in table.columns:
+        cols = ["sample", *cols]
+    shown = [c for c in table.columns if c.endswith(tuple(f".{q}.p50" for q in quantities))]
+    heads = [short(k) for k in cols]
+    if len(set(heads)) != len(heads):
+        heads = list(cols)
     names = [c.replace(".p50", "").replace(".total", " total").replace(".avoided", " avoided") for c in shown]
-    widths = [max(12, len(h)) for h in head] + [max(12, len(n)) for n in names]
-    lines = ["  ".join(h.rjust(w) for h, w in zip([*head, *names], widths, strict=True))]
-    for _, row in table.iterrows():
-        cells = [str(row[k]) for k in keys] + [number(float(row[c])) for c in shown]
+    widths = [max(6 if k == "sample" else 12, len(h)) for k, h in zip(cols, heads, strict=True)]
+    widths += [max(12, len(n)) for n in names]
+    lines = ["  ".join(h.rjust(w) for h, w in zip([*heads, *names], widths, strict=True))]
+    for _, row in (table if max_rows is None else table.head(max_rows)).iterrows():
+        cells = [_cell(row[k]) for k in cols] + [number(float(row[c])) for c in shown]
         lines.append("  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)))
+    notes = []
+    if max_rows is not None and len(table) > max_rows:
+        notes.append(f"first {max_rows} of {len(table)} rows")
+    if len(cols) - ("sample" in cols) < len(keys):
+        notes.append(f"the {len(cols) - ('sample' in cols)} of {len(keys)} inputs most rank-correlated with "
+                     f"median {(first or '').removesuffix('.p50').replace('.total', ' total')}")
+    if notes:
+        lines.append(f"showing {' and '.join(notes)}; every row and column is in sweep.csv")
     return "\n".join(lines)
 
 
-def parse_all(texts: tuple[str, ...] | list[str]) -> list[Param]:
-    """Read every ``--param``; at least one is needed."""
-    if not texts:
-        raise DocketError("a sweep needs at least one --param KEY=LO:HI:STEPS")
-    params = [parse_param(t) for t in texts]
-    if len({p.key for p in params}) != len(params):
-        raise DocketError("each --param key may be swept only once")
-    return params
+def _cell(value: Any) -> str:
+    """A table value for the terminal: large plain numbers and rates as ``10.4M``, ``1.42k/day``; anything else
+    as written."""
+    from sim.humanize import number
+
+    text = str(value)
+    m = NUMBER.match(text)
+    if m and m.group(2) in ("", "/day") and abs(float(m.group(1).replace("_", ""))) >= 1e3:
+        return number(float(m.group(1).replace("_", ""))) + m.group(2)
+    return text
+
 

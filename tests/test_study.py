@@ -16,12 +16,13 @@ import pytest
 from click.testing import CliRunner
 
 import cli
+from sim.design import parse_param
 from sim.errors import DocketError
 from sim.executors import Executor, LocalPool, open_executor
 from sim.loader import resolve_raw, validate_data
 from sim.runner import ARRAYS
 from sim.study import RunSpec, run_study
-from sim.sweep import parse_param, sweep
+from sim.sweep import sweep
 from tests.conftest import BASE, measure
 
 ROOT = Path(__file__).resolve().parent.parent

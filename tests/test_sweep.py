@@ -1,8 +1,10 @@
-"""`docket sweep`: parameter grids on common random numbers."""
+"""`docket sweep`: parameter grids and sampled designs (Latin hypercube, random) on common random numbers."""
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import re
 
 import pandas as pd
 import pytest
@@ -10,8 +12,9 @@ from click.testing import CliRunner
 from conftest import BASE, measure
 
 from cli import cli
+from sim.design import grid, numeric, parse_param, parse_span, sample_design, unit_cube
 from sim.errors import DocketError
-from sim.sweep import grid, parse_param, sweep
+from sim.sweep import run_design, sweep
 
 
 def test_parse_values_with_units():
@@ -58,3 +61,142 @@ def test_cli_writes_table_and_chart(tmp_path):
     bad = runner.invoke(cli, ["sweep", "scenarios/quickstart.yaml", "--param",
                               "populations.routers.outflow=1d:5d:2", "-n", "5", "--out", str(out)])
     assert bad.exit_code != 0 and "--set populations.routers.outflow=1d" in str(bad.exception)
+
+
+# Sampled designs: --samples N --method lhs|random
+
+
+def _strata(values: list[float], lo: float, hi: float) -> list[int]:
+    """The stratum (of N equal strata of [lo, hi]) of each value, N = len(values)."""
+    n = len(values)
+    return sorted(min(int((v - lo) / (hi - lo) * n), n - 1) for v in values)
+
+
+def test_latin_hypercube_hits_each_stratum_of_each_dimension_once():
+    """Each of the N strata of every dimension holds exactly one point; independent uniforms do not."""
+    n = 40
+    u = unit_cube("lhs", n, 3, seed=7)
+    assert u.shape == (n, 3) and ((u > 0) & (u < 1)).all()
+    for j in range(3):
+        assert _strata(u[:, j].tolist(), 0.0, 1.0) == list(range(n)), f"dimension {j} is not stratified"
+    plain = unit_cube("random", n, 3, seed=7)
+    assert any(_strata(plain[:, j].tolist(), 0.0, 1.0) != list(range(n)) for j in range(3)), \
+        "40 uniform draws should (almost surely) leave some stratum empty"
+
+
+def test_design_is_deterministic_for_a_seed():
+    """The same seed gives the same design; another seed, another design; lhs and random differ."""
+    assert (unit_cube("lhs", 10, 2, seed=3) == unit_cube("lhs", 10, 2, seed=3)).all()
+    assert not (unit_cube("lhs", 10, 2, seed=3) == unit_cube("lhs", 10, 2, seed=4)).all()
+    assert not (unit_cube("lhs", 10, 2, seed=3) == unit_cube("random", 10, 2, seed=3)).all()
+    spans = [parse_span("measures.ban.deadline=2020-02-01:2020-08-01"), parse_span("a=10%:50%")]
+    first = sample_design(BASE, spans, 8, seed=5)
+    assert first.points == sample_design(BASE, spans, 8, seed=5).points
+    assert first.points != sample_design(BASE, spans, 8, seed=6).points
+
+
+@pytest.mark.parametrize(("text", "lo", "hi", "unit", "pattern"), [
+    ("k=2020-02-01:2020-08-01", "2020-02-01", "2020-08-01", "date", r"^\d{4}-\d{2}-\d{2}$"),
+    ("k=10%:50%", 10, 50, "%", r"^[\d.]+%$"),
+    ("k=7d:63d", 7, 63, "d", r"^\d+d$"),
+    ("k=1w:9w", 7, 63, "d", r"^\d+d$"),
+    ("k=1%/month:3%/month", 1, 3, "%/month", r"^[\d.]+%/month$"),
+    ("k=1M:3M", 1e6, 3e6, "", r"^[\d.]+M$"),
+])
+def test_sampled_values_stay_in_range_and_unit(text, lo, hi, unit, pattern):
+    """Sampled values are written in the range's unit (dates to the day, durations in whole days), lie in
+    [LO, HI] and still fall one per stratum (up to the rounding to days)."""
+    n = 12
+    values = [p["k"] for p in sample_design(BASE, [parse_span(text)], n, seed=2).points]
+    assert all(re.match(pattern, v) for v in values), values
+    nums, found = numeric(values)
+    if unit == "date":
+        lo, hi = (dt.date.fromisoformat(d).toordinal() for d in (lo, hi))
+    assert found == unit and all(lo <= x <= hi for x in nums), (found, values)
+    if unit in ("%", "%/month", ""):  # not rounded: exactly one value per stratum
+        assert _strata(nums, lo, hi) == list(range(n))
+
+
+@pytest.mark.parametrize(("parse", "text", "match"), [
+    (parse_span, "a=1:2:3", "without STEPS"), (parse_span, "a=1%:2d", "same unit"), (parse_span, "a", "KEY=LO:HI"),
+    (parse_param, "a=1:2", "a grid needs KEY=LO:HI:STEPS .*add --samples N")])
+def test_sampled_and_grid_ranges_say_which_form_they_need(parse, text, match):
+    """A STEPS under --samples, or a missing STEPS in a grid, is a clear error naming the form to use."""
+    with pytest.raises(DocketError, match=match):
+        parse(text)
+
+
+def test_grid_writes_fractional_weeks_in_days():
+    """A grid value that is not a whole number of weeks is written in whole days (it used to round to weeks)."""
+    assert parse_param("a=1w:2w:3").values == ("1w", "10d", "2w")
+
+
+def test_uncertain_inputs_are_held_at_their_sampled_quantile():
+    """Without --param, each sample pins the scenario's uncertain initial size at its quantile: the sample's
+    exposure is that size times the 365 days of the window, with no spread across replications."""
+    data = copy.deepcopy(BASE)
+    data["populations"] = [{"id": "users", "initial": {"between": ["1M", "3M"]}}]
+    design = sample_design(data, [], 6, "lhs", seed=3)
+    name = "param:populations.users.initial"
+    assert design.columns == (name,) and design.pilot == 256
+    table, _, _ = run_design(data, design, replications=20)
+    assert table.columns[:2].tolist() == ["sample", name] and table["sample"].tolist() == list(range(1, 7))
+    for i, pins in enumerate(design.pins):
+        size = 1e6 + 2e6 * pins[name]  # the uniform's quantile
+        assert table[name][i] == f"{size:.6g}"
+        row = table.iloc[i]
+        assert row["exposure.total.p50"] == pytest.approx(size * 365, rel=1e-9), f"sample {i + 1}"
+        assert row["exposure.total.p10"] == row["exposure.total.p90"], f"sample {i + 1} should not vary"
+    assert _strata([float(v) for v in table[name]], 1e6, 3e6) == list(range(6))
+
+
+def test_inputs_patterns_pick_the_sampled_inputs():
+    """`--inputs` patterns keep the matching stream names only; a pattern matching none lists what exists."""
+    data = copy.deepcopy(BASE)
+    data["populations"] = [{"id": "users", "initial": {"between": ["1M", "3M"]},
+                            "outflow": {"between": ["1%/month", "3%/month"]}}]
+    every = sample_design(data, [], 4, seed=1)
+    assert every.columns == ("param:populations.users.initial", "param:populations.users.outflow")
+    assert sample_design(data, [], 4, seed=1, patterns=["*.outflow"]).columns == ("param:populations.users.outflow",)
+    with pytest.raises(DocketError, match=re.escape("the 2 found are param:populations.users.initial")):
+        sample_design(data, [], 4, patterns=["event:*"])
+
+
+def test_no_uncertain_input_is_a_clear_error():
+    """A scenario without uncertain values cannot be sampled without --param; the error says what to do."""
+    with pytest.raises(DocketError, match="--param KEY=LO:HI"):
+        sample_design(BASE, [], 4)
+
+
+def test_cli_writes_sampled_table_and_chart(tmp_path):
+    """`docket sweep --samples N --method lhs` writes one row per sample (sample, inputs, outcomes) and a chart,
+    over the scenario's uncertain inputs or over named parameters."""
+    runner = CliRunner()
+    out = tmp_path / "inputs"
+    res = runner.invoke(cli, ["sweep", "scenarios/connected-vehicles-2025.yaml", "--samples", "5", "--method",
+                              "lhs", "-n", "20", "--workers", "1", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "sweep.csv")
+    assert len(table) == 5 and table.columns[0] == "sample"
+    assert sum(c.startswith("param:") for c in table.columns) == 9 and table.columns[10].endswith(".total.p50")
+    assert (out / "sweep.png").stat().st_size > 10_000 and "every row and column is in sweep.csv" in res.output
+    out = tmp_path / "named"
+    res = runner.invoke(cli, ["sweep", "scenarios/quickstart.yaml", "--samples", "4", "--method", "random",
+                              "--param", "measures.sales_ban.deadline=2026-02-01:2026-06-01", "-n", "10",
+                              "--workers", "1", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "sweep.csv")
+    assert table.columns[:2].tolist() == ["sample", "measures.sales_ban.deadline"] and len(table) == 4
+    assert (out / "sweep.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--samples", "4"], "needs --method lhs or random"),
+    (["--method", "lhs"], "needs --samples N"),
+    ([], "a grid needs at least one --param"),
+    (["--samples", "4", "--method", "lhs", "--param", "a=1:2", "--inputs", "param:*"], "--inputs picks"),
+])
+def test_cli_bad_combinations_are_usage_errors(args, message):
+    """Options that do not go together exit with code 2 and say which option needs which."""
+    res = CliRunner().invoke(cli, ["sweep", "scenarios/quickstart.yaml", *args])
+    assert res.exit_code == 2 and message in res.output, res.output
