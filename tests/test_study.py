@@ -177,18 +177,20 @@ def test_cli_sweep_resumes_an_interrupted_sweep(tmp_path: Path) -> None:
 
 
 def test_dask_local_cluster_gives_the_local_numbers(tmp_path: Path) -> None:
-    """A real 2-worker Dask LocalCluster (in a fresh process, so its threads never meet this process's forks)
-    gives the same sweep table and the same run summary as local processes."""
+    """A real 2-worker Dask LocalCluster (driven from a fresh process, so its threads never meet this process's
+    forks) gives the same sweep table and the same run summary as local processes."""
     param = "measures.sales_ban.deadline=2026-02-01:2026-06-01:3"
-    base = [sys.executable, "-m", "cli"]
-    for name, extra in (("dask", ["--dask", "local", "--workers", "2"]), ("local", ["--workers", "2"])):
-        done = subprocess.run([*base, "sweep", QUICKSTART, "--param", param, "-n", "1100", "--out",
-                               str(tmp_path / f"sweep-{name}"), *extra], capture_output=True, text=True,
-                              timeout=300, cwd=ROOT)
+    sweep_args = ["sweep", QUICKSTART, "--param", param, "-n", "1100"]
+    run_args = ["run", QUICKSTART, "-n", "2100", "-q"]
+    said = []
+    for args, out in ((sweep_args, "sweep"), (run_args, "run")):
+        done = subprocess.run([sys.executable, "-m", "cli", *args, "--out", str(tmp_path / f"{out}-dask"), "--dask",
+                               "local", "--workers", "2"], capture_output=True, text=True, timeout=300, cwd=ROOT)
         assert done.returncode == 0, done.stderr
-        done = subprocess.run([*base, "run", QUICKSTART, "-n", "2100", "-q", "--out", str(tmp_path / f"run-{name}"),
-                               *extra], capture_output=True, text=True, timeout=300, cwd=ROOT)
-        assert done.returncode == 0, done.stderr
+        said.append(done.stderr)
+        local = CliRunner().invoke(cli.cli, [*args, "--out", str(tmp_path / f"{out}-local"), "--workers", "2"])
+        assert local.exit_code == 0, local.output
+    assert "6 tasks ran on Dask LocalCluster (2 processes)" in said[0]
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "sweep-dask" / "sweep.csv"),
                                   pd.read_csv(tmp_path / "sweep-local" / "sweep.csv"), check_exact=True)
     summaries = [json.loads((tmp_path / f"run-{n}" / "summary.json").read_text()) for n in ("dask", "local")]
