@@ -112,6 +112,10 @@ def shown(value: float, unit: str) -> str:
         return number(value)
     if unit == "rate":
         return number(value) + "/day"
+    if unit == "per_capita":  # three digits for people; text() keeps what an override needs
+        return f"{-math.expm1(-value * DAYS_PER_MONTH) * 100:.3g}%/month"
+    if unit in ("probability", "share"):
+        return f"{value * 100:.3g}%"
     return text(value, unit)
 
 
