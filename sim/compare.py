@@ -142,8 +142,6 @@ def compare(scenarios: Sequence[Scenario], labels: Sequence[str], replications: 
     from sim.study import RunSpec, run_study
 
     _check(scenarios, labels)
-    if cache is not None and data is None:
-        raise DocketError("a comparison cached for --resume needs each scenario's resolved data")
     ref = scenarios[0]
     n = ref.replications if replications is None else replications
     sd = ref.seed if seed is None else seed
@@ -151,9 +149,9 @@ def compare(scenarios: Sequence[Scenario], labels: Sequence[str], replications: 
         raise DocketError(f"replications must be at least 1, got {n}")
     keys = key_days(ref)
     # the reference's key dates on every grid, reported on the run's own grid
-    specs = [RunSpec.of(label, s, d, n, sd, grids(s, keys)[0]) if data is not None else
-             RunSpec(label, s, "", n, sd, tuple(grids(s, keys)[0]))
-             for s, label, d in zip(scenarios, labels, data or [{}] * len(scenarios), strict=True)]
+    resolved: Sequence[dict[str, Any] | None] = data if data is not None else [None] * len(scenarios)
+    specs = [RunSpec.of(label, s, d, n, sd, grids(s, keys)[0])
+             for s, label, d in zip(scenarios, labels, resolved, strict=True)]
     study = run_study(specs, workers=workers, scheduler=scheduler, cache=cache, resume=resume, progress=progress)
     study.raise_failures(Path(cache) if cache is not None else None)
     runs = []

@@ -311,7 +311,7 @@ def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, work
     """
     from sim.study import RunSpec, run_study
 
-    spec = RunSpec("run", s, "", replications, seed, tuple(grid))
+    spec = RunSpec.of("run", s, None, replications, seed, grid)
     study = run_study([spec], workers=workers, scheduler=scheduler, chunk=chunk, check=check, progress=progress)
     study.raise_failures()
     collected = study.collected[0]

@@ -305,8 +305,8 @@ def sensitivity(scenario: Scenario, data: dict[str, Any], outcome: str, *, repli
                               "event a probability below 1")
         n, sd = base.replications, base.seed
         bins = bin_count(n)
-        glob = {x.name: (rank_correlation(uniforms(x, sd, n), y), first_order(uniforms(x, sd, n), y, bins))
-                for x in inputs}
+        drawn = {x.name: uniforms(x, sd, n) for x in inputs}
+        glob = {x.name: (rank_correlation(drawn[x.name], y), first_order(drawn[x.name], y, bins)) for x in inputs}
         chosen = sorted(inputs, key=lambda x: (-_size(glob[x.name][0]), -_size(glob[x.name][1])))
         chosen = chosen[: top or len(chosen)]
         # the one-at-a-time runs need only the outcome's day (and the grid's required ends)

@@ -36,7 +36,7 @@ from sim.atomic import atomic_path
 from sim.draws import Input
 from sim.errors import DocketError
 from sim.executors import Executor, open_executor
-from sim.runner import ARRAYS, CHUNK, EXACT_LIMIT, Chunk, Collected, EventLog, work
+from sim.runner import ARRAYS, CHUNK, EXACT_LIMIT, Chunk, Collected, EventLog, grids, work
 from sim.schema import Scenario
 from sim.values import Dist
 
@@ -51,7 +51,8 @@ class RunSpec:
     Attributes:
         label: how messages name the run (a variant, a sweep point, ``input=low``).
         scenario: the validated scenario.
-        digest: SHA-256 of the resolved scenario data (:func:`sim.records.scenario_hash`); keys the task cache.
+        digest: SHA-256 of the resolved scenario data (:func:`sim.records.scenario_hash`); keys the task cache
+            (empty for a run that is never cached).
         replications: replications of the run.
         seed: root seed.
         grid: days (since the window start) to solve.
@@ -67,17 +68,18 @@ class RunSpec:
     pins: tuple[tuple[str, float], ...] = ()
 
     @classmethod
-    def of(cls, label: str, scenario: Scenario, data: dict[str, Any], replications: int | None = None,
+    def of(cls, label: str, scenario: Scenario, data: dict[str, Any] | None, replications: int | None = None,
            seed: int | None = None, grid: Sequence[int] | None = None,
            pins: dict[str, float] | None = None) -> RunSpec:
-        """A run of ``scenario`` (validated from the resolved ``data``), with its defaults filled in."""
+        """A run of ``scenario`` (validated from the resolved ``data``; ``None``: a run that cannot be cached),
+        with its defaults filled in."""
         from sim.records import scenario_hash
-        from sim.runner import grids
 
         n = scenario.replications if replications is None else replications
         if n < 1:
             raise DocketError(f"replications must be at least 1, got {n}")
-        return cls(label, scenario, scenario_hash(data), n, scenario.seed if seed is None else seed,
+        digest = scenario_hash(data) if data is not None else ""
+        return cls(label, scenario, digest, n, scenario.seed if seed is None else seed,
                    tuple(grids(scenario)[0] if grid is None else grid), tuple(sorted((pins or {}).items())))
 
     @property
@@ -166,11 +168,6 @@ def aggregate(spec: RunSpec, collected: Collected, wall_time: float = 0.0, keep_
                       spec.replications, spec.seed, wall_time, keep_replications)
 
 
-def total_replications(specs: Sequence[RunSpec]) -> int:
-    """Replications over all runs (the length of a study's progress bar)."""
-    return sum(s.replications for s in specs)
-
-
 def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler: str | None = None,
               executor: Executor | None = None, cache: str | Path | None = None, resume: bool = False,
               chunk: int = CHUNK, check: bool = False, progress: Callable[[int], None] | None = None,
@@ -196,6 +193,9 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
     """
     t0 = time.perf_counter()
     folder = Path(cache) if cache is not None else None
+    if folder is not None and not all(spec.digest for spec in specs):
+        raise DocketError("a cached study needs every run's resolved scenario (RunSpec.of with its data): tasks "
+                          "are keyed by its hash")
     tasks = [(i, a, min(spec.replications, a + chunk)) for i, spec in enumerate(specs)
              for a in range(0, spec.replications, chunk)]
     study = Study(list(specs), [None] * len(specs), outputs=[None] * len(specs))

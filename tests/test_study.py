@@ -142,6 +142,15 @@ def test_cache_is_keyed_by_scenario_and_seed(tmp_path: Path) -> None:
     assert run_study(specs(deadlines=("2020-03-01",)), workers=1, cache=tmp_path, resume=True).reused == 1
 
 
+def test_a_run_without_its_scenario_data_is_never_cached(tmp_path: Path) -> None:
+    """A run built without its resolved data has no cache key; caching it is refused, not silently shared."""
+    spec = specs(deadlines=("2020-03-01",))[0]
+    bare = RunSpec.of("bare", spec.scenario, None, 10)
+    assert bare.digest == "" and run_study([bare], workers=1).computed == 1
+    with pytest.raises(DocketError, match="needs every run's resolved scenario"):
+        run_study([bare], workers=1, cache=tmp_path)
+
+
 def test_unreadable_cache_file_is_recomputed(tmp_path: Path) -> None:
     """A truncated task file (a crash mid-write on another machine) is computed again, not trusted."""
     runs = specs(deadlines=("2020-03-01",))
