@@ -33,7 +33,8 @@ def exec_options(fn: Any) -> Any:
                            "--scheduler local)")(fn)
     fn = click.option("--scheduler", metavar="ADDRESS",
                       help="run the tasks on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786), or `local` "
-                           "to start one here; needs `pip install 'docket[dask]'`")(fn)
+                           "to start one here; needs `distributed`: pip install -e '.[dask]' in the docket "
+                           "checkout")(fn)
     return click.option("--workers", type=click.IntRange(min=1), default=None,
                         help="local processes (default: every core); results are identical for any number")(fn)
 

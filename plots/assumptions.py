@@ -80,8 +80,9 @@ def rows(scenario: Scenario) -> list[Row]:
 
     Example:
         >>> from sim import load_scenario
-        >>> rows(load_scenario("scenarios/quickstart.yaml"))[0]
-        Row(item='routers', parameter='initial', value='40M', source='Assumption (modelling choice)')
+        >>> rows(load_scenario("scenarios/quickstart.yaml"))[0]  # doctest: +NORMALIZE_WHITESPACE
+        Row(item='Routers of the targeted maker in US homes', parameter='initial', value='40M',
+            source='Assumption (modelling choice)')
     """
     out: list[Row] = []
     for p in scenario.populations:

@@ -135,9 +135,11 @@ def compare(scenarios: Sequence[Scenario], labels: Sequence[str], replications: 
         DocketError: for no scenarios, labels that do not match them, different windows, or failed tasks.
 
     Example:
-        >>> from sim.loader import load_scenario  # doctest: +SKIP
+        >>> from sim.loader import load_scenario
         >>> runs = [load_scenario("scenarios/tiktok-wechat-2020.yaml", v) for v in ("as_announced", "deal_reached")]
-        >>> compare(runs, ["as_announced", "deal_reached"], 500).table.head()  # doctest: +SKIP
+        >>> table = compare(runs, ["as_announced", "deal_reached"], 100).table
+        >>> table.query("quantity == 'exposure' and target == 'tiktok_user_days'").share_up.tolist()
+        [1.0]
     """
     from sim.study import RunSpec, run_study
 

@@ -5,7 +5,8 @@ of arguments and yields ``(index, result)`` pairs as tasks finish, in any order.
 exception as the result, so one failing task never stops the others. Which executor runs a study never changes
 its numbers: tasks are pure functions of their arguments and results are put back in place by index.
 
-``distributed`` is optional (``pip install 'docket[dask]'``) and imported only when a Dask executor is opened.
+``distributed`` is optional (``pip install -e '.[dask]'`` in the docket checkout) and imported only when a Dask
+executor is opened.
 """
 
 from __future__ import annotations
@@ -119,8 +120,8 @@ class DaskExecutor(Executor):
         try:
             from distributed import Client, LocalCluster
         except ImportError:
-            raise DocketError("running on Dask needs the `distributed` package: pip install 'docket[dask]' "
-                              "(or drop --scheduler/--dask to use local processes)") from None
+            raise DocketError("running on Dask needs the `distributed` package: pip install -e '.[dask]' in the docket "
+                              "checkout (or drop --scheduler/--dask to use local processes)") from None
         self.scheduler = scheduler
         self._cluster: Any = None
         if scheduler == "local":

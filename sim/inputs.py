@@ -91,7 +91,7 @@ def text(value: float, unit: str) -> str:
 
     Example:
         >>> text(2_000_000.0, "count"), text(0.35, "probability"), text(21.0, "duration")
-        ('2000000', '35%', '21d')
+        ('2e+06', '35%', '21d')
     """
     if unit == "date":
         return day_to_date(round(value)).isoformat()

@@ -67,7 +67,8 @@ def _write_table(frame: pd.DataFrame, target: Path, fmt: str) -> None:
             try:
                 frame.to_parquet(tmp, index=False)
             except ImportError as exc:
-                raise DocketError("--format parquet needs pyarrow: pip install 'docket[parquet]'") from exc
+                raise DocketError("--format parquet needs pyarrow: pip install -e '.[parquet]' in the docket "
+                                  "checkout (or pip install pyarrow)") from exc
         else:
             frame.to_csv(tmp, index=False, date_format="%Y-%m-%d")
 

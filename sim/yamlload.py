@@ -144,9 +144,7 @@ def _compose(loader: Any, filename: str) -> Node | None:
             if kind is ScalarNode:
                 node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
             elif len(stack) >= MAX_DEPTH:
-                raise _err(f"values are nested more than {MAX_DEPTH} levels deep", _mark(filename, event),
-                           expected=f"at most {MAX_DEPTH} levels of lists and mappings",
-                           hint="flatten the structure (is a bracket left open?)")
+                raise _too_deep(_mark(filename, event))
             else:
                 node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
             if event.anchor is not None:
@@ -299,9 +297,19 @@ _SYNTAX_HINTS: Final = (
 )
 
 
+def _too_deep(mark: Mark | None) -> ScenarioError:
+    return _err(f"values are nested more than {MAX_DEPTH} levels deep", mark,
+                expected=f"at most {MAX_DEPTH} levels of lists and mappings",
+                hint="flatten the structure (is a bracket left open?)")
+
+
 def _syntax_error(exc: yaml.MarkedYAMLError, text: str, filename: str) -> ScenarioError:
     where = exc.problem_mark or exc.context_mark
     mark = Mark(filename, where.line + 1, where.column + 1) if where is not None else None
+    if "nesting depth" in (exc.problem or ""):
+        # Newer libyaml (PyYAML >= 6.0.3's C loader) stops deep nesting itself, before our own limit sees it:
+        # the user gets the same message whichever parser read the file.
+        return _too_deep(mark)
     message = f"YAML syntax error: {exc.problem or exc.context or 'unreadable YAML'}"
     if exc.context and exc.problem:
         at = f" that starts at line {exc.context_mark.line + 1}" if exc.context_mark is not None else ""

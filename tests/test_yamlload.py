@@ -294,8 +294,24 @@ def test_undefined_alias_and_duplicate_anchor() -> None:
 @pytest.mark.parametrize("text", ["[" * 5000, "a: " + "[" * 100_000 + "]" * 100_000, "a:\n" + "".join(
     " " * i + "- \n" for i in range(0, 400, 2))])
 def test_deep_nesting_is_a_clean_error(text: str) -> None:
-    """Very deep nesting is a ScenarioError (no RecursionError, no crash)."""
-    fail(text, f"nested more than {yamlload.MAX_DEPTH} levels deep")
+    """Very deep nesting is one ScenarioError in docket's words, with a position, whichever parser stops it
+    (our own depth limit, or libyaml's, which newer PyYAML C loaders apply first)."""
+    diag = fail(text, f"nested more than {yamlload.MAX_DEPTH} levels deep")
+    assert diag.mark is not None and diag.mark.file == "s.yaml" and diag.mark.line >= 1
+    assert "YAML syntax error" not in diag.message and diag.expected == f"at most {yamlload.MAX_DEPTH} levels " \
+        "of lists and mappings"
+
+
+def test_a_parser_depth_limit_reads_like_ours(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parser that reports nesting depth itself (libyaml >= 0.2.6) gives the same message as our limit,
+    at the parser's position: independent of which PyYAML happens to be installed."""
+    def compose(loader: Any, filename: str) -> Any:
+        mark = yaml.Mark("s.yaml", 0, 2, 7, None, None)
+        raise yaml.MarkedYAMLError("while increasing flow level", mark, "exceeded maximum nesting depth", mark)
+
+    monkeypatch.setattr(yamlload, "_compose", compose)
+    diag = fail("a: [[1]]\n", f"nested more than {yamlload.MAX_DEPTH} levels deep")
+    assert diag.mark is not None and (diag.mark.line, diag.mark.col) == (3, 8)
 
 
 def test_moderate_nesting_is_fine() -> None:
