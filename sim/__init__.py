@@ -3,7 +3,9 @@
 The public API is reached lazily so ``import sim`` stays cheap (``docket validate`` must not load numpy,
 pandas or simpy):
 
-    >>> from sim import load_scenario  # doctest: +SKIP
+    >>> from sim import load_scenario
+    >>> load_scenario("scenarios/quickstart.yaml").name
+    'quickstart'
 """
 
 from __future__ import annotations

@@ -179,8 +179,8 @@ def load_scenario(path: str | os.PathLike[str], variant: str | None = None) -> S
         ScenarioError: every problem found, each with file:line:col, key path, expected/found and a hint.
 
     Example:
-        >>> s = load_scenario("scenarios/quickstart.yaml")  # doctest: +SKIP
-        >>> s.measures[0].id  # doctest: +SKIP
+        >>> s = load_scenario("scenarios/quickstart.yaml")
+        >>> s.measures[0].id
         'sales_ban'
     """
     data = resolve_raw(path, variant)

@@ -42,7 +42,10 @@ def report_grid(scenario: Scenario) -> list[int]:
     always including the start and the end of the window.
 
     Example:
-        >>> from sim.loader import load_scenario  # doctest: +SKIP
+        >>> from sim.loader import load_scenario
+        >>> days = report_grid(load_scenario("scenarios/quickstart.yaml"))  # weekly, 2026-01-01 to 2027-12-31
+        >>> days[:3], days[-2:]
+        ([0, 7, 14], [728, 729])
     """
     start, end = _window(scenario)
     horizon = end - start
@@ -349,9 +352,11 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
         :class:`sim.results.Results` with tidy DataFrames and a summary.
 
     Example:
-        >>> from sim import load_scenario, run  # doctest: +SKIP
-        >>> res = run(load_scenario("scenarios/quickstart.yaml"), replications=100)  # doctest: +SKIP
-        >>> res.series.head()  # doctest: +SKIP
+        >>> from sim import load_scenario, run
+        >>> res = run(load_scenario("scenarios/quickstart.yaml"), replications=100)
+        >>> first = res.series.query("series == 'routers' and quantity == 'stock'").iloc[0]
+        >>> str(first.date.date()), float(first.p50)  # every replication starts from the 40M routers
+        ('2026-01-01', 40000000.0)
     """
     from sim.results import aggregate
 
