@@ -52,7 +52,7 @@ def plot(runs: Sequence[Results], series: str | None = None, quantity: str | Non
         DocketError: for no runs, more than eight, or labels that do not match the runs.
 
     Example:
-        >>> plot([res, res_announced]).savefig("compare.png")  # doctest: +SKIP
+        >>> plot([res, res_announced], labels=["as seen", "as announced"]).savefig(out / "compare.png")
     """
     if not runs or len(runs) > MAX_RUNS:
         raise DocketError(f"compare 1 to {MAX_RUNS} runs, got {len(runs)}")

@@ -37,7 +37,7 @@ def plot(results: Results, metric: str | None = None, ax: Axes | None = None) ->
         DocketError: if the scenario has no metric, or no metric ``metric``.
 
     Example:
-        >>> plot(res, "tiktok_user_days").savefig("exposure.png")  # doctest: +SKIP
+        >>> plot(res, "tiktok_user_days").savefig(out / "exposure.png")
     """
     s = results.scenario
     if not s.metrics:

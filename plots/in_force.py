@@ -25,7 +25,7 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
         The figure.
 
     Example:
-        >>> plot(res).savefig("in_force.png")  # doctest: +SKIP
+        >>> plot(res).savefig(out / "in_force.png")
     """
     s = results.scenario
     n = len(s.measures)

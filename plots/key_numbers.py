@@ -127,7 +127,7 @@ def plot(results: Results, ax: Axes | None = None, notes: Sequence[str] = ()) ->
         The figure.
 
     Example:
-        >>> plot(res).savefig("key_numbers.png")  # doctest: +SKIP
+        >>> plot(res).savefig(out / "key_numbers.png")
     """
     fig, axes, new = style.panels(ax, 1, 1)
     ax = axes[0]

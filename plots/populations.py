@@ -30,7 +30,7 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
         The figure.
 
     Example:
-        >>> plot(res, ["tiktok_users"]).savefig("users.png")  # doctest: +SKIP
+        >>> plot(res, ["tiktok_users"]).savefig(out / "users.png")
     """
     s = results.scenario
     ids = populations or [p.id for p in s.populations]

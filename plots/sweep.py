@@ -85,9 +85,12 @@ def plot_samples(table: pd.DataFrame, columns: Sequence[str], results: Sequence[
         ax: draw into the area of this axes instead of a new figure.
 
     Example:
-        >>> design = sample_design(data, [], 20, "lhs")  # doctest: +SKIP
-        >>> table, results, _ = run_design(data, design)  # doctest: +SKIP
-        >>> fig = plot_samples(table, design.columns, results, design.labels, pinned=True)  # doctest: +SKIP
+        >>> from sim.design import parse_span, sample_design
+        >>> from sim.sweep import run_design
+        >>> span = parse_span("measures.tiktok_hosting_cutoff.deadline=2020-11-12:2021-05-12")
+        >>> design = sample_design(data, [span], 4, "lhs")
+        >>> table, results, _ = run_design(data, design, replications=50)
+        >>> plot_samples(table, design.columns, results, design.labels).savefig(out / "samples.png")
     """
     from sim.design import numeric
     from sim.sweep import rank_correlations

@@ -51,8 +51,8 @@ def plot(results: Results, as_of: dt.date | str | None = "scenario", ax: Axes | 
         The figure.
 
     Example:
-        >>> fig = plot(res)  # doctest: +SKIP
-        >>> fig.savefig("timeline.png")  # doctest: +SKIP
+        >>> fig = plot(res)
+        >>> fig.savefig(out / "timeline.png")
     """
     s = results.scenario
     fig, axes, new = style.panels(ax, 1, 1)

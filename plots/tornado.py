@@ -74,7 +74,9 @@ def plot(sens: Sensitivity, top: int = 15, ax: Axes | None = None) -> Figure:
         The figure.
 
     Example:
-        >>> plot(sens).savefig("tornado.png")  # doctest: +SKIP
+        >>> from sim.sensitivity import sensitivity
+        >>> sens = sensitivity(res.scenario, data, "tiktok_user_days", replications=100, top=2)
+        >>> plot(sens).savefig(out / "tornado.png")
     """
     fig, axes, new = style.panels(ax, 1, 1)
     ax = axes[0]
