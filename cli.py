@@ -17,13 +17,30 @@ from typing import Any
 import click
 
 from sim import __version__
-from sim.errors import DocketError
+from sim.errors import DocketError, printable
 
 SET_OPTION = click.option(
     "--set", "overrides", multiple=True, metavar="KEY=VALUE",
     help="override a value, validated like the file: --set measures.hosting_cutoff.deadline=2021-02-01 "
          "(repeatable; list items by id)")
 
+
+class ScenarioFile(click.Path):
+    """A scenario FILE argument: an existing regular file. A folder, named pipe, device or socket is refused in
+    one sentence saying what it is (:func:`sim.files.refusal`), before anything opens it."""
+
+    def __init__(self) -> None:
+        super().__init__(exists=True, dir_okay=True)  # folders get the same sentence as pipes and devices
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Check like click.Path, then refuse anything but a regular file."""
+        from sim.files import refusal
+
+        path = super().convert(value, param, ctx)
+        problem = refusal(os.fsdecode(path))
+        if problem is not None:
+            self.fail(printable(problem), param, ctx)
+        return path
 
 
 def exec_options(fn: Any) -> Any:
@@ -99,11 +116,12 @@ def validate(paths: tuple[str, ...], fmt: str) -> None:
                        "diagnostics": [d.as_dict() for d in diagnostics]})
         if fmt == "text":
             if diagnostics:
-                click.echo(f"FAIL {path}: {len(diagnostics)} problem{'s' if len(diagnostics) > 1 else ''}")
+                click.echo(f"FAIL {printable(str(path))}: {len(diagnostics)} problem"
+                           f"{'s' if len(diagnostics) > 1 else ''}")
                 for d in diagnostics:
                     click.echo(d.format())
             else:
-                click.echo(f"ok   {path}")
+                click.echo(f"ok   {printable(str(path))}")
     bad = sum(not r["ok"] for r in report)
     if fmt == "json":
         click.echo(json.dumps({"ok": bad == 0, "files": report}, indent=2))
@@ -132,7 +150,7 @@ def schema(out: str | None) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=ScenarioFile())
 @click.option("--variant", help="apply this named variant")
 def resolve(file: str, variant: str | None) -> None:
     """Print the effective scenario after `extends` and `--variant` are merged (and check it)."""
@@ -160,6 +178,9 @@ def resolve(file: str, variant: str | None) -> None:
         raise ScenarioError(diagnostics)
 
 
+MAX_NAME = 100  # characters of a `docket new` name (file systems allow 255 bytes, with room for temporary names)
+
+
 @cli.command()
 @click.argument("name")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default=".", show_default=True,
@@ -175,8 +196,15 @@ def new(name: str, directory: str, force: bool) -> None:
     if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", name):
         raise click.BadParameter("use letters, digits, _ . - (e.g. `router-ban`)", param_hint="NAME")
     stem = name.removesuffix(".yaml")
+    if len(stem) > MAX_NAME:
+        raise click.BadParameter(f"at most {MAX_NAME} characters, found {len(stem)}; choose a shorter name",
+                                 param_hint="NAME")
     target = Path(directory) / f"{stem}.yaml"
-    if target.exists() and not force:
+    try:
+        exists = target.exists()
+    except OSError as exc:  # e.g. ENAMETOOLONG from a long --dir
+        raise DocketError(f"cannot write {target}: {exc.strerror or exc}") from None
+    if exists and not force:
         raise DocketError(f"{target} already exists; pass --force to overwrite it, or choose another name")
     template = files("sim").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
     write_text(target, template.replace("__NAME__", stem))
@@ -196,7 +224,7 @@ def _load(file: str, variant: str | None, overrides: tuple[str, ...] = ()) -> tu
 
 
 @cli.command()
-@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", required=False, type=ScenarioFile())
 @click.option("--variant", help="run this named variant of the scenario")
 @click.option("--replications", "-n", type=click.IntRange(min=1), help="replications (default: the scenario's)")
 @click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
@@ -262,7 +290,7 @@ class _NoBar:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=ScenarioFile())
 @click.option("--variant", help="apply this named variant")
 def plan(file: str, variant: str | None) -> None:
     """Print the planned timeline of FILE: dates and the rules that can move them, before any randomness."""
@@ -273,7 +301,7 @@ def plan(file: str, variant: str | None) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=ScenarioFile())
 @click.option("--replication", "-r", type=click.IntRange(min=0), default=0, show_default=True,
               help="which replication to narrate (same draws as in `docket run`)")
 @click.option("--variant", help="apply this named variant")
@@ -316,7 +344,7 @@ def plot(run_dir: str, charts: tuple[str, ...], fmt: str, out: str | None, compa
 
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=ScenarioFile())
 @click.option("--variant", help="run this named variant of the scenario")
 @click.option("--replications", "-n", type=click.IntRange(min=1), help="replications (default: the scenario's)")
 @click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
@@ -369,7 +397,7 @@ def test_command(paths: tuple[str, ...], update: tuple[str, ...], update_all: bo
 
 
 @cli.command(name="compare")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=ScenarioFile())
 @click.option("--variants", help="comma-separated variant ids: with one FILE, the variants to compare with it; "
               "with several FILES, one per file (`-` for the file as written)")
 @click.option("--reference", metavar="VARIANT",
@@ -428,7 +456,7 @@ def compare_command(files: tuple[str, ...], variants: str | None, reference: str
 
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=ScenarioFile())
 @click.option("--param", "params", multiple=True, metavar="KEY=LO:HI[:STEPS]",
               help="a swept value: KEY=LO:HI:STEPS for a grid, e.g. "
                    "measures.hosting_cutoff.deadline=2020-11-12:2021-05-12:7 (repeat for a full grid); "
@@ -505,7 +533,7 @@ def sweep(file: str, params: tuple[str, ...], samples: int | None, method: str, 
 
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=ScenarioFile())
 @click.option("--outcome", required=True, metavar="NAME",
               help="METRIC (exposure), METRIC.avoided, POPULATION (stock) or MEASURE (P(in force by)), on the "
                    "window end or @YYYY-MM-DD: tiktok_user_days, tiktok_app_store@2020-11-12")

@@ -8,8 +8,59 @@ message and exit code once; nothing else prints tracebacks.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Final
+
+# Control characters, bidi and other invisible format characters, line/paragraph separators, lone surrogates.
+_ESCAPED_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_NAMED_ESCAPES: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+EXCERPT: Final = 60
+
+
+def unprintable(ch: str) -> bool:
+    """Whether a character is escaped in messages: a control, bidi or other invisible format character.
+
+    Example:
+        >>> unprintable("\\x00"), unprintable("\\u202e"), unprintable("é")
+        (True, True, False)
+    """
+    return unicodedata.category(ch) in _ESCAPED_CATEGORIES
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with every :func:`unprintable` character written as an escape (``\\x1b``, ``\\u202e``), so a
+    message shows what a file holds and can neither reorder nor rewrite the terminal. Idempotent.
+
+    Example:
+        >>> print(printable("a\\x00b\\u202ec\\n"))
+        a\\x00b\\u202ec\\n
+        >>> printable("two\\nlines", keep_newlines=True) == "two\\nlines"
+        True
+    """
+    if text.isprintable():  # the fast path: str.isprintable() is false for every escaped category
+        return text
+    out = []
+    for ch in text:
+        if not unprintable(ch) or (keep_newlines and ch == "\n"):
+            out.append(ch)
+        elif ch in _NAMED_ESCAPES:
+            out.append(_NAMED_ESCAPES[ch])
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """At most ``limit`` characters of ``text`` (cut with ``...``): what a message may quote of a file.
+
+    Example:
+        >>> excerpt("x" * 70)
+        'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...'
+    """
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -50,16 +101,17 @@ class Diagnostic:
     hint: str | None = None
 
     def format(self) -> str:
-        """Render as ``file:line:col: path: message`` plus expected/found/hint lines."""
+        """Render as ``file:line:col: path: message`` plus expected/found/hint lines; every part goes through
+        :func:`printable`, so control and bidi characters a file holds are shown escaped."""
         where = str(self.mark) if self.mark else ""
         head = ": ".join(part for part in (where, self.path, self.message) if part)
-        lines = [head]
+        lines = [printable(head)]
         if self.expected is not None:
-            lines.append(f"    expected: {self.expected}")
+            lines.append(f"    expected: {printable(self.expected)}")
         if self.found is not None:
-            lines.append(f"    found:    {self.found}")
+            lines.append(f"    found:    {printable(self.found)}")
         if self.hint:
-            lines.append(f"    hint:     {self.hint}")
+            lines.append(f"    hint:     {printable(self.hint)}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, object]:
@@ -77,7 +129,11 @@ class Diagnostic:
 
 
 class DocketError(Exception):
-    """Base class of every error docket reports to a user (bad input, bad options, failed runs)."""
+    """Base class of every error docket reports to a user (bad input, bad options, failed runs); its text has
+    control and bidi characters escaped (:func:`printable`; line breaks kept)."""
+
+    def __str__(self) -> str:
+        return printable(super().__str__(), keep_newlines=True)
 
 
 class ScenarioError(DocketError):
@@ -112,8 +168,7 @@ def found_repr(value: object) -> str:
     if isinstance(value, int | float):
         return f"`{value}` (number)"
     if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        return f"`{shown}` (text)"
+        return f"`{excerpt(value)}` (text)"
     if isinstance(value, dict):
         keys = ", ".join(str(k) for k in list(value)[:6])
         return f"a mapping with keys {keys}" if keys else "an empty mapping"

@@ -2,9 +2,11 @@
 
 The pipeline, each step reporting through :class:`~sim.errors.ScenarioError` with file, line and key path:
 
-1. :func:`sim.yamlload.load_yaml_file` reads plain YAML that remembers positions;
-2. ``extends: base.yaml`` (a path relative to the file) is loaded first, recursively, and the file is merged
-   over it by the rules of :mod:`sim.merge`; cycles are errors;
+1. :func:`sim.yamlload.load_yaml_file` reads plain YAML that remembers positions (regular files only); a file
+   that is not a scenario (:func:`is_scenario_mapping`) is one diagnostic, never one per line it holds;
+2. ``extends: base.yaml`` (a path relative to the file) is loaded first, following the chain of files without
+   recursion, and the file is merged over it by the rules of :mod:`sim.merge`; a cycle, a chain of more than
+   :data:`MAX_EXTENDS` steps, a path holding control characters or naming no regular file are errors;
 3. a named variant's ``changes`` are merged over the result the same way;
 4. the merged data is validated against :mod:`sim.schema` and checked by :mod:`sim.checks`; all problems of
    both steps are reported together.
@@ -21,12 +23,84 @@ from pydantic import ValidationError
 
 from sim.checks import check
 from sim.diagnose import from_validation_error, suggest
-from sim.errors import Diagnostic, DocketError, Mark, ScenarioError, found_repr, join_ids
+from sim.errors import Diagnostic, DocketError, Mark, ScenarioError, excerpt, found_repr, join_ids, unprintable
+from sim.files import MISSING, kind_of, refusal
 from sim.merge import merge
 from sim.schema import Scenario
 from sim.yamlload import MDict, MList, key_mark_at, load_yaml_file, mark_at
 
-MAX_EXTENDS = 20
+MAX_EXTENDS = 128
+"""The most ``extends`` steps one chain of files may take (a file extending a file ... 128 times)."""
+SCENARIO_KEYS = tuple(f.alias or n for n, f in Scenario.model_fields.items())
+"""The top-level keys of the scenario format."""
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
+def is_scenario_mapping(data: Any) -> bool:
+    """Whether loaded YAML looks like a scenario: a mapping at least half of whose top-level keys are keys of
+    the scenario format (an empty mapping counts; its missing keys are then reported one by one).
+
+    Example:
+        >>> is_scenario_mapping({"name": "x", "titel": "y"}), is_scenario_mapping({"MemTotal": 1, "name": 2, "a": 3})
+        (True, False)
+    """
+    if not isinstance(data, dict):
+        return False
+    known = sum(key in SCENARIO_KEYS for key in data)
+    return 2 * known >= len(data)
+
+
+def _expected_scenario() -> str:
+    return "a YAML mapping with scenario keys (" + ", ".join(f"`{k}`" for k in ("name", "window", "populations",
+                                                                                "measures")) + " ...)"
+
+
+def _what_it_holds(data: Any) -> str:
+    """A short description of loaded data that is not a scenario: at most a short excerpt of its keys."""
+    if isinstance(data, dict):
+        known = sum(key in SCENARIO_KEYS for key in data)
+        return (f"a mapping of {len(data)} keys, {known} of them scenario keys (the first: "
+                f"`{excerpt(str(next(iter(data))), 30)}`)")
+    return found_repr(data)
+
+
+def _not_a_scenario(path: Path, via: MDict | None, found: str) -> ScenarioError:
+    """One diagnostic for a file that is not a scenario, quoting at most a short excerpt of it."""
+    if via is None:
+        return ScenarioError(Diagnostic(f"{path.name} is not a docket scenario", Mark(str(path), 1, 1), "",
+                                        expected=_expected_scenario(), found=found,
+                                        hint="start from `docket new my-scenario`"))
+    return ScenarioError(Diagnostic(f"`extends` file {via['extends']} is not a docket scenario",
+                                    mark_at(via, ["extends"]), "extends", expected=_expected_scenario(),
+                                    found=found, hint="`extends` names another scenario file (a .yaml file with "
+                                    "`name:`, `window:` ...) relative to this one"))
+
+
+def _read(path: Path, via: MDict | None) -> MDict:
+    """Load one file of a chain: the file given (``via`` is ``None``) or the one ``via``'s ``extends`` names.
+
+    A file that is not a scenario is one diagnostic, never one per line it holds; an ``extends`` target that is
+    not YAML at all (and not named ``*.yaml``) counts as not a scenario.
+    """
+    try:
+        data = load_yaml_file(path)
+    except ScenarioError as exc:
+        if via is None or path.suffix in SCENARIO_SUFFIXES:
+            raise
+        first = exc.diagnostics[0].mark
+        raise _not_a_scenario(path, via, "a file that is not valid YAML" + (f" (line {first.line})" if first else "")
+                              ) from None
+    if isinstance(data, dict) and not is_scenario_mapping(data):
+        raise _not_a_scenario(path, via, _what_it_holds(data))
+    if via is not None and not isinstance(data, MDict):
+        raise _not_a_scenario(path, via, _what_it_holds(data))
+    data = _must_be_mapping(data, str(path))
+    if "variant" in data:
+        raise ScenarioError(Diagnostic(
+            "`variant` is not written in a file: it records which variant was applied", key_mark_at(
+                data, ["variant"]), "variant", expected="no `variant` key", found=found_repr(data["variant"]),
+            hint="choose a variant with `--variant ID`, or define one under `variants:`"))
+    return data
 
 
 def _must_be_mapping(data: Any, name: str) -> MDict:
@@ -38,33 +112,69 @@ def _must_be_mapping(data: Any, name: str) -> MDict:
         hint="start from `docket new my-scenario`"))
 
 
-def _load_chain(path: Path, stack: tuple[Path, ...]) -> MDict:
-    data = _must_be_mapping(load_yaml_file(path), str(path))
-    if "variant" in data:
-        raise ScenarioError(Diagnostic(
-            "`variant` is not written in a file: it records which variant was applied", key_mark_at(
-                data, ["variant"]), "variant", expected="no `variant` key", found=found_repr(data["variant"]),
-            hint="choose a variant with `--variant ID`, or define one under `variants:`"))
-    base_ref = data.get("extends")
-    if base_ref is None:
-        return _merge_over(None, data)
-    if not isinstance(base_ref, str) or not base_ref.strip():
+def _real(path: Path) -> Path:
+    """The resolved path, to recognise a file met twice; the absolute path if it cannot be resolved."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return path.absolute()
+
+
+def _base_path(data: MDict, path: Path) -> Path:
+    """The file ``data`` (read from ``path``) extends, checked to be a usable path of a regular file."""
+    ref = data["extends"]
+    if not isinstance(ref, str) or not ref.strip():
         raise ScenarioError(Diagnostic("`extends` must be the path of another scenario file",
                                        mark_at(data, ["extends"]), "extends", expected="a path such as "
-                                       "`base.yaml`", found=found_repr(base_ref)))
-    base_path = path.parent / base_ref
-    if base_path.resolve() in stack or len(stack) > MAX_EXTENDS:
-        chain = " -> ".join(p.name for p in (*stack, base_path))
-        raise ScenarioError(Diagnostic(f"`extends` goes round in a cycle: {chain}", mark_at(data, ["extends"]),
-                                       "extends", expected="a chain of files that ends", found=chain,
+                                       "`base.yaml`", found=found_repr(ref)))
+    bad = next((ch for ch in ref if unprintable(ch)), None)
+    if bad is not None:
+        raise ScenarioError(Diagnostic(
+            f"`extends` holds a control character (U+{ord(bad):04X}), which no file name can hold",
+            mark_at(data, ["extends"]), "extends", expected="a path such as `base.yaml`", found=found_repr(ref),
+            hint="write the file name without escapes such as `\\0` or `\\n`"))
+    return path.parent / ref
+
+
+def _check_base(data: MDict, base: Path, chain: list[Path], seen: set[Path]) -> None:
+    """Refuse a base that closes a cycle (its real path is in ``seen``), makes the chain too deep, or is not a
+    regular file."""
+    where = mark_at(data, ["extends"])
+    if _real(base) in seen:
+        names = " -> ".join(p.name for p in (*chain, base))
+        raise ScenarioError(Diagnostic(f"`extends` goes round in a cycle: {names}", where, "extends",
+                                       expected="a chain of files that ends", found=names,
                                        hint="remove `extends` from one of these files"))
-    if not base_path.is_file():
-        raise ScenarioError(Diagnostic(f"`extends` names a file that does not exist: {base_ref}",
-                                       mark_at(data, ["extends"]), "extends",
-                                       expected="a path relative to this file", found=str(base_path)))
-    base = _load_chain(base_path, (*stack, base_path.resolve()))
-    base.pop("variant", None)
-    return _merge_over(base, data)
+    if len(chain) > MAX_EXTENDS:
+        raise ScenarioError(Diagnostic(
+            f"`extends` goes too deep: more than {MAX_EXTENDS} files extend one another", where, "extends",
+            expected=f"at most {MAX_EXTENDS} `extends` in a chain",
+            found=f"{chain[0].name} -> {chain[1].name} -> ... -> {chain[-1].name} -> {base.name}",
+            hint="merge some of the files of the chain into one"))
+    kind = kind_of(base)
+    if kind == MISSING:
+        raise ScenarioError(Diagnostic(f"`extends` names a file that does not exist: {data['extends']}", where,
+                                       "extends", expected="a path relative to this file", found=str(base)))
+    if kind is not None:
+        raise ScenarioError(Diagnostic(f"`extends` names {data['extends']}, which is {kind}, not a scenario file",
+                                       where, "extends", expected="a regular .yaml file relative to this file",
+                                       found=f"{base}: {kind}", hint="give the path of a regular .yaml file"))
+
+
+def _load_chain(path: Path) -> MDict:
+    """The file at ``path`` merged over the chain of files its ``extends`` names, followed without recursion."""
+    chain, files, seen = [path], [_read(path, None)], {_real(path)}
+    while files[-1].get("extends") is not None:
+        base = _base_path(files[-1], chain[-1])
+        _check_base(files[-1], base, chain, seen)
+        files.append(_read(base, files[-1]))
+        chain.append(base)
+        seen.add(_real(base))
+    merged: MDict | None = None
+    for data in reversed(files):
+        merged = _merge_over(merged, data)
+    assert merged is not None
+    return merged
 
 
 def _merge_over(base: MDict | None, data: MDict) -> MDict:
@@ -132,16 +242,19 @@ def apply_variant(data: MDict, variant: str) -> MDict:
             return merged
     known = variant_ids(data)
     close = suggest(variant, known)
+    where = data.key_marks.get("variants") if isinstance(data, MDict) else None
+    top = getattr(data, "mark", None)
     raise ScenarioError(Diagnostic(
-        f"no variant `{variant}` in this scenario", getattr(data, "mark", None), "variants",
-        expected=f"one of {join_ids(known)}", found=f"`{variant}`",
-        hint=f"did you mean `{close}`?" if close else "list them with `docket resolve FILE`"))
+        f"no variant `{variant}` in this scenario", where or (Mark(top.file, 1, 1) if top else None), "variants",
+        expected=f"one of {join_ids(known)}" if known else "a variant defined under `variants:` (this scenario "
+        "defines no variants)", found=f"`{variant}`",
+        hint=f"did you mean `{close}`?" if close else "list them with `docket resolve FILE`" if known else
+        "add one under `variants:`, or leave out --variant"))
 
 
 def resolve_raw(path: str | os.PathLike[str], variant: str | None = None) -> MDict:
     """The effective raw scenario after ``extends`` and ``variant`` (what ``docket resolve`` prints)."""
-    p = Path(path)
-    data = _load_chain(p, (p.resolve(),)) if p.is_file() else _must_be_mapping(load_yaml_file(p), str(p))
+    data = _load_chain(Path(path))
     return apply_variant(data, variant) if variant else data
 
 
@@ -211,16 +324,14 @@ def check_file(path: str | os.PathLike[str]) -> list[Diagnostic]:
     return ScenarioError(_dedupe(diagnostics)).diagnostics
 
 
-SCENARIO_SUFFIXES = (".yaml", ".yml")
-
-
 def yaml_files(paths: Iterable[str | os.PathLike[str]],
                keep: Callable[[Path], bool] | None = None) -> list[Path]:
     """The scenario files named by ``paths``: files as given, folders searched recursively for ``*.yaml`` and
     ``*.yml`` (``baselines/`` folders skipped; ``keep`` filters what a folder holds). No duplicates.
 
     Raises:
-        DocketError: a path does not exist, or a folder holds no scenario file.
+        DocketError: a path does not exist or is not a regular file or folder (a named pipe, a device), or a
+            folder holds no scenario file.
     """
     found: list[Path] = []
     for raw in paths:
@@ -231,9 +342,9 @@ def yaml_files(paths: Iterable[str | os.PathLike[str]],
             if not inside:
                 raise DocketError(f"no scenario files (*.yaml) under {raw}")
             found += inside
-        elif path.is_file():
+        elif (problem := refusal(path)) is None:
             found.append(path)
         else:
-            raise DocketError(f"{raw} does not exist")
+            raise DocketError(problem)
     return list(dict.fromkeys(found))
 

@@ -5,25 +5,62 @@ The key is a dotted path through the scenario in which list items are named by t
 as YAML, so ``2021-02-01`` is a date, ``35%`` a percentage, ``{between: [7d, 30d]}`` a distribution. An
 override is merged like a variant (a distribution replaces the whole value) and then validated exactly like the
 file: every diagnostic about an overridden value names the override (``--set KEY=VALUE``) instead of a line.
+
+An override is one line: a value holding a line break is refused, so it cannot add keys of its own
+(``title=a<newline>seed: 5``), and the value is read as the value of KEY only. ``extends``, ``variants`` and
+``variant`` cannot be overridden: they are used while the file is read, before any override.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from sim.diagnose import suggest
-from sim.errors import Diagnostic, Mark, ScenarioError, join_ids
+from sim.errors import Diagnostic, Mark, ScenarioError, found_repr, join_ids
 from sim.loader import merge_patch
 from sim.yamlload import MDict, MList, load_yaml_text
 
+# YAML's line breaks (and the other control characters, which YAML refuses anyway).
+_LINE_BREAKS: Final = frozenset("\n\r\x85\u2028\u2029")
+_READ_EARLY: Final = {
+    "extends": ("`extends` is followed when the file is read, before any --set",
+                "write a file with `extends: FILE` and the changes, or edit this file's `extends:` line"),
+    "variants": ("variants are patches chosen with --variant, before any --set",
+                 "choose one with --variant ID, or edit `variants:` in the file"),
+    "variant": ("`variant` records which variant --variant applied", "choose a variant with --variant ID"),
+}
+_WRAP: Final = "v: "  # the value is read as the value of this one-key document
+
 
 def _fail(text: str, message: str, **extra: str | None) -> ScenarioError:
-    return ScenarioError(Diagnostic(message, Mark(f"--set {text}", 1, 1), text.partition("=")[0], **extra))
+    return ScenarioError(Diagnostic(message, Mark(f"--set {text}", 1, 1), text.partition("=")[0].strip(), **extra))
 
 
-def _value(text: str, raw: str) -> Any:
-    data = load_yaml_text(f"v: {raw}\n", f"--set {text}")
-    return data["v"] if isinstance(data, dict) else None
+def _at_key(d: Diagnostic, key: str) -> Diagnostic:
+    """A diagnostic about the wrapped value, retold at the key the user wrote and the column in the override."""
+    path = key + d.path[1:] if d.path.startswith(("v.", "v[")) else key
+    mark = d.mark
+    if mark is not None:  # past the first line is past the end of the value
+        col = mark.col - len(_WRAP) + len(key) + 1 if mark.line == 1 else len(mark.file) - len("--set ") + 1
+        mark = Mark(mark.file, 1, max(1, col))
+    return Diagnostic(d.message, mark, path, d.expected, d.found, d.hint)
+
+
+def _value(text: str, key: str, raw: str) -> Any:
+    """The value of one override, read as YAML; it cannot hold a line break, so nothing escapes into new keys."""
+    stripped = key.strip()
+    bad = next((ch for ch in raw if ch in _LINE_BREAKS or (ch < " " and ch != "\t")), None)
+    if bad is not None:
+        raise _fail(text, "an override's value must be one line", expected="a value on one line",
+                    found=f"the character U+{ord(bad):04X} in {found_repr(raw)}",
+                    hint="write lists and mappings inline (`KEY={between: [7d, 30d]}`); give each key its own --set")
+    try:
+        data = load_yaml_text(f"{_WRAP}{raw}\n", f"--set {text}")
+    except ScenarioError as exc:
+        raise ScenarioError([_at_key(d, stripped) for d in exc.diagnostics]) from None
+    if not isinstance(data, dict) or list(data) != ["v"]:  # cannot happen for one line; never trust it silently
+        raise _fail(text, "an override sets one value", found=found_repr(raw))
+    return data["v"]
 
 
 def _retag(value: Any, mark: Mark) -> Any:
@@ -46,7 +83,9 @@ def patch_for(data: dict[str, Any], text: str) -> MDict:
     """The patch one ``KEY=VALUE`` override lays over the scenario ``data``.
 
     Raises:
-        ScenarioError: no ``=``, an empty key, or a path through a list naming an id that does not exist.
+        ScenarioError: no ``=``, an empty key, a key read before overrides apply (``extends``, ``variants``,
+            ``variant``), a value that is not one line of YAML, or a path through a list naming an id that does
+            not exist.
 
     Example:
         >>> base = {"measures": [{"id": "ban", "deadline": "2020-03-01"}]}
@@ -58,8 +97,12 @@ def patch_for(data: dict[str, Any], text: str) -> MDict:
     if not eq or not all(steps):
         raise _fail(text, "an override is written KEY=VALUE", expected="e.g. `measures.ban.deadline=2021-02-01`",
                     found=f"`{text}`")
+    if steps[0] in _READ_EARLY:
+        why, hint = _READ_EARLY[steps[0]]
+        raise _fail(text, f"`--set {steps[0]}=` has no effect: {why}", expected="a key of the resolved scenario",
+                    found=f"`{steps[0]}`", hint=hint)
     mark = Mark(f"--set {text}", 1, len(key) + 2)
-    value: Any = _retag(_value(text, raw), mark)
+    value: Any = _retag(_value(text, key, raw), mark)
     node: Any = data
     built: list[Any] = []  # (container kind, key) from the top, to nest the value afterwards
     for i, step in enumerate(steps):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import stat
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -28,7 +27,8 @@ from yaml.constructor import SafeConstructor
 from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent, StreamEndEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from sim.errors import Diagnostic, Mark, ScenarioError
+from sim.errors import Diagnostic, Mark, ScenarioError, excerpt
+from sim.files import MISSING, NotRegularFileError, kind_of, read_regular
 
 MAX_BYTES: Final = 2 * 1024 * 1024
 MAX_NODES: Final = 200_000
@@ -277,7 +277,7 @@ class _Builder:
             value = None
         if value is not None and not isinstance(value, dt.datetime):
             return value
-        mark, shown = _mark(self.filename, node), text if len(text) <= 60 else text[:57] + "..."
+        mark, shown = _mark(self.filename, node), excerpt(text)
         expected = "a date like 2020-11-12" if tag == _DATE else "a number like 100_000 or 2.5"
         if value is None:
             raise _err(f"`{shown}` is not a valid {'date' if tag == _DATE else 'number'}", mark, path,
@@ -316,7 +316,7 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, filename: str) -> Scenar
         message += f" ({exc.context}{at})"
     lines = text.splitlines()
     line = lines[where.line] if where is not None and where.line < len(lines) else ""
-    shown = line.strip() if len(line.strip()) <= 60 else line.strip()[:57] + "..."
+    shown = excerpt(line.strip())
     hint = next((h for key, h in _SYNTAX_HINTS if key in (exc.problem or "")), None)
     if "\t" in line[: len(line) - len(line.lstrip())] or "'\\t'" in (exc.problem or ""):
         hint = "indent with spaces; YAML does not allow tabs for indentation"
@@ -371,11 +371,17 @@ def load_yaml_text(text: str, filename: str) -> Any:
         loader.dispose()
 
 
+def _not_regular(name: str, kind: str) -> ScenarioError:
+    return _err(f"{name} is {kind}, not a scenario file", expected="a regular .yaml file", found=kind,
+                hint="give the path of a regular .yaml file")
+
+
 def load_yaml_file(path: str | os.PathLike[str]) -> Any:
     """Read a UTF-8 file of at most :data:`MAX_BYTES` with :func:`load_yaml_text`; marks show ``str(path)``.
 
     Raises:
-        ScenarioError: missing file, directory, unreadable, too large, not UTF-8, or any YAML problem.
+        ScenarioError: missing file, not a regular file (a directory, named pipe or device is never opened for
+            reading: see :mod:`sim.files`), unreadable, too large, not UTF-8, or any YAML problem.
 
     Example:
         >>> try:
@@ -385,17 +391,20 @@ def load_yaml_file(path: str | os.PathLike[str]) -> Any:
         file not found: no/such/file.yaml
     """
     name = str(path)
-    try:
-        info = os.stat(path)
-        if stat.S_ISDIR(info.st_mode):
-            raise _err(f"{name} is a directory, not a file", expected="a .yaml file", found="a directory")
-        if info.st_size > MAX_BYTES:
-            raise _too_big(info.st_size, name)
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
+    kind = kind_of(path)
+    if kind == MISSING:
         raise _err(f"file not found: {name}", hint="check the path; a relative path starts at the current "
-                   "directory (for `extends:`, at the extending file)") from None
+                   "directory (for `extends:`, at the extending file)")
+    if kind is not None:
+        raise _not_regular(name, kind)
+    try:
+        if (size := os.stat(path).st_size) > MAX_BYTES:
+            raise _too_big(size, name)
+        data = read_regular(path, MAX_BYTES)
+    except NotRegularFileError as exc:  # swapped for something else since the check above
+        raise _not_regular(name, exc.kind) from None
+    except FileNotFoundError:
+        raise _err(f"file not found: {name}") from None
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise _err(f"cannot read {name}: {reason}") from None

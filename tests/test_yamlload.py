@@ -416,7 +416,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("builtins.open", refuse)
+    monkeypatch.setattr("sim.files.os.open", refuse)  # files are opened with os.open (non-blocking)
     with pytest.raises(ScenarioError, match=r"cannot read .*Permission denied"):
         load_yaml_file(path)
 
