@@ -368,6 +368,8 @@ class Replication:
         if start > self.horizon:
             return
         yield self.at(start, WAIVERS)
+        if st.lifted or st.cancelled:  # final states: nothing left to exempt (enjoined/shelved may come back)
+            return
         share = self.d.value(name + ":share", w.share, self.r)
         self._set_waiver(st, w.id, share, f"waiver {w.id} starts ({share:.0%} exempt)")
         if until is not None:
@@ -376,8 +378,9 @@ class Replication:
         while end <= self.horizon:
             yield self.at(end, WAIVERS)
             rn = w.renewal
-            if rn is None or renewals >= rn.max or not self.d.happens(name + ":renewal", rn.probability, self.r,
-                                                                      renewals, rn.max):
+            over = st.lifted or st.cancelled  # a final state renews nothing
+            if rn is None or renewals >= rn.max or over or not self.d.happens(name + ":renewal", rn.probability,
+                                                                              self.r, renewals, rn.max):
                 self._set_waiver(st, w.id, 0.0, f"waiver {w.id} ends")
                 return
             renewals += 1
