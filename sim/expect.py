@@ -222,9 +222,9 @@ def _values(results: Results, target: str, quantity: str, date: str) -> npt.NDAr
 
 
 def _p_in_force_by(results: Results, measure: str, date: str) -> float:
-    eff = results.effective
+    eff = results.effective  # dates in order: the last cumulative on or before the date
     rows = eff[(eff["measure"] == measure) & eff["date"].notna() & (eff["date"] <= pd.Timestamp(date))]
-    return float(rows["probability"].sum())
+    return float(rows["cumulative"].iloc[-1]) if len(rows) else 0.0
 
 
 def _p_never(results: Results, measure: str) -> float:
