@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sim.planned import date_order, planned_text
 from sim.quantities import day_to_date
 from sim.runner import Collected
 from sim.schema import Scenario
@@ -173,8 +174,6 @@ def share(count: float, n: int) -> float:
 
 
 def _measure_table(s: Scenario, cat: dict[str, Any], start: int) -> pd.DataFrame:
-    from sim.planned import date_order, planned_text
-
     rows = []
     for mi, m in sorted(enumerate(s.measures), key=lambda im: date_order(s, im[1].deadline)):
         first = cat["first_in_force"][:, mi]
