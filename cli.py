@@ -377,20 +377,25 @@ def brief(file: str, variant: str | None, replications: int | None, seed: int | 
 @click.option("--update", "update", multiple=True, metavar="NAME",
               help="write the baseline of this scenario (file stem: with all its variants) or stem.variant; repeat")
 @click.option("--update-all", is_flag=True, help="write the baseline of every scenario and variant found")
+@click.option("--update-failing", is_flag=True,
+              help="with --update/--update-all: write the baseline even of a scenario whose expectations fail "
+                   "(refused without it)")
 @click.option("--replications", "-n", type=click.IntRange(min=1),
               help="replications [default: expectations.replications, else the baseline's, else the scenario's]")
 @click.option("--allow-noise", is_flag=True, help="a baseline that changed only within Monte Carlo noise passes")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people, json for machines")
 @click.option("--junit", type=click.Path(dir_okay=False), help="also write a JUnit XML report to this file")
-def test_command(paths: tuple[str, ...], update: tuple[str, ...], update_all: bool, replications: int | None,
-                 allow_noise: bool, fmt: str, junit: str | None) -> None:
+def test_command(paths: tuple[str, ...], update: tuple[str, ...], update_all: bool, update_failing: bool,
+                 replications: int | None, allow_noise: bool, fmt: str, junit: str | None) -> None:
     """Regression-test scenario files: check their expectations and compare with their baselines; exit 1 on
     any failure."""
     from sim.scenario_tests import run_tests
 
+    if update_failing and not (update or update_all):
+        raise click.UsageError("--update-failing goes with --update NAME or --update-all")
     report = run_tests(paths, update=update, update_all=update_all, replications=replications,
-                       allow_noise=allow_noise, junit=junit)
+                       allow_noise=allow_noise, junit=junit, update_failing=update_failing)
     click.echo(report.as_json() if fmt == "json" else report.text(), nl=fmt != "json")
     if not report.passed:
         sys.exit(1)

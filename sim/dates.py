@@ -34,8 +34,9 @@ _EXPR_RE: Final = re.compile(
 @dataclass(frozen=True)
 class DateSpec:
     """A date as written: ``anchor`` (an event or measure id, ``id.deadline``, or ``None`` for absolute) plus
-    ``offset``, a distribution in days (absolute day numbers when ``anchor`` is ``None``) and ``months``
-    of calendar months added after the offset.
+    ``offset``, a distribution in days (absolute day numbers when ``anchor`` is ``None``; an uncertain offset
+    written in months also carries its months, :attr:`sim.values.Dist.month_params`) and ``months`` of calendar
+    months added after a fixed offset.
 
     Example:
         >>> s = read_date("oracle_deal + 14d")
@@ -79,6 +80,17 @@ class DateSpec:
         """As written, for tables and messages."""
         return self.text or self.offset.describe()
 
+    def from_anchor(self, anchor: int, offset: float) -> int:
+        """The day (a day number) of this relative date when its anchor falls on day number ``anchor`` and its
+        offset (in days) is ``offset``: the days, then the whole calendar months of ``months``. An uncertain
+        offset written in months is added by :meth:`sim.lifecycle.Replication.later` instead.
+
+        Example:
+            >>> q.day_to_date(read_date("deal + 6mo").from_anchor(q.parse_iso_date("2023-08-31"), 0.0))
+            datetime.date(2024, 2, 29)
+        """
+        return q.add_month_span(anchor + round(offset), self.months)
+
 
 _LAST_DAY: Final = dt.date.max.toordinal()
 _EXPECTED: Final = (
@@ -115,14 +127,6 @@ def _expr(text: str, meta: dict[str, Any]) -> DateSpec:
     return DateSpec(base, Dist("value", (days,), "signed_duration", text=text, **meta), duration.months, text)
 
 
-def offset_months(raw: object) -> int:
-    """Whole calendar months of a fixed offset such as ``1mo`` (0 for anything else)."""
-    try:
-        return read_value(raw, "signed_duration").months if raw is not None else 0
-    except QuantityError:
-        return 0
-
-
 def read_date(raw: object) -> DateSpec:
     """Read any of the date forms of this module.
 
@@ -150,12 +154,14 @@ def read_date(raw: object) -> DateSpec:
                 raise QuantityError("`from` needs an event or measure id and an `offset`",
                                     "{from: <id>, offset: <duration>}", f"`{dict(raw)}`")
             offset = read_value(raw.get("offset", "0d"), "signed_duration")
-            if offset.months < 0:
+            if offset.months < 0 or (offset.month_params and offset.low < 0):
                 raise QuantityError("a relative date may subtract days or weeks, not months", "`offset: -30d`",
                                     f"`{raw.get('offset')}`", "write the offset in days")
-            days = (0.0,) if offset.months else offset.params  # whole months follow the calendar
-            offset = Dist(offset.kind, days, offset.unit, offset.weights, 0, **meta, text=offset.text)
-            return DateSpec(anchor, offset, offset_months(raw.get("offset")), f"{anchor} + {offset.describe()}")
+            months = offset.months  # a fixed number of months lives on the DateSpec; a distribution keeps its own
+            days = (0.0,) if months else offset.params
+            offset = Dist(offset.kind, days, offset.unit, offset.weights, () if months else offset.month_params,
+                          **meta, text=offset.text)
+            return DateSpec(anchor, offset, months, f"{anchor} + {offset.describe()}")
         if "value" in raw and isinstance(raw["value"], str):
             extra = [k for k in raw if k not in ("value", *META_KEYS)]
             if not extra:

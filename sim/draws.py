@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from sim.dates import DateSpec
 from sim.streams import Streams
-from sim.values import Dist, sample
+from sim.values import Dist, sample, sample_months
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -100,6 +100,23 @@ class ChunkDraws:
             found = self._lists[key] = self.values(name, dist, width).tolist()
         row = found[r - self.start]
         return float(row[col] if width > 1 else row)
+
+    def months(self, name: str, dist: Dist, r: int, col: int = 0, width: int = 1) -> float:
+        """One replication's draw, in calendar months, of a duration written in months (``dist.month_params``),
+        from the same uniforms as :meth:`value`."""
+        key = (name + ":months", id(dist), width)
+        found = self._lists.get(key)
+        if found is None:
+            if not dist.is_fixed:
+                self.inputs[name] = Input(name, dist, width)
+            out = sample_months(dist, self.uniforms(name, width))
+            found = self._lists[key] = (out if width > 1 else out[:, 0]).tolist()
+        row = found[r - self.start]
+        return float(row[col] if width > 1 else row)
+
+    def month_values(self, name: str, dist: Dist) -> FloatArray:
+        """``(n,)`` draws, in calendar months, of a duration written in months (the chunk's replications)."""
+        return np.asarray(sample_months(dist, self.uniforms(name))[:, 0], dtype=np.float64)
 
     def happens(self, name: str, probability: Dist | None, r: int, col: int = 0, width: int = 1) -> bool:
         """A Bernoulli trial: ``True`` with the (possibly uncertain) ``probability``; ``None`` means 1."""

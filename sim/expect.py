@@ -11,6 +11,12 @@ so it is reported with a confidence interval at :data:`Z` standard errors:
 A check **fails only when its whole interval lies outside** ``[min, max]``: more replications narrow the
 interval but never turn a true statement false, so a check does not flap as ``n`` changes. A check whose
 interval straddles a bound passes and is flagged ``uncertain``.
+
+A probability is the count of replications over ``n``, so an outcome seen in every replication is exactly 1
+and one seen in none exactly 0, and their Wilson intervals end exactly at 1 and 0: ``min: 1`` passes an
+outcome seen in every replication and ``max: 0`` one seen in none. Such a check is reported as ``certain``
+(seen in every, or no, replication), not ``uncertain``: no number of replications can narrow the interval
+past a bound of 0 or 1, so the only evidence there can be is every replication agreeing.
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ class CheckResult:
         min, max: the bounds (``None``: unbounded).
         n: replications the statistic comes from.
         what: what was measured, e.g. ``median of tiktok_users stock on 2021-06-30``.
+        certain: a probability check on a bound of 1 (``min: 1``) or 0 (``max: 0``) that every replication
+            agrees with: its estimate is exactly that bound.
     """
 
     id: str
@@ -61,6 +69,7 @@ class CheckResult:
     max: float | None
     n: int
     what: str
+    certain: bool = False
 
     def message(self) -> str:
         """One line: ``PASS id: what = 0.42 [0.35, 0.49] (z=3, n=200); bounds [0.3, 0.6]``.
@@ -72,6 +81,8 @@ class CheckResult:
         """
         status = "PASS" if self.passed else "FAIL"
         note = " (uncertain: the interval straddles a bound)" if self.passed and self.uncertain else ""
+        if self.certain:
+            note = f" (certain: {'every one' if self.estimate == 1 else 'none'} of the {self.n} replications)"
         lo = "-inf" if self.min is None else _num(self.min)
         hi = "inf" if self.max is None else _num(self.max)
         return (f"{status} {self.id}: {self.what} = {_num(self.estimate)}, interval [{_num(self.low)}, "
@@ -89,14 +100,21 @@ def _num(x: float) -> str:
 def wilson(p: float, n: int, z: float = Z) -> tuple[float, float]:
     """Wilson score interval of a proportion ``p`` observed in ``n`` trials.
 
+    The interval of ``p = 1`` ends exactly at 1 and that of ``p = 0`` starts exactly at 0 (the formula's
+    rounding error would leave 0.9999999999999999 or 5.6e-17 there).
+
     Example:
         >>> [round(x, 3) for x in wilson(0.5, 100)]
         [0.356, 0.644]
+        >>> wilson(1.0, 500)[1], wilson(0.0, 10)[0]
+        (1.0, 0.0)
     """
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if p <= 0 else max(0.0, centre - half)
+    high = 1.0 if p >= 1 else min(1.0, centre + half)
+    return low, high
 
 
 def quantile_interval(values: npt.NDArray[np.float64], p: float, z: float = Z) -> tuple[float, float]:
@@ -161,6 +179,7 @@ def _evaluate_one(results: Results, check: Check) -> CheckResult:
             p, what = _p_never(results, check.target), f"P({check.target} never in force)"
         else:
             p, what = _p_in_force_by(results, check.target, date), f"P({check.target} in force by {date})"
+        p = round(p * n) / n  # a count of replications over n: exactly 0 or 1 when none or all agree
         low, high = wilson(p, n)
         return _result(check, p, low, high, n, what)
     quantity = _quantity(s, check)
@@ -177,8 +196,10 @@ def _evaluate_one(results: Results, check: Check) -> CheckResult:
 def _result(check: Check, estimate: float, low: float, high: float, n: int, what: str) -> CheckResult:
     outside = (check.min is not None and high < check.min) or (check.max is not None and low > check.max)
     straddles = (check.min is not None and low < check.min) or (check.max is not None and high > check.max)
-    return CheckResult(check.id, check.title or what, not outside, straddles and not outside, estimate, low, high,
-                       check.min, check.max, n, what)
+    certain = check.kind in ("in_force", "never_in_force") and not outside and (
+        (check.min == 1 and estimate == 1) or (check.max == 0 and estimate == 0))
+    return CheckResult(check.id, check.title or what, not outside, straddles and not outside and not certain,
+                       estimate, low, high, check.min, check.max, n, what, certain)
 
 
 def _quantity(s: Scenario, check: Check) -> str:
@@ -201,9 +222,9 @@ def _values(results: Results, target: str, quantity: str, date: str) -> npt.NDAr
 
 
 def _p_in_force_by(results: Results, measure: str, date: str) -> float:
-    eff = results.effective
+    eff = results.effective  # dates in order: the last cumulative on or before the date
     rows = eff[(eff["measure"] == measure) & eff["date"].notna() & (eff["date"] <= pd.Timestamp(date))]
-    return float(rows["probability"].sum())
+    return float(rows["cumulative"].iloc[-1]) if len(rows) else 0.0
 
 
 def _p_never(results: Results, measure: str) -> float:

@@ -27,8 +27,9 @@ import simpy
 
 from sim.dates import DateSpec
 from sim.draws import ChunkDraws
-from sim.quantities import add_months
+from sim.quantities import add_month_span
 from sim.schema import Challenge, Measure, Scenario, Shelving, Waiver
+from sim.values import Dist
 
 PHASES: Final = ("events", "lifts", "shelving", "courts", "deferrals", "deadlines", "waivers")
 """Same-day order: events occur, then lifts, shelving and revival, court decisions, deferrals, deadlines
@@ -107,10 +108,20 @@ class Replication:
         if spec.anchor is None:
             return round(offset)
         anchor_day = yield self.occurred[spec.anchor]
-        day = anchor_day + round(offset)
-        if spec.months:
-            day = add_months(day + self.d.day0, spec.months) - self.d.day0
-        return day
+        if spec.offset.month_params:  # an uncertain offset in months: calendar months from the anchor
+            return self.later(anchor_day, name, spec.offset)
+        return spec.from_anchor(anchor_day + self.d.day0, offset) - self.d.day0
+
+    def later(self, start: float, name: str, duration: Dist, col: int = 0, width: int = 1) -> float:
+        """The day a duration drawn from stream ``name`` ends when it starts on day ``start``: a duration in
+        months adds calendar months (:func:`sim.quantities.add_month_span`), one in days adds whole days
+        (``docs/calendar.md`` rule 3). Never, if it starts never."""
+        if not math.isfinite(start):
+            return start
+        if duration.month_params:
+            months = self.d.months(name, duration, self.r, col, width)
+            return add_month_span(int(start) + self.d.day0, months) - self.d.day0
+        return start + round(self.d.value(name, duration, self.r, col, width))
 
     def run(self) -> Replication:
         """Play the timeline to the end of the window."""
@@ -189,11 +200,8 @@ class Replication:
                 break
             delay = d.schedule[st.extensions] if d.schedule else d.delay
             assert delay is not None  # checks.py requires delay or schedule
-            extra = self.d.value(f"measure:{m.id}:deferral:delay", delay, self.r, st.extensions, cap)
-            old = st.deadline
-            st.deadline = old + max(1, round(extra))
-            if delay.months and delay.is_fixed:
-                st.deadline = add_months(int(old) + self.d.day0, delay.months) - self.d.day0
+            old = st.deadline  # a deferral moves the deadline by at least a day
+            st.deadline = max(old + 1, self.later(old, f"measure:{m.id}:deferral:delay", delay, st.extensions, cap))
             st.extensions += 1
             self.note(m.id, f"deferred (extension {st.extensions})",
                       f"deadline moved by {int(st.deadline - old)} days")
@@ -268,10 +276,10 @@ class Replication:
             rate = self.d.value(name + ":revive", rv.hazard, self.r)
             u = self.d.uniform(name + ":revive_time", self.r)
             back = self.env.now + (math.ceil(-math.log(u) / rate) if rate > 0 else math.inf)
-        delay = round(self.d.value(name + ":revive_delay", rv.delay, self.r)) if rv.delay else 0
-        if back + delay > self.horizon:
+        due = self.later(back, name + ":revive_delay", rv.delay) if rv.delay else back
+        if due > self.horizon:
             return
-        yield self.at(back + delay, SHELVING)
+        yield self.at(due, SHELVING)
         if st.lifted or st.cancelled:
             return
         st.shelved = False
@@ -333,9 +341,9 @@ class Replication:
         a = c.appeal
         if a is None or not self.d.happens(name + ":appeal", a.probability, self.r):
             return
-        later = round(self.d.value(name + ":appeal_delay", a.decision, self.r))
-        if self.env.now + later <= self.horizon:
-            self.at(self.env.now + later, COURTS).callbacks.append(lambda _: self._appeal(m, c))
+        ruling = self.later(self.env.now, name + ":appeal_delay", a.decision)
+        if ruling <= self.horizon:
+            self.at(ruling, COURTS).callbacks.append(lambda _: self._appeal(m, c))
 
     def _appeal(self, m: Measure, c: Challenge) -> None:
         """The appeal court upholds or reverses the injunction."""
@@ -362,12 +370,14 @@ class Replication:
         if until is not None:
             end = math.inf  # known once the `until` process ends (never, if its anchor never happens)
         elif w.duration is not None:
-            end = start + round(self.d.value(name + ":duration", w.duration, self.r))
+            end = self.later(start, name + ":duration", w.duration)
         else:
             end = math.inf
         if start > self.horizon:
             return
         yield self.at(start, WAIVERS)
+        if st.lifted or st.cancelled:  # final states: nothing left to exempt (enjoined/shelved may come back)
+            return
         share = self.d.value(name + ":share", w.share, self.r)
         self._set_waiver(st, w.id, share, f"waiver {w.id} starts ({share:.0%} exempt)")
         if until is not None:
@@ -376,12 +386,13 @@ class Replication:
         while end <= self.horizon:
             yield self.at(end, WAIVERS)
             rn = w.renewal
-            if rn is None or renewals >= rn.max or not self.d.happens(name + ":renewal", rn.probability, self.r,
-                                                                      renewals, rn.max):
+            over = st.lifted or st.cancelled  # a final state renews nothing
+            if rn is None or renewals >= rn.max or over or not self.d.happens(name + ":renewal", rn.probability,
+                                                                              self.r, renewals, rn.max):
                 self._set_waiver(st, w.id, 0.0, f"waiver {w.id} ends")
                 return
             renewals += 1
-            end = self.env.now + round(self.d.value(name + ":period", rn.period, self.r))
+            end = self.later(self.env.now, name + ":period", rn.period)
             self.note(m.id, f"waiver {w.id} renewed", f"renewal {renewals}")
 
     def _set_waiver(self, st: MeasureState, wid: str, share: float, what: str) -> None:

@@ -3,19 +3,13 @@ story (``docket explain``), and the terminal summary of a run."""
 
 from __future__ import annotations
 
-import math
-
 from sim.dates import DateSpec
 from sim.humanize import interval, number, percent
+from sim.planned import date_order, planned_text
 from sim.quantities import day_to_date
 from sim.results import Results
 from sim.schema import Measure, Scenario
 from sim.values import Dist
-
-
-def _when(spec: DateSpec) -> str:
-    day = spec.fixed_day()
-    return day_to_date(day).isoformat() if day is not None else spec.describe()
 
 
 def _p(dist: Dist | None) -> str:
@@ -24,19 +18,16 @@ def _p(dist: Dist | None) -> str:
     return percent(dist.params[0]) if dist.is_fixed else dist.describe()
 
 
-def _sort_key(spec: DateSpec) -> tuple[int, str]:
-    low = spec.offset.low if math.isfinite(spec.offset.low) else spec.offset.center  # an unbounded normal
-    return (int(low) if spec.anchor is None else 10**9, spec.describe())
-
-
 def plan_text(s: Scenario) -> str:
-    """The timeline as planned, before any randomness: dates, and what could move them.
+    """The timeline as planned, before any randomness: dates in the order they fall (a relative date whose
+    anchor is certain shows its day, :mod:`sim.planned`), and what could move them.
 
     Example:
         >>> from sim.loader import load_scenario  # doctest: +SKIP
         >>> print(plan_text(load_scenario("scenarios/quickstart.yaml")))  # doctest: +SKIP
     """
-    lines = [f"{s.title}", f"window {_when(s.window.start)} to {_when(s.window.end)}, report every {s.report}, "
+    window = f"{planned_text(s, s.window.start)} to {planned_text(s, s.window.end)}"
+    lines = [f"{s.title}", f"window {window}, report every {s.report}, "
              f"{s.replications} replications, seed {s.seed}" + (f", variant {s.variant}" if s.variant else ""), ""]
     items: list[tuple[DateSpec, str]] = []
     for e in s.events:
@@ -46,8 +37,8 @@ def plan_text(s: Scenario) -> str:
         items.append((m.deadline, f"deadline {m.id}" + (f": {m.title}" if m.title else "")))
         for c in m.challenges:
             items.append((c.decision, f"court    {m.id}: {c.title or c.id} decides; injunction {_p(c.injunction)}"))
-    for spec, text in sorted(items, key=lambda it: _sort_key(it[0])):
-        lines.append(f"{_when(spec):<34} {text}")
+    for spec, text in sorted(items, key=lambda it: date_order(s, it[0])):
+        lines.append(f"{planned_text(s, spec):<34} {text}")
     lines.append("")
     for m in s.measures:
         lines.append(f"{m.id}: " + "; ".join(_rules(m)))

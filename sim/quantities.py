@@ -18,8 +18,8 @@ factor          ``0.5``, ``50%``, ``2``               number >= 0
 
 A per-capita rate ``p/T`` means "a share *p* of the stock present at the start of a period *T* has left by its
 end, if nothing else acts": the continuous rate is ``-ln(1 - p) / T``. Months are 365.25/12 days and years
-365.25 days when a rate or a duration is used as a length of time; a whole number of months added to a date
-uses the calendar (``docs/calendar.md``).
+365.25 days when a rate or a duration is used as a length of time; months added to a date use the calendar
+(:func:`add_month_span`, ``docs/calendar.md``).
 """
 
 from __future__ import annotations
@@ -318,6 +318,24 @@ def add_months(day: int, months: int) -> int:
     month += 1
     last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
     return dt.date(year, month, min(d.day, last)).toordinal()
+
+
+def add_month_span(day: int, months: float) -> int:
+    """Add a number of calendar months, possibly fractional, to a day number: the whole months by the calendar
+    (:func:`add_months`, clamped), then the fraction of the month that follows, in days, rounded to whole days.
+
+    Whole months give exactly :func:`add_months`, and the result never decreases as ``months`` grows (so a
+    drawn duration keeps common random numbers monotone). ``docs/calendar.md`` rule 3.
+
+    Example:
+        >>> [day_to_date(add_month_span(parse_iso_date("2024-03-01"), m)).isoformat() for m in (6, 6.5, 7)]
+        ['2024-09-01', '2024-09-16', '2024-10-01']
+    """
+    whole = math.floor(months)
+    first = add_months(day, whole)
+    if months == whole:
+        return first
+    return first + round((months - whole) * (add_months(day, whole + 1) - first))
 
 
 def add_duration(day: int, duration: Duration, sign: int = 1) -> int:

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sim.planned import date_order, planned_text
 from sim.quantities import day_to_date
 from sim.runner import Collected
 from sim.schema import Scenario
@@ -140,16 +141,17 @@ def _date(start: int, day: float) -> str | None:
 
 def _effective_dates(s: Scenario, cat: dict[str, Any], start: int) -> pd.DataFrame:
     """The distribution of each measure's effective date (first day in force): one row per date that occurs,
-    with its probability and the cumulative P(in force by that date), and a row without a date for never."""
+    with its probability and the cumulative P(in force by that date), and a row without a date for never;
+    each a count of replications over n, unrounded (so the rows add up to 1) but never a difference of floats."""
     frames = []
     for mi, m in enumerate(s.measures):
         first = cat["first_in_force"][:, mi]
         days, counts = np.unique(first[np.isfinite(first)], return_counts=True)
-        prob = counts / len(first)
+        n = len(first)
         dates = pd.to_datetime([day_to_date(start + int(d)) for d in days]).append(pd.DatetimeIndex([pd.NaT]))
         frames.append(pd.DataFrame({"measure": m.id, "date": dates,
-                                    "probability": np.append(prob, max(0.0, 1 - prob.sum())),
-                                    "cumulative": np.append(np.cumsum(prob), 1.0)}))
+                                    "probability": np.append(counts, n - counts.sum()) / n,
+                                    "cumulative": np.append(np.cumsum(counts), n) / n}))
     columns = ["measure", "date", "probability", "cumulative"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
@@ -159,26 +161,37 @@ MEASURE_COLUMNS = ("measure", "title", "planned_deadline", "p_ever_in_force", "p
                    "p_lifted", "p_cancelled")
 
 
+def share(count: float, n: int) -> float:
+    """A share of the run's ``n`` replications (a probability, or a mean count), rounded to as many decimals as
+    ``n`` has digits: every count keeps a distinct value, only none is 0 and only all is 1, and float noise
+    (``0.19599999999999995``) never shows.
+
+    Example:
+        >>> share(98, 500), share(1, 300), share(299, 300), share(2, 3)
+        (0.196, 0.003, 0.997, 0.7)
+    """
+    return round(count / n, len(str(n)))
+
+
 def _measure_table(s: Scenario, cat: dict[str, Any], start: int) -> pd.DataFrame:
     rows = []
-    for mi, m in enumerate(s.measures):
+    for mi, m in sorted(enumerate(s.measures), key=lambda im: date_order(s, im[1].deadline)):
         first = cat["first_in_force"][:, mi]
         took = np.isfinite(first)
+        n = len(first)
         # an effective date is a day: quantiles are days some replication saw, never interpolated between two
         q = np.quantile(first[took], (0.1, 0.5, 0.9), method="inverted_cdf") if took.any() else [math.inf] * 3
-        planned = m.deadline.fixed_day()
         rows.append({
-            "measure": m.id, "title": m.title or m.id,
-            "planned_deadline": day_to_date(planned).isoformat() if planned else m.deadline.describe(),
-            "p_ever_in_force": float(took.mean()), "p_never": float(1 - took.mean()),
+            "measure": m.id, "title": m.title or m.id, "planned_deadline": planned_text(s, m.deadline),
+            "p_ever_in_force": share(int(took.sum()), n), "p_never": share(int((~took).sum()), n),
             "effective_p10": _date(start, q[0]), "effective_p50": _date(start, q[1]),
             "effective_p90": _date(start, q[2]),
-            "mean_extensions": float(cat["extensions"][:, mi].mean()),
-            "p_extended": float((cat["extensions"][:, mi] > 0).mean()),
-            "p_enjoined": float((cat["injunctions"][:, mi] > 0).mean()),
-            "p_shelved": float((cat["shelvings"][:, mi] > 0).mean()),
-            "p_lifted": float(cat["lifted"][:, mi].mean()),
-            "p_cancelled": float(cat["cancelled"][:, mi].mean()),
+            "mean_extensions": share(float(cat["extensions"][:, mi].sum()), n),
+            "p_extended": share(int((cat["extensions"][:, mi] > 0).sum()), n),
+            "p_enjoined": share(int((cat["injunctions"][:, mi] > 0).sum()), n),
+            "p_shelved": share(int((cat["shelvings"][:, mi] > 0).sum()), n),
+            "p_lifted": share(float(cat["lifted"][:, mi].sum()), n),
+            "p_cancelled": share(float(cat["cancelled"][:, mi].sum()), n),
         })
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(MEASURE_COLUMNS))
 

@@ -197,19 +197,21 @@ def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ch
     params = _params(s, draws, refs)
     R, E, M = stop - start, len(refs), len(s.measures)
     reps = [Replication(s, draws, r, horizon).run() for r in range(start, stop)]
-    phase = [
-        draws.values(f"param:measures.{s.measures[ref.measure].id}.effects.{ref.index}.phase_in", ref.effect.phase_in)
-        if ref.effect.phase_in is not None else np.zeros(R) for ref in refs
-    ]
+    names = [f"param:measures.{s.measures[ref.measure].id}.effects.{ref.index}.phase_in" for ref in refs]
+    phase = [draws.values(name, ref.effect.phase_in) if ref.effect.phase_in is not None else np.zeros(R)
+             for name, ref in zip(names, refs, strict=True)]
+    phase_months = [draws.month_values(name, ref.effect.phase_in)  # calendar months, from each (re)start
+                    if ref.effect.phase_in is not None and ref.effect.phase_in.month_params else np.zeros(R)
+                    for name, ref in zip(names, refs, strict=True)]
     per_rep = []
     for k, rep in enumerate(reps):
         states = [rep.states[m.id] for m in s.measures]
-        cache: dict[tuple[int, float, int | None], list[tuple[int, float]]] = {}
+        cache: dict[tuple[int, float, float, int | None], list[tuple[int, float]]] = {}
         profs = []
         for e, ref in enumerate(refs):  # effects of one measure with the same phase-in share a profile
-            key = (ref.measure, float(phase[e][k]), ref.effect.steps)
+            key = (ref.measure, float(phase[e][k]), float(phase_months[e][k]), ref.effect.steps)
             if key not in cache:
-                cache[key] = profile(states[ref.measure], key[1], key[2], horizon)
+                cache[key] = profile(states[ref.measure], key[1], key[3], horizon, key[2], day0)
             profs.append(cache[key])
         forced = [[(0, 0.0), *((d, 1.0 if on else 0.0) for d, on in st.switches)] for st in states]
         days, rows = intensities(profs, forced, horizon)

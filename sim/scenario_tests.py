@@ -96,6 +96,8 @@ class TargetResult:
     baseline: Comparison | None = None
     written: Path | None = None
     error: str | None = None
+    refused: Path | None = None
+    """An update that was refused because an expectation failed: the baseline that was not written."""
 
     @property
     def passed(self) -> bool:
@@ -103,8 +105,21 @@ class TargetResult:
         baseline_ok = self.written is not None or (self.baseline is not None and self.baseline.passed)
         return self.error is None and baseline_ok and all(c.passed for c in self.checks)
 
+    def failing(self) -> list[str]:
+        """Ids of the checks that failed."""
+        return [c.id for c in self.checks if not c.passed]
+
     def baseline_text(self) -> str:
         """The baseline line(s) of the report."""
+        bad = ", ".join(self.failing())
+        if self.refused is not None:
+            return (f"FAIL baseline: not written to {self.refused}: expectation{'s' if ',' in bad else ''} {bad} "
+                    f"failed; fix the scenario or its expectations, or store a baseline of the failing scenario "
+                    f"with --update-failing")
+        if self.written is not None and bad:
+            return (f"PASS baseline: written to {self.written}\n"
+                    f"WARNING: this baseline records a scenario that fails expectation{'s' if ',' in bad else ''} "
+                    f"{bad} (--update-failing)")
         if self.written is not None:
             return f"PASS baseline: written to {self.written}"
         return self.baseline.text() if self.baseline else "FAIL baseline: not compared"
@@ -126,7 +141,8 @@ class TargetResult:
                 "replications": self.replications, "passed": self.passed, "error": self.error,
                 "checks": [c.as_dict() for c in self.checks],
                 "baseline": self.baseline.as_dict() if self.baseline else None,
-                "written": str(self.written) if self.written else None}
+                "written": str(self.written) if self.written else None,
+                "refused": str(self.refused) if self.refused else None}
 
 
 def update_command(target: Target, replications: int) -> str:
@@ -139,14 +155,17 @@ def update_command(target: Target, replications: int) -> str:
 
 
 def run_target(target: Target, *, replications: int | None = None, allow_noise: bool = False,
-               update: bool = False) -> TargetResult:
+               update: bool = False, update_failing: bool = False) -> TargetResult:
     """Run one target: evaluate its expectations, then compare with its baseline or (``update``) write it.
 
     Args:
         target: the scenario file and variant.
         replications: an explicit number of replications (see the module docstring for the default).
         allow_noise: a change within Monte Carlo noise passes.
-        update: write the baseline instead of comparing with it.
+        update: write the baseline instead of comparing with it; refused (nothing written, the target fails)
+            when an expectation fails, unless ``update_failing``.
+        update_failing: with ``update``, write the baseline even when an expectation fails (the report says
+            so loudly, and the target still fails on that expectation).
 
     Example:
         >>> print(run_target(Target(Path("scenarios/quickstart.yaml"))).text())  # doctest: +SKIP
@@ -165,6 +184,9 @@ def run_target(target: Target, *, replications: int | None = None, allow_noise: 
     except DocketError as exc:
         return TargetResult(target, error=str(exc))
     if update:
+        if out.failing() and not update_failing:
+            out.refused = path
+            return out
         if record != stored:
             write_baseline(path, record)
         out.written = path
@@ -224,7 +246,8 @@ class Report:
 
 
 def run_tests(paths: Sequence[str | os.PathLike[str]], *, update: Sequence[str] = (), update_all: bool = False,
-              replications: int | None = None, allow_noise: bool = False, junit: str | None = None) -> Report:
+              replications: int | None = None, allow_noise: bool = False, junit: str | None = None,
+              update_failing: bool = False) -> Report:
     """Test every scenario file under ``paths`` (each variant too); refresh the named baselines.
 
     Args:
@@ -232,6 +255,8 @@ def run_tests(paths: Sequence[str | os.PathLike[str]], *, update: Sequence[str] 
         update: names whose baselines are written instead of compared: a file stem (the scenario and all its
             variants) or ``stem.variant``. Other baselines are neither written nor deleted.
         update_all: write the baseline of every target.
+        update_failing: write the named baselines even of targets whose expectations fail (without it such an
+            update is refused and the target fails; see :func:`run_target`).
         replications: run every target with this many replications.
         allow_noise: a change within Monte Carlo noise passes.
         junit: write a JUnit XML report to this file (atomically).
@@ -248,7 +273,8 @@ def run_tests(paths: Sequence[str | os.PathLike[str]], *, update: Sequence[str] 
         known = ", ".join(t.name for t in found)
         raise DocketError(f"--update {unknown[0]}: no scenario or variant of that name; found: {known}")
     report = Report([run_target(t, replications=replications, allow_noise=allow_noise,
-                                update=update_all or t.name in update or t.file.stem in update) for t in found])
+                                update=update_all or t.name in update or t.file.stem in update,
+                                update_failing=update_failing) for t in found])
     if junit:
         from sim.junit import write_junit
 

@@ -2,8 +2,9 @@
 
 An effect's *intensity* at a day is ``in_force x phase x (1 - waived share)``: 0 when its measure is not in
 force; during a phase-in of ``P`` days in ``k`` steps (default: weekly steps, ``k = ceil(P / 7)``) it is
-``j / k`` from day ``ceil((j - 1) P / k)`` after the measure (re)takes effect, ``j = 1..k``; waivers scale it by
-the share not exempt. A suspension restarts the phase-in when the measure comes back.
+``j / k`` from day ``ceil((j - 1) P / k)`` after the measure (re)takes effect, ``j = 1..k`` (a phase-in written
+in months lasts that many calendar months from that day); waivers scale it by the share not exempt. A
+suspension restarts the phase-in when the measure comes back.
 
 With intensities ``I_e`` per segment the coefficients of :mod:`sim.dynamics` are, per population ``i``:
 
@@ -28,6 +29,7 @@ import numpy.typing as npt
 
 from sim.dynamics import Coefficients
 from sim.lifecycle import MeasureState
+from sim.quantities import add_month_span
 from sim.schema import Effect, Scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -60,21 +62,39 @@ def effect_refs(scenario: Scenario) -> list[EffectRef]:
     return out
 
 
-def profile(state: MeasureState, phase_days: float, steps: int | None, horizon: int) -> Profile:
+def _ramp(day: int, phase_days: float, steps: int | None, months: float, day0: int) -> list[tuple[int, float]]:
+    """The phase-in steps ``(day, level)`` of a measure (re)taking effect on ``day``; a phase-in written in
+    months lasts that many calendar months from ``day`` (``docs/calendar.md`` rule 3)."""
+    if months:
+        phase_days = add_month_span(day0 + day, months) - (day0 + day)
+    k = max(1, steps or math.ceil(phase_days / 7)) if phase_days > 0 else 1
+    return [(day + math.ceil(j * phase_days / k), (j + 1) / k) for j in range(k)]
+
+
+def profile(state: MeasureState, phase_days: float, steps: int | None, horizon: int, months: float = 0.0,
+            day0: int = 0) -> Profile:
     """The intensity of one effect as ``(day, value)`` changes, starting ``(0, 0.0)``.
+
+    Args:
+        state: the measure's timeline.
+        phase_days: the phase-in's length in days (0: none).
+        steps: its number of steps (default: weekly).
+        horizon: the last day.
+        months: a phase-in written in months: its length in calendar months, from each day the measure
+            (re)takes effect; ``phase_days`` is then ignored.
+        day0: the day number of day 0 (for the calendar).
 
     Example:
         >>> st = MeasureState(switches=[(10, True), (40, False)])
         >>> profile(st, 14, None, 100)
         [(0, 0.0), (10, 0.5), (17, 1.0), (40, 0.0)]
     """
-    k = max(1, steps or math.ceil(phase_days / 7)) if phase_days > 0 else 1
     if not state.waiver_changes:  # the common case: in-force flag times the phase-in step, built in order
         out: Profile = [(0, 0.0)]
         ends = [*(day for day, _ in state.switches[1:]), horizon + 1][: len(state.switches)]
         for (day, on), nxt in zip(state.switches, ends, strict=True):
             levels = [(day, 0.0)] if not on else [
-                (at, (j + 1) / k) for j in range(k) if (at := day + math.ceil(j * phase_days / k)) < nxt]
+                (at, level) for at, level in _ramp(day, phase_days, steps, months, day0) if at < nxt]
             for at, value in levels:
                 if out[-1][0] == at:
                     out.pop()
@@ -87,10 +107,9 @@ def profile(state: MeasureState, phase_days: float, steps: int | None, horizon: 
         if not on:
             changes[day] = 0.0
             continue
-        for j in range(k):
-            at = day + math.ceil(j * phase_days / k)
+        for at, level in _ramp(day, phase_days, steps, months, day0):
             if at < nxt:
-                changes[at] = (j + 1) / k
+                changes[at] = level
     waiver = sorted(state.waiver_changes, key=lambda c: c[0])  # stable: same-day changes keep their order
     days = sorted({0, *changes, *(d for d, _ in waiver)})
     out = []

@@ -18,13 +18,18 @@ key             example                                     draws
 
 Every quantity inside is read with the key's kind (:mod:`sim.quantities`) and kept in canonical units, so the
 engine samples plain floats. Dates are whole days: date and duration draws are rounded to whole days.
+
+A duration written in months or years (every quantity of its distribution: ``6mo``, ``{between: [1mo, 3mo]}``)
+also keeps its parameters in calendar months (:attr:`Dist.month_params`): added to a date, it follows the
+calendar (:func:`sample_months`, :func:`sim.quantities.add_month_span`, ``docs/calendar.md`` rule 3). A
+distribution that mixes days and months is refused.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import sim.quantities as q
@@ -44,7 +49,8 @@ class Dist:
             ``choice``/``empirical``.
         weights: normalised weights of ``choice`` (empty otherwise).
         unit: the quantity kind the numbers are in (``count``, ``duration``, ...).
-        months: for a fixed duration written in months, the whole number of calendar months.
+        month_params: for a duration written in months or years, the same parameters in calendar months
+            (``params`` then hold them in days, a month counting 365.25/12 days); empty otherwise.
         source: id of the cited source, ``assumption``, or ``None``.
         note: free text shown in the assumptions table.
 
@@ -57,7 +63,7 @@ class Dist:
     params: tuple[float, ...]
     unit: str
     weights: tuple[float, ...] = ()
-    months: int = 0
+    month_params: tuple[float, ...] = ()
     source: str | None = None
     note: str | None = None
     text: str = field(default="", compare=False)
@@ -74,6 +80,16 @@ class Dist:
     def is_fixed(self) -> bool:
         """True when every draw is the same number."""
         return self.kind == "value"
+
+    @property
+    def months(self) -> int:
+        """For a fixed duration written in months or years, its whole number of calendar months (else 0).
+
+        Example:
+            >>> read_value("1y", "duration").months, read_value("45d", "duration").months
+            (12, 0)
+        """
+        return int(self.month_params[0]) if self.kind == "value" and self.month_params else 0
 
     @property
     def low(self) -> float:
@@ -116,7 +132,13 @@ def _fail(message: str, expected: str, found: object, hint: str | None = None) -
     return QuantityError(message, expected, f"`{found}`", hint)
 
 
+_MONTH_UNITS: Final = {"duration": "months", "signed_duration": "signed_months"}
+"""The unit a duration distribution written in months is also read in."""
+
+
 def _reader(unit: str) -> Callable[[object], float]:
+    if unit in ("months", "signed_months"):
+        return lambda v: float(q.parse_duration(v, signed=unit == "signed_months").months)
     if unit == "duration":
         return lambda v: float(round(q.parse_duration(v).mean_days))
     if unit == "signed_duration":
@@ -134,7 +156,37 @@ def _pair(raw: object, n: int, key: str, unit: str) -> list[object]:
 
 
 def _kind(unit: str) -> str:
-    return "duration" if unit == "signed_duration" else unit
+    return "duration" if unit in ("signed_duration", "months", "signed_months") else unit
+
+
+def _duration_units(node: object) -> set[str]:
+    """Which units the durations inside a value are written in: ``months`` (months or years), ``days`` (days or
+    weeks; a zero duration counts as neither)."""
+    if isinstance(node, dict):
+        return set().union(*(_duration_units(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_duration_units(v) for v in node))
+    if not isinstance(node, str):
+        return set()
+    try:
+        d = q.parse_duration(node, signed=True)
+    except QuantityError:
+        return set()
+    return {"months"} if d.months else {"days"} if d.days else set()
+
+
+def _with_months(dist: Dist, raw: dict[str, Any], unit: str) -> Dist:
+    """A duration distribution written in months also gets its parameters in months; one that mixes days and
+    months is refused (it has no single calendar meaning)."""
+    found = _duration_units({k: v for k, v in raw.items() if k in DIST_KEYS})
+    if "months" not in found:
+        return dist
+    if "days" in found:
+        raise QuantityError("a distribution of durations mixes days and months",
+                            "every duration in days or weeks (`{between: [30d, 90d]}`) or every one in months or "
+                            "years (`{between: [1mo, 3mo]}`)", f"`{raw}`",
+                            "write every value in the same unit: months follow the calendar, days do not")
+    return replace(dist, month_params=_dist_from_mapping(raw, _MONTH_UNITS[unit]).params)
 
 
 def _dist_from_mapping(raw: dict[str, Any], unit: str) -> Dist:
@@ -159,7 +211,7 @@ def _dist_from_mapping(raw: dict[str, Any], unit: str) -> Dist:
     meta: dict[str, Any] = {"unit": unit, "source": source, "note": note}
     if key == "value":
         single = read_value(body, unit)
-        return Dist("value", single.params, months=single.months, text=single.text, **meta)
+        return Dist("value", single.params, month_params=single.month_params, text=single.text, **meta)
     if key in ("between", "uniform"):
         lo, hi = (read(v) for v in _pair(body, 2, key, unit))
         if lo > hi:
@@ -210,7 +262,7 @@ def _natural_range(unit: str) -> tuple[float, float]:
     """The values a kind can take: a normal without ``min``/``max`` is truncated to them."""
     if unit in ("probability", "share"):
         return 0.0, 1.0
-    if unit in ("signed_duration", "date"):
+    if unit in ("signed_duration", "signed_months", "date"):
         return -math.inf, math.inf
     return 0.0, math.inf
 
@@ -250,13 +302,15 @@ def read_value(raw: object, unit: str) -> Dist:
         ('between', 'assumption', 0.0253)
     """
     if isinstance(raw, dict):
-        return _dist_from_mapping(raw, unit)
+        dist = _dist_from_mapping(raw, unit)
+        return _with_months(dist, raw, unit) if unit in _MONTH_UNITS else dist
     if isinstance(raw, list):
         raise _fail("a list is not a single value", q.EXAMPLES[_kind(unit)], raw,
                     "for a range write `{between: [lo, hi]}`")
     if unit in ("duration", "signed_duration"):
         dur = q.parse_duration(raw, signed=unit == "signed_duration")
-        return Dist("value", (float(round(dur.mean_days)),), unit, months=dur.months, text=str(raw))
+        months = (float(dur.months),) if dur.months else ()
+        return Dist("value", (float(round(dur.mean_days)),), unit, month_params=months, text=str(raw))
     return Dist("value", (_reader(unit)(raw),), unit, text=str(raw))
 
 
@@ -312,3 +366,20 @@ def sample(dist: Dist, u: Any) -> Any:
     if dist.unit in ("duration", "signed_duration", "date"):
         out = np.round(out)
     return out
+
+
+def sample_months(dist: Dist, u: Any) -> Any:
+    """Map uniform draws ``u`` to (fractional) calendar months of a duration written in months, by the same
+    inverse CDF as :func:`sample` (so the draw is monotone in ``u`` and a degenerate distribution gives its
+    value exactly); not rounded.
+
+    Example:
+        >>> import numpy as np
+        >>> sample_months(read_value({"between": ["6mo", "6mo"]}, "duration"), np.array([0.1, 0.9])).tolist()
+        [6.0, 6.0]
+        >>> sample_months(read_value({"between": ["1mo", "3mo"]}, "duration"), np.array([0.25])).tolist()
+        [1.5]
+    """
+    if not dist.month_params:
+        raise ValueError("sample_months needs a duration written in months")
+    return sample(replace(dist, params=dist.month_params, unit=_MONTH_UNITS.get(dist.unit, "months")), u)

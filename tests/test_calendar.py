@@ -79,3 +79,124 @@ def test_rule7_relative_to_measure_and_deadline():
     rep = one(build(events=events, measures=[a]))
     assert rep.event_day["after_force"] == day("2020-03-16")
     assert rep.event_day["after_deadline"] == day("2020-03-06")
+
+
+# Rule 3, everywhere a duration is added to a date: (start, duration, the day it lands on)
+MONTH_CASES = [
+    ("2024-03-01", "6mo", "2024-09-01"),  # the issue's three cases
+    ("2021-01-31", "1mo", "2021-02-28"), ("2020-01-31", "1mo", "2020-02-29"),  # month ends clamp
+    ("2024-08-31", "6mo", "2025-02-28"), ("2023-08-31", "6mo", "2024-02-29"),  # Aug 31 + 6mo, into a leap year
+    ("2024-02-29", "1y", "2025-02-28"), ("2024-01-15", "2y", "2026-01-15"),  # leap day + 1y clamps
+]
+WIDE = {"start": "2019-01-01", "end": "2026-12-31"}
+
+
+def _iso(day_number: int) -> str:
+    return day_to_date(day_number).isoformat()
+
+
+def _before(iso: str) -> str:
+    return _iso(parse_iso_date(iso) - 1)
+
+
+def _landing(kind: str, start: str, dur: object) -> str:
+    """Where a duration `dur` started on `start` lands, for one place of the scenario that takes a duration."""
+    deal = [{"id": "e", "probability": 1, "date": start}]
+    if kind == "deferral schedule":
+        m = measure(deadline=start, deferral={"probability": 1, "schedule": [dur]})
+        landed = one(build(window=WIDE, measures=[m])).states["ban"].first_in_force
+    elif kind == "deferral delay":
+        m = measure(deadline=start, deferral={"probability": 1, "delay": dur, "max": 1})
+        landed = one(build(window=WIDE, measures=[m])).states["ban"].first_in_force
+    elif kind == "waiver duration":
+        m = measure(deadline="2019-01-01", waivers=[{"id": "w", "share": 0.5, "from": start, "duration": dur}])
+        landed = one(build(window=WIDE, measures=[m])).states["ban"].waiver_changes[-1][0]
+    elif kind == "waiver renewal":
+        w = {"id": "w", "share": 0.5, "from": _before(start), "duration": "1d",
+             "renewal": {"probability": 1, "period": dur, "max": 1}}
+        m = measure(deadline="2019-01-01", waivers=[w])
+        landed = one(build(window=WIDE, measures=[m])).states["ban"].waiver_changes[-1][0]
+    elif kind == "revival delay":
+        m = measure(deadline="2019-01-01", shelving={"on": "e", "revive": {"on": "e", "delay": dur}})
+        rep = one(build(window=WIDE, events=deal, measures=[m]))
+        landed = next(x.day for x in rep.log if x.what == "revived")
+    elif kind == "appeal":
+        c = {"id": "c", "decision": start, "injunction": 1,
+             "appeal": {"probability": 1, "decision": dur, "reversal": 1}}
+        rep = one(build(window=WIDE, measures=[measure(deadline="2019-01-01", challenges=[c])]))
+        landed = next(x.day for x in rep.log if x.what == "injunction reversed on appeal")
+    else:  # a relative date, written `e + 6mo` or `{from: e, offset: ...}`
+        text = f"e + {dur}" if isinstance(dur, str) else {"from": "e", "offset": dur}
+        rep = one(build(window=WIDE, events=[*deal, {"id": "f", "probability": 1, "date": text}]))
+        landed = rep.event_day["f"]
+    return _iso(parse_iso_date("2019-01-01") + int(landed))
+
+
+KINDS = ["deferral schedule", "deferral delay", "waiver duration", "waiver renewal", "revival delay", "appeal",
+         "relative date"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("start", "dur", "expected"), MONTH_CASES)
+def test_rule3_months_follow_the_calendar_everywhere(kind, start, dur, expected):
+    """Rule 3: a duration in months or years lands on the same calendar day wherever it is added to a date,
+    written plainly (`6mo`) or as a degenerate distribution (`{between: [6mo, 6mo]}`)."""
+    assert _landing(kind, start, dur) == expected
+    assert _landing(kind, start, {"between": [dur, dur]}) == expected
+
+
+def test_rule3_the_issues_three_6mo_agree():
+    """Rule 3: `schedule: [6mo]`, `schedule: [{between: [6mo, 6mo]}]` and a waiver `duration: 6mo` from
+    2024-03-01 all land on 2024-09-01 (they used to add 184, 183 and 183 days)."""
+    days = {_landing("deferral schedule", "2024-03-01", "6mo"),
+            _landing("deferral schedule", "2024-03-01", {"between": ["6mo", "6mo"]}),
+            _landing("waiver duration", "2024-03-01", "6mo")}
+    assert days == {"2024-09-01"}
+
+
+def test_rule3_phase_in_in_months_lasts_calendar_months():
+    """Rule 3: a phase-in of 1mo from Jan 31 lasts to Feb 29 in 2020 (29 days) and to Feb 28 in 2021 (28)."""
+    from sim.lifecycle import MeasureState
+    from sim.segments import profile
+
+    st = MeasureState(switches=[(0, True)])
+    for start, days in (("2020-01-31", 29), ("2021-01-31", 28), ("2020-03-01", 31)):
+        assert profile(st, 30, 2, 400, months=1, day0=parse_iso_date(start)) == profile(st, days, 2, 400)
+
+
+def test_rule3_phase_in_in_months_changes_the_run():
+    """Rule 3: in a run, `phase_in: 1mo` from 2021-01-31 steps up on the day a 28-day phase-in does (February
+    2021 has 28 days), not on the day of a 29-day one (nor at 365.25/12 = 30.4 days)."""
+    def stock(phase: str) -> float:
+        eff = [{"type": "scale_inflow", "population": "users", "factor": 0, "phase_in": phase, "steps": 2}]
+        s = build(window={"start": "2021-01-01", "end": "2021-12-31"}, report="month", replications=1,
+                  measures=[{"id": "m", "deadline": "2021-01-31", "effects": eff}])
+        sr = run(s).series
+        return float(sr[(sr.series == "users") & (sr.quantity == "stock")].set_index("date")["p50"].iloc[-1])
+    assert stock("1mo") == stock("28d") != stock("29d")
+
+
+def test_rule3_fractional_months_are_monotone_and_continuous():
+    """Rule 3: a distribution over months draws fractional months: whole calendar months, then the fraction
+    of the next month in days; the landing day never decreases with the uniform, and meets the whole-month
+    days at the ends."""
+    import numpy as np
+
+    from sim.quantities import add_month_span
+    from sim.values import read_value, sample_months
+
+    dist = read_value({"between": ["1mo", "3mo"]}, "duration")
+    start = parse_iso_date("2021-01-31")
+    landed = [add_month_span(start, m) for m in sample_months(dist, np.linspace(0, 1, 2001)).tolist()]
+    assert landed == sorted(landed)
+    assert (_iso(landed[0]), _iso(landed[-1])) == ("2021-02-28", "2021-04-30")
+    assert _iso(add_month_span(start, 1.5)) == "2021-03-16"  # Feb 28 + half of the 31 days to Mar 31
+
+
+def test_rule3_mixed_days_and_months_are_refused():
+    """Rule 3: a distribution mixing days and months has no single calendar meaning and is refused."""
+    from sim.quantities import QuantityError
+    from sim.values import read_value
+
+    with pytest.raises(QuantityError, match="mixes days and months"):
+        read_value({"between": ["20d", "2mo"]}, "duration")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 from conftest import build, day, measure, one
+
+from sim.runner import run
 
 
 def switches(rep, mid="ban"):
@@ -211,3 +214,50 @@ def test_waiver_probability_zero_never_starts():
     m = measure(waivers=[{"id": "w", "share": "50%", "duration": "30d", "probability": 0}])
     rep = one(build(measures=[m]))
     assert rep.states["ban"].waiver_changes == []
+
+
+LIFT = [{"id": "deal", "probability": 1, "date": "2020-03-15"}]
+
+
+def test_lifted_measure_never_starts_a_waiver():
+    """A waiver dated after the lift never starts: no `waiver ... starts` after `lifted` in the log, no share
+    recorded, and the in-force series stays 0 after the lift."""
+    m = measure(lifted_by=["deal"], waivers=[{"id": "w", "share": "40%", "from": "2020-04-01", "duration": "30d"}])
+    s = build(events=LIFT, measures=[m], report="day", replications=5)
+    rep = one(s)
+    whats = [e.what for e in rep.log if e.subject == "ban"]
+    assert whats == ["in force", "lifted", "suspended"]
+    assert rep.states["ban"].waiver_changes == []
+    res = run(s)
+    log = res.events
+    assert not log["what"].astype(str).str.startswith("waiver").any()
+    after = res.in_force[(res.in_force.measure == "ban") & (res.in_force.date >= pd.Timestamp("2020-03-15"))]
+    assert (after["probability"] == 0).all() and len(after) > 0
+
+
+def test_lifted_measure_never_renews_a_waiver():
+    """A waiver running at the lift ends at its end date and is not renewed, even with a certain renewal."""
+    m = measure(lifted_by=["deal"], waivers=[{"id": "w", "share": 0.5, "from": "2020-03-01", "duration": "30d",
+                                             "renewal": {"probability": 1, "period": "30d", "max": 2}}])
+    rep = one(build(events=LIFT, measures=[m]))
+    assert rep.states["ban"].waiver_changes == [(day("2020-03-01"), 0.5), (day("2020-03-31"), 1.0)]
+    assert not any("renewed" in e.what for e in rep.log)
+
+
+def test_cancelled_measure_never_starts_a_waiver():
+    """A measure cancelled at its deadline (an `unless` event) starts no waiver dated later."""
+    m = measure(unless=["deal"], deadline="2020-04-01",
+                waivers=[{"id": "w", "share": "40%", "from": "2020-05-01", "duration": "30d"}])
+    rep = one(build(events=LIFT, measures=[m]))
+    assert [e.what for e in rep.log if e.subject == "ban"] == ["cancelled"]
+    assert rep.states["ban"].waiver_changes == []
+
+
+def test_enjoined_measure_keeps_its_waiver_dates():
+    """An enjoined measure may come back, so its waiver starts and ends on its own dates (docs/engine.md);
+    the share acts only while the measure is in force."""
+    m = measure(challenges=[{"id": "c", "decision": "2020-03-10", "injunction": 1}],
+                waivers=[{"id": "w", "share": "40%", "from": "2020-04-01", "until": "2020-05-01"}])
+    rep = one(build(measures=[m]))
+    assert rep.states["ban"].enjoined
+    assert rep.states["ban"].waiver_changes == [(day("2020-04-01"), 0.6), (day("2020-05-01"), 1.0)]

@@ -1,0 +1,84 @@
+"""Dates as planned, before any randomness: a relative date whose anchor is itself certain resolves to a day.
+
+``docket plan`` and ``measures.csv`` show a date such as ``full_ban.deadline - 2d`` as
+``2020-11-10 (full_ban.deadline - 2d)`` when ``full_ban``'s deadline is a fixed date, and list dates in the
+order they fall. An anchor is certain when it is a measure's initial deadline (``id.deadline``) that is itself
+certain, or an event that surely occurs (probability 1, nothing required) on a certain date; a measure's first
+day in force is never certain before the run (deferrals, courts), nor is an uncertain offset. The arithmetic is
+the engine's (:meth:`sim.dates.DateSpec.from_anchor`), so the plan says what the run does.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sim.dates import DateSpec
+from sim.quantities import day_to_date
+from sim.schema import Event, Scenario
+
+
+def planned_day(s: Scenario, spec: DateSpec) -> int | None:
+    """The day number ``spec`` falls on in every replication, or ``None`` when it is uncertain.
+
+    Example:
+        >>> from sim.loader import load_scenario  # doctest: +SKIP
+        >>> planned_day(scenario, scenario.measures[1].deadline)  # doctest: +SKIP
+        737739
+    """
+    return _day(s, spec, frozenset())
+
+
+def _day(s: Scenario, spec: DateSpec, seen: frozenset[str]) -> int | None:
+    if spec.anchor is None:
+        return spec.fixed_day()
+    aid = spec.anchor_id
+    if not spec.offset.is_fixed or aid is None or aid in seen:
+        return None
+    anchor: int | None = None
+    if spec.anchor.endswith(".deadline"):
+        m = next((x for x in s.measures if x.id == aid), None)
+        anchor = _day(s, m.deadline, seen | {aid}) if m is not None else None
+    else:
+        e = next((x for x in s.events if x.id == aid), None)
+        if e is not None and _certain(e):
+            anchor = _day(s, e.date, seen | {aid})
+            start = s.window.start.fixed_day()
+            if anchor is not None and start is not None:
+                anchor = max(anchor, start)  # an event dated before the window occurs at its start
+    return None if anchor is None else spec.from_anchor(anchor, spec.offset.params[0])
+
+
+def _certain(e: Event) -> bool:
+    p = e.probability
+    return not e.requires and (p is None or (p.is_fixed and p.params[0] >= 1))
+
+
+def planned_text(s: Scenario, spec: DateSpec) -> str:
+    """A date for tables: the ISO date when certain (followed by the expression when it was relative), else the
+    date as written.
+
+    Example:
+        >>> planned_text(scenario, scenario.measures[1].deadline)  # doctest: +SKIP
+        '2020-11-10 (full_ban.deadline - 2d)'
+    """
+    day = planned_day(s, spec)
+    if day is None:
+        return spec.describe()
+    iso = day_to_date(day).isoformat()
+    return f"{iso} ({spec.describe()})" if spec.anchor is not None else iso
+
+
+def date_order(s: Scenario, spec: DateSpec) -> tuple[float, str]:
+    """A sort key putting dates in the order they fall: certain dates on their day, uncertain absolute ones on
+    their earliest day, relative ones that are not certain last (by their text).
+
+    Example:
+        >>> sorted(specs, key=lambda d: date_order(scenario, d))  # doctest: +SKIP
+    """
+    day = planned_day(s, spec)
+    if day is not None:
+        return (day, spec.describe())
+    if spec.anchor is None:
+        low = spec.offset.low if math.isfinite(spec.offset.low) else spec.offset.center  # an unbounded normal
+        return (low, spec.describe())
+    return (math.inf, spec.describe())

@@ -1,0 +1,61 @@
+"""`docket plan` and `measures.csv`: relative dates with a certain anchor resolved, date order, tidy shares."""
+
+from __future__ import annotations
+
+from conftest import build, measure
+
+from sim.narrate import plan_text
+from sim.planned import planned_text
+from sim.results import share
+from sim.runner import run
+
+EVENTS = [{"id": "maybe", "probability": 0.5, "date": "2020-06-01"},
+          {"id": "deal", "probability": 1, "date": "2020-11-11"}]
+MEASURES = [measure("full_ban", "2020-11-12"), measure("partial", "full_ban.deadline - 2d"),
+            measure("after_deal", "deal + 1mo"), measure("uncertain", "maybe + 7d"),
+            measure("early", {"between": ["2020-02-01", "2020-03-01"]})]
+
+
+def test_plan_resolves_relative_deadlines_with_a_certain_anchor_in_date_order():
+    """`docket plan` shows `2020-11-10 (full_ban.deadline - 2d)` and `2020-12-11 (deal + 1mo)`, keeps an
+    uncertain anchor as written, and lists every line in date order."""
+    text = plan_text(build(events=EVENTS, measures=MEASURES))
+    lines = [line for line in text.splitlines() if "deadline " in line or "event " in line]
+    assert [(line.split("event ") if "event " in line else line.split("deadline "))[-1].split(":")[0].strip()
+            for line in lines] == ["early", "maybe", "partial", "deal", "full_ban", "after_deal", "uncertain"]
+    assert lines[2].startswith("2020-11-10 (full_ban.deadline - 2d)")
+    assert lines[5].startswith("2020-12-11 (deal + 1mo)")
+    assert lines[6].startswith("maybe + 7d")
+
+
+def test_planned_text_needs_a_certain_anchor():
+    """An event that may not occur, or requires another, is no certain anchor; a chain of `.deadline`s is."""
+    events = [*EVENTS, {"id": "needs", "probability": 1, "date": "2020-05-01", "requires": ["maybe"]}]
+    ms = [*MEASURES, measure("chained", "partial.deadline + 1d"), measure("needy", "needs + 1d")]
+    s = build(events=events, measures=ms)
+    by_id = {m.id: planned_text(s, m.deadline) for m in s.measures}
+    assert by_id["chained"] == "2020-11-11 (partial.deadline + 1d)"
+    assert by_id["needy"] == "needs + 1d" and by_id["uncertain"] == "maybe + 7d"
+    assert by_id["full_ban"] == "2020-11-12"
+
+
+def test_measures_table_resolves_deadlines_in_date_order():
+    """`measures.csv` rows are in planned-deadline order, with the resolved date and the expression."""
+    res = run(build(events=EVENTS, measures=MEASURES, replications=10))
+    table = res.measures
+    assert table["measure"].tolist() == ["early", "partial", "full_ban", "after_deal", "uncertain"]
+    assert table.set_index("measure").loc["partial", "planned_deadline"] == "2020-11-10 (full_ban.deadline - 2d)"
+
+
+def test_measure_shares_carry_no_float_noise():
+    """P(never) of 98 in 500 replications is 0.196, not 1 - 0.804 = 0.19599999999999995; every share in the
+    table has at most as many decimals as n has digits."""
+    assert share(98, 500) == 0.196 and repr(share(500 - 402, 500)) == "0.196"
+    events = [{"id": "deal", "probability": 0.2, "date": "2020-02-01"}]
+    res = run(build(events=events, measures=[measure(lifted_by=["deal"])], replications=500, seed=11))
+    row = res.measures.iloc[0]
+    assert round(row["p_never"] + row["p_ever_in_force"], 9) == 1.0
+    for col in ("p_never", "p_ever_in_force", "p_lifted", "mean_extensions"):
+        assert len(repr(float(row[col])).split(".")[-1]) <= 3, (col, row[col])
+    never = res.effective[res.effective["date"].isna()]["probability"].iloc[0]
+    assert never == row["p_never"]  # effective.csv: the count over n, no difference of floats either
