@@ -63,7 +63,14 @@ def snapshot(results: Results, scenario_hash: str, dates: set[str] | None = None
     reported date), so extra dates a run reports for its checks do not enter the baseline.
 
     Example:
-        >>> record = snapshot(run(s, replications=200, keep_replications=True), scenario_hash(raw))  # doctest: +SKIP
+        >>> from sim import load_scenario, run
+        >>> from sim.loader import resolve_raw
+        >>> from sim.records import scenario_hash
+        >>> s = load_scenario("scenarios/quickstart.yaml")
+        >>> record = snapshot(run(s, replications=200, keep_replications=True),
+        ...                   scenario_hash(resolve_raw("scenarios/quickstart.yaml")))
+        >>> record["replications"], record["seed"]
+        (200, 0)
     """
     from sim import __version__
 

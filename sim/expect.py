@@ -165,8 +165,12 @@ def evaluate(results: Results, checks: list[Check]) -> list[CheckResult]:
         One :class:`CheckResult` per check, in order.
 
     Example:
-        >>> res = run(scenario, replications=200, keep_replications=True)  # doctest: +SKIP
-        >>> [r.message() for r in evaluate(res, scenario.expectations.checks)]  # doctest: +SKIP
+        >>> from sim import load_scenario, run
+        >>> scenario = load_scenario("scenarios/quickstart.yaml")
+        >>> res = run(scenario, replications=200, keep_replications=True)
+        >>> print(evaluate(res, scenario.expectations.checks)[0].message())  # doctest: +NORMALIZE_WHITESPACE
+        PASS half_on_time: P(sales_ban in force by 2026-03-01) = 0.505, interval [0.401, 0.6085] (z=3, n=200);
+        bounds [0.3, 0.7]
     """
     return [_evaluate_one(results, c) for c in checks]
 

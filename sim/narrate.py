@@ -23,8 +23,9 @@ def plan_text(s: Scenario) -> str:
     anchor is certain shows its day, :mod:`sim.planned`), and what could move them.
 
     Example:
-        >>> from sim.loader import load_scenario  # doctest: +SKIP
-        >>> print(plan_text(load_scenario("scenarios/quickstart.yaml")))  # doctest: +SKIP
+        >>> from sim.loader import load_scenario
+        >>> print(plan_text(load_scenario("scenarios/quickstart.yaml")).splitlines()[3])
+        2026-03-01                         deadline sales_ban: Router sales ban
     """
     window = f"{planned_text(s, s.window.start)} to {planned_text(s, s.window.end)}"
     lines = [f"{s.title}", f"window {window}, report every {s.report}, "

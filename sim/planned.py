@@ -6,6 +6,16 @@ order they fall. An anchor is certain when it is a measure's initial deadline (`
 certain, or an event that surely occurs (probability 1, nothing required) on a certain date; a measure's first
 day in force is never certain before the run (deferrals, courts), nor is an uncertain offset. The arithmetic is
 the engine's (:meth:`sim.dates.DateSpec.from_anchor`), so the plan says what the run does.
+
+Example:
+    >>> from sim.loader import validate_data
+    >>> ban = {"type": "scale_inflow", "population": "users", "factor": 0}
+    >>> s, _ = validate_data({"name": "x", "title": "X", "window": {"start": "2020-01-01", "end": "2020-12-31"},
+    ...     "populations": [{"id": "users", "initial": "1M", "inflow": "1k/day"}],
+    ...     "measures": [{"id": "full_ban", "deadline": "2020-11-12", "effects": [ban]},
+    ...                  {"id": "notice", "deadline": "full_ban.deadline - 2d", "effects": [ban]}]}, "x.yaml")
+    >>> planned_text(s, s.measures[1].deadline)
+    '2020-11-10 (full_ban.deadline - 2d)'
 """
 
 from __future__ import annotations
@@ -19,11 +29,6 @@ from sim.schema import Event, Scenario
 
 def planned_day(s: Scenario, spec: DateSpec) -> int | None:
     """The day number ``spec`` falls on in every replication, or ``None`` when it is uncertain.
-
-    Example:
-        >>> from sim.loader import load_scenario  # doctest: +SKIP
-        >>> planned_day(scenario, scenario.measures[1].deadline)  # doctest: +SKIP
-        737739
     """
     return _day(s, spec, frozenset())
 
@@ -56,10 +61,6 @@ def _certain(e: Event) -> bool:
 def planned_text(s: Scenario, spec: DateSpec) -> str:
     """A date for tables: the ISO date when certain (followed by the expression when it was relative), else the
     date as written.
-
-    Example:
-        >>> planned_text(scenario, scenario.measures[1].deadline)  # doctest: +SKIP
-        '2020-11-10 (full_ban.deadline - 2d)'
     """
     day = planned_day(s, spec)
     if day is None:
@@ -71,9 +72,6 @@ def planned_text(s: Scenario, spec: DateSpec) -> str:
 def date_order(s: Scenario, spec: DateSpec) -> tuple[float, str]:
     """A sort key putting dates in the order they fall: certain dates on their day, uncertain absolute ones on
     their earliest day, relative ones that are not certain last (by their text).
-
-    Example:
-        >>> sorted(specs, key=lambda d: date_order(scenario, d))  # doctest: +SKIP
     """
     day = planned_day(s, spec)
     if day is not None:

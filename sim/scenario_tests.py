@@ -168,7 +168,8 @@ def run_target(target: Target, *, replications: int | None = None, allow_noise: 
             so loudly, and the target still fails on that expectation).
 
     Example:
-        >>> print(run_target(Target(Path("scenarios/quickstart.yaml"))).text())  # doctest: +SKIP
+        >>> print(run_target(Target(Path("scenarios/quickstart.yaml"))).text().splitlines()[0])
+        PASS quickstart (scenarios/quickstart.yaml): 200 replications
     """
     try:
         scenario, digest = load_target(target)
@@ -265,7 +266,8 @@ def run_tests(paths: Sequence[str | os.PathLike[str]], *, update: Sequence[str] 
         DocketError: a path does not exist, or an ``update`` name matches no target.
 
     Example:
-        >>> report = run_tests(["scenarios"], update=["quickstart"])  # doctest: +SKIP
+        >>> run_tests(["scenarios/quickstart.yaml"]).passed  # expectations and the stored baseline
+        True
     """
     found = [t for f in find_scenarios(paths) for t in targets(f)]
     unknown = [u for u in update if not any(u in (t.name, t.file.stem) for t in found)]
