@@ -42,6 +42,16 @@ def scenario_hash(resolved: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _json(data: Any, name: str, ascii: bool = True) -> str:
+    """``data`` as strict JSON (``allow_nan=False``): a NaN or an infinity is a :class:`DocketError`, never
+    ``NaN``/``Infinity`` in a file that JSON readers then refuse."""
+    try:
+        return json.dumps(data, indent=2, ensure_ascii=ascii, allow_nan=False)
+    except ValueError as exc:
+        raise DocketError(f"cannot write {name}: it would hold a number that is not finite ({exc}); "
+                          "please report this with the scenario") from None
+
+
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in PACKAGES:
@@ -93,7 +103,7 @@ def write_run(results: Results, out_dir: str | os.PathLike[str], resolved: dict[
                _table(results.measures, out / "measures", fmt), _table(results.events, out / "events", fmt)]
     if results.replication_series is not None:
         written.append(_table(results.replication_series, out / "replications", fmt))
-    write_text(out / "summary.json", json.dumps(results.summary, indent=2) + "\n")
+    write_text(out / "summary.json", _json(results.summary, "summary.json") + "\n")
     written.append(out / "summary.json")
     from sim import __version__
 
@@ -104,7 +114,7 @@ def write_run(results: Results, out_dir: str | os.PathLike[str], resolved: dict[
         "command": command if command is not None else sys.argv, "wall_time_s": round(results.wall_time, 3),
         "packages": _versions(), "files": [p.name for p in written], "scenario": plain(resolved, iso_dates=True),
     }
-    write_text(out / "run.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    write_text(out / "run.json", _json(record, "run.json", ascii=False) + "\n")
     written.append(out / "run.json")
     return written
 
