@@ -78,7 +78,9 @@ When = Annotated[
         _DIST_SCHEMA]}),
 ]
 
-Whole = Annotated[int, BeforeValidator(_plain(parse_whole))]
+READ_WHOLE: Final = BeforeValidator(_plain(parse_whole))
+"""Reads a whole number before pydantic checks the type it is for (``int``, or ``Literal[1]`` for ``format``)."""
+Whole = Annotated[int, READ_WHOLE]
 """A whole number (not a boolean); its range is set with ``Field(ge=..., le=...)`` where it is used."""
 Number = Annotated[float, BeforeValidator(_plain(parse_number))]
 """A finite number (not a boolean, NaN or an infinity)."""

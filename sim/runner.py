@@ -336,7 +336,7 @@ def work(args: tuple[Scenario, int, int, int, list[int], bool, type, dict[str, f
 
 def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, workers: int | None = 1,
              chunk: int = CHUNK, check: bool = False, progress: Callable[[int], None] | None = None,
-             scheduler: str | None = None) -> Collected:
+             scheduler: str | None = None, keep_replications: bool = False) -> Collected:
     """Run all chunks of one run (see :func:`sim.study.run_study`); results are identical for any ``workers``
     or ``scheduler``.
 
@@ -346,7 +346,8 @@ def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, work
     from sim.study import RunSpec, run_study
 
     spec = RunSpec.of("run", s, None, replications, seed, grid)
-    study = run_study([spec], workers=workers, scheduler=scheduler, chunk=chunk, check=check, progress=progress)
+    study = run_study([spec], workers=workers, scheduler=scheduler, chunk=chunk, check=check, progress=progress,
+                      keep_replications=keep_replications)
     study.raise_failures()
     collected = study.collected[0]
     assert collected is not None
@@ -395,6 +396,7 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
     sd = scenario.seed if seed is None else seed
     grid, report = grids(scenario, extra_days)
     t0 = time.perf_counter()
-    collected = simulate(scenario, n, sd, grid, workers=workers, check=check, progress=progress, scheduler=scheduler)
+    collected = simulate(scenario, n, sd, grid, workers=workers, check=check, progress=progress, scheduler=scheduler,
+                         keep_replications=keep_replications)
     return aggregate(scenario, collected, grid, report, n, sd, time.perf_counter() - t0, keep_replications)
 

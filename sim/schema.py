@@ -11,7 +11,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from sim.fields import ID_REGEX, Count, Factor, Number, PerCapita, Probability, Rate, Share, Span, When, Whole
+from sim.fields import (
+    ID_REGEX,
+    READ_WHOLE,
+    Count,
+    Factor,
+    Number,
+    PerCapita,
+    Probability,
+    Rate,
+    Share,
+    Span,
+    When,
+    Whole,
+)
 
 Id = Annotated[str, Field(pattern=ID_REGEX, description="an identifier: letters, digits and _")]
 Name = Annotated[
@@ -294,7 +307,7 @@ class Variant(Strict):
 class Scenario(Strict):
     """A whole scenario file, after ``extends`` and the chosen variant have been merged."""
 
-    format: Literal[1] = FORMAT_VERSION
+    format: Annotated[Literal[1], READ_WHOLE] = FORMAT_VERSION
     name: Name
     title: str
     description: str | None = None
