@@ -214,11 +214,10 @@ def require(specs: Sequence[RunSpec], keep_replications: bool = False, limit: in
     what = "this run" if len(specs) == 1 else f"these {len(specs)} runs"
     how = biggest.text() if len(specs) == 1 else f"the largest: {biggest.text()}"
     total = total_memory()
-    if total is not None and need > total:
-        last = f"(this machine has {size_text(total)} in all)"
-    else:
-        last = f"or raise --max-memory (e.g. --max-memory {-(-need // 10**9)}G)"
-    raise DocketError(
-        f"{what} would need about {size_text(need)} of memory ({how}), more than --max-memory "
-        f"{size_text(limit)}: use fewer replications (-n), a coarser report grid (`report: month`)"
-        f"{', drop --keep-replications' if keep_replications else ''}, {last}")
+    ways = ["use fewer replications (-n)", "a coarser report grid (`report: month`)"]
+    ways += ["drop --keep-replications"] if keep_replications else []
+    fits = total is None or need <= total
+    ways += [f"raise --max-memory (e.g. --max-memory {-(-need // 10**9)}G)"] if fits else []
+    machine = "" if fits else f" (this machine has {size_text(total or 0)} in all)"
+    raise DocketError(f"{what} would need about {size_text(need)} of memory ({how}), more than --max-memory "
+                      f"{size_text(limit)}: {', '.join(ways[:-1])} or {ways[-1]}{machine}")
