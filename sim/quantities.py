@@ -141,8 +141,16 @@ def _fail(kind: str, value: object, hint: str | None = None, what: str | None = 
     return QuantityError(message, EXAMPLES[kind], shown, hint)
 
 
-def _limit(kind: str, value: object, x: float, unit: str = "") -> float:
-    """``x`` if it is within the limit of ``kind`` (:data:`LIMITS`), else a :class:`QuantityError` saying so."""
+def within_limit(kind: str, value: object, x: float, unit: str = "") -> float:
+    """``x`` if it is within the limit of ``kind`` (:data:`LIMITS`), else a :class:`QuantityError` saying so.
+
+    Durations are limited where a key holds one (:mod:`sim.values`); a date's offset is checked against the
+    calendar instead (:mod:`sim.dates`).
+
+    Example:
+        >>> within_limit("factor", "2", 2.0)
+        2.0
+    """
     if x > LIMITS[kind]:
         name = {"per_capita": "per-capita rate"}.get(kind, kind)
         check = "the number and its unit (`d`, `w`, `mo`, `y`)" if kind == "duration" else \
@@ -177,7 +185,7 @@ def parse_count(value: object) -> float:
         >>> parse_count("2.5k")
         2500.0
     """
-    return _limit("count", value, _count(value))
+    return within_limit("count", value, _count(value))
 
 
 def _count(value: object) -> float:
@@ -215,7 +223,7 @@ def parse_factor(value: object) -> float:
     x = _plain_or_percent(value, "factor")
     if x < 0:
         raise _fail("factor", value, what="a factor must be >= 0")
-    return _limit("factor", value, x)
+    return within_limit("factor", value, x)
 
 
 def _plain_or_percent(value: object, kind: str) -> float:
@@ -294,7 +302,6 @@ def parse_duration(value: object, *, signed: bool = False) -> Duration:
         raise _fail("duration", value, what="a duration must be a finite length of time")
     if amount < 0 and not signed:
         raise _fail("duration", value, what="a duration must be >= 0 here")
-    _limit("duration", value, abs(amount * _UNIT_DAYS[unit]), " days (10,000 years)")
     if unit in _UNIT_MONTHS:
         months = amount * _UNIT_MONTHS[unit]
         if months != int(months):
@@ -337,7 +344,7 @@ def parse_rate(value: object) -> float:
     rate = _count(amount.strip()) / _period_days(m.group("per"), "rate", value)
     if not math.isfinite(rate):
         raise _fail("rate", value, "use a period of at least a day or so", what="a rate must be finite")
-    return _limit("rate", value, rate, " per day")
+    return within_limit("rate", value, rate, " per day")
 
 
 def parse_per_capita(value: object) -> float:
@@ -366,7 +373,7 @@ def parse_per_capita(value: object) -> float:
     if not math.isfinite(rate):
         raise _fail("per_capita", value, "use a period of at least a day or so",
                     what="a per-capita rate must be finite")
-    return _limit("per_capita", value, rate, " per day")
+    return within_limit("per_capita", value, rate, " per day")
 
 
 def parse_iso_date(value: object) -> int:

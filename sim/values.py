@@ -119,9 +119,16 @@ def _fail(message: str, expected: str, found: object, hint: str | None = None) -
     return QuantityError(message, expected, f"`{found}`", hint)
 
 
+def _duration(raw: object) -> q.Duration:
+    """A duration a key holds (not a date's offset), within :data:`sim.quantities.MAX_DAYS`."""
+    dur = q.parse_duration(raw)
+    q.within_limit("duration", raw, dur.mean_days, " days (10,000 years)")
+    return dur
+
+
 def _reader(unit: str) -> Callable[[object], float]:
     if unit == "duration":
-        return lambda v: float(round(q.parse_duration(v).mean_days))
+        return lambda v: float(round(_duration(v).mean_days))
     if unit == "signed_duration":
         return lambda v: float(round(q.parse_duration(v, signed=True).mean_days))
     if unit == "date":
@@ -266,7 +273,7 @@ def read_value(raw: object, unit: str) -> Dist:
         raise _fail("a list is not a single value", q.EXAMPLES[_kind(unit)], raw,
                     "for a range write `{between: [lo, hi]}`")
     if unit in ("duration", "signed_duration"):
-        dur = q.parse_duration(raw, signed=unit == "signed_duration")
+        dur = _duration(raw) if unit == "duration" else q.parse_duration(raw, signed=True)
         return Dist("value", (float(round(dur.mean_days)),), unit, months=dur.months, text=str(raw))
     return Dist("value", (_reader(unit)(raw),), unit, text=str(raw))
 
