@@ -56,6 +56,39 @@ def exec_options(fn: Any) -> Any:
                         help="local processes (default: every core); results are identical for any number")(fn)
 
 
+class _Size(click.ParamType):
+    """A memory size such as ``4G`` or ``512M`` (:func:`sim.memory.parse_size`), in bytes."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        from sim.memory import parse_size
+
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_size(str(value))
+        except DocketError:
+            self.fail(f"expected a size such as `4G`, `512M` or `1.5GB`, found `{value}`", param, ctx)
+
+
+def memory_option(fn: Any) -> Any:
+    """``--max-memory SIZE`` for a command that simulates: its runs are refused, before they start, when their
+    estimated memory is larger (:mod:`sim.memory`; default: half of the machine's memory)."""
+    import functools
+
+    @functools.wraps(fn)
+    def command(*args: Any, max_memory: int | None = None, **kwargs: Any) -> Any:
+        from sim.memory import limited
+
+        with limited(max_memory):
+            return fn(*args, **kwargs)
+
+    return click.option("--max-memory", "max_memory", type=_Size(), metavar="SIZE",
+                        help="refuse a run whose estimated memory is above SIZE (e.g. 4G, 512M), before it starts "
+                             "[default: half of this machine's memory]")(command)
+
+
 def _scheduler(scheduler: str | None, dask: str | None) -> str | None:
     if scheduler and dask:
         raise click.UsageError("give --scheduler or --dask, not both")
@@ -236,24 +269,31 @@ def _load(file: str, variant: str | None, overrides: tuple[str, ...] = ()) -> tu
 @click.option("--check", is_flag=True, help="verify stock accounting in every chunk (internal assertion mode)")
 @click.option("--from", "from_run", type=click.Path(exists=True, file_okay=False),
               help="re-run exactly the scenario, seed and replications recorded in this run folder")
+@click.option("--ignore-hash", is_flag=True,
+              help="with --from: run a run.json whose hashes no longer match (an edited file), with a warning")
 @click.option("--quiet", "-q", is_flag=True, help="print only the run folder")
 @SET_OPTION
+@memory_option
 def run(file: str | None, variant: str | None, replications: int | None, seed: int | None, out: str | None,
         fmt: str, keep_replications: bool, workers: int | None, scheduler: str | None, dask: str | None, check: bool,
-        from_run: str | None, quiet: bool, overrides: tuple[str, ...]) -> None:
+        from_run: str | None, ignore_hash: bool, quiet: bool, overrides: tuple[str, ...]) -> None:
     """Simulate FILE and write a run folder (tables, summary.json, run.json)."""
     from sim.errors import ScenarioError
     from sim.loader import validate_data
     from sim.narrate import summary_text
-    from sim.records import read_run, write_run
+    from sim.records import read_run, verify_run, write_run
     from sim.runner import run as simulate
 
     if (file is None) == (from_run is None):
         raise click.UsageError("give a scenario FILE or --from RUN_DIR (not both)")
     if from_run is not None and overrides:
         raise click.UsageError("--set applies to a scenario FILE; to change a recorded run, re-run its file")
+    if ignore_hash and from_run is None:
+        raise click.UsageError("--ignore-hash goes with --from RUN_DIR")
     if from_run is not None:
         record = read_run(from_run)
+        for warning in verify_run(record, Path(from_run) / "run.json", ignore_hash=ignore_hash):
+            click.echo(f"warning: {warning}", err=True)
         data = record["scenario"]
         scenario, diagnostics = validate_data(data, str(Path(from_run) / "run.json"))
         if scenario is None:
@@ -354,6 +394,7 @@ def plot(run_dir: str, charts: tuple[str, ...], fmt: str, out: str | None, compa
               help="draw an 'as of' line on the timeline at this date [default: the scenario's as_of]")
 @SET_OPTION
 @exec_options
+@memory_option
 def brief(file: str, variant: str | None, replications: int | None, seed: int | None, out: str | None,
           as_of: Any, overrides: tuple[str, ...], workers: int | None, scheduler: str | None, dask: str | None) -> None:
     """Run FILE and write the briefing pack: one multi-page PDF plus every chart as PNG (200 dpi) and SVG."""
@@ -386,6 +427,7 @@ def brief(file: str, variant: str | None, replications: int | None, seed: int | 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people, json for machines")
 @click.option("--junit", type=click.Path(dir_okay=False), help="also write a JUnit XML report to this file")
+@memory_option
 def test_command(paths: tuple[str, ...], update: tuple[str, ...], update_all: bool, update_failing: bool,
                  replications: int | None, allow_noise: bool, fmt: str, junit: str | None) -> None:
     """Regression-test scenario files: check their expectations and compare with their baselines; exit 1 on
@@ -414,6 +456,7 @@ def test_command(paths: tuple[str, ...], update: tuple[str, ...], update_all: bo
 @SET_OPTION
 @exec_options
 @RESUME_OPTION
+@memory_option
 def compare_command(files: tuple[str, ...], variants: str | None, reference: str | None, replications: int | None,
                     seed: int | None, out: str | None, overrides: tuple[str, ...], workers: int | None,
                     scheduler: str | None, dask: str | None, resume: bool) -> None:
@@ -484,6 +527,7 @@ def compare_command(files: tuple[str, ...], variants: str | None, reference: str
               "[default: runs/sweep-NAME]")
 @exec_options
 @RESUME_OPTION
+@memory_option
 def sweep(file: str, params: tuple[str, ...], samples: int | None, method: str, patterns: tuple[str, ...],
           variant: str | None, overrides: tuple[str, ...], replications: int | None, seed: int | None,
           out: str | None, workers: int | None, scheduler: str | None, dask: str | None, resume: bool) -> None:
@@ -553,6 +597,7 @@ def sweep(file: str, params: tuple[str, ...], samples: int | None, method: str, 
               "ranking.png [default: runs/sensitivity-NAME]")
 @exec_options
 @RESUME_OPTION
+@memory_option
 def sensitivity(file: str, outcome: str, variant: str | None, overrides: tuple[str, ...], replications: int | None,
                 seed: int | None, top: int, out: str | None, workers: int | None, scheduler: str | None,
                 dask: str | None, resume: bool) -> None:

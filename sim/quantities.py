@@ -14,7 +14,12 @@ date            ``2020-11-12``                        day number (``date.toordin
 probability     ``0.35``, ``35%``                     number in [0, 1]
 share           ``0.3``, ``30%``                      number in [0, 1]
 factor          ``0.5``, ``50%``, ``2``               number >= 0
+number          ``0.95``, ``40_000``, ``1e6``         a plain finite number (a check's bounds)
+whole           ``2``, ``1000``                       a whole number (seed, replications, ``max``)
 ==============  ==================================  ==========================================
+
+No kind accepts a boolean (YAML ``true`` is not 1), NaN or an infinity (``.nan``, ``.inf``, ``1e400``), and
+each has a largest value (:data:`LIMITS`, e.g. counts up to 1e15) so that results stay finite.
 
 A per-capita rate ``p/T`` means "a share *p* of the stock present at the start of a period *T* has left by its
 end, if nothing else acts": the continuous rate is ``-ln(1 - p) / T``. Months are 365.25/12 days and years
@@ -33,7 +38,7 @@ from typing import Final
 DAYS_PER_YEAR: Final = 365.25
 DAYS_PER_MONTH: Final = DAYS_PER_YEAR / 12
 
-KINDS: Final = ("count", "rate", "per_capita", "duration", "date", "probability", "share", "factor")
+KINDS: Final = ("count", "rate", "per_capita", "duration", "date", "probability", "share", "factor", "number", "whole")
 
 _SUFFIX = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "bn": 1e9}
 _NUMBER = r"[+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
@@ -60,7 +65,24 @@ EXAMPLES: Final = {
     "probability": "a probability such as `0.35` or `35%`",
     "share": "a share such as `0.3` or `30%`",
     "factor": "a factor >= 0 such as `0.5`, `50%` or `2`",
+    "number": "a number such as `0.95`, `40_000` or `1e6`",
+    "whole": "a whole number such as `2` or `1000`",
 }
+
+MAX_COUNT: Final = 1e15
+"""Largest count (``initial``, ``ceiling``, the amount of a rate): a billion times the world's population."""
+MAX_RATE: Final = 1e15
+"""Largest rate, in count per day."""
+MAX_FACTOR: Final = 1e6
+"""Largest factor (``scale_inflow``/``scale_exposure`` factors, metric weights, choice weights, sigma)."""
+MAX_PER_CAPITA: Final = 1e3
+"""Largest per-capita rate, per day (1,000/day empties a stock in minutes: anything faster is instant)."""
+MAX_DAYS: Final = 3_652_425
+"""Longest duration: 10,000 years, in days (the calendar itself spans years 1 to 9999)."""
+LIMITS: Final = {"count": MAX_COUNT, "rate": MAX_RATE, "factor": MAX_FACTOR, "per_capita": MAX_PER_CAPITA,
+                 "duration": float(MAX_DAYS)}
+"""The largest canonical value of each kind: with every value within its limit a run's stocks, exposures and
+their integrals stay finite (``docs/scenario-format.md``, "Limits"). Probabilities and shares lie in [0, 1]."""
 
 
 class QuantityError(ValueError):
@@ -119,6 +141,31 @@ def _fail(kind: str, value: object, hint: str | None = None, what: str | None = 
     return QuantityError(message, EXAMPLES[kind], shown, hint)
 
 
+def within_limit(kind: str, value: object, x: float, unit: str = "") -> float:
+    """``x`` if it is within the limit of ``kind`` (:data:`LIMITS`), else a :class:`QuantityError` saying so.
+
+    Durations are limited where a key holds one (:mod:`sim.values`); a date's offset is checked against the
+    calendar instead (:mod:`sim.dates`).
+
+    Example:
+        >>> within_limit("factor", "2", 2.0)
+        2.0
+    """
+    if x > LIMITS[kind]:
+        name = {"per_capita": "per-capita rate"}.get(kind, kind)
+        check = "the number and its unit (`d`, `w`, `mo`, `y`)" if kind == "duration" else \
+            "the number, its suffix (`k`, `M`, `B`) and its period" if kind in ("rate", "per_capita") else \
+            "the number and its suffix (`k`, `M`, `B`)"
+        raise _fail(kind, value, f"docket caps every value so that results stay finite; check {check}",
+                    what=f"a {name} must be at most {LIMIT_TEXT[kind]}{unit}")
+    return x
+
+
+LIMIT_TEXT: Final = {"count": "1e15", "rate": "1e15", "factor": "1e6", "per_capita": "1000",
+                     "duration": "3,652,425"}
+""":data:`LIMITS` as messages write them."""
+
+
 def _number(text: str) -> float:
     return float(text.replace("_", ""))
 
@@ -132,12 +179,17 @@ def _as_float(value: int | float) -> float:
 
 
 def parse_count(value: object) -> float:
-    """Read a count (>= 0): ``100M`` -> 1e8.
+    """Read a count (>= 0, at most :data:`MAX_COUNT`): ``100M`` -> 1e8.
 
     Example:
         >>> parse_count("2.5k")
         2500.0
     """
+    return within_limit("count", value, _count(value))
+
+
+def _count(value: object) -> float:
+    """A finite count >= 0, without the limit (the amount of a rate is limited as a rate)."""
     if isinstance(value, bool):
         raise _fail("count", value)
     if isinstance(value, int | float):
@@ -171,7 +223,7 @@ def parse_factor(value: object) -> float:
     x = _plain_or_percent(value, "factor")
     if x < 0:
         raise _fail("factor", value, what="a factor must be >= 0")
-    return x
+    return within_limit("factor", value, x)
 
 
 def _plain_or_percent(value: object, kind: str) -> float:
@@ -188,6 +240,49 @@ def _plain_or_percent(value: object, kind: str) -> float:
     if not math.isfinite(x):
         raise _fail(kind, value, what=f"a {kind} must be finite")
     return x
+
+
+def parse_number(value: object, kind: str = "number") -> float:
+    """Read a plain finite number (no unit), e.g. the bounds of a check: ``0.95``, ``40_000``, ``1e6``.
+
+    Booleans, NaN and infinities (``.nan``, ``.inf``, ``1e400``) are refused.
+
+    Example:
+        >>> parse_number("1e6"), parse_number(40_000)
+        (1000000.0, 40000.0)
+    """
+    if isinstance(value, bool):
+        raise _fail(kind, value, "write the number itself", what=f"expected {_A[kind]}, found a boolean")
+    if isinstance(value, int | float):
+        x = _as_float(value)
+    elif isinstance(value, str) and re.fullmatch(rf"\s*{_NUMBER}\s*", value):
+        x = _number(value)
+    else:
+        raise _fail(kind, value)
+    if not math.isfinite(x):
+        raise _fail(kind, value, "NaN and infinity are not numbers docket can use: write a finite number (or leave "
+                    "an optional key out)", what="a number must be finite")
+    return x
+
+
+_A: Final = {"number": "a number", "whole": "a whole number"}
+
+
+def parse_whole(value: object) -> int:
+    """Read a whole number (``max: 2``, ``seed: 7``, ``replications: 1000``); ranges are checked by the schema.
+
+    Booleans (YAML ``true`` would otherwise read as 1), fractions, NaN and infinities are refused.
+
+    Example:
+        >>> parse_whole(3), parse_whole(2.0), parse_whole("1e3")
+        (3, 2, 1000)
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    x = parse_number(value, "whole")
+    if x != int(x):
+        raise _fail("whole", value, what="expected a whole number")
+    return int(x)
 
 
 def parse_duration(value: object, *, signed: bool = False) -> Duration:
@@ -246,10 +341,10 @@ def parse_rate(value: object) -> float:
     amount = m.group("amount")
     if "%" in amount:
         raise _fail("rate", value, "a percentage per time is a per-capita rate: use it for churn/outflow/transfers")
-    rate = parse_count(amount.strip()) / _period_days(m.group("per"), "rate", value)
+    rate = _count(amount.strip()) / _period_days(m.group("per"), "rate", value)
     if not math.isfinite(rate):
         raise _fail("rate", value, "use a period of at least a day or so", what="a rate must be finite")
-    return rate
+    return within_limit("rate", value, rate, " per day")
 
 
 def parse_per_capita(value: object) -> float:
@@ -278,7 +373,7 @@ def parse_per_capita(value: object) -> float:
     if not math.isfinite(rate):
         raise _fail("per_capita", value, "use a period of at least a day or so",
                     what="a per-capita rate must be finite")
-    return rate
+    return within_limit("per_capita", value, rate, " per day")
 
 
 def parse_iso_date(value: object) -> int:
@@ -351,5 +446,7 @@ PARSERS = {
     "probability": lambda v: parse_fraction(v, "probability"),
     "share": lambda v: parse_fraction(v, "share"),
     "factor": parse_factor,
+    "number": parse_number,
+    "whole": parse_whole,
 }
 """Scalar readers by kind (dates and durations have their own, richer types)."""

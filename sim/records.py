@@ -9,7 +9,10 @@ A run folder holds::
     events.csv       the event log of every replication
     replications.csv per-replication series (only with --keep-replications)
     summary.json     headline numbers
-    run.json         provenance: version, resolved scenario and its hash, seed, replications, command, packages
+    run.json         provenance: version, resolved scenario and its hash, seed, replications (with a hash binding
+                     them to the scenario's), command, packages
+
+``docket run --from`` re-runs a folder only when ``run.json`` is intact (:func:`verify_run`).
 
 Every file is written atomically (:mod:`sim.atomic`); ``--format parquet`` writes ``.parquet`` tables.
 """
@@ -40,6 +43,90 @@ def scenario_hash(resolved: dict[str, Any]) -> str:
     """SHA-256 of the resolved scenario in canonical JSON: equal hashes, equal scenarios."""
     text = json.dumps(plain(resolved, iso_dates=True), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _json(data: Any, name: str, ascii: bool = True) -> str:
+    """``data`` as strict JSON (``allow_nan=False``): a NaN or an infinity is a :class:`DocketError`, never
+    ``NaN``/``Infinity`` in a file that JSON readers then refuse."""
+    try:
+        return json.dumps(data, indent=2, ensure_ascii=ascii, allow_nan=False)
+    except ValueError as exc:
+        raise DocketError(f"cannot write {name}: it would hold a number that is not finite ({exc}); "
+                          "please report this with the scenario") from None
+
+
+def record_hash(scenario_digest: str, seed: int, replications: int) -> str:
+    """SHA-256 binding what ``docket run --from`` re-runs: the scenario's hash, the seed and the replications.
+
+    ``scenario_hash`` covers the resolved scenario (whose own ``seed`` and ``replications`` keys are defaults);
+    this covers the seed and replications the run actually used, so an edited ``seed`` in ``run.json`` is
+    noticed too.
+
+    Example:
+        >>> record_hash("ab" * 32, 7, 100) == record_hash("ab" * 32, 7, 100) != record_hash("ab" * 32, 8, 100)
+        True
+    """
+    text = json.dumps({"scenario_hash": scenario_digest, "seed": seed, "replications": replications},
+                      sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def verify_run(record: dict[str, Any], path: str | os.PathLike[str], *, ignore_hash: bool = False) -> list[str]:
+    """Check that a ``run.json`` read by :func:`read_run` is what ``docket run`` wrote, before re-running it.
+
+    ``scenario`` must be a mapping whose hash is the recorded ``scenario_hash``, and ``seed`` and
+    ``replications`` whole numbers that, with it, give the recorded ``record_hash``. A mismatch means the file
+    was edited (or damaged) after the run.
+
+    Args:
+        record: the parsed ``run.json``.
+        path: its path, for messages.
+        ignore_hash: report hash mismatches as warnings (returned) instead of errors; the shape checks still
+            apply (a scenario that is not a mapping cannot run at all).
+
+    Returns:
+        Warnings to print (only with ``ignore_hash``).
+
+    Raises:
+        DocketError: naming ``run.json``, the key and what was found, with a hint.
+    """
+    from sim.errors import found_repr
+
+    where = str(path)
+    redo = "re-run from the scenario file (`docket run FILE`)"
+    scenario = record.get("scenario")
+    if not isinstance(scenario, dict):
+        raise DocketError(f"{where}: `scenario` must be the recorded scenario (a mapping of keys), found "
+                          f"{found_repr(scenario)}\n    hint:     the file was edited or damaged; {redo}")
+    for key, low in (("seed", 0), ("replications", 1)):
+        value = record.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise DocketError(f"{where}: `{key}` must be a whole number >= {low}, found {found_repr(value)}\n"
+                              f"    hint:     the file was edited or damaged; {redo}")
+    problems = []
+    digest = scenario_hash(scenario)
+    recorded = record.get("scenario_hash")
+    if recorded != digest:
+        problems.append(f"`scenario_hash` does not match the recorded `scenario`: found {_short(recorded)}, the "
+                        f"scenario hashes to `{digest[:12]}…`: the scenario or its hash was edited after the run")
+    elif "record_hash" not in record:
+        problems.append("there is no `record_hash` binding `seed` and `replications` to the scenario (written by "
+                        "an older docket, or removed)")
+    elif record.get("record_hash") != record_hash(digest, record["seed"], record["replications"]):
+        problems.append(f"`record_hash` does not match the recorded `seed` {record['seed']} and `replications` "
+                        f"{record['replications']} (found {_short(record.get('record_hash'))}): they, or the hash, "
+                        "were edited after the run")
+    if problems and not ignore_hash:
+        raise DocketError(f"{where}: {problems[0]}\n    hint:     {redo}, or pass --ignore-hash to run what "
+                          "run.json now holds")
+    return [f"{where}: {p}; running it anyway (--ignore-hash)" for p in problems]
+
+
+def _short(digest: object) -> str:
+    """A recorded hash for a message: its first 12 digits, or what was found instead."""
+    from sim.errors import found_repr
+
+    return f"`{digest[:12]}…`" if isinstance(digest, str) and len(digest) > 12 else found_repr(digest)
 
 
 def _versions() -> dict[str, str]:
@@ -94,18 +181,20 @@ def write_run(results: Results, out_dir: str | os.PathLike[str], resolved: dict[
                _table(results.measures, out / "measures", fmt), _table(results.events, out / "events", fmt)]
     if results.replication_series is not None:
         written.append(_table(results.replication_series, out / "replications", fmt))
-    write_text(out / "summary.json", json.dumps(results.summary, indent=2) + "\n")
+    write_text(out / "summary.json", _json(results.summary, "summary.json") + "\n")
     written.append(out / "summary.json")
     from sim import __version__
 
+    digest = scenario_hash(resolved)
     record = {
         "docket_version": __version__, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "source_file": source, "variant": results.scenario.variant, "seed": results.seed,
-        "replications": results.replications, "scenario_hash": scenario_hash(resolved),
+        "replications": results.replications, "scenario_hash": digest,
+        "record_hash": record_hash(digest, results.seed, results.replications),
         "command": command if command is not None else sys.argv, "wall_time_s": round(results.wall_time, 3),
         "packages": _versions(), "files": [p.name for p in written], "scenario": plain(resolved, iso_dates=True),
     }
-    write_text(out / "run.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    write_text(out / "run.json", _json(record, "run.json", ascii=False) + "\n")
     written.append(out / "run.json")
     return written
 

@@ -15,7 +15,7 @@ import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -227,9 +227,10 @@ def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ch
         table[k, : len(configs)] = configs
     level, flags = table[:, :, :E], table[:, :, E:]
     coef = coefficients(s, refs, params, level, flags)
-    traj = solve(params.x0, coef, seg_start, seg_config, grid)
     cf_coef = coefficients(s, refs, params, np.zeros((R, 1, E)), np.zeros((R, 1, M)))
-    cf = solve(params.x0, cf_coef, np.zeros((R, 1), dtype=np.int64), np.zeros((R, 1), dtype=np.int64), grid)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by name (check_finite)
+        traj = solve(params.x0, coef, seg_start, seg_config, grid)
+        cf = solve(params.x0, cf_coef, np.zeros((R, 1), dtype=np.int64), np.zeros((R, 1), dtype=np.int64), grid)
     err = max(conservation_error(traj, params.x0), conservation_error(cf, params.x0)) if check else 0.0
     if check and err > CHECK_TOLERANCE:
         raise DocketError(f"internal check failed: stock accounting off by {err:.2e} (relative) in replications "
@@ -245,15 +246,48 @@ def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ch
                        for st in (rep.states[m.id] for m in s.measures)] for rep in reps], dtype=float)
     stat = {key: found.reshape(R, M, len(keys))[:, :, i] for i, key in enumerate(keys)}
     log = EventLog.of(reps)
-    avoided = cf.metric_cum - traj.metric_cum
+    with np.errstate(over="ignore", invalid="ignore"):
+        avoided = cf.metric_cum - traj.metric_cum
 
     def store(a: FloatArray) -> FloatArray:
-        return a.astype(dtype, copy=False)
+        with np.errstate(over="ignore"):  # float32 storage of a huge value overflows: check_finite names it
+            return a.astype(dtype, copy=False)
 
-    return Chunk(start, store(traj.stocks), store(traj.metric), store(traj.metric_cum), store(cf.stocks),
-                 store(cf.metric), store(cf.metric_cum), store(avoided), in_force, stat["first_in_force"],
-                 stat["extensions"], stat["injunctions"], stat["shelvings"], stat["lifted"], stat["cancelled"], log,
-                 err, draws.inputs)
+    chunk = Chunk(start, store(traj.stocks), store(traj.metric), store(traj.metric_cum), store(cf.stocks),
+                  store(cf.metric), store(cf.metric_cum), store(avoided), in_force, stat["first_in_force"],
+                  stat["extensions"], stat["injunctions"], stat["shelvings"], stat["lifted"], stat["cancelled"],
+                  log, err, draws.inputs)
+    check_finite(s, chunk)
+    return chunk
+
+
+SERIES: Final = {"stocks": ("populations", "stock"), "cf_stocks": ("populations", "stock_cf"),
+                 "metric": ("metrics", "value"), "cf_metric": ("metrics", "value_cf"),
+                 "metric_cum": ("metrics", "cumulative"), "cf_metric_cum": ("metrics", "cumulative_cf"),
+                 "avoided": ("metrics", "avoided")}
+"""The series arrays of a chunk (last axis: populations or metrics) and the quantity each is reported as."""
+
+
+def check_finite(s: Scenario, c: Chunk) -> None:
+    """Raise a :class:`DocketError` naming the first series of ``c`` that holds NaN or an infinity.
+
+    The limits on each value (:data:`sim.quantities.LIMITS`) keep ordinary scenarios far from overflow; many
+    large factors multiplied together (or float32 storage of huge exposures) can still overflow, and a run must
+    then fail rather than write ``inf`` or ``nan`` into its tables.
+    """
+    for key, (items, quantity) in SERIES.items():
+        values = getattr(c, key)
+        bad = ~np.isfinite(values)
+        if not bad.any():
+            continue
+        r, _, i = (int(x) for x in np.argwhere(bad)[0])
+        name = getattr(s, items)[i].id
+        kept = "" if values.dtype == np.float64 else f" (stored as {values.dtype}, as runs over {EXACT_LIMIT:,} " \
+            "replications are)"
+        raise DocketError(f"{items[:-1]} `{name}` {quantity} overflows in replication {c.start + r}: it is not a "
+                          f"finite number{kept}; the scenario's numbers multiply beyond what a float holds: check "
+                          "the units of large counts, rates, weights and factors (see docs/scenario-format.md, "
+                          "Limits)")
 
 
 @dataclass
@@ -307,7 +341,7 @@ def work(args: tuple[Scenario, int, int, int, list[int], bool, type, dict[str, f
 
 def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, workers: int | None = 1,
              chunk: int = CHUNK, check: bool = False, progress: Callable[[int], None] | None = None,
-             scheduler: str | None = None) -> Collected:
+             scheduler: str | None = None, keep_replications: bool = False) -> Collected:
     """Run all chunks of one run (see :func:`sim.study.run_study`); results are identical for any ``workers``
     or ``scheduler``.
 
@@ -317,7 +351,8 @@ def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, work
     from sim.study import RunSpec, run_study
 
     spec = RunSpec.of("run", s, None, replications, seed, grid)
-    study = run_study([spec], workers=workers, scheduler=scheduler, chunk=chunk, check=check, progress=progress)
+    study = run_study([spec], workers=workers, scheduler=scheduler, chunk=chunk, check=check, progress=progress,
+                      keep_replications=keep_replications)
     study.raise_failures()
     collected = study.collected[0]
     assert collected is not None
@@ -368,6 +403,7 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
     sd = scenario.seed if seed is None else seed
     grid, report = grids(scenario, extra_days)
     t0 = time.perf_counter()
-    collected = simulate(scenario, n, sd, grid, workers=workers, check=check, progress=progress, scheduler=scheduler)
+    collected = simulate(scenario, n, sd, grid, workers=workers, check=check, progress=progress, scheduler=scheduler,
+                         keep_replications=keep_replications)
     return aggregate(scenario, collected, grid, report, n, sd, time.perf_counter() - t0, keep_replications)
 

@@ -11,7 +11,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from sim.fields import ID_REGEX, Count, Factor, PerCapita, Probability, Rate, Share, Span, When
+from sim.fields import (
+    ID_REGEX,
+    READ_WHOLE,
+    Count,
+    Factor,
+    Number,
+    PerCapita,
+    Probability,
+    Rate,
+    Share,
+    Span,
+    When,
+    Whole,
+)
 
 Id = Annotated[str, Field(pattern=ID_REGEX, description="an identifier: letters, digits and _")]
 Name = Annotated[
@@ -93,7 +106,7 @@ class Event(Strict):
 
 class _Effect(Strict):
     phase_in: Span | None = None
-    steps: int | None = Field(default=None, ge=1, le=365)
+    steps: Whole | None = Field(default=None, ge=1, le=365)
     source: str | None = None
     note: str | None = None
 
@@ -151,7 +164,7 @@ class Deferral(Strict):
 
     probability: Probability
     delay: Span | None = None
-    max: int | None = Field(default=None, ge=1, le=100)
+    max: Whole | None = Field(default=None, ge=1, le=100)
     schedule: list[Span] | None = None
     source: str | None = None
 
@@ -161,7 +174,7 @@ class Renewal(Strict):
 
     probability: Probability
     period: Span
-    max: int = Field(default=1, ge=1, le=100)
+    max: Whole = Field(default=1, ge=1, le=100)
 
 
 class Waiver(Strict):
@@ -270,15 +283,15 @@ class Check(Strict):
     quantity: Literal["stock", "value", "cumulative", "avoided"] | None = None
     date: When | None = None
     stat: Literal["mean", "median", "p05", "p10", "p25", "p50", "p75", "p90", "p95"] = "median"
-    min: float | None = None
-    max: float | None = None
+    min: Number | None = None
+    max: Number | None = None
 
 
 class Expectations(Strict):
     """The regression contract of a scenario: a baseline file, the replications to test with, and checks."""
 
     baseline: str | None = None
-    replications: int | None = Field(default=None, ge=1, le=10_000_000)
+    replications: Whole | None = Field(default=None, ge=1, le=10_000_000)
     checks: list[Check] = []
 
 
@@ -294,7 +307,7 @@ class Variant(Strict):
 class Scenario(Strict):
     """A whole scenario file, after ``extends`` and the chosen variant have been merged."""
 
-    format: Literal[1] = FORMAT_VERSION
+    format: Annotated[Literal[1], READ_WHOLE] = FORMAT_VERSION
     name: Name
     title: str
     description: str | None = None
@@ -304,8 +317,8 @@ class Scenario(Strict):
     sources: list[Source] = []
     window: Window
     report: Literal["day", "week", "month"] = "week"
-    replications: int = Field(default=1000, ge=1, le=10_000_000)
-    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    replications: Whole = Field(default=1000, ge=1, le=10_000_000)
+    seed: Whole = Field(default=0, ge=0, le=2**63 - 1)
     key_dates: list[When] = []
     populations: list[Population] = Field(min_length=1)
     flows: list[Flow] = []

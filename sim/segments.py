@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.dynamics import Coefficients
+from sim.errors import DocketError
 from sim.lifecycle import MeasureState
 from sim.quantities import add_month_span
 from sim.schema import Effect, Scenario
@@ -179,6 +180,30 @@ def coefficients(scenario: Scenario, refs: list[EffectRef], params: Params, leve
     Example:
         See ``tests/test_segments.py``.
     """
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by name below
+        b, g, d, T, W = _coefficient_arrays(scenario, refs, params, level, flags)
+    _require_finite(scenario, b, W)
+    return Coefficients(b=b, g=g, d=d, T=T, W=W)
+
+
+def _require_finite(scenario: Scenario, b: FloatArray, W: FloatArray) -> None:
+    """Raise a :class:`DocketError` naming the population whose inflow, or the metric whose weight on a
+    population, overflows: values within their limits can still multiply beyond a float (many large factors)."""
+    for i, p in enumerate(scenario.populations):
+        if not np.isfinite(b[..., i]).all():
+            raise DocketError(f"population `{p.id}` inflow overflows: its inflow times the factors that scale it "
+                              "is not a finite number; check the units of large rates and factors (see "
+                              "docs/scenario-format.md, Limits)")
+    for k, metric in enumerate(scenario.metrics):
+        if not np.isfinite(W[:, :, k]).all():
+            raise DocketError(f"metric `{metric.id}` overflows: a weight times the factors that scale it is not a "
+                              "finite number; check its weights and `scale_exposure` factors (see "
+                              "docs/scenario-format.md, Limits)")
+
+
+def _coefficient_arrays(scenario: Scenario, refs: list[EffectRef], params: Params, level: FloatArray,
+                        flags: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The arrays ``b, g, d, T, W`` of :class:`Coefficients` (see :func:`coefficients`)."""
     R, S = level.shape[:2]
     n, m = len(scenario.populations), len(scenario.metrics)
     scale_in = np.ones((R, S, n))
@@ -225,4 +250,4 @@ def coefficients(scenario: Scenario, refs: list[EffectRef], params: Params, leve
             W[:, :, k, i] += w
     idx = np.arange(n)
     T[:, :, idx, idx] = 0.0
-    return Coefficients(b=b, g=g, d=d, T=T, W=W)
+    return b, g, d, T, W

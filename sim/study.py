@@ -171,7 +171,7 @@ def aggregate(spec: RunSpec, collected: Collected, wall_time: float = 0.0, keep_
 def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler: str | None = None,
               executor: Executor | None = None, cache: str | Path | None = None, resume: bool = False,
               chunk: int = CHUNK, check: bool = False, progress: Callable[[int], None] | None = None,
-              reduce: Callable[[int, Collected], Any] | None = None) -> Study:
+              reduce: Callable[[int, Collected], Any] | None = None, keep_replications: bool = False) -> Study:
     """Run every task of every run on one executor; finished tasks are saved to ``cache`` as they arrive.
 
     Args:
@@ -187,10 +187,18 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
         reduce: called as ``reduce(i, collected)`` as soon as run ``i`` is complete; its value goes to
             :attr:`Study.outputs` and the run's arrays are dropped, so a study of many runs holds only what each
             run reduces to (a sweep keeps each point's aggregated results, not its replications).
+        keep_replications: the caller keeps every replication's series (counted in the memory estimate).
 
     Returns:
         A :class:`Study`; runs with a failed task have ``None`` results and a :class:`Failure` each.
+
+    Raises:
+        DocketError: before anything runs, when the runs would need more memory than the limit in force
+            (:func:`sim.memory.require`, ``--max-memory``).
     """
+    from sim.memory import require
+
+    require(specs, keep_replications)
     t0 = time.perf_counter()
     folder = Path(cache) if cache is not None else None
     if folder is not None and not all(spec.digest for spec in specs):

@@ -30,11 +30,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from statistics import NormalDist
 from typing import Any, Final
 
 import sim.quantities as q
 from sim.quantities import QuantityError
 
+Z_MAX: Final = NormalDist().inv_cdf(1 - 1e-15)
+"""The largest standard normal draw :func:`sample` makes (it clips uniforms to [1e-15, 1 - 1e-15])."""
 DIST_KEYS: Final = ("value", "between", "uniform", "triangular", "normal", "lognormal", "choice", "empirical")
 META_KEYS: Final = ("source", "note")
 
@@ -136,11 +139,18 @@ _MONTH_UNITS: Final = {"duration": "months", "signed_duration": "signed_months"}
 """The unit a duration distribution written in months is also read in."""
 
 
+def _duration(raw: object) -> q.Duration:
+    """A duration a key holds (not a date's offset), within :data:`sim.quantities.MAX_DAYS`."""
+    dur = q.parse_duration(raw)
+    q.within_limit("duration", raw, dur.mean_days, " days (10,000 years)")
+    return dur
+
+
 def _reader(unit: str) -> Callable[[object], float]:
     if unit in ("months", "signed_months"):
         return lambda v: float(q.parse_duration(v, signed=unit == "signed_months").months)
     if unit == "duration":
-        return lambda v: float(round(q.parse_duration(v).mean_days))
+        return lambda v: float(round(_duration(v).mean_days))
     if unit == "signed_duration":
         return lambda v: float(round(q.parse_duration(v, signed=True).mean_days))
     if unit == "date":
@@ -248,23 +258,33 @@ def _parametric(key: str, body: object, unit: str, meta: dict[str, Any]) -> Dist
         if sd < 0 or lo > hi or not lo <= mean <= hi:
             raise _fail("`normal` needs sd >= 0 and min <= mean <= max", "sd >= 0, min <= mean <= max", body)
         return Dist("normal", (mean, sd, lo, hi), text=f"normal {dict(body)}", **meta)
-    if math.isfinite(ceiling):
+    if unit in ("probability", "share"):
         raise _fail(f"a lognormal can exceed {ceiling:g}, the largest {unit}", "`between`, `triangular` or "
                     "`normal` with `max`", body, "use `{triangular: [lo, mode, hi]}`")
     median = read(body["median"])
     sigma = q.parse_factor(body["sigma"])
     if median <= 0:
         raise _fail("`lognormal` needs a median > 0", "median > 0", body)
+    top = (math.log(median) + sigma * Z_MAX) / math.log(10)  # log10 of the largest draw
+    if top > math.log10(ceiling):
+        shown = f"{10 ** top:.3g}" if top < 300 else f"1e{top:.0f}"
+        limit = q.LIMIT_TEXT[_kind(unit)]
+        raise _fail(f"this lognormal draws values up to {shown}, above {limit}, the largest {_kind(unit)}",
+                    f"median x exp({Z_MAX:.2f} sigma) <= {limit}", body,
+                    "use a smaller `sigma`, or a bounded `triangular` or `normal` with `max`")
     return Dist("lognormal", (median, sigma), text=f"lognormal {dict(body)}", **meta)
 
 
 def _natural_range(unit: str) -> tuple[float, float]:
-    """The values a kind can take: a normal without ``min``/``max`` is truncated to them."""
+    """The values a kind can take (up to its limit, :data:`sim.quantities.LIMITS`): a normal without
+    ``min``/``max`` is truncated to them."""
     if unit in ("probability", "share"):
         return 0.0, 1.0
     if unit in ("signed_duration", "signed_months", "date"):
         return -math.inf, math.inf
-    return 0.0, math.inf
+    if unit == "months":
+        return 0.0, q.LIMITS["duration"] / q.DAYS_PER_MONTH
+    return 0.0, q.LIMITS[unit]
 
 
 def _spread(raw: object, unit: str) -> float:
@@ -308,7 +328,7 @@ def read_value(raw: object, unit: str) -> Dist:
         raise _fail("a list is not a single value", q.EXAMPLES[_kind(unit)], raw,
                     "for a range write `{between: [lo, hi]}`")
     if unit in ("duration", "signed_duration"):
-        dur = q.parse_duration(raw, signed=unit == "signed_duration")
+        dur = _duration(raw) if unit == "duration" else q.parse_duration(raw, signed=True)
         months = (float(dur.months),) if dur.months else ()
         return Dist("value", (float(round(dur.mean_days)),), unit, month_params=months, text=str(raw))
     return Dist("value", (_reader(unit)(raw),), unit, text=str(raw))
@@ -326,7 +346,6 @@ def sample(dist: Dist, u: Any) -> Any:
         >>> sample(read_value({"between": ["10d", "20d"]}, "duration"), np.array([0.0, 0.5, 0.999])).tolist()
         [10.0, 15.0, 20.0]
     """
-    from statistics import NormalDist
 
     import numpy as np
 

@@ -522,7 +522,7 @@ def test_missing_key_without_lookalike_is_reported() -> None:
     ("format: 1", "format: 2", "format", "not one of the accepted choices"),
     ("replications: 500", "replications: 0", "replications", "input should be greater than or equal to 1"),
     ("seed: 7", "seed: -1", "seed", "input should be greater than or equal to 0"),
-    ("seed: 7", "seed: 1.5", "seed", "input should be a valid integer, got a number with a fractional part"),
+    ("seed: 7", "seed: 1.5", "seed", "expected a whole number"),
     ("steps: 4", "steps: 0", "measures.app_store_ban.effects[0].steps", "input should be greater than or equal to 1"),
     ("max: 2\n      source: assumption", "max: 101\n      source: assumption", "measures.app_store_ban.deferral.max",
      "input should be less than or equal to 100"),

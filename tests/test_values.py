@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.quantities import DAYS_PER_MONTH, QuantityError, parse_per_capita
+from sim.quantities import DAYS_PER_MONTH, MAX_COUNT, QuantityError, parse_per_capita
 from sim.values import DIST_KEYS, Dist, read_value, sample
 
 U = np.array([0.001, 0.25, 0.5, 0.75, 0.999])
@@ -78,10 +78,11 @@ def test_triangular_reads_three_ordered_values() -> None:
 
 
 def test_normal_with_bounds_and_sd_in_the_keys_unit() -> None:
-    """`normal` takes mean, sd (in the same unit) and optional min/max; low/high are the bounds."""
+    """`normal` takes mean, sd (in the same unit) and optional min/max; low/high are the bounds (a missing max is
+    the largest count, :data:`sim.quantities.MAX_COUNT`)."""
     d = read_value({"normal": {"mean": "90M", "sd": "5M", "min": 0}}, "count")
-    assert d.params == (9e7, 5e6, 0.0, math.inf)
-    assert (d.low, d.high, d.center) == (0.0, math.inf, 9e7)
+    assert d.params == (9e7, 5e6, 0.0, MAX_COUNT)
+    assert (d.low, d.high, d.center) == (0.0, MAX_COUNT, 9e7)
 
 
 def test_normal_over_dates_takes_sd_as_a_duration() -> None:
@@ -213,9 +214,9 @@ def test_sample_normal_is_truncated_to_its_bounds() -> None:
 
 
 def test_normal_without_bounds_is_truncated_to_the_kinds_range() -> None:
-    """A normal without min/max cannot draw a negative count or a probability above 1."""
+    """A normal without min/max cannot draw a negative count, a count above the limit or a probability above 1."""
     count = read_value({"normal": {"mean": "1M", "sd": "5M"}}, "count")
-    assert (count.low, count.high) == (0.0, math.inf)
+    assert (count.low, count.high) == (0.0, MAX_COUNT)
     prob = read_value({"normal": {"mean": 0.5, "sd": 0.5}}, "probability")
     assert (prob.low, prob.high) == (0.0, 1.0)
     assert sample(prob, np.array([0.001, 0.999])).tolist() == pytest.approx([0.0, 1.0], abs=0.01)
