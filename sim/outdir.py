@@ -119,9 +119,9 @@ class Staging:
                 what = "the current folder" if folder == Path.cwd() else f"{folder}, which this command reads"
                 raise DocketError(f"cannot write {shown}: it is or holds {what}, and an output folder is "
                                   "replaced whole; choose another --out")
-        blocker = next((p for p in (target, *target.parents) if p.exists() or p.is_symlink()), None)
+        blocker = next((p for p in (shown, *shown.parents) if p.exists() or p.is_symlink()), None)
         if blocker is not None and not blocker.is_dir():
-            where = "it is" if blocker == target else f"{blocker} is"
+            where = "it is" if blocker == shown else f"{blocker} is"
             raise DocketError(f"cannot write {shown}/: {where} a file, not a folder; choose another --out")
         if not target.is_dir():
             return
