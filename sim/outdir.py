@@ -113,9 +113,10 @@ class Staging:
     def check(self, protect: Sequence[str | os.PathLike[str]] = ()) -> None:
         """Refuse a target that cannot be docket's output folder (before any work)."""
         shown, target = self.shown, self.target
+        real = target.resolve()
         for folder in (Path.cwd(), *map(Path, protect)):
             inner = folder.resolve()
-            if inner == target or target in inner.parents:
+            if inner == real or real in inner.parents:
                 what = "the current folder" if folder == Path.cwd() else f"{folder}, which this command reads"
                 raise DocketError(f"cannot write {shown}: it is or holds {what}, and an output folder is "
                                   "replaced whole; choose another --out")
