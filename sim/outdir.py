@@ -108,7 +108,8 @@ class Staging:
         self.command = command
         self.force = force
         self.path = self.target  # the temporary folder, once open
-        self.aside: Path | None = None
+        self.aside: Path | None = None  # where the fallback swap puts the old folder
+        self.swapped = False  # self.path holds the old folder (after an exchange)
 
     def check(self, protect: Sequence[str | os.PathLike[str]] = ()) -> None:
         """Refuse a target that cannot be docket's output folder (before any work)."""
@@ -126,6 +127,9 @@ class Staging:
             raise DocketError(f"cannot write {shown}/: {where} a file, not a folder; choose another --out")
         if not target.is_dir():
             return
+        if not os.access(target, os.R_OK | os.W_OK | os.X_OK):
+            raise DocketError(f"cannot write {shown}/: permission denied (it must be readable and writable to be "
+                              "replaced); choose another --out")
         found = foreign(target)
         if found and not self.force:
             listed = ", ".join(found[:4]) + (f" and {len(found) - 4} more" if len(found) > 4 else "")
@@ -166,7 +170,8 @@ class Staging:
             _active.discard(self.path)
 
     def commit(self) -> None:
-        """Mark the temporary folder docket's, carry other files over, swap it in, delete the old folder."""
+        """Mark the temporary folder docket's, carry other files over and swap it in (the old folder is deleted
+        when the ``with`` block is left)."""
         files = sorted(p.relative_to(self.path).as_posix() for p in self.path.rglob("*")
                        if not p.is_dir() or p.is_symlink())
         record = {"written_by": f"docket {_version()}", "command": self.command, "argv": sys.argv,
@@ -201,6 +206,7 @@ class Staging:
     def _swap(self) -> None:
         """Exchange the new folder with the old one; ``self.path`` then holds the old folder."""
         if _exchange(self.path, self.target):
+            self.swapped = True
             return
         aside = self.target.parent / self.path.name.replace(".docket-tmp-", ".docket-old-", 1)
         self.aside = aside
@@ -212,9 +218,9 @@ class Staging:
         aside = self.aside
         if aside is not None and aside.is_dir() and not self.target.exists():
             os.rename(aside, self.target)  # interrupted between the two renames of the fallback swap
-        for folder in (self.path, aside):
+        for folder, written in ((self.path, not self.swapped), (aside, False)):
             if folder is not None and folder != self.target and folder.is_dir():
-                clear(folder, rescue_to=self.target)
+                clear(folder, rescue_to=self.target, written=written)
 
 
 def foreign(folder: Path) -> list[str]:
@@ -231,13 +237,14 @@ def foreign(folder: Path) -> list[str]:
     return [p.relative_to(folder).as_posix() for p, mine in _scan(folder, _owned(folder), folder) if not mine]
 
 
-def clear(folder: Path, rescue_to: Path | None = None) -> list[Path]:
+def clear(folder: Path, rescue_to: Path | None = None, written: bool = True) -> list[Path]:
     """Delete the files docket wrote in ``folder`` (and the folder, once empty); returns what was left.
 
-    A temporary folder without a marker was cut short while being written, so all of it is docket's. Entries
-    docket did not write are moved into ``rescue_to`` when given and free there, else left where they are.
+    A temporary folder without a marker (``written``: one docket was writing, not an old folder set aside) was
+    cut short, so all of it is docket's. Entries docket did not write are moved into ``rescue_to`` when given
+    and free there, else left where they are.
     """
-    if TEMP.match(folder.name) and not (folder / MARKER).is_file():  # its run.json is no marker: all is docket's
+    if written and TEMP.match(folder.name) and not (folder / MARKER).is_file():  # its run.json is no marker
         shutil.rmtree(folder, ignore_errors=True)
         return []
     owned = _owned(folder)
@@ -286,8 +293,8 @@ def recover(target: Path) -> None:
     if aside and not target.exists():  # a swap of two renames was cut between them: the old folder goes back
         os.rename(aside[0], target)
         stale = [(k, p) for k, p in stale if p != aside[0]]
-    for _, path in stale:
-        clear(path, rescue_to=target if target.is_dir() else None)
+    for kind, path in stale:  # a tmp folder may also be an old one after an exchange: see clear()
+        clear(path, rescue_to=target if target.is_dir() else None, written=kind == "tmp")
 
 
 def clear_tasks(cache: Path) -> None:
