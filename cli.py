@@ -97,8 +97,11 @@ def _scheduler(scheduler: str | None, dask: str | None) -> str | None:
 
 RESUME_OPTION = click.option(
     "--resume", is_flag=True,
-    help="reuse the tasks an interrupted or failed run of this command saved in OUT/tasks (same scenario, seed "
-         "and replications); compute only the rest")
+    help="reuse the tasks an interrupted or failed run of this command saved next to OUT (in .OUT.docket-tasks; "
+         "same scenario, seed and replications); compute only the rest")
+FORCE_OPTION = click.option(
+    "--force", is_flag=True,
+    help="write into an --out folder that holds files docket did not write (they are kept, never deleted)")
 
 
 def _done_study(study: Any, cache: Path, resume: bool) -> None:
@@ -274,13 +277,15 @@ def _load(file: str, variant: str | None, overrides: tuple[str, ...] = ()) -> tu
 @click.option("--quiet", "-q", is_flag=True, help="print only the run folder")
 @SET_OPTION
 @memory_option
+@FORCE_OPTION
 def run(file: str | None, variant: str | None, replications: int | None, seed: int | None, out: str | None,
         fmt: str, keep_replications: bool, workers: int | None, scheduler: str | None, dask: str | None, check: bool,
-        from_run: str | None, ignore_hash: bool, quiet: bool, overrides: tuple[str, ...]) -> None:
+        from_run: str | None, ignore_hash: bool, quiet: bool, overrides: tuple[str, ...], force: bool) -> None:
     """Simulate FILE and write a run folder (tables, summary.json, run.json)."""
     from sim.errors import ScenarioError
     from sim.loader import validate_data
     from sim.narrate import summary_text
+    from sim.outdir import staged
     from sim.records import read_run, verify_run, write_run
     from sim.runner import run as simulate
 
@@ -307,10 +312,12 @@ def run(file: str | None, variant: str | None, replications: int | None, seed: i
         source = file
     n = replications or scenario.replications
     folder = out or str(Path("runs") / (scenario.name + (f".{scenario.variant}" if scenario.variant else "")))
-    with _bar(n, quiet) as bar:
-        results = simulate(scenario, replications=n, seed=seed, workers=workers, scheduler=_scheduler(scheduler, dask),
-                           check=check, keep_replications=keep_replications, progress=bar.update)
-    write_run(results, folder, data, fmt=fmt, source=source)
+    with staged(folder, "run", force=force) as tmp:  # checked and created before anything runs
+        with _bar(n, quiet) as bar:
+            results = simulate(scenario, replications=n, seed=seed, workers=workers,
+                               scheduler=_scheduler(scheduler, dask), check=check,
+                               keep_replications=keep_replications, progress=bar.update)
+        write_run(results, tmp, data, fmt=fmt, source=source)
     if not quiet:
         click.echo(summary_text(results) + "\n")
     click.echo(f"wrote {folder}/")
@@ -369,18 +376,22 @@ CHART_NAMES = ("key_numbers", "timeline", "in_force", "populations", "exposure",
 @click.option("--dpi", type=click.IntRange(50, 600), default=200, show_default=True, help="resolution of PNGs")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
               help="draw an 'as of' line on the timeline at this date [default: the scenario's as_of]")
+@FORCE_OPTION
 def plot(run_dir: str, charts: tuple[str, ...], fmt: str, out: str | None, compare: tuple[str, ...],
-         dpi: int, as_of: Any) -> None:
-    """Draw charts of a finished run (from `docket run`)."""
+         dpi: int, as_of: Any, force: bool) -> None:
+    """Draw charts of a finished run (from `docket run`) into a charts folder (replaced whole)."""
     from plots.pack import write_charts
+    from sim.outdir import staged
     from sim.records import load_results
 
     results = load_results(run_dir)
     others = [load_results(d) for d in compare]
     folder = out or str(Path(run_dir) / "charts")
     when = as_of.date() if as_of else "scenario"
-    for path in write_charts(results, folder, charts, fmt, dpi, others, when):
-        click.echo(f"wrote {path}")
+    with staged(folder, "plot", force=force, protect=(run_dir, *compare)) as tmp:
+        written = write_charts(results, tmp, charts, fmt, dpi, others, when)
+    for path in written:
+        click.echo(f"wrote {Path(folder) / path.relative_to(tmp)}")
 
 
 @cli.command()
@@ -389,28 +400,34 @@ def plot(run_dir: str, charts: tuple[str, ...], fmt: str, out: str | None, compa
 @click.option("--replications", "-n", type=click.IntRange(min=1), help="replications (default: the scenario's)")
 @click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
 @click.option("--out", type=click.Path(file_okay=False),
-              help="folder for the pack [default: runs/NAME[.VARIANT]/brief]")
+              help="folder for the pack and its run/ [default: the pack in runs/NAME[.VARIANT]/brief, next to the run]")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
               help="draw an 'as of' line on the timeline at this date [default: the scenario's as_of]")
 @SET_OPTION
 @exec_options
 @memory_option
+@FORCE_OPTION
 def brief(file: str, variant: str | None, replications: int | None, seed: int | None, out: str | None,
-          as_of: Any, overrides: tuple[str, ...], workers: int | None, scheduler: str | None, dask: str | None) -> None:
+          as_of: Any, overrides: tuple[str, ...], workers: int | None, scheduler: str | None, dask: str | None,
+          force: bool) -> None:
     """Run FILE and write the briefing pack: one multi-page PDF plus every chart as PNG (200 dpi) and SVG."""
     from plots.pack import write_pack
+    from sim.outdir import staged
     from sim.records import write_run
     from sim.runner import run as simulate
 
     scenario, data = _load(file, variant, overrides)
-    with _bar(replications or scenario.replications) as bar:
-        results = simulate(scenario, replications=replications, seed=seed, workers=workers,
-                           scheduler=_scheduler(scheduler, dask), progress=bar.update)
     run_dir = Path("runs") / (scenario.name + (f".{scenario.variant}" if scenario.variant else ""))
-    folder = Path(out) if out else run_dir / "brief"
-    write_run(results, folder / "run" if out else run_dir, data, source=file)
-    written = write_pack(results, folder, as_of=as_of.date() if as_of else "scenario")
-    click.echo(f"wrote {written[0]} and {len(written) - 1} chart files in {folder}/")
+    # One staged folder for the run and its pack: a kill mid-pack leaves the old run and the old pack.
+    target = Path(out) if out else run_dir
+    with staged(target, "brief", force=force) as tmp:
+        with _bar(replications or scenario.replications) as bar:
+            results = simulate(scenario, replications=replications, seed=seed, workers=workers,
+                               scheduler=_scheduler(scheduler, dask), progress=bar.update)
+        write_run(results, tmp / "run" if out else tmp, data, source=file)
+        written = write_pack(results, tmp if out else tmp / "brief", as_of=as_of.date() if as_of else "scenario")
+    folder = target if out else run_dir / "brief"
+    click.echo(f"wrote {folder / written[0].name} and {len(written) - 1} chart files in {folder}/")
 
 
 @cli.command(name="test")
@@ -457,13 +474,15 @@ def test_command(paths: tuple[str, ...], update: tuple[str, ...], update_all: bo
 @exec_options
 @RESUME_OPTION
 @memory_option
+@FORCE_OPTION
 def compare_command(files: tuple[str, ...], variants: str | None, reference: str | None, replications: int | None,
                     seed: int | None, out: str | None, overrides: tuple[str, ...], workers: int | None,
-                    scheduler: str | None, dask: str | None, resume: bool) -> None:
+                    scheduler: str | None, dask: str | None, resume: bool, force: bool) -> None:
     """Run scenarios (or variants of one) on the same draws and print paired differences against the first."""
     from plots.comparison import MAX_RUNS, plot
     from plots.pack import save_figure
     from sim.compare import compare, table_text
+    from sim.outdir import staged, task_cache
 
     wanted = [v.strip() for v in variants.split(",")] if variants is not None else None
     if len(files) == 1:
@@ -492,13 +511,14 @@ def compare_command(files: tuple[str, ...], variants: str | None, reference: str
     scenarios = [s for s, _ in loaded]
     folder = Path(out) if out else Path("runs") / f"compare-{scenarios[0].name}"
     n = replications or scenarios[0].replications
-    with _bar(n * len(scenarios)) as bar:
-        comparison = compare(scenarios, labels, replications, seed, workers, data=[d for _, d in loaded],
-                             scheduler=_scheduler(scheduler, dask), cache=folder / "tasks", resume=resume,
-                             progress=bar.update)
-    comparison.write_csv(folder / "comparison.csv")
-    save_figure(plot(comparison.results, labels=labels), folder / "comparison.png")
-    _done_study(comparison.study, folder / "tasks", resume)
+    with staged(folder, "compare", force=force) as tmp:
+        with _bar(n * len(scenarios)) as bar:
+            comparison = compare(scenarios, labels, replications, seed, workers, data=[d for _, d in loaded],
+                                 scheduler=_scheduler(scheduler, dask), cache=task_cache(folder), resume=resume,
+                                 progress=bar.update)
+        comparison.write_csv(tmp / "comparison.csv")
+        save_figure(plot(comparison.results, labels=labels), tmp / "comparison.png")
+    _done_study(comparison.study, task_cache(folder), resume)
     click.echo(table_text(comparison) + "\n")
     click.echo(f"wrote {folder}/comparison.csv and comparison.png")
 
@@ -528,15 +548,18 @@ def compare_command(files: tuple[str, ...], variants: str | None, reference: str
 @exec_options
 @RESUME_OPTION
 @memory_option
+@FORCE_OPTION
 def sweep(file: str, params: tuple[str, ...], samples: int | None, method: str, patterns: tuple[str, ...],
           variant: str | None, overrides: tuple[str, ...], replications: int | None, seed: int | None,
-          out: str | None, workers: int | None, scheduler: str | None, dask: str | None, resume: bool) -> None:
+          out: str | None, workers: int | None, scheduler: str | None, dask: str | None, resume: bool,
+          force: bool) -> None:
     """Run FILE over a grid of values or N sampled points (same random draws at every point) and tabulate
     inputs against outcomes."""
     from plots import sweep as sweep_chart
     from plots.pack import save_figure
     from sim.atomic import atomic_path
     from sim.design import grid, parse_all, parse_span, sample_design
+    from sim.outdir import staged, task_cache
     from sim.sweep import run_design, summary_text
     from sim.sweep import sweep as run_sweep
 
@@ -556,26 +579,27 @@ def sweep(file: str, params: tuple[str, ...], samples: int | None, method: str, 
     spans = [parse_span(p) for p in params] if sampled else []
     scenario, data = _load(file, variant, overrides)
     folder = Path(out or Path("runs") / f"sweep-{scenario.name}")
-    design = sample_design(data, spans, samples or 0, method, seed=seed, patterns=patterns) if sampled else None
-    if design is not None and design.pilot:
-        click.echo(f"sampling {len(design.columns)} uncertain inputs found by a pilot run of {design.pilot} "
-                   "replications", err=True)
-    keys = list(design.columns) if design else [p.key for p in grid_params]
-    points = len(design.points) if design else len(grid(grid_params))
-    with _bar(points * (replications or scenario.replications)) as bar:
-        run: dict[str, Any] = {"replications": replications, "seed": seed, "workers": workers, "resume": resume,
-                               "scheduler": _scheduler(scheduler, dask), "cache": folder / "tasks",
-                               "progress": bar.update}
-        table, results, study = run_design(data, design, **run) if design else run_sweep(data, grid_params, **run)
-    folder.mkdir(parents=True, exist_ok=True)
-    with atomic_path(folder / "sweep.csv") as tmp:
-        table.to_csv(tmp, index=False)
-    if scenario.metrics:
-        fig = sweep_chart.plot_samples(table, keys, results, design.labels, method=method,
-                                       pinned=bool(design.pilot)) if design else \
-            sweep_chart.plot(table, keys[0], results)
-        save_figure(fig, folder / "sweep.png")
-    _done_study(study, folder / "tasks", resume)
+    with staged(folder, "sweep", force=force) as staging:  # checked and created before the pilot run and points
+        design = sample_design(data, spans, samples or 0, method, seed=seed, patterns=patterns) if sampled else None
+        if design is not None and design.pilot:
+            click.echo(f"sampling {len(design.columns)} uncertain inputs found by a pilot run of {design.pilot} "
+                       "replications", err=True)
+        keys = list(design.columns) if design else [p.key for p in grid_params]
+        points = len(design.points) if design else len(grid(grid_params))
+        with _bar(points * (replications or scenario.replications)) as bar:
+            run: dict[str, Any] = {"replications": replications, "seed": seed, "workers": workers,
+                                   "resume": resume, "scheduler": _scheduler(scheduler, dask),
+                                   "cache": task_cache(folder), "progress": bar.update}
+            table, results, study = run_design(data, design, **run) if design else \
+                run_sweep(data, grid_params, **run)
+        with atomic_path(staging / "sweep.csv") as tmp:
+            table.to_csv(tmp, index=False)
+        if scenario.metrics:
+            fig = sweep_chart.plot_samples(table, keys, results, design.labels, method=method,
+                                           pinned=bool(design.pilot)) if design else \
+                sweep_chart.plot(table, keys[0], results)
+            save_figure(fig, staging / "sweep.png")
+    _done_study(study, task_cache(folder), resume)
     click.echo(summary_text(table, keys, max_rows=20, quantities=("total",)) if design else
                summary_text(table, keys))
     click.echo(f"wrote {folder}/")
@@ -598,12 +622,14 @@ def sweep(file: str, params: tuple[str, ...], samples: int | None, method: str, 
 @exec_options
 @RESUME_OPTION
 @memory_option
+@FORCE_OPTION
 def sensitivity(file: str, outcome: str, variant: str | None, overrides: tuple[str, ...], replications: int | None,
                 seed: int | None, top: int, out: str | None, workers: int | None, scheduler: str | None,
-                dask: str | None, resume: bool) -> None:
+                dask: str | None, resume: bool, force: bool) -> None:
     """Rank the uncertain inputs of FILE by how much they move one outcome: tornado chart and global measures."""
     from plots import tornado
     from plots.pack import save_figure
+    from sim.outdir import staged, task_cache
     from sim.sensitivity import parse_outcome
     from sim.sensitivity import sensitivity as run_sensitivity
 
@@ -611,20 +637,39 @@ def sensitivity(file: str, outcome: str, variant: str | None, overrides: tuple[s
     parse_outcome(scenario, outcome)  # a bad name stops here, before anything runs
     folder = Path(out or Path("runs") / f"sensitivity-{scenario.name}")
     # The number of inputs is known only after the base run: the bar counts 1 + 2 * top runs (top 12 if 0).
-    with _bar((replications or scenario.replications) * (1 + 2 * (top or 12))) as bar:
+    with staged(folder, "sensitivity", force=force) as tmp, \
+            _bar((replications or scenario.replications) * (1 + 2 * (top or 12))) as bar:
         sens = run_sensitivity(scenario, data, outcome, replications=replications, seed=seed, top=top,
-                               workers=workers, scheduler=_scheduler(scheduler, dask), cache=folder / "tasks",
+                               workers=workers, scheduler=_scheduler(scheduler, dask), cache=task_cache(folder),
                                resume=resume, progress=bar.update)
-    sens.write_csv(folder / "sensitivity.csv")
-    save_figure(tornado.plot(sens), folder / "tornado.png")
-    save_figure(tornado.plot_ranking(sens), folder / "ranking.png")
-    _done_study(sens.study, folder / "tasks", resume)
+        sens.write_csv(tmp / "sensitivity.csv")
+        save_figure(tornado.plot(sens), tmp / "tornado.png")
+        save_figure(tornado.plot_ranking(sens), tmp / "ranking.png")
+    _done_study(sens.study, task_cache(folder), resume)
     click.echo(sens.table_text() + "\n")
     click.echo(f"wrote {folder}/sensitivity.csv, tornado.png and ranking.png")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every cleanup (temporary folders, pool workers) runs the same way."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
+def _interrupted(exc: BaseException) -> None:
+    """Exit 143 for SIGTERM, 130 for Ctrl-C (128 + the signal), with one word on stderr."""
+    terminated = isinstance(exc, Terminated) or isinstance(exc.__cause__ or exc.__context__, Terminated)
+    click.echo("terminated" if terminated else "interrupted", err=True)
+    sys.exit(143 if terminated else 130)
+
+
 def main() -> None:
     """Console entry point: run the click group, turning docket errors into clean messages."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -632,15 +677,16 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            _interrupted(exc.__cause__)
         click.echo("aborted", err=True)
         sys.exit(130)
     except DocketError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        _interrupted(exc)
     except Exception as exc:
         if os.environ.get("DOCKET_DEBUG"):
             raise

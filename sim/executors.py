@@ -11,12 +11,17 @@ executor is opened.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import AbstractContextManager
 from typing import Any
 
+from sim.atomic import running
 from sim.errors import DocketError
 
 Task = Callable[[Any], Any]
@@ -26,6 +31,10 @@ NANNY_MALLOC = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 """Dask's nannies start workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which fixes glibc's allocation
 thresholds and made docket's tasks take 1.8x the CPU time (0.57 -> 1.05 s per 1,000 flagship replications,
 measured); a local cluster is started without it (see docs/execution.md for remote workers)."""
+PR_SET_PDEATHSIG = 1
+"""Linux ``prctl`` option: the signal a process gets when its parent dies."""
+STOP_TIMEOUT = 5.0
+"""Seconds a terminated pool worker gets to exit before it is killed."""
 
 
 def cores() -> int:
@@ -57,11 +66,28 @@ class Executor(AbstractContextManager["Executor"]):
         return None
 
 
+def _worker_start(parent: int) -> None:
+    """Initializer of every pool worker: it ends with its parent, however the parent ends.
+
+    The parent alone handles Ctrl-C and SIGTERM (and then terminates its workers); a worker takes SIGTERM's
+    default action (exit) and, on Linux, asks for SIGTERM when its parent dies, so even a parent killed with
+    SIGKILL takes its workers down.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # a libc without prctl: workers end with the pool only
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent and not running(parent):  # the parent died before prctl took effect
+        os._exit(1)
+
+
 class LocalPool(Executor):
     """A pool of ``workers`` local processes.
 
     Tasks are submitted a few at a time (twice the workers), so a long study holds few pending results
-    in memory and an interrupt (Ctrl-C) cancels everything not yet started.
+    in memory. On an interrupt (Ctrl-C, SIGTERM, any exception in the caller) the workers are terminated at
+    once, not left to finish their tasks; they also end if this process is killed (:func:`_worker_start`).
     """
 
     def __init__(self, workers: int):
@@ -71,7 +97,8 @@ class LocalPool(Executor):
     def map(self, fn: Task, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         """Yield ``(index, result or exception)`` as the pool's processes finish tasks."""
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_start,
+                                             initargs=(os.getpid(),))
         todo = iter(enumerate(items))
         running: dict[Future[Any], int] = {}
         refused: list[tuple[int, Any]] = []  # a broken pool (a worker killed) refuses new tasks
@@ -103,10 +130,23 @@ class LocalPool(Executor):
         """``N local processes``."""
         return f"{self.workers} local processes"
 
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def __exit__(self, kind: object = None, *exc: object) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if kind is None:
+            pool.shutdown(wait=True, cancel_futures=True)
+            return
+        # Interrupted: a ProcessPoolExecutor would wait for the running tasks; end its processes instead.
+        procs = list((getattr(pool, "_processes", None) or {}).values())  # no public handle before Python 3.14
+        for proc in procs:
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            proc.join(STOP_TIMEOUT)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(STOP_TIMEOUT)
 
 
 class DaskExecutor(Executor):

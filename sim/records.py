@@ -14,7 +14,9 @@ A run folder holds::
 
 ``docket run --from`` re-runs a folder only when ``run.json`` is intact (:func:`verify_run`).
 
-Every file is written atomically (:mod:`sim.atomic`); ``--format parquet`` writes ``.parquet`` tables.
+Every file is written atomically (:mod:`sim.atomic`); ``--format parquet`` writes ``.parquet`` tables. The command
+line writes the whole folder at once (:func:`sim.outdir.staged`): into a temporary sibling, swapped into place at
+the end, with a ``.docket.json`` marker listing its files.
 """
 
 from __future__ import annotations

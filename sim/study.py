@@ -13,14 +13,14 @@ replications; every other task still runs. :meth:`Study.raise_failures` turns th
 it arrives). The key is a hash of the resolved scenario (:func:`sim.records.scenario_hash`), seed, replication
 range, grid, pinned inputs and docket's version, so a changed scenario never reuses an old task. With
 ``resume=True`` a task whose file exists is loaded instead of computed. Callers delete the cache once the
-study's outputs are written (:func:`clear_cache`): it exists only to survive an interruption or a failure.
+study's outputs are written (:func:`clear_cache`, which deletes only the task files): it exists only to survive an
+interruption or a failure. The commands keep it next to their output folder (:func:`sim.outdir.task_cache`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import sys
 import time
 import zipfile
@@ -250,6 +250,11 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
                 if folder is not None:
                     _save(folder / f"{specs[i].task_key(a, b)}.npz", result)
                 take(i, result)
+        except BaseException as exc:  # Ctrl-C, SIGTERM, a failing progress callback: end the workers now
+            if own:
+                own = False
+                ex.__exit__(type(exc), exc, exc.__traceback__)
+            raise
         finally:
             if own:
                 ex.__exit__(None, None, None)
@@ -261,8 +266,11 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
 
 
 def clear_cache(cache: str | Path) -> None:
-    """Delete a study's task cache (after its outputs are written)."""
-    shutil.rmtree(cache, ignore_errors=True)
+    """Delete a study's task cache (after its outputs are written): only the task files docket wrote there,
+    then the folder if it is empty (:func:`sim.outdir.clear_tasks`); anyone else's files stay."""
+    from sim.outdir import clear_tasks
+
+    clear_tasks(Path(cache))
 
 
 def _error_text(exc: BaseException) -> str:

@@ -28,7 +28,7 @@ def test_brief_writes_pdf_png_svg(tmp_path):
     pdf_pages = len(re.findall(rb"/Type\s*/Page[^s]", (out / "charts.pdf").read_bytes()))
     assert pdf_pages == len(pngs)
     assert (out / "run" / "run.json").is_file()
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".docket.json"]  # no temporaries
 
 
 def test_plot_from_run_folder(tmp_path):
@@ -39,7 +39,7 @@ def test_plot_from_run_folder(tmp_path):
     res = runner.invoke(cli, ["plot", str(run_dir), "--chart", "timeline", "--chart", "exposure", "--format", "svg",
                               "--as-of", "2026-02-01"])
     assert res.exit_code == 0, res.output
-    written = sorted(p.name for p in (run_dir / "charts").iterdir())
+    written = sorted(p.name for p in (run_dir / "charts").iterdir() if p.name != ".docket.json")
     assert written[0].startswith("exposure-") and "timeline.svg" in written
     assert all(name.endswith(".svg") for name in written)
     assert "As of 1 Feb 2026" in (run_dir / "charts" / "timeline.svg").read_text()

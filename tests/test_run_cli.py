@@ -41,7 +41,7 @@ def test_run_writes_run_folder(runner, flagship_path, tmp_path):
     assert ((per_measure - 1).abs() < 1e-9).all()  # every replication: some date or never
     summary = json.loads((out / "summary.json").read_text())
     assert summary["measures"]["tiktok_app_store"]["p_in_force_by"]["2020-11-12"] >= 0
-    assert not list(out.glob("*.part")) and not list(out.glob(".*"))
+    assert not list(out.glob("*.part")) and [p.name for p in out.glob(".*")] == [".docket.json"]  # the marker only
 
 
 def test_run_from_reproduces_exactly(runner, flagship_path, tmp_path):
@@ -81,7 +81,8 @@ def test_failed_write_keeps_good_file(runner, flagship_path, tmp_path, monkeypat
     assert res.exit_code != 0
     assert "disk full" in str(res.exception)
     assert (out / "series.csv").read_bytes() == before
-    assert not list(out.glob("*.part")) and not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert not list(out.glob("*.part")) and [p.name for p in out.glob(".*")] == [".docket.json"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
 
 
 def test_plan_lists_deadlines(runner, flagship_path):

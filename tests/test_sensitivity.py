@@ -13,6 +13,7 @@ from conftest import BASE, build, measure
 
 from cli import cli
 from sim.errors import DocketError
+from sim.outdir import task_cache
 from sim.sensitivity import TRIAL_HIGH, TRIAL_LOW, first_order, parse_outcome, rank_correlation, sensitivity
 
 DRIVER = "param:populations.users.initial"
@@ -146,7 +147,7 @@ def test_cli_writes_outputs_and_workers_do_not_change_numbers(tmp_path):
         assert "rank corr." in res.output and "wrote" in res.output
         for chart in ("tornado.png", "ranking.png"):
             assert (out / chart).stat().st_size > 10_000
-        assert not (out / "tasks").exists()
+        assert not task_cache(out).exists() and not (out / "tasks").exists()
         tables.append((out / "sensitivity.csv").read_text())
     assert tables[0] == tables[1]
     table = pd.read_csv(tmp_path / "w1" / "sensitivity.csv")

@@ -20,6 +20,7 @@ from sim.design import parse_param
 from sim.errors import DocketError
 from sim.executors import Executor, LocalPool, open_executor
 from sim.loader import resolve_raw, validate_data
+from sim.outdir import task_cache
 from sim.runner import ARRAYS
 from sim.study import RunSpec, run_study
 from sim.sweep import sweep
@@ -176,10 +177,10 @@ def test_cli_sweep_resumes_an_interrupted_sweep(tmp_path: Path) -> None:
 
     with pytest.raises(KeyboardInterrupt):  # the same points, data and cache folder as the command uses
         sweep(resolve_raw(QUICKSTART, None), [parse_param(param)], replications=40, workers=1,
-              cache=out / "tasks", progress=interrupt)
+              cache=task_cache(out), progress=interrupt)
     res = CliRunner().invoke(cli.cli, [*args, "--out", str(out), "--resume"])
     assert res.exit_code == 0, res.output
-    assert "resumed: reused 2 of 3 tasks" in res.output and not (out / "tasks").exists()
+    assert "resumed: reused 2 of 3 tasks" in res.output and not task_cache(out).exists()
     fresh = CliRunner().invoke(cli.cli, [*args, "--out", str(tmp_path / "fresh")])
     assert fresh.exit_code == 0, fresh.output
     pd.testing.assert_frame_equal(pd.read_csv(out / "sweep.csv"), pd.read_csv(tmp_path / "fresh" / "sweep.csv"))
