@@ -80,8 +80,9 @@ def write_pack(results: Results, out_dir: str | os.PathLike[str], formats: Seque
         DocketError: for an unknown format, or a file that cannot be written.
 
     Example:
-        >>> write_pack(res, "runs/tiktok-wechat-2020/charts")  # doctest: +SKIP
-        [PosixPath('runs/tiktok-wechat-2020/charts/charts.pdf'), ...]
+        >>> written = write_pack(res, out / "charts", formats=("png",), dpi=50)
+        >>> written[0].name, all(p.is_file() for p in written)
+        ('charts.pdf', True)
     """
     unknown = [f for f in formats if f not in ("png", "svg", "pdf")]
     if unknown:

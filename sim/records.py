@@ -236,7 +236,16 @@ def load_results(run_dir: str | os.PathLike[str]) -> Results:
         DocketError: if the folder is not a complete run folder.
 
     Example:
-        >>> res = load_results("runs/tiktok-wechat-2020")  # doctest: +SKIP
+        >>> import tempfile
+        >>> from sim import load_scenario, run
+        >>> from sim.loader import resolve_raw
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> _ = write_run(run(load_scenario("scenarios/quickstart.yaml"), replications=50), tmp.name,
+        ...               resolve_raw("scenarios/quickstart.yaml"))
+        >>> res = load_results(tmp.name)
+        >>> res.replications, res.scenario.name
+        (50, 'quickstart')
+        >>> tmp.cleanup()
     """
     from sim.errors import ScenarioError
     from sim.loader import validate_data
