@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from conftest import build, day, measure, one
+
 from sim.quantities import add_months, day_to_date, parse_iso_date
 from sim.runner import run
 

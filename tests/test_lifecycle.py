@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-
 from conftest import build, day, measure, one
+
 from sim.runner import run
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import build, measure
+
 from sim.narrate import plan_text
 from sim.planned import planned_text
 from sim.results import share

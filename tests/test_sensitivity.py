@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import BASE, build, measure
 
 from cli import cli
-from conftest import BASE, build, measure
 from sim.errors import DocketError
 from sim.outdir import task_cache
 from sim.sensitivity import TRIAL_HIGH, TRIAL_LOW, first_order, parse_outcome, rank_correlation, sensitivity

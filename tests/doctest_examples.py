@@ -1,4 +1,5 @@
-"""Names the docstring examples of ``plots/`` share: finished runs of the flagship and a folder to save into.
+"""A pytest plugin (``-p tests.doctest_examples`` in pyproject's ``addopts``): the names the docstring examples of
+``plots/`` share, finished runs of the flagship and a folder to save into.
 
 The runs are made once, only when a ``plots`` doctest asks for them (200 replications each, a few seconds in
 all); the tests under ``tests/`` have their own fixtures.
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from _pytest.doctest import DoctestItem
 
-FLAGSHIP = Path(__file__).resolve().parent / "scenarios" / "tiktok-wechat-2020.yaml"
+FLAGSHIP = Path(__file__).resolve().parent.parent / "scenarios" / "tiktok-wechat-2020.yaml"
 
 
 @functools.cache
