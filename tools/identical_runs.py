@@ -29,7 +29,7 @@ def targets() -> list[tuple[Path, str | None]]:
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         out.append((path, None))
-        out.extend((path, v) for v in (data.get("variants") or {}))
+        out.extend((path, v["id"]) for v in (data.get("variants") or []))
     return out
 
 
