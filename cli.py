@@ -2,7 +2,7 @@
 
 Each command parses options, calls one library function, and prints or saves the result. Heavy libraries
 (numpy, pandas, simpy, matplotlib) are imported inside the commands that need them, so ``docket --help`` and
-``docket validate`` start fast. Errors a user can fix (:class:`sim.errors.DocketError`) are printed once,
+``docket validate`` start fast. Errors a user can fix (:class:`sim.scenario.errors.DocketError`) are printed once,
 cleanly, with exit code 1; usage errors exit 2; nothing prints a traceback unless ``DOCKET_DEBUG=1``.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from sim import __version__
-from sim.errors import DocketError, printable
+from sim.scenario.errors import DocketError, printable
 
 SET_OPTION = click.option(
     "--set", "overrides", multiple=True, metavar="KEY=VALUE",
@@ -27,14 +27,14 @@ SET_OPTION = click.option(
 
 class ScenarioFile(click.Path):
     """A scenario FILE argument: an existing regular file. A folder, named pipe, device or socket is refused in
-    one sentence saying what it is (:func:`sim.files.refusal`), before anything opens it."""
+    one sentence saying what it is (:func:`sim.scenario.files.refusal`), before anything opens it."""
 
     def __init__(self) -> None:
         super().__init__(exists=True, dir_okay=True)  # folders get the same sentence as pipes and devices
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         """Check like click.Path, then refuse anything but a regular file."""
-        from sim.files import refusal
+        from sim.scenario.files import refusal
 
         path = super().convert(value, param, ctx)
         problem = refusal(os.fsdecode(path))
@@ -57,12 +57,12 @@ def exec_options(fn: Any) -> Any:
 
 
 class _Size(click.ParamType):
-    """A memory size such as ``4G`` or ``512M`` (:func:`sim.memory.parse_size`), in bytes."""
+    """A memory size such as ``4G`` or ``512M`` (:func:`sim.runs.memory.parse_size`), in bytes."""
 
     name = "size"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> int:
-        from sim.memory import parse_size
+        from sim.runs.memory import parse_size
 
         if isinstance(value, int):
             return value
@@ -74,12 +74,12 @@ class _Size(click.ParamType):
 
 def memory_option(fn: Any) -> Any:
     """``--max-memory SIZE`` for a command that simulates: its runs are refused, before they start, when their
-    estimated memory is larger (:mod:`sim.memory`; default: half of the machine's memory)."""
+    estimated memory is larger (:mod:`sim.runs.memory`; default: half of the machine's memory)."""
     import functools
 
     @functools.wraps(fn)
     def command(*args: Any, max_memory: int | None = None, **kwargs: Any) -> Any:
-        from sim.memory import limited
+        from sim.runs.memory import limited
 
         with limited(max_memory):
             return fn(*args, **kwargs)
@@ -106,7 +106,7 @@ FORCE_OPTION = click.option(
 
 def _done_study(study: Any, cache: Path, resume: bool) -> None:
     """After a study's outputs are written: say what was reused, and drop its task cache."""
-    from sim.study import clear_cache
+    from sim.runs.study import clear_cache
 
     if resume:
         click.echo(f"resumed: reused {study.reused} of {study.tasks} tasks from {cache}/, computed {study.computed}",
@@ -139,7 +139,7 @@ def cli() -> None:
               help="text for people, json for machines")
 def validate(paths: tuple[str, ...], fmt: str) -> None:
     """Check scenario files (or every *.yaml under folders): prints `ok` or every problem; exit 1 if any."""
-    from sim.loader import check_file, yaml_files
+    from sim.scenario.loader import check_file, yaml_files
 
     try:
         files = yaml_files(paths)
@@ -171,8 +171,8 @@ def validate(paths: tuple[str, ...], fmt: str) -> None:
 @click.option("--out", type=click.Path(dir_okay=False), help="write to this file instead of the terminal")
 def schema(out: str | None) -> None:
     """Print the JSON Schema of the scenario format (for editor validation, e.g. VS Code YAML)."""
-    from sim.atomic import write_text
-    from sim.schema import Scenario
+    from sim.runs.atomic import write_text
+    from sim.scenario.schema import Scenario
 
     doc = Scenario.model_json_schema(by_alias=True)
     doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -192,9 +192,9 @@ def resolve(file: str, variant: str | None) -> None:
     """Print the effective scenario after `extends` and `--variant` are merged (and check it)."""
     import yaml
 
-    from sim.errors import ScenarioError
-    from sim.loader import resolve_raw, validate_data
-    from sim.yamlload import plain as to_plain
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.loader import resolve_raw, validate_data
+    from sim.scenario.yamlload import plain as to_plain
 
     data = resolve_raw(file, variant)
     _, diagnostics = validate_data(data, file)
@@ -227,7 +227,7 @@ def new(name: str, directory: str, force: bool) -> None:
     import re
     from importlib.resources import files
 
-    from sim.atomic import write_text
+    from sim.runs.atomic import write_text
 
     if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", name):
         raise click.BadParameter("use letters, digits, _ . - (e.g. `router-ban`)", param_hint="NAME")
@@ -248,9 +248,9 @@ def new(name: str, directory: str, force: bool) -> None:
 
 
 def _load(file: str, variant: str | None, overrides: tuple[str, ...] = ()) -> tuple[Any, Any]:
-    from sim.errors import ScenarioError
-    from sim.loader import resolve_raw, validate_data
-    from sim.overrides import apply_overrides
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.loader import resolve_raw, validate_data
+    from sim.scenario.overrides import apply_overrides
 
     data = apply_overrides(resolve_raw(file, variant), overrides)
     scenario, diagnostics = validate_data(data, file)
@@ -282,12 +282,12 @@ def run(file: str | None, variant: str | None, replications: int | None, seed: i
         fmt: str, keep_replications: bool, workers: int | None, scheduler: str | None, dask: str | None, check: bool,
         from_run: str | None, ignore_hash: bool, quiet: bool, overrides: tuple[str, ...], force: bool) -> None:
     """Simulate FILE and write a run folder (tables, summary.json, run.json)."""
-    from sim.errors import ScenarioError
-    from sim.loader import validate_data
-    from sim.narrate import summary_text
-    from sim.outdir import staged
-    from sim.records import read_run, verify_run, write_run
-    from sim.runner import run as simulate
+    from sim.runs.outdir import staged
+    from sim.runs.records import read_run, verify_run, write_run
+    from sim.runs.runner import run as simulate
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.loader import validate_data
+    from sim.text.narrate import summary_text
 
     if (file is None) == (from_run is None):
         raise click.UsageError("give a scenario FILE or --from RUN_DIR (not both)")
@@ -341,7 +341,7 @@ class _NoBar:
 @click.option("--variant", help="apply this named variant")
 def plan(file: str, variant: str | None) -> None:
     """Print the planned timeline of FILE: dates and the rules that can move them, before any randomness."""
-    from sim.narrate import plan_text
+    from sim.text.narrate import plan_text
 
     scenario, _ = _load(file, variant)
     click.echo(plan_text(scenario))
@@ -355,7 +355,7 @@ def plan(file: str, variant: str | None) -> None:
 @click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
 def explain(file: str, replication: int, variant: str | None, seed: int | None) -> None:
     """Tell one replication of FILE as dated sentences: what happened to each measure, and why."""
-    from sim.narrate import explain_text
+    from sim.text.narrate import explain_text
 
     scenario, _ = _load(file, variant)
     click.echo(explain_text(scenario, replication, seed))
@@ -381,8 +381,8 @@ def plot(run_dir: str, charts: tuple[str, ...], fmt: str, out: str | None, compa
          dpi: int, as_of: Any, force: bool) -> None:
     """Draw charts of a finished run (from `docket run`) into a charts folder (replaced whole)."""
     from plots.pack import write_charts
-    from sim.outdir import staged
-    from sim.records import load_results
+    from sim.runs.outdir import staged
+    from sim.runs.records import load_results
 
     results = load_results(run_dir)
     others = [load_results(d) for d in compare]
@@ -412,9 +412,9 @@ def brief(file: str, variant: str | None, replications: int | None, seed: int | 
           force: bool) -> None:
     """Run FILE and write the briefing pack: one multi-page PDF plus every chart as PNG (200 dpi) and SVG."""
     from plots.pack import write_pack
-    from sim.outdir import staged
-    from sim.records import write_run
-    from sim.runner import run as simulate
+    from sim.runs.outdir import staged
+    from sim.runs.records import write_run
+    from sim.runs.runner import run as simulate
 
     scenario, data = _load(file, variant, overrides)
     run_dir = Path("runs") / (scenario.name + (f".{scenario.variant}" if scenario.variant else ""))
@@ -449,7 +449,7 @@ def test_command(paths: tuple[str, ...], update: tuple[str, ...], update_all: bo
                  replications: int | None, allow_noise: bool, fmt: str, junit: str | None) -> None:
     """Regression-test scenario files: check their expectations and compare with their baselines; exit 1 on
     any failure."""
-    from sim.scenario_tests import run_tests
+    from sim.testing.suite import run_tests
 
     if update_failing and not (update or update_all):
         raise click.UsageError("--update-failing goes with --update NAME or --update-all")
@@ -481,8 +481,8 @@ def compare_command(files: tuple[str, ...], variants: str | None, reference: str
     """Run scenarios (or variants of one) on the same draws and print paired differences against the first."""
     from plots.comparison import MAX_RUNS, plot
     from plots.pack import save_figure
-    from sim.compare import compare, table_text
-    from sim.outdir import staged, task_cache
+    from sim.runs.outdir import staged, task_cache
+    from sim.studies.compare import compare, table_text
 
     wanted = [v.strip() for v in variants.split(",")] if variants is not None else None
     if len(files) == 1:
@@ -557,11 +557,11 @@ def sweep(file: str, params: tuple[str, ...], samples: int | None, method: str, 
     inputs against outcomes."""
     from plots import sweep as sweep_chart
     from plots.pack import save_figure
-    from sim.atomic import atomic_path
-    from sim.design import grid, parse_all, parse_span, sample_design
-    from sim.outdir import staged, task_cache
-    from sim.sweep import run_design, summary_text
-    from sim.sweep import sweep as run_sweep
+    from sim.runs.atomic import atomic_path
+    from sim.runs.outdir import staged, task_cache
+    from sim.studies.design import grid, parse_all, parse_span, sample_design
+    from sim.studies.sweep import run_design, summary_text
+    from sim.studies.sweep import sweep as run_sweep
 
     sampled = method != "grid"
     if samples is not None and not sampled:
@@ -629,9 +629,9 @@ def sensitivity(file: str, outcome: str, variant: str | None, overrides: tuple[s
     """Rank the uncertain inputs of FILE by how much they move one outcome: tornado chart and global measures."""
     from plots import tornado
     from plots.pack import save_figure
-    from sim.outdir import staged, task_cache
-    from sim.sensitivity import parse_outcome
-    from sim.sensitivity import sensitivity as run_sensitivity
+    from sim.runs.outdir import staged, task_cache
+    from sim.studies.sensitivity import parse_outcome
+    from sim.studies.sensitivity import sensitivity as run_sensitivity
 
     scenario, data = _load(file, variant, overrides)
     parse_outcome(scenario, outcome)  # a bad name stops here, before anything runs

@@ -1,4 +1,4 @@
-"""Time :func:`sim.dynamics.solve` on Monte Carlo-sized problems (a script, not a test).
+"""Time :func:`sim.engine.dynamics.solve` on Monte Carlo-sized problems (a script, not a test).
 
 Cases: R=10,000 replications, n=3 stocks, m=2 metrics, C=4 configs, 10 change days per replication over
 the horizon, monthly report grid (calendar month ends) over 1 year and over 5 years. Their ratio shows
@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from sim.dynamics import DEFAULT_CHUNK, Coefficients, Trajectory, conservation_error, solve
+from sim.engine.dynamics import DEFAULT_CHUNK, Coefficients, Trajectory, conservation_error, solve
 
 N_STOCKS, N_METRICS, N_CHANGES = 3, 2, 10
 

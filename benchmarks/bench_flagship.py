@@ -9,20 +9,20 @@ Run from anywhere (numbers are printed as one table, all measured in this one ru
 Parts (``--parts`` picks a comma-separated subset; default ``parity,horizon,memory,coldstart``):
 
 1. **parity** -- ``scenarios/tiktok-wechat-2020.yaml`` with a monthly report grid, run by
-   :func:`sim.runner.run` and by :class:`PlainReplication` below, in this process, on the same replications
+   :func:`sim.runs.runner.run` and by :class:`PlainReplication` below, in this process, on the same replications
    (each after an untimed warm-up of a few replications). Reports both wall (and CPU) times, their ratio,
    and the largest relative difference of the median of every population at every point of the monthly
    report grid (the window start, 00:00 on the 1st of each month, i.e. the end of the month before, and the
    window end); target 0.1%. Not timed, as evidence that the two
    models play the *same* timelines: every replication of the first chunk is compared measure by measure
    (in-force switch days, extensions, injunctions, lifted, cancelled) with docket's
-   :class:`sim.lifecycle.Replication`, and its stocks replication by replication with
-   :func:`sim.runner.run_chunk`.
+   :class:`sim.engine.lifecycle.Replication`, and its stocks replication by replication with
+   :func:`sim.engine.replications.run_chunk`.
 2. **horizon** -- docket's cost per replication with the window end moved to start + 1 year and start + 5
-   years (raw data edited and re-validated with :func:`sim.loader.validate_data`; monthly report grid, as in
+   years (raw data edited and re-validated with :func:`sim.scenario.loader.validate_data`; monthly report grid, as in
    part 1). Target: 5y/1y <= 2.
 3. **memory** -- 100,000 replications (``--quick``: 20,000) of the scenario as written (weekly report)
-   through :func:`sim.runner.run` with summary output only (no per-replication series), in a fresh
+   through :func:`sim.runs.runner.run` with summary output only (no per-replication series), in a fresh
    subprocess; peak RSS from ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` in this process (the memory
    subprocess is the first child this script waits for, so the maximum is its own), cross-checked by the
    child's own ``RUSAGE_SELF``. Target < 1 GB. Wall time reported.
@@ -64,8 +64,8 @@ checking the rules:
   day, before that day's step, as docket reports them.
 
 Random draws: the plain model does not call docket's lifecycle or runner; it asks
-:class:`sim.draws.ChunkDraws` over :class:`sim.streams.Streams` (chunks of 1,024 replications, as docket)
-for the same stream names with the same calls as ``sim/lifecycle.py`` and ``sim/runner.py::_params``
+:class:`sim.engine.draws.ChunkDraws` over :class:`sim.engine.streams.Streams` (chunks of 1,024 replications, as docket)
+for the same stream names with the same calls as ``sim/engine/lifecycle.py`` and ``sim/runs/runner.py::_params``
 (``event:ID:date``, ``event:ID``, ``measure:ID:deadline``, ``measure:ID:deferral`` (column = extension,
 width = cap), ``measure:ID:deferral:delay``, ``challenge:ID:decision|filed|injunction|appeal|appeal_delay
 |reversal``, ``param:populations.ID.initial|inflow|outflow|ceiling``, ``param:flows.ID.rate``,
@@ -102,22 +102,23 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from sim.draws import ChunkDraws
-from sim.lifecycle import Replication
-from sim.loader import load_scenario, resolve_raw, validate_data
-from sim.quantities import add_months, day_to_date
-from sim.runner import report_grid, run, run_chunk
-from sim.schema import Measure, Scenario
-from sim.streams import Streams
+from sim.engine.draws import ChunkDraws
+from sim.engine.lifecycle import Replication
+from sim.engine.replications import report_grid, run_chunk
+from sim.engine.streams import Streams
+from sim.runs.runner import run
+from sim.scenario.loader import load_scenario, resolve_raw, validate_data
+from sim.scenario.quantities import add_months, day_to_date
+from sim.scenario.schema import Measure, Scenario
 
 try:
     from scipy.linalg import expm as _expm
 
     EXPM_NAME = "scipy.linalg.expm"
 except ImportError:  # scipy is a test extra; docket's own numpy expm is exact to the same precision
-    from sim.dynamics import expm as _expm
+    from sim.engine.dynamics import expm as _expm
 
-    EXPM_NAME = "sim.dynamics.expm"
+    EXPM_NAME = "sim.engine.dynamics.expm"
 
 FloatArray = npt.NDArray[np.float64]
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,7 +160,7 @@ class Court:
 
 
 class PlainParams:
-    """Per-chunk parameter draws, by the stream names of ``sim.runner._params`` (written out by hand)."""
+    """Per-chunk parameter draws, by the stream names of ``sim.runs.runner._params`` (written out by hand)."""
 
     def __init__(self, s: Scenario, draws: ChunkDraws):
         R, n = draws.stop - draws.start, len(s.populations)
@@ -540,8 +541,8 @@ def part_horizon(n: int) -> None:
 MEMORY_CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-from sim.loader import load_scenario
-from sim.runner import run
+from sim.scenario.loader import load_scenario
+from sim.runs.runner import run
 s = load_scenario({path!r})
 t0 = time.perf_counter()
 res = run(s, replications={n})
@@ -553,7 +554,7 @@ print(json.dumps({{"wall": wall, "self_maxrss_kb": resource.getrusage(resource.R
 
 
 def part_memory(n: int) -> None:
-    print(f"\n[3] memory: {n:,} replications through sim.runner.run in a subprocess", flush=True)
+    print(f"\n[3] memory: {n:,} replications through sim.runs.runner.run in a subprocess", flush=True)
     code = MEMORY_CHILD.format(root=str(ROOT), path=str(SCENARIO), n=n)
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
@@ -592,7 +593,7 @@ def part_coldstart() -> None:
 
 def part_profile(s: Scenario, n: int = 4096, top: int = 15) -> None:
     sm = monthly(s)
-    print(f"\n[5] cProfile of sim.runner.run, {n:,} replications (monthly grid), top {top} by tottime", flush=True)
+    print(f"\n[5] cProfile of sim.runs.runner.run, {n:,} replications (monthly grid), top {top} by tottime", flush=True)
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.runcall(run, sm, replications=n)

@@ -7,7 +7,7 @@ Run from anywhere (all numbers printed are measured in this one run)::
 
 The study is the one ``docket sweep`` builds: ``scenarios/tiktok-wechat-2020.yaml`` over a 10 x 10 grid of
 the TikTok hosting-cutoff deadline (2020-11-12 to 2021-03-12) and its deferral probability (10% to 90%), each
-point a variant validated like the file (:func:`sim.sweep.spec_for`), run on the same seed. Every point is one
+point a variant validated like the file (:func:`sim.studies.sweep.spec_for`), run on the same seed. Every point is one
 task (1,000 replications <= one chunk of 1,024). The task cache is written as in the CLI (to a temporary
 folder) so the timings include it. It is run:
 
@@ -39,9 +39,9 @@ BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 def build(points: int, replications: int) -> list:
     """The study's run specs: a square grid of ``points`` variants."""
-    from sim.design import grid, parse_param
-    from sim.loader import resolve_raw
-    from sim.sweep import spec_for
+    from sim.scenario.loader import resolve_raw
+    from sim.studies.design import grid, parse_param
+    from sim.studies.sweep import spec_for
 
     side = round(points ** 0.5)
     params = [parse_param(f"measures.tiktok_hosting_cutoff.deadline=2020-11-12:2021-03-12:{side}"),
@@ -52,7 +52,7 @@ def build(points: int, replications: int) -> list:
 
 def timed(specs: list, **how: object) -> tuple[float, object]:
     """Wall time of one study (cache in a fresh temporary folder) and the study."""
-    from sim.study import run_study
+    from sim.runs.study import run_study
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -68,7 +68,7 @@ def identical(a: object, b: object) -> bool:
     """Bit-identical arrays and event logs in every run of two studies."""
     import numpy as np
 
-    from sim.runner import ARRAYS
+    from sim.engine.replications import ARRAYS
 
     return all(all(np.array_equal(x.arrays[k], y.arrays[k]) for k in ARRAYS) and x.log.rows() == y.log.rows()
                for x, y in zip(a.collected, b.collected, strict=True))  # type: ignore[attr-defined]
@@ -80,8 +80,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="20 variants x 500 replications")
     args = ap.parse_args()
     points, reps = (16, 500) if args.quick else (100, 1000)
-    from sim.executors import DaskExecutor, LocalPool
-    from sim.study import RunSpec
+    from sim.runs.executors import DaskExecutor, LocalPool
+    from sim.runs.study import RunSpec
 
     specs = build(points, reps)
     tiny = [RunSpec(f"{s.label}#{k}", s.scenario, s.digest, 1, s.seed + k, s.grid) for k in range(2) for s in specs]

@@ -10,11 +10,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from plots import style
-from sim.dates import DateSpec
-from sim.errors import DocketError
-from sim.results import Results
-from sim.schema import Scenario
-from sim.values import Dist
+from sim.runs.results import Results
+from sim.scenario.dates import DateSpec
+from sim.scenario.errors import DocketError
+from sim.scenario.schema import Scenario
+from sim.scenario.values import Dist
 
 ROWS_PER_PAGE = 13  # two-line rows at 11 pt fill the slide between header and footer
 COLUMNS = (("Item", 0.0, 27), ("Parameter", 0.205, 25), ("Value or distribution", 0.39, 40), ("Source", 0.675, 50))

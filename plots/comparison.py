@@ -8,9 +8,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from plots import bands, data, style
-from sim.errors import DocketError
-from sim.humanize import number
-from sim.results import Results
+from sim.runs.results import Results
+from sim.scenario.errors import DocketError
+from sim.text.humanize import number
 
 MAX_RUNS = len(style.PALETTE)
 

@@ -1,4 +1,4 @@
-"""Small read-only views of :class:`sim.results.Results` that several charts need."""
+"""Small read-only views of :class:`sim.runs.results.Results` that several charts need."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import datetime as dt
 
 import pandas as pd
 
-from sim.errors import DocketError
-from sim.results import Results
-from sim.schema import Measure, Scenario
+from sim.runs.results import Results
+from sim.scenario.errors import DocketError
+from sim.scenario.schema import Measure, Scenario
 
 
 def series(results: Results, sid: str, quantity: str) -> pd.DataFrame:

@@ -6,9 +6,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from plots import bands, data, style
-from sim.errors import DocketError
-from sim.humanize import interval
-from sim.results import Results
+from sim.runs.results import Results
+from sim.scenario.errors import DocketError
+from sim.text.humanize import interval
 
 COLOR = style.PALETTE[1]
 AVOIDED_COLOR = style.PALETTE[2]

@@ -6,7 +6,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from plots import data, style
-from sim.results import Results
+from sim.runs.results import Results
 
 ONE_PANEL_MAX = 4  # more measures than this get one small panel each
 

@@ -11,8 +11,8 @@ from matplotlib.figure import Figure
 
 import sim
 from plots import data, style
-from sim.humanize import interval, number, percent
-from sim.results import Results
+from sim.runs.results import Results
+from sim.text.humanize import interval, number, percent
 
 MAX_KEY_DATES = 5
 

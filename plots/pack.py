@@ -12,9 +12,9 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from plots import assumptions, comparison, exposure, in_force, key_numbers, populations, timeline
-from sim.atomic import atomic_path
-from sim.errors import DocketError
-from sim.results import Results
+from sim.runs.atomic import atomic_path
+from sim.runs.results import Results
+from sim.scenario.errors import DocketError
 
 # Explicit registry: name -> chart function (each takes the results first and returns a Figure).
 CHARTS: Final[dict[str, Callable[..., Figure]]] = {

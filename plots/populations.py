@@ -6,7 +6,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from plots import bands, data, style
-from sim.results import Results
+from sim.runs.results import Results
 
 COLOR = style.PALETTE[0]
 

@@ -19,9 +19,9 @@ from matplotlib.gridspec import GridSpecBase
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 import sim
-from sim.humanize import number, percent
-from sim.results import Results
-from sim.schema import Scenario
+from sim.runs.results import Results
+from sim.scenario.schema import Scenario
+from sim.text.humanize import number, percent
 
 # Okabe & Ito (2008), ordered so the first colours are the most distinct on white; yellow comes last.
 PALETTE: Final = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")

@@ -14,8 +14,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from plots import style
-from sim.humanize import number
-from sim.results import Results
+from sim.runs.results import Results
+from sim.text.humanize import number
 
 
 def plot(table: pd.DataFrame, key: str, results: Sequence[Results], metric: str | None = None,
@@ -23,7 +23,7 @@ def plot(table: pd.DataFrame, key: str, results: Sequence[Results], metric: str 
     """Draw one metric's exposure (``total`` or ``avoided``) against the values of the swept ``key``.
 
     Args:
-        table: the sweep table (:func:`sim.sweep.sweep`), one row per grid point.
+        table: the sweep table (:func:`sim.studies.sweep.sweep`), one row per grid point.
         key: the swept override key on the x axis (other swept keys must be constant or absent).
         results: the runs of the grid points, for the title and footer.
         metric: the metric id (default: the first).
@@ -73,7 +73,7 @@ def plot_samples(table: pd.DataFrame, columns: Sequence[str], results: Sequence[
     strongest first; each x axis is in its input's unit (dates as dates).
 
     Args:
-        table: the sampled sweep's table (:func:`sim.sweep.run_design`), one row per sample.
+        table: the sampled sweep's table (:func:`sim.studies.sweep.run_design`), one row per sample.
         columns: the input columns of the table.
         results: the runs of the samples, for the title and footer.
         labels: a label per column for the panel titles (default: the column).
@@ -85,15 +85,15 @@ def plot_samples(table: pd.DataFrame, columns: Sequence[str], results: Sequence[
         ax: draw into the area of this axes instead of a new figure.
 
     Example:
-        >>> from sim.design import parse_span, sample_design
-        >>> from sim.sweep import run_design
+        >>> from sim.studies.design import parse_span, sample_design
+        >>> from sim.studies.sweep import run_design
         >>> span = parse_span("measures.tiktok_hosting_cutoff.deadline=2020-11-12:2021-05-12")
         >>> design = sample_design(data, [span], 4, "lhs")
         >>> table, results, _ = run_design(data, design, replications=50)
         >>> plot_samples(table, design.columns, results, design.labels).savefig(out / "samples.png")
     """
-    from sim.design import numeric
-    from sim.sweep import rank_correlations
+    from sim.studies.design import numeric
+    from sim.studies.sweep import rank_correlations
 
     first = results[0]
     mid = metric or first.scenario.metrics[0].id

@@ -12,8 +12,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from plots import data, style
-from sim.humanize import percent
-from sim.results import Results
+from sim.runs.results import Results
+from sim.text.humanize import percent
 
 ODDS = (("p_never", "Never"), ("p_enjoined", "Enjoined"), ("p_shelved", "Shelved"), ("p_lifted", "Lifted"))
 _COLUMN_PT = 62  # width of one odds column, points

@@ -1,6 +1,6 @@
 """Sensitivity charts: the tornado (one input low or high at a time) and the ranking by global measures.
 
-Both read a :class:`sim.sensitivity.Sensitivity`; neither runs anything.
+Both read a :class:`sim.studies.sensitivity.Sensitivity`; neither runs anything.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from plots import style
-from sim.humanize import number, percent
-from sim.sensitivity import Sensitivity
+from sim.studies.sensitivity import Sensitivity
+from sim.text.humanize import number, percent
 
 LOW_COLOR = style.PALETTE[0]
 HIGH_COLOR = style.PALETTE[1]
@@ -66,7 +66,7 @@ def plot(sens: Sensitivity, top: int = 15, ax: Axes | None = None) -> Figure:
     ``2020-12-21``).
 
     Args:
-        sens: a finished sensitivity study (:func:`sim.sensitivity.sensitivity`).
+        sens: a finished sensitivity study (:func:`sim.studies.sensitivity.sensitivity`).
         top: most inputs shown.
         ax: axes to draw into; a new figure with title and footer when ``None``.
 
@@ -74,7 +74,7 @@ def plot(sens: Sensitivity, top: int = 15, ax: Axes | None = None) -> Figure:
         The figure.
 
     Example:
-        >>> from sim.sensitivity import sensitivity
+        >>> from sim.studies.sensitivity import sensitivity
         >>> sens = sensitivity(res.scenario, data, "tiktok_user_days", replications=100, top=2)
         >>> plot(sens).savefig(out / "tornado.png")
     """

@@ -16,14 +16,14 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load_scenario": "sim.loader",
-    "check_file": "sim.loader",
-    "resolve_raw": "sim.loader",
-    "Scenario": "sim.schema",
-    "ScenarioError": "sim.errors",
-    "DocketError": "sim.errors",
-    "run": "sim.runner",
-    "Results": "sim.results",
+    "load_scenario": "sim.scenario.loader",
+    "check_file": "sim.scenario.loader",
+    "resolve_raw": "sim.scenario.loader",
+    "Scenario": "sim.scenario.schema",
+    "ScenarioError": "sim.scenario.errors",
+    "DocketError": "sim.scenario.errors",
+    "run": "sim.runs.runner",
+    "Results": "sim.runs.results",
 }
 
 __all__ = sorted(_EXPORTS)

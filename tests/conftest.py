@@ -24,8 +24,8 @@ BASE: dict[str, Any] = {
 
 def build(**changes: Any) -> Any:
     """A validated Scenario: BASE with top-level keys replaced (raises with the diagnostics if invalid)."""
-    from sim.errors import ScenarioError
-    from sim.loader import validate_data
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.loader import validate_data
 
     data = copy.deepcopy(BASE)
     data.update(copy.deepcopy(changes))
@@ -43,10 +43,10 @@ def measure(mid: str = "ban", deadline: str = "2020-03-01", **extra: Any) -> dic
 
 
 def one(scenario: Any, r: int = 0) -> Any:
-    """The finished lifecycle of replication r (a sim.lifecycle.Replication)."""
-    from sim.draws import ChunkDraws
-    from sim.lifecycle import Replication
-    from sim.streams import Streams
+    """The finished lifecycle of replication r (a sim.engine.lifecycle.Replication)."""
+    from sim.engine.draws import ChunkDraws
+    from sim.engine.lifecycle import Replication
+    from sim.engine.streams import Streams
 
     start, end = scenario.window.start.fixed_day(), scenario.window.end.fixed_day()
     return Replication(scenario, ChunkDraws(Streams(scenario.seed), r, r + 1, start), r, end - start).run()

@@ -20,7 +20,7 @@ FLAGSHIP = Path(__file__).resolve().parent.parent / "scenarios" / "tiktok-wechat
 @functools.cache
 def _examples() -> dict[str, Any]:
     from sim import load_scenario, run
-    from sim.loader import resolve_raw
+    from sim.scenario.loader import resolve_raw
 
     return {
         "res": run(load_scenario(FLAGSHIP), replications=200),

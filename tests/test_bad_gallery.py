@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from sim.errors import ScenarioError
-from sim.loader import check_file, load_scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import check_file, load_scenario
 
 GALLERY = Path(__file__).parent / "data" / "bad"
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((GALLERY / "expected.yaml").read_text(encoding="utf-8"))

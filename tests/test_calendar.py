@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from conftest import build, day, measure, one
 
-from sim.quantities import add_months, day_to_date, parse_iso_date
-from sim.runner import run
+from sim.runs.runner import run
+from sim.scenario.quantities import add_months, day_to_date, parse_iso_date
 
 
 def test_rule1_acts_from_midnight_of_deadline():
@@ -156,8 +156,8 @@ def test_rule3_the_issues_three_6mo_agree():
 
 def test_rule3_phase_in_in_months_lasts_calendar_months():
     """Rule 3: a phase-in of 1mo from Jan 31 lasts to Feb 29 in 2020 (29 days) and to Feb 28 in 2021 (28)."""
-    from sim.lifecycle import MeasureState
-    from sim.segments import profile
+    from sim.engine.lifecycle import MeasureState
+    from sim.engine.segments import profile
 
     st = MeasureState(switches=[(0, True)])
     for start, days in (("2020-01-31", 29), ("2021-01-31", 28), ("2020-03-01", 31)):
@@ -182,8 +182,8 @@ def test_rule3_fractional_months_are_monotone_and_continuous():
     days at the ends."""
     import numpy as np
 
-    from sim.quantities import add_month_span
-    from sim.values import read_value, sample_months
+    from sim.scenario.quantities import add_month_span
+    from sim.scenario.values import read_value, sample_months
 
     dist = read_value({"between": ["1mo", "3mo"]}, "duration")
     start = parse_iso_date("2021-01-31")
@@ -195,8 +195,8 @@ def test_rule3_fractional_months_are_monotone_and_continuous():
 
 def test_rule3_mixed_days_and_months_are_refused():
     """Rule 3: a distribution mixing days and months has no single calendar meaning and is refused."""
-    from sim.quantities import QuantityError
-    from sim.values import read_value
+    from sim.scenario.quantities import QuantityError
+    from sim.scenario.values import read_value
 
     with pytest.raises(QuantityError, match="mixes days and months"):
         read_value({"between": ["20d", "2mo"]}, "duration")

@@ -1,4 +1,4 @@
-"""Tests for sim.checks: cross-field rules that no single key can tell, each reported at the right key."""
+"""Tests for sim.scenario.crosschecks: cross-field rules that no single key can tell, each reported at the right key."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.checks import check
-from sim.errors import Diagnostic
-from sim.loader import check_file, validate_data
-from sim.yamlload import load_yaml_text
+from sim.scenario.crosschecks import check
+from sim.scenario.errors import Diagnostic
+from sim.scenario.loader import check_file, validate_data
+from sim.scenario.yamlload import load_yaml_text
 
 BASE = """\
 name: checks

@@ -15,8 +15,8 @@ from click.testing import CliRunner, Result
 
 import cli
 from sim import __version__
-from sim.errors import DocketError, ScenarioError
-from sim.loader import check_file
+from sim.scenario.errors import DocketError, ScenarioError
+from sim.scenario.loader import check_file
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "tiktok-wechat-2020.yaml"
@@ -307,12 +307,12 @@ def test_main_exit_codes(capsys: pytest.CaptureFixture[str], monkeypatch: pytest
 def test_main_internal_error_exits_70_without_traceback(capsys: pytest.CaptureFixture[str],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """An unexpected exception becomes a one-line `internal error` (exit 70), not a traceback."""
-    import sim.loader
+    import sim.scenario.loader
 
     def broken(path: object) -> list[object]:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sim.loader, "check_file", broken)
+    monkeypatch.setattr(sim.scenario.loader, "check_file", broken)
     code, out, err = main(capsys, monkeypatch, "validate", FLAGSHIP)
     assert code == 70
     assert err.startswith("internal error: RuntimeError: boom\n")

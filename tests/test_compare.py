@@ -1,4 +1,4 @@
-"""Paired comparisons (`sim.compare`, `docket compare`): same draws, differences per replication."""
+"""Paired comparisons (`sim.studies.compare`, `docket compare`): same draws, differences per replication."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import pytest
 import yaml
 
 import cli
-from sim.compare import COLUMNS, compare, table_text
-from sim.errors import DocketError
-from sim.runner import key_days, report_grid, simulate
+from sim.engine.replications import key_days, report_grid
+from sim.runs.runner import simulate
+from sim.scenario.errors import DocketError
+from sim.studies.compare import COLUMNS, compare, table_text
 from tests.conftest import BASE, build, day, measure
 
 UNCERTAIN = {"populations": [{"id": "users", "initial": {"between": ["0.8M", "1.2M"]}, "inflow": "10k/day",

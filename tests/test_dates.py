@@ -1,4 +1,4 @@
-"""Tests for sim.dates: absolute, arithmetic, uncertain and relative dates."""
+"""Tests for sim.scenario.dates: absolute, arithmetic, uncertain and relative dates."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from sim.dates import DateSpec, read_date
-from sim.quantities import QuantityError, day_to_date
+from sim.scenario.dates import DateSpec, read_date
+from sim.scenario.quantities import QuantityError, day_to_date
 
 
 def day(text: str) -> float:

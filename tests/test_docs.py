@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.loader import check_file, load_scenario, resolve_raw, variant_ids
-from sim.runner import run
-from sim.schema import Scenario, Strict
-from sim.yamlload import load_yaml_text
+from sim.runs.runner import run
+from sim.scenario.loader import check_file, load_scenario, resolve_raw, variant_ids
+from sim.scenario.schema import Scenario, Strict
+from sim.scenario.yamlload import load_yaml_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "scenario-format.md"
@@ -22,7 +22,7 @@ VALUE_KEYS = {"from", "offset", "$delete", "value", "between", "uniform", "trian
 
 
 def _known_keys() -> set[str]:
-    import sim.schema as schema
+    import sim.scenario.schema as schema
 
     known = set(VALUE_KEYS)
     for model in vars(schema).values():

@@ -1,4 +1,4 @@
-"""Tests for sim.dynamics: exact piecewise-constant stock dynamics against closed forms and invariants."""
+"""Tests for sim.engine.dynamics: exact piecewise-constant stock dynamics against closed forms and invariants."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import scipy.linalg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.dynamics import Coefficients, Trajectory, conservation_error, expm, solve
+from sim.engine.dynamics import Coefficients, Trajectory, conservation_error, expm, solve
 
 FIELDS = [f.name for f in fields(Trajectory)]
 

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from conftest import build, day, measure
 
-from sim.loader import load_scenario
-from sim.runner import report_grid, run, run_chunk
+from sim.engine.replications import report_grid, run_chunk
+from sim.runs.runner import run
+from sim.scenario.loader import load_scenario
 
 A, X0 = 10_000.0, 1_000_000.0
 D = -math.log(1 - 0.02) / (365.25 / 12)  # 2%/month as a continuous rate per day
@@ -147,7 +148,7 @@ def test_same_seed_same_results():
 
 def test_workers_and_chunks_do_not_change_results(flagship_path):
     """One worker or two, one chunk or many: identical numbers."""
-    from sim.runner import simulate
+    from sim.runs.runner import simulate
 
     s = load_scenario(flagship_path)
     grid = report_grid(s)

@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 import cli
-from sim.expect import wilson
-from sim.scenario_tests import Target, run_target
+from sim.testing.expect import wilson
+from sim.testing.suite import Target, run_target
 
 CERTAIN = """\
 name: certain

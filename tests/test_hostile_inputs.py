@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 import cli
-from sim.errors import Diagnostic, DocketError, Mark, ScenarioError
-from sim.loader import MAX_EXTENDS, check_file, load_scenario, resolve_raw
-from sim.overrides import apply_overrides, patch_for
-from sim.yamlload import load_yaml_file
+from sim.scenario.errors import Diagnostic, DocketError, Mark, ScenarioError
+from sim.scenario.loader import MAX_EXTENDS, check_file, load_scenario, resolve_raw
+from sim.scenario.overrides import apply_overrides, patch_for
+from sim.scenario.yamlload import load_yaml_file
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
@@ -111,7 +111,7 @@ def test_extends_naming_a_named_pipe_is_refused_without_being_opened(tmp_path: P
 def test_load_yaml_file_never_blocks_on_a_named_pipe(tmp_path: Path) -> None:
     """Even when the stat check is passed (a file swapped for a FIFO), the file is opened without blocking."""
     os.mkfifo(tmp_path / "pipe.yaml")
-    code = ("import os, stat, sim.yamlload as y\n"
+    code = ("import os, stat, sim.scenario.yamlload as y\n"
             "real = os.stat\n"
             "class Fake:\n"
             "    st_mode = stat.S_IFREG | 0o644\n"

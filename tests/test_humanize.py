@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from sim.humanize import interval, number, percent
+from sim.text.humanize import interval, number, percent
 
 
 @pytest.mark.parametrize(("x", "text"), [

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 from conftest import build, day, measure, one
 
-from sim.runner import run
+from sim.runs.runner import run
 
 
 def switches(rep, mid="ban"):

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from sim import memory
-from sim.errors import DocketError
-from sim.loader import load_scenario
-from sim.runner import EXACT_LIMIT, grids
-from sim.study import RunSpec
+from sim.engine.replications import EXACT_LIMIT, grids
+from sim.runs import memory
+from sim.runs.study import RunSpec
+from sim.scenario.errors import DocketError
+from sim.scenario.loader import load_scenario
 
 FLAGSHIP = "scenarios/tiktok-wechat-2020.yaml"
 

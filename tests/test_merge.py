@@ -1,4 +1,4 @@
-"""Tests for sim.merge: how variants and `extends:` patches are laid over a base."""
+"""Tests for sim.scenario.merge: how variants and `extends:` patches are laid over a base."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.errors import Diagnostic, Mark, ScenarioError
-from sim.merge import DELETE, merge
-from sim.yamlload import MDict, MList, load_yaml_text
+from sim.scenario.errors import Diagnostic, Mark, ScenarioError
+from sim.scenario.merge import DELETE, merge
+from sim.scenario.yamlload import MDict, MList, load_yaml_text
 
 BASE = """\
 name: base

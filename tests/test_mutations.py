@@ -11,10 +11,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.errors import Diagnostic, ScenarioError
-from sim.loader import apply_variant, check_file, validate_data, variant_ids
-from sim.schema import Scenario
-from sim.yamlload import MDict, MList, load_yaml_text
+from sim.scenario.errors import Diagnostic, ScenarioError
+from sim.scenario.loader import apply_variant, check_file, validate_data, variant_ids
+from sim.scenario.schema import Scenario
+from sim.scenario.yamlload import MDict, MList, load_yaml_text
 
 FLAGSHIP = Path(__file__).parent.parent / "scenarios" / "tiktok-wechat-2020.yaml"
 TEXT = FLAGSHIP.read_text(encoding="utf-8")

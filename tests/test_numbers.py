@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import sim.quantities as q
+import sim.scenario.quantities as q
 from cli import cli
-from sim.errors import DocketError
-from sim.loader import resolve_raw, validate_data
-from sim.quantities import QuantityError
-from sim.values import DIST_KEYS, Z_MAX, read_value
+from sim.scenario.errors import DocketError
+from sim.scenario.loader import resolve_raw, validate_data
+from sim.scenario.quantities import QuantityError
+from sim.scenario.values import DIST_KEYS, Z_MAX, read_value
 
 FLAGSHIP = "scenarios/tiktok-wechat-2020.yaml"
 NOT_NUMBERS = [float("nan"), float("inf"), float("-inf"), True, False, "1e400"]
@@ -228,7 +228,7 @@ def test_an_overflow_in_the_engine_stops_the_run(tmp_path: Any, changes: dict[st
         data["metrics"][0]["terms"] = [{"population": "tiktok_users", "weight": changes["weight"]}]
     assert not problems(data)
     path = tmp_path / "big.yaml"
-    from sim.yamlload import plain
+    from sim.scenario.yamlload import plain
 
     path.write_text(json.dumps(plain(data, iso_dates=True)))
     res = CliRunner().invoke(cli, ["run", str(path), "-n", "4", "--workers", "1", "--out", str(tmp_path / "r")])
@@ -242,7 +242,7 @@ def test_summary_json_is_strict_json(tmp_path: Any) -> None:
     """summary.json and run.json are written with allow_nan=False: a non-finite number is a DocketError and no
     file with `NaN` is left behind."""
     from sim import load_scenario, run
-    from sim.records import write_run
+    from sim.runs.records import write_run
 
     results = run(load_scenario("scenarios/quickstart.yaml"), replications=4)
     results.summary["bad"] = math.nan

@@ -1,4 +1,5 @@
-"""Output folders (`sim.outdir`, `sim.atomic`): whole-folder swaps, kills at any moment, a full disk, other people's
+"""Output folders (`sim.runs.outdir`, `sim.runs.atomic`): whole-folder swaps, kills at any moment, a full disk, other
+people's
 files, and the output place checked before anything is simulated. The kill tests use real processes and signals."""
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from sim.atomic import atomic_path, running
-from sim.outdir import MARKER, PAUSE_ENV, staged, task_cache
+from sim.runs.atomic import atomic_path, running
+from sim.runs.outdir import MARKER, PAUSE_ENV, staged, task_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = str(ROOT / "scenarios" / "quickstart.yaml")
@@ -181,12 +182,12 @@ def test_unwritable_out_fails_before_simulating(command: str, tmp_path: Path, mo
                                                 ) -> None:
     """`--out existing_file/sub` and a read-only parent fail at once with exit 1, the path and the reason (they
     used to fail with exit 70 after the whole computation): nothing is simulated."""
-    import sim.study
+    import sim.runs.study
 
     def never(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("simulated before checking the output folder")
 
-    monkeypatch.setattr(sim.study, "run_study", never)
+    monkeypatch.setattr(sim.runs.study, "run_study", never)
     a_file = tmp_path / "a_file"
     a_file.write_text("x")
     res = invoke(*COMMANDS[command], "--out", str(a_file / "sub"))
@@ -222,9 +223,9 @@ def small_disk(where: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         finally:
             subprocess.run(["umount", str(disk)], check=True)
         return
-    import sim.records
+    import sim.runs.records
 
-    real, calls = sim.records._write_table, []
+    real, calls = sim.runs.records._write_table, []
 
     def fill_up(frame: Any, target: Path, fmt: str) -> None:
         calls.append(target)
@@ -234,7 +235,7 @@ def small_disk(where: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp))
         real(frame, target, fmt)
 
-    monkeypatch.setattr(sim.records, "_write_table", fill_up)
+    monkeypatch.setattr(sim.runs.records, "_write_table", fill_up)
     yield disk
 
 
@@ -281,9 +282,9 @@ def test_swap_without_renameat2_is_undone_when_cut_between_its_renames(
     """Where folders cannot be exchanged in one step, the old folder is renamed aside and the new one in. Cut
     between the two renames (in-process: the old folder is put back; after kill -9: at the next run), the old
     folder is whole; uncut, the new one is in place and the old one gone."""
-    import sim.outdir
+    import sim.runs.outdir
 
-    monkeypatch.setattr(sim.outdir, "_exchange", lambda new, old: False)
+    monkeypatch.setattr(sim.runs.outdir, "_exchange", lambda new, old: False)
     out, before = copy_of(old_run, tmp_path)
     real_rename, renames = os.rename, []
 
@@ -293,10 +294,10 @@ def test_swap_without_renameat2_is_undone_when_cut_between_its_renames(
             raise KeyboardInterrupt
         real_rename(src, dst)
 
-    monkeypatch.setattr(sim.outdir.os, "rename", cut)
+    monkeypatch.setattr(sim.runs.outdir.os, "rename", cut)
     with pytest.raises(KeyboardInterrupt), staged(out, "test") as tmp:
         (tmp / "new.txt").write_text("new")
-    monkeypatch.setattr(sim.outdir.os, "rename", real_rename)
+    monkeypatch.setattr(sim.runs.outdir.os, "rename", real_rename)
     assert snapshot(out) == before and leftovers(out) == []
     # as if killed between the renames: the old folder aside, the new one complete, the target missing
     aside = tmp_path / f".run.docket-old-{dead_pid()}-abc"

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from sim.errors import ScenarioError
-from sim.loader import resolve_raw, validate_data
-from sim.overrides import apply_overrides, patch_for
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import resolve_raw, validate_data
+from sim.scenario.overrides import apply_overrides, patch_for
 
 FLAGSHIP = "scenarios/tiktok-wechat-2020.yaml"
 

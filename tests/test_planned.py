@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from conftest import build, measure
 
-from sim.narrate import plan_text
-from sim.planned import planned_text
-from sim.results import share
-from sim.runner import run
+from sim.runs.results import share
+from sim.runs.runner import run
+from sim.scenario.planned import planned_text
+from sim.text.narrate import plan_text
 
 EVENTS = [{"id": "maybe", "probability": 0.5, "date": "2020-06-01"},
           {"id": "deal", "probability": 1, "date": "2020-11-11"}]

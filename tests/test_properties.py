@@ -9,7 +9,7 @@ from conftest import build
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.runner import report_grid, run_chunk
+from sim.engine.replications import report_grid, run_chunk
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -1,4 +1,4 @@
-"""Tests for sim.quantities: numbers with units read into canonical values, and clear refusals."""
+"""Tests for sim.scenario.quantities: numbers with units read into canonical values, and clear refusals."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-import sim.quantities as q
-from sim.quantities import QuantityError
+import sim.scenario.quantities as q
+from sim.scenario.quantities import QuantityError
 
 
 def refused(parse: object, value: object) -> QuantityError:

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from sim.loader import load_scenario
-from sim.runner import run
-from sim.scenario_tests import Target, run_target, run_tests
+from sim.runs.runner import run
+from sim.scenario.loader import load_scenario
+from sim.testing.suite import Target, run_target, run_tests
 
 SCENARIO = """\
 name: {name}
@@ -209,7 +209,7 @@ def test_pytest_plugin_collects_one_item_per_expectation(scenario_dir: Path) -> 
 
 def test_check_quantity_must_fit_its_target(tmp_path: Path) -> None:
     """`quantity: stock` on a metric is reported when the scenario is validated."""
-    from sim.loader import check_file
+    from sim.scenario.loader import check_file
 
     bad = "    - {id: odd, kind: series, target: exposure, quantity: stock, min: 0}\n"
     problems = check_file(write(tmp_path, extra=bad))

@@ -7,9 +7,9 @@ import math
 import numpy as np
 from conftest import build, day, measure, one
 
-from sim.narrate import plan_text
-from sim.results import _measure_table
-from sim.segments import profile
+from sim.engine.segments import profile
+from sim.runs.results import _measure_table
+from sim.text.narrate import plan_text
 
 
 def log(rep, mid="ban"):

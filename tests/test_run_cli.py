@@ -118,8 +118,8 @@ def test_run_needs_file_or_from(runner):
 def test_load_results_round_trip(runner, flagship_path, tmp_path):
     """A run folder reads back into Results with the same tables and summary (for charts of a finished run)."""
     from sim import load_scenario, run
-    from sim.loader import resolve_raw
-    from sim.records import load_results, write_run
+    from sim.runs.records import load_results, write_run
+    from sim.scenario.loader import resolve_raw
 
     res = run(load_scenario(flagship_path), replications=12)
     write_run(res, tmp_path / "r", resolve_raw(flagship_path))

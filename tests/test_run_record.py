@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from sim.errors import DocketError
-from sim.records import record_hash, scenario_hash
+from sim.runs.records import record_hash, scenario_hash
+from sim.scenario.errors import DocketError
 
 FLAGSHIP = "scenarios/tiktok-wechat-2020.yaml"
 

@@ -1,4 +1,5 @@
-"""Tests for sim.schema through the loader: every construct of the scenario language parses into typed models."""
+"""Tests for sim.scenario.schema through the loader: every construct of the scenario language parses into typed
+models."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from sim.dates import DateSpec
-from sim.errors import Diagnostic, ScenarioError
-from sim.loader import check_file, load_scenario, resolve_raw, validate_data
-from sim.quantities import DAYS_PER_MONTH, parse_iso_date, parse_per_capita
-from sim.schema import (
+from sim.scenario.dates import DateSpec
+from sim.scenario.errors import Diagnostic, ScenarioError
+from sim.scenario.loader import check_file, load_scenario, resolve_raw, validate_data
+from sim.scenario.quantities import DAYS_PER_MONTH, parse_iso_date, parse_per_capita
+from sim.scenario.schema import (
     Deferral,
     RaiseOutflow,
     ScaleExposure,
@@ -22,8 +23,8 @@ from sim.schema import (
     StopUpdates,
     Transfer,
 )
-from sim.values import Dist
-from sim.yamlload import load_yaml_text
+from sim.scenario.values import Dist
+from sim.scenario.yamlload import load_yaml_text
 
 FLAGSHIP = Path(__file__).parent.parent / "scenarios" / "tiktok-wechat-2020.yaml"
 

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from conftest import BASE, build, measure
 
 from cli import cli
-from sim.errors import DocketError
-from sim.outdir import task_cache
-from sim.sensitivity import TRIAL_HIGH, TRIAL_LOW, first_order, parse_outcome, rank_correlation, sensitivity
+from sim.runs.outdir import task_cache
+from sim.scenario.errors import DocketError
+from sim.studies.sensitivity import TRIAL_HIGH, TRIAL_LOW, first_order, parse_outcome, rank_correlation, sensitivity
 
 DRIVER = "param:populations.users.initial"
 NOISE = "param:populations.other.initial"
@@ -27,7 +27,7 @@ def _data(**changes: object) -> dict:
 
 
 def _run(data: dict, outcome: str, **kwargs: object):
-    from sim.loader import validate_data
+    from sim.scenario.loader import validate_data
 
     scenario, problems = validate_data(data, "<test>")
     assert scenario is not None, problems
@@ -158,6 +158,6 @@ def test_cli_writes_outputs_and_workers_do_not_change_numbers(tmp_path):
 
 
 def _first_metric() -> str:
-    from sim.loader import load_scenario
+    from sim.scenario.loader import load_scenario
 
     return load_scenario("scenarios/connected-vehicles-2025.yaml").metrics[0].id

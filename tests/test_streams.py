@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.draws import ChunkDraws
-from sim.streams import BLOCK, Streams, stable_hash
-from sim.values import read_value
+from sim.engine.draws import ChunkDraws
+from sim.engine.streams import BLOCK, Streams, stable_hash
+from sim.scenario.values import read_value
 
 
 def test_stable_hash_is_stable():

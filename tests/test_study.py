@@ -1,4 +1,5 @@
-"""Studies (`sim.study`, `sim.executors`): one set of tasks over runs, executors that never change the numbers,
+"""Studies (`sim.runs.study`, `sim.runs.executors`): one set of tasks over runs, executors that never change the
+numbers,
 failures named with their run and seed, and resume from the task cache."""
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from sim.design import parse_param
-from sim.errors import DocketError
-from sim.executors import Executor, LocalPool, open_executor
-from sim.loader import resolve_raw, validate_data
-from sim.outdir import task_cache
-from sim.runner import ARRAYS
-from sim.study import RunSpec, run_study
-from sim.sweep import sweep
+from sim.engine.replications import ARRAYS
+from sim.runs.executors import Executor, LocalPool, open_executor
+from sim.runs.outdir import task_cache
+from sim.runs.study import RunSpec, run_study
+from sim.scenario.errors import DocketError
+from sim.scenario.loader import resolve_raw, validate_data
+from sim.studies.design import parse_param
+from sim.studies.sweep import sweep
 from tests.conftest import BASE, measure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,7 +210,7 @@ def test_dask_local_cluster_gives_the_local_numbers(tmp_path: Path) -> None:
 
 def test_unknown_scheduler_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """An address nobody listens on fails cleanly, naming the address and what to check."""
-    monkeypatch.setattr("sim.executors.CONNECT_TIMEOUT", 1)
+    monkeypatch.setattr("sim.runs.executors.CONNECT_TIMEOUT", 1)
     with pytest.raises(DocketError, match=r"could not reach the Dask scheduler at `tcp://127.0.0.1:9`"):
         open_executor(1, "tcp://127.0.0.1:9")
 

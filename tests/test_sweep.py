@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from conftest import BASE, measure
 
 from cli import cli
-from sim.design import grid, numeric, parse_param, parse_span, sample_design, unit_cube
-from sim.errors import DocketError
-from sim.sweep import run_design, sweep
+from sim.scenario.errors import DocketError
+from sim.studies.design import grid, numeric, parse_param, parse_span, sample_design, unit_cube
+from sim.studies.sweep import run_design, sweep
 
 
 def test_parse_values_with_units():

@@ -1,4 +1,4 @@
-"""Tests for sim.values: plain values and distributions, read in canonical units and sampled by inverse CDF."""
+"""Tests for sim.scenario.values: plain values and distributions, read in canonical units and sampled by inverse CDF."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from sim.quantities import DAYS_PER_MONTH, MAX_COUNT, QuantityError, parse_per_capita
-from sim.values import DIST_KEYS, Dist, read_value, sample
+from sim.scenario.quantities import DAYS_PER_MONTH, MAX_COUNT, QuantityError, parse_per_capita
+from sim.scenario.values import DIST_KEYS, Dist, read_value, sample
 
 U = np.array([0.001, 0.25, 0.5, 0.75, 0.999])
 
@@ -79,7 +79,7 @@ def test_triangular_reads_three_ordered_values() -> None:
 
 def test_normal_with_bounds_and_sd_in_the_keys_unit() -> None:
     """`normal` takes mean, sd (in the same unit) and optional min/max; low/high are the bounds (a missing max is
-    the largest count, :data:`sim.quantities.MAX_COUNT`)."""
+    the largest count, :data:`sim.scenario.quantities.MAX_COUNT`)."""
     d = read_value({"normal": {"mean": "90M", "sd": "5M", "min": 0}}, "count")
     assert d.params == (9e7, 5e6, 0.0, MAX_COUNT)
     assert (d.low, d.high, d.center) == (0.0, MAX_COUNT, 9e7)
@@ -174,7 +174,7 @@ def test_signed_duration_allows_negative_offsets() -> None:
 
 
 def test_fixed_date_values() -> None:
-    """An absolute date value is a day number; date arithmetic is left to sim.dates."""
+    """An absolute date value is a day number; date arithmetic is left to sim.scenario.dates."""
     assert read_value(dt.date(2020, 9, 20), "date").params == (float(dt.date(2020, 9, 20).toordinal()),)
     refused("oracle_deal + 14d", "date")
 

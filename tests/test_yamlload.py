@@ -1,4 +1,4 @@
-"""Tests for sim.yamlload: strict, safe YAML reading with marks."""
+"""Tests for sim.scenario.yamlload: strict, safe YAML reading with marks."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import yamlload
-from sim.errors import Diagnostic, Mark, ScenarioError
-from sim.yamlload import MDict, MList, dotted_path, key_mark_at, load_yaml_file, load_yaml_text, mark_at
+from sim.scenario import yamlload
+from sim.scenario.errors import Diagnostic, Mark, ScenarioError
+from sim.scenario.yamlload import MDict, MList, dotted_path, key_mark_at, load_yaml_file, load_yaml_text, mark_at
 
 LOADERS = [yaml.SafeLoader] + ([yaml.CSafeLoader] if hasattr(yaml, "CSafeLoader") else [])
 
@@ -416,7 +416,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("sim.files.os.open", refuse)  # files are opened with os.open (non-blocking)
+    monkeypatch.setattr("sim.scenario.files.os.open", refuse)  # files are opened with os.open (non-blocking)
     with pytest.raises(ScenarioError, match=r"cannot read .*Permission denied"):
         load_yaml_file(path)
 

@@ -1,0 +1,145 @@
+"""Pre-drawn random values for a chunk of replications, by stream name, sampled lazily and vectorised.
+
+The lifecycle of one replication asks for "the deferral delay of extension 2 of measure X"; the first such
+request in a chunk samples that stream for every replication of the chunk at once (inverse CDF of the
+stream's uniforms, :func:`sim.scenario.values.sample`), later requests index the cached array.
+
+Two hooks serve sensitivity studies (:mod:`sim.studies.sensitivity`): ``pins`` fixes a stream's uniform at one quantile
+for every replication (an input held at its low or high value), and :attr:`ChunkDraws.inputs` records which
+uncertain streams the chunk actually used, so the inputs of a scenario are found by running it, with the very
+names the engine draws from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.engine.streams import Streams
+from sim.scenario.dates import DateSpec
+from sim.scenario.values import Dist, sample, sample_months
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Input:
+    """An uncertain input the engine drew from: its stream name and what the uniform decides.
+
+    Attributes:
+        name: the stream name (``param:populations.users.inflow``, ``event:deal:u``...).
+        dist: the distribution drawn through the uniform; ``None`` for a plain uniform (a Bernoulli trial,
+            ``...:u``, or the time of a hazard, ``...:time``).
+        width: columns drawn per replication (one per possible extension, for instance); column 0 is the first.
+    """
+
+    name: str
+    dist: Dist | None
+    width: int = 1
+
+
+class ChunkDraws:
+    """Draws for replications ``start .. stop - 1`` of a run.
+
+    Args:
+        streams: the run's named streams.
+        start: first replication of the chunk.
+        stop: one past the last replication.
+        day0: day number of the window start (dates are returned as days since it).
+        pins: stream names whose uniforms are held at the given quantile in (0, 1) for every replication.
+
+    Example:
+        >>> from sim.scenario.values import read_value
+        >>> d = ChunkDraws(Streams(7), 0, 4, day0=0)
+        >>> d.values("param:x", read_value({"between": [1, 2]}, "factor")).shape
+        (4,)
+    """
+
+    def __init__(self, streams: Streams, start: int, stop: int, day0: int, pins: dict[str, float] | None = None):
+        self.streams = streams
+        self.start = start
+        self.stop = stop
+        self.day0 = day0
+        self.pins = pins or {}
+        self.inputs: dict[str, Input] = {}
+        """Uncertain streams drawn in this chunk, by name (fixed values and certain trials are left out)."""
+        self._cache: dict[tuple[str, int, int], FloatArray] = {}
+        self._lists: dict[tuple[str, int, int], list[Any]] = {}
+
+    def uniforms(self, name: str, width: int = 1) -> FloatArray:
+        """``(n, width)`` uniforms of stream ``name`` for the chunk."""
+        key = (name, -1, width)
+        found = self._cache.get(key)
+        if found is None:
+            pin = self.pins.get(name)
+            found = self._cache[key] = self.streams.uniform(name, self.start, self.stop, width) if pin is None \
+                else np.full((self.stop - self.start, width), pin)
+        return found
+
+    def values(self, name: str, dist: Dist, width: int = 1) -> FloatArray:
+        """``(n,)`` (or ``(n, width)``) draws of ``dist`` from stream ``name``; dates as days since the start."""
+        key = (name, id(dist), width)
+        found = self._cache.get(key)
+        if found is None:
+            if not dist.is_fixed:
+                self.inputs[name] = Input(name, dist, width)
+            out = sample(dist, self.uniforms(name, width))
+            if dist.unit == "date":
+                out = out - self.day0
+            found = self._cache[key] = out if width > 1 else out[:, 0]
+        return found
+
+    def value(self, name: str, dist: Dist, r: int, col: int = 0, width: int = 1) -> float:
+        """One replication's draw (``r`` is the run-wide replication number)."""
+        key = (name, id(dist), width)
+        found = self._lists.get(key)
+        if found is None:  # plain lists: indexing them is much cheaper than numpy scalars, per replication
+            found = self._lists[key] = self.values(name, dist, width).tolist()
+        row = found[r - self.start]
+        return float(row[col] if width > 1 else row)
+
+    def months(self, name: str, dist: Dist, r: int, col: int = 0, width: int = 1) -> float:
+        """One replication's draw, in calendar months, of a duration written in months (``dist.month_params``),
+        from the same uniforms as :meth:`value`."""
+        key = (name + ":months", id(dist), width)
+        found = self._lists.get(key)
+        if found is None:
+            if not dist.is_fixed:
+                self.inputs[name] = Input(name, dist, width)
+            out = sample_months(dist, self.uniforms(name, width))
+            found = self._lists[key] = (out if width > 1 else out[:, 0]).tolist()
+        row = found[r - self.start]
+        return float(row[col] if width > 1 else row)
+
+    def month_values(self, name: str, dist: Dist) -> FloatArray:
+        """``(n,)`` draws, in calendar months, of a duration written in months (the chunk's replications)."""
+        return np.asarray(sample_months(dist, self.uniforms(name))[:, 0], dtype=np.float64)
+
+    def happens(self, name: str, probability: Dist | None, r: int, col: int = 0, width: int = 1) -> bool:
+        """A Bernoulli trial: ``True`` with the (possibly uncertain) ``probability``; ``None`` means 1."""
+        if probability is None:
+            return True
+        p = self.value(name + ":p", probability, r)
+        key = (name + ":u", -1, width)
+        found = self._lists.get(key)
+        if found is None:
+            if not (probability.is_fixed and probability.params[0] in (0.0, 1.0)):
+                self.inputs[name + ":u"] = Input(name + ":u", None, width)
+            found = self._lists[key] = self.uniforms(name + ":u", width).tolist()
+        return bool(found[r - self.start][col] < p)
+
+    def uniform(self, name: str, r: int) -> float:
+        """One replication's plain uniform of stream ``name`` (the time of a hazard, for instance)."""
+        key = (name + ":time", -1, 1)
+        found = self._lists.get(key)
+        if found is None:
+            self.inputs[name] = Input(name, None)
+            found = self._lists[key] = self.uniforms(name)[:, 0].tolist()
+        return float(found[r - self.start])
+
+    def date(self, name: str, spec: DateSpec, r: int) -> float:
+        """An absolute date as days since the start, or the offset (days) of a relative one."""
+        return self.value(name, spec.offset, r)

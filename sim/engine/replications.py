@@ -1,0 +1,344 @@
+"""One chunk of replications: play each replication's timeline, solve its stocks exactly, collect the arrays.
+
+For each chunk: parameters are drawn from their named streams (:mod:`sim.engine.draws`), each replication's
+lifecycle runs on SimPy (:mod:`sim.engine.lifecycle`), the timelines become piecewise-constant coefficients
+(:mod:`sim.engine.segments`), and :func:`sim.engine.dynamics.solve` gives stocks, exposure and their exact
+integrals on the report grid, once with the measures and once without (the counterfactual, same draws). Results
+do not depend on the chunk size or on how chunks are spread over workers.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.engine.draws import ChunkDraws, Input
+from sim.engine.dynamics import conservation_error, solve
+from sim.engine.lifecycle import Replication
+from sim.engine.segments import EffectRef, Params, coefficients, distinct, effect_refs, intensities, profile
+from sim.engine.streams import Streams
+from sim.scenario.errors import DocketError
+from sim.scenario.quantities import add_months, day_to_date
+from sim.scenario.schema import Scenario
+
+FloatArray = npt.NDArray[np.float64]
+CHUNK = 1024
+CHECK_TOLERANCE = 1e-9
+
+
+def report_grid(scenario: Scenario) -> list[int]:
+    """Report days since the window start: daily, weekly (start + 7k) or monthly (the 1st of each month),
+    always including the start and the end of the window.
+
+    Example:
+        >>> from sim.scenario.loader import load_scenario
+        >>> days = report_grid(load_scenario("scenarios/quickstart.yaml"))  # weekly, 2026-01-01 to 2027-12-31
+        >>> days[:3], days[-2:]
+        ([0, 7, 14], [728, 729])
+    """
+    start, end = _window(scenario)
+    horizon = end - start
+    if scenario.report == "day":
+        days = list(range(horizon + 1))
+    elif scenario.report == "week":
+        days = list(range(0, horizon + 1, 7))
+    else:
+        d = day_to_date(start)
+        first = add_months(start - d.day + 1, 1)
+        days = [0]
+        while first <= end:
+            days.append(first - start)
+            first = add_months(first, 1)
+    if days[-1] != horizon:
+        days.append(horizon)
+    return days
+
+
+def _window(scenario: Scenario) -> tuple[int, int]:
+    start, end = scenario.window.start.fixed_day(), scenario.window.end.fixed_day()
+    if start is None or end is None:
+        raise DocketError("the window needs fixed start and end dates")
+    return start, end
+
+
+def key_days(scenario: Scenario) -> list[int]:
+    """The scenario's key dates (fixed ones inside the window) as days since the start; the end if none."""
+    start, end = _window(scenario)
+    days = sorted({d - start for k in scenario.key_dates if (d := k.fixed_day()) is not None and start <= d <= end})
+    return days or [end - start]
+
+
+ARRAYS = ("stocks", "metric", "metric_cum", "cf_stocks", "cf_metric", "cf_metric_cum", "avoided", "in_force",
+          "first_in_force", "extensions", "injunctions", "shelvings", "lifted", "cancelled")
+"""The per-replication arrays of a chunk, collected for the whole run."""
+EXACT_LIMIT = 20_000
+"""Runs up to this many replications keep series in float64 (quantiles exact); larger runs store float32
+(relative error < 1e-7) so 100,000 replications fit in well under 1 GB."""
+
+
+@dataclass
+class EventLog:
+    """The event log of many replications, by column (compact: 100,000 replications log over a million rows)."""
+
+    replication: list[npt.NDArray[np.int32]]
+    day: list[npt.NDArray[np.int32]]
+    subject: list[str]
+    what: list[str]
+    why: list[str]
+
+    @classmethod
+    def of(cls, reps: list[Replication]) -> EventLog:
+        """The logs of finished replications."""
+        entries = [(rep.r, e) for rep in reps for e in rep.log]
+        return cls([np.array([r for r, _ in entries], dtype=np.int32)],
+                   [np.array([e.day for _, e in entries], dtype=np.int32)],
+                   [e.subject for _, e in entries], [e.what for _, e in entries], [e.why for _, e in entries])
+
+    def extend(self, other: EventLog) -> None:
+        """Append another log."""
+        self.replication += other.replication
+        self.day += other.day
+        self.subject += other.subject
+        self.what += other.what
+        self.why += other.why
+
+    def rows(self) -> list[tuple[int, int, str, str, str]]:
+        """``(replication, day, subject, what, why)`` rows."""
+        reps, days = np.concatenate(self.replication).tolist(), np.concatenate(self.day).tolist()
+        return list(zip(reps, days, self.subject, self.what, self.why, strict=True))
+
+
+@dataclass
+class Chunk:
+    """Raw results of a chunk of replications (arrays over replications first)."""
+
+    start: int
+    stocks: FloatArray  # (R, G, n)
+    metric: FloatArray  # (R, G, m)
+    metric_cum: FloatArray
+    cf_stocks: FloatArray
+    cf_metric: FloatArray
+    cf_metric_cum: FloatArray
+    avoided: FloatArray  # cf_metric_cum - metric_cum, paired, before any rounding to the storage type
+    in_force: npt.NDArray[np.bool_]  # (R, M, G)
+    first_in_force: FloatArray  # (R, M) day or inf
+    extensions: FloatArray  # (R, M)
+    injunctions: FloatArray
+    shelvings: FloatArray
+    lifted: FloatArray
+    cancelled: FloatArray
+    log: EventLog
+    check_error: float
+    inputs: dict[str, Input]  # the uncertain streams the chunk drew from
+
+
+def _params(s: Scenario, draws: ChunkDraws, refs: list[EffectRef]) -> Params:
+    n, R = len(s.populations), draws.stop - draws.start
+    x0, inflow, churn = np.zeros((R, n)), np.zeros((R, n)), np.zeros((R, n))
+    ceiling = np.full((R, n), math.inf)
+    for i, p in enumerate(s.populations):
+        base = f"param:populations.{p.id}"
+        x0[:, i] = draws.values(base + ".initial", p.initial)
+        if p.inflow is not None:
+            inflow[:, i] = draws.values(base + ".inflow", p.inflow)
+        if p.outflow is not None:
+            churn[:, i] = draws.values(base + ".outflow", p.outflow)
+        if p.ceiling is not None:
+            ceiling[:, i] = np.maximum(draws.values(base + ".ceiling", p.ceiling), x0[:, i] * (1 + 1e-12) + 1)
+    pops = {p.id: i for i, p in enumerate(s.populations)}
+    flows = np.zeros((R, n, n))
+    for f in s.flows:
+        flows[:, pops[f.from_], pops[f.to]] += draws.values(f"param:flows.{f.id}.rate", f.rate)
+    weights = []
+    for metric in s.metrics:
+        for t, term in enumerate(metric.terms):
+            w = term.weight
+            weights.append(np.ones(R) if w is None else draws.values(f"param:metrics.{metric.id}.{t}.weight", w))
+    values = []
+    for ref in refs:
+        e, name = ref.effect, f"param:measures.{s.measures[ref.measure].id}.effects.{ref.index}"
+        if e.type in ("scale_inflow", "scale_exposure"):
+            values.append(draws.values(name + ".factor", e.factor))
+        elif e.type == "raise_outflow":
+            values.append(draws.values(name + ".extra", e.extra))
+        elif e.type == "transfer":
+            if e.rate is not None:
+                values.append(draws.values(name + ".rate", e.rate))
+            else:
+                assert e.time_constant is not None
+                values.append(1.0 / np.maximum(draws.values(name + ".time_constant", e.time_constant), 1.0))
+        else:
+            values.append(np.ones(R))
+    return Params(x0, inflow, churn, ceiling, flows, weights, values)
+
+
+def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], check: bool = False,
+              dtype: type = np.float64, pins: dict[str, float] | None = None) -> Chunk:
+    """Simulate replications ``start .. stop - 1``: lifecycles, exact dynamics, counterfactual.
+
+    Series are returned as ``dtype`` (float64, or float32 for very large runs, see :data:`EXACT_LIMIT`).
+    ``pins`` holds named streams at one quantile in every replication (see :class:`sim.engine.draws.ChunkDraws`).
+    """
+    day0, end = _window(s)
+    horizon = end - day0
+    draws = ChunkDraws(Streams(seed), start, stop, day0, pins)
+    refs = effect_refs(s)
+    params = _params(s, draws, refs)
+    R, E, M = stop - start, len(refs), len(s.measures)
+    reps = [Replication(s, draws, r, horizon).run() for r in range(start, stop)]
+    names = [f"param:measures.{s.measures[ref.measure].id}.effects.{ref.index}.phase_in" for ref in refs]
+    phase = [draws.values(name, ref.effect.phase_in) if ref.effect.phase_in is not None else np.zeros(R)
+             for name, ref in zip(names, refs, strict=True)]
+    phase_months = [draws.month_values(name, ref.effect.phase_in)  # calendar months, from each (re)start
+                    if ref.effect.phase_in is not None and ref.effect.phase_in.month_params else np.zeros(R)
+                    for name, ref in zip(names, refs, strict=True)]
+    per_rep = []
+    for k, rep in enumerate(reps):
+        states = [rep.states[m.id] for m in s.measures]
+        cache: dict[tuple[int, float, float, int | None], list[tuple[int, float]]] = {}
+        profs = []
+        for e, ref in enumerate(refs):  # effects of one measure with the same phase-in share a profile
+            key = (ref.measure, float(phase[e][k]), float(phase_months[e][k]), ref.effect.steps)
+            if key not in cache:
+                cache[key] = profile(states[ref.measure], key[1], key[3], horizon, key[2], day0)
+            profs.append(cache[key])
+        forced = [[(0, 0.0), *((d, 1.0 if on else 0.0) for d, on in st.switches)] for st in states]
+        days, rows = intensities(profs, forced, horizon)
+        per_rep.append((days, *distinct(rows)))
+    S = max(len(days) for days, _, _ in per_rep)
+    C = max(len(configs) for _, configs, _ in per_rep)
+    seg_start = np.full((R, S), horizon + 1, dtype=np.int64)
+    seg_config = np.zeros((R, S), dtype=np.int64)
+    table = np.zeros((R, C, E + M))
+    for k, (days, configs, inverse) in enumerate(per_rep):
+        seg_start[k, : len(days)] = days
+        seg_config[k, : len(days)] = inverse
+        table[k, : len(configs)] = configs
+    level, flags = table[:, :, :E], table[:, :, E:]
+    coef = coefficients(s, refs, params, level, flags)
+    cf_coef = coefficients(s, refs, params, np.zeros((R, 1, E)), np.zeros((R, 1, M)))
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by name (check_finite)
+        traj = solve(params.x0, coef, seg_start, seg_config, grid)
+        cf = solve(params.x0, cf_coef, np.zeros((R, 1), dtype=np.int64), np.zeros((R, 1), dtype=np.int64), grid)
+    err = max(conservation_error(traj, params.x0), conservation_error(cf, params.x0)) if check else 0.0
+    if check and err > CHECK_TOLERANCE:
+        raise DocketError(f"internal check failed: stock accounting off by {err:.2e} (relative) in replications "
+                          f"{start}-{stop - 1}; please report this with the scenario")
+    G = len(grid)
+    in_force = np.zeros((R, M, G), dtype=bool)
+    for k, rep in enumerate(reps):
+        for mi, m in enumerate(s.measures):
+            for day, active in rep.states[m.id].switches:  # in order, so later switches overwrite
+                in_force[k, mi, bisect_left(grid, day):] = active
+    keys = ("first_in_force", "extensions", "injunctions", "shelvings", "lifted", "cancelled")
+    found = np.array([[(st.first_in_force, st.extensions, st.injunctions, st.shelvings, st.lifted, st.cancelled)
+                       for st in (rep.states[m.id] for m in s.measures)] for rep in reps], dtype=float)
+    stat = {key: found.reshape(R, M, len(keys))[:, :, i] for i, key in enumerate(keys)}
+    log = EventLog.of(reps)
+    with np.errstate(over="ignore", invalid="ignore"):
+        avoided = cf.metric_cum - traj.metric_cum
+
+    def store(a: FloatArray) -> FloatArray:
+        with np.errstate(over="ignore"):  # float32 storage of a huge value overflows: check_finite names it
+            return a.astype(dtype, copy=False)
+
+    chunk = Chunk(start, store(traj.stocks), store(traj.metric), store(traj.metric_cum), store(cf.stocks),
+                  store(cf.metric), store(cf.metric_cum), store(avoided), in_force, stat["first_in_force"],
+                  stat["extensions"], stat["injunctions"], stat["shelvings"], stat["lifted"], stat["cancelled"],
+                  log, err, draws.inputs)
+    check_finite(s, chunk)
+    return chunk
+
+
+SERIES: Final = {"stocks": ("populations", "stock"), "cf_stocks": ("populations", "stock_cf"),
+                 "metric": ("metrics", "value"), "cf_metric": ("metrics", "value_cf"),
+                 "metric_cum": ("metrics", "cumulative"), "cf_metric_cum": ("metrics", "cumulative_cf"),
+                 "avoided": ("metrics", "avoided")}
+"""The series arrays of a chunk (last axis: populations or metrics) and the quantity each is reported as."""
+
+
+def check_finite(s: Scenario, c: Chunk) -> None:
+    """Raise a :class:`DocketError` naming the first series of ``c`` that holds NaN or an infinity.
+
+    The limits on each value (:data:`sim.scenario.quantities.LIMITS`) keep ordinary scenarios far from overflow; many
+    large factors multiplied together (or float32 storage of huge exposures) can still overflow, and a run must
+    then fail rather than write ``inf`` or ``nan`` into its tables.
+    """
+    for key, (items, quantity) in SERIES.items():
+        values = getattr(c, key)
+        bad = ~np.isfinite(values)
+        if not bad.any():
+            continue
+        r, _, i = (int(x) for x in np.argwhere(bad)[0])
+        name = getattr(s, items)[i].id
+        kept = "" if values.dtype == np.float64 else f" (stored as {values.dtype}, as runs over {EXACT_LIMIT:,} " \
+            "replications are)"
+        raise DocketError(f"{items[:-1]} `{name}` {quantity} overflows in replication {c.start + r}: it is not a "
+                          f"finite number{kept}; the scenario's numbers multiply beyond what a float holds: check "
+                          "the units of large counts, rates, weights and factors (see docs/scenario-format.md, "
+                          "Limits)")
+
+
+@dataclass
+class Collected:
+    """Every chunk's arrays joined into run-wide arrays (filled in place, chunk by chunk, in any order), the
+    event log, and the uncertain inputs the run drew from."""
+
+    arrays: dict[str, npt.NDArray[Any]]
+    logs: dict[int, EventLog] = field(default_factory=dict)
+    check_error: float = 0.0
+    inputs: dict[str, Input] = field(default_factory=dict)
+
+    def add(self, c: Chunk) -> None:
+        """Copy a chunk into place."""
+        for key in ARRAYS:
+            part = getattr(c, key)
+            self.arrays[key][c.start : c.start + len(part)] = part
+        self.logs[c.start] = c.log
+        self.check_error = max(self.check_error, c.check_error)
+        for name, found in c.inputs.items():  # the widest use of a stream wins
+            if name not in self.inputs or found.width > self.inputs[name].width:
+                self.inputs[name] = found
+
+    @property
+    def log(self) -> EventLog:
+        """The event log of every replication, in replication order whatever order chunks arrived in."""
+        out = EventLog([], [], [], [], [])
+        for start in sorted(self.logs):
+            out.extend(self.logs[start])
+        return out
+
+    @classmethod
+    def like(cls, c: Chunk, replications: int) -> Collected:
+        """Empty run-wide arrays shaped like chunk ``c``'s."""
+        return cls({k: np.empty((replications, *getattr(c, k).shape[1:]), getattr(c, k).dtype) for k in ARRAYS})
+
+
+def work(args: tuple[Scenario, int, int, int, list[int], bool, type, dict[str, float] | None]) -> Chunk:
+    """:func:`run_chunk` of a task's arguments, as a worker process or a Dask worker runs it."""
+    # The lifecycle allocates many short-lived SimPy objects while the event log keeps many long-lived ones;
+    # the cyclic collector would rescan the log over and over. Nothing here makes reference cycles that
+    # outlive the chunk, so collect once afterwards instead.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return run_chunk(*args)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def grids(scenario: Scenario, extra_days: Iterable[int] = ()) -> tuple[list[int], set[int]]:
+    """The days to solve (report grid, key dates, ``extra_days``) and the days to report (grid and extras).
+
+    Values on a day do not depend on the grid (the solver is exact), so adding days only adds output.
+    """
+    report = set(report_grid(scenario)) | set(extra_days)
+    return sorted(report | set(key_days(scenario))), report

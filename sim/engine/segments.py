@@ -1,0 +1,253 @@
+"""From measure timelines to piecewise-constant coefficients of the stock dynamics.
+
+An effect's *intensity* at a day is ``in_force x phase x (1 - waived share)``: 0 when its measure is not in
+force; during a phase-in of ``P`` days in ``k`` steps (default: weekly steps, ``k = ceil(P / 7)``) it is
+``j / k`` from day ``ceil((j - 1) P / k)`` after the measure (re)takes effect, ``j = 1..k`` (a phase-in written
+in months lasts that many calendar months from that day); waivers scale it by the share not exempt. A
+suspension restarts the phase-in when the measure comes back.
+
+With intensities ``I_e`` per segment the coefficients of :mod:`sim.engine.dynamics` are, per population ``i``:
+
+* inflow ``b_i = a_i * prod_e (1 - I_e (1 - f_e))`` over ``scale_inflow`` effects; with a ceiling ``K`` the
+  inflow tapers linearly, ``a (K - x) / (K - x0)``, i.e. ``b = a K / (K - x0)`` and ``g = -a / (K - x0)``;
+* outflow ``d_i = churn_i + sum_e I_e extra_e`` over ``raise_outflow`` effects;
+* transfers ``T_ij = flow_ij + sum_e I_e rate_e`` over ``transfer`` effects;
+* metric weights ``W_ki = sum_terms w * U * M * prod_e (1 - I_e (1 - f_e))``, where ``U`` is the unpatched
+  share (the largest ``stop_updates`` intensity) for ``only: unpatched`` terms, ``M`` is 1 while the
+  ``while`` measure is in force, and the product runs over ``scale_exposure`` effects of that population.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.engine.dynamics import Coefficients
+from sim.engine.lifecycle import MeasureState
+from sim.scenario.errors import DocketError
+from sim.scenario.quantities import add_month_span
+from sim.scenario.schema import Effect, Scenario
+
+FloatArray = npt.NDArray[np.float64]
+Profile = list[tuple[int, float]]
+
+
+@dataclass(frozen=True)
+class EffectRef:
+    """One effect of one measure, with the indices it acts on."""
+
+    measure: int
+    index: int
+    effect: Effect
+    src: int
+    dst: int
+    metric: int  # -1: every metric
+
+
+def effect_refs(scenario: Scenario) -> list[EffectRef]:
+    """Every effect of every measure, with population and metric indices resolved."""
+    pops = {p.id: i for i, p in enumerate(scenario.populations)}
+    metrics = {m.id: i for i, m in enumerate(scenario.metrics)}
+    out = []
+    for mi, m in enumerate(scenario.measures):
+        for ei, e in enumerate(m.effects):
+            src = pops[e.from_ if e.type == "transfer" else e.population]
+            dst = pops[e.to] if e.type == "transfer" else src
+            metric = metrics[e.metric] if e.type == "scale_exposure" and e.metric else -1
+            out.append(EffectRef(mi, ei, e, src, dst, metric))
+    return out
+
+
+def _ramp(day: int, phase_days: float, steps: int | None, months: float, day0: int) -> list[tuple[int, float]]:
+    """The phase-in steps ``(day, level)`` of a measure (re)taking effect on ``day``; a phase-in written in
+    months lasts that many calendar months from ``day`` (``docs/calendar.md`` rule 3)."""
+    if months:
+        phase_days = add_month_span(day0 + day, months) - (day0 + day)
+    k = max(1, steps or math.ceil(phase_days / 7)) if phase_days > 0 else 1
+    return [(day + math.ceil(j * phase_days / k), (j + 1) / k) for j in range(k)]
+
+
+def profile(state: MeasureState, phase_days: float, steps: int | None, horizon: int, months: float = 0.0,
+            day0: int = 0) -> Profile:
+    """The intensity of one effect as ``(day, value)`` changes, starting ``(0, 0.0)``.
+
+    Args:
+        state: the measure's timeline.
+        phase_days: the phase-in's length in days (0: none).
+        steps: its number of steps (default: weekly).
+        horizon: the last day.
+        months: a phase-in written in months: its length in calendar months, from each day the measure
+            (re)takes effect; ``phase_days`` is then ignored.
+        day0: the day number of day 0 (for the calendar).
+
+    Example:
+        >>> st = MeasureState(switches=[(10, True), (40, False)])
+        >>> profile(st, 14, None, 100)
+        [(0, 0.0), (10, 0.5), (17, 1.0), (40, 0.0)]
+    """
+    if not state.waiver_changes:  # the common case: in-force flag times the phase-in step, built in order
+        out: Profile = [(0, 0.0)]
+        ends = [*(day for day, _ in state.switches[1:]), horizon + 1][: len(state.switches)]
+        for (day, on), nxt in zip(state.switches, ends, strict=True):
+            levels = [(day, 0.0)] if not on else [
+                (at, level) for at, level in _ramp(day, phase_days, steps, months, day0) if at < nxt]
+            for at, value in levels:
+                if out[-1][0] == at:
+                    out.pop()
+                if not out or out[-1][1] != value:
+                    out.append((at, value))
+        return out or [(0, 0.0)]
+    changes: dict[int, float] = {}
+    switches = [*state.switches, (horizon + 1, False)]
+    for (day, on), (nxt, _) in pairwise(switches):
+        if not on:
+            changes[day] = 0.0
+            continue
+        for at, level in _ramp(day, phase_days, steps, months, day0):
+            if at < nxt:
+                changes[at] = level
+    waiver = sorted(state.waiver_changes, key=lambda c: c[0])  # stable: same-day changes keep their order
+    days = sorted({0, *changes, *(d for d, _ in waiver)})
+    out = []
+    level, keep, ci, wi = 0.0, 1.0, sorted(changes.items()), 0
+    pos = 0
+    for day in days:
+        while pos < len(ci) and ci[pos][0] <= day:
+            level = ci[pos][1]
+            pos += 1
+        while wi < len(waiver) and waiver[wi][0] <= day:
+            keep = waiver[wi][1]
+            wi += 1
+        value = level * keep
+        if not out or out[-1][1] != value:
+            out.append((day, value))
+    return out
+
+
+def _evaluate(prof: Profile, days: list[int]) -> list[float]:
+    if len(prof) == 1:
+        return [prof[0][1]] * len(days)
+    starts = [d for d, _ in prof]  # starts[0] == 0 <= every day, so the index is never -1
+    return [prof[bisect_right(starts, d) - 1][1] for d in days]
+
+
+def intensities(profiles: list[Profile], in_force: list[Profile], horizon: int
+                ) -> tuple[list[int], list[tuple[float, ...]]]:
+    """Segment start days of one replication and, per segment, the effect intensities then in-force flags."""
+    days = sorted({d for p in (*profiles, *in_force) for d, _ in p if d <= horizon} | {0})
+    columns = [_evaluate(p, days) for p in (*profiles, *in_force)]
+    return days, list(zip(*columns, strict=True)) if columns else [() for _ in days]
+
+
+def distinct(rows: list[tuple[float, ...]]) -> tuple[list[tuple[float, ...]], list[int]]:
+    """The distinct rows in order of first appearance, and each row's index among them.
+
+    A replication often returns to an earlier config (a measure lifted, a waiver ended); each distinct one is
+    solved once.
+
+    Example:
+        >>> distinct([(0.0,), (1.0,), (0.0,)])
+        ([(0.0,), (1.0,)], [0, 1, 0])
+    """
+    index: dict[tuple[float, ...], int] = {}
+    inverse = [index.setdefault(row, len(index)) for row in rows]
+    return list(index), inverse
+
+
+@dataclass
+class Params:
+    """Per-replication parameter draws of a chunk (arrays over replications)."""
+
+    x0: FloatArray  # (R, n)
+    inflow: FloatArray  # (R, n)
+    churn: FloatArray  # (R, n)
+    ceiling: FloatArray  # (R, n), inf without a ceiling
+    flows: FloatArray  # (R, n, n)
+    weights: list[FloatArray]  # per term of each metric, (R,), flattened in metric/term order
+    effect_value: list[FloatArray]  # per effect: factor, extra, rate or 1/time_constant, (R,)
+
+
+def coefficients(scenario: Scenario, refs: list[EffectRef], params: Params, level: FloatArray,
+                 flags: FloatArray) -> Coefficients:
+    """Coefficients for ``(R, S)`` segments from effect intensities ``level`` (R, S, E) and in-force ``flags``
+    (R, S, M).
+
+    Example:
+        See ``tests/test_segments.py``.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by name below
+        b, g, d, T, W = _coefficient_arrays(scenario, refs, params, level, flags)
+    _require_finite(scenario, b, W)
+    return Coefficients(b=b, g=g, d=d, T=T, W=W)
+
+
+def _require_finite(scenario: Scenario, b: FloatArray, W: FloatArray) -> None:
+    """Raise a :class:`DocketError` naming the population whose inflow, or the metric whose weight on a
+    population, overflows: values within their limits can still multiply beyond a float (many large factors)."""
+    for i, p in enumerate(scenario.populations):
+        if not np.isfinite(b[..., i]).all():
+            raise DocketError(f"population `{p.id}` inflow overflows: its inflow times the factors that scale it "
+                              "is not a finite number; check the units of large rates and factors (see "
+                              "docs/scenario-format.md, Limits)")
+    for k, metric in enumerate(scenario.metrics):
+        if not np.isfinite(W[:, :, k]).all():
+            raise DocketError(f"metric `{metric.id}` overflows: a weight times the factors that scale it is not a "
+                              "finite number; check its weights and `scale_exposure` factors (see "
+                              "docs/scenario-format.md, Limits)")
+
+
+def _coefficient_arrays(scenario: Scenario, refs: list[EffectRef], params: Params, level: FloatArray,
+                        flags: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The arrays ``b, g, d, T, W`` of :class:`Coefficients` (see :func:`coefficients`)."""
+    R, S = level.shape[:2]
+    n, m = len(scenario.populations), len(scenario.metrics)
+    scale_in = np.ones((R, S, n))
+    extra_out = np.zeros((R, S, n))
+    T = np.broadcast_to(params.flows[:, None], (R, S, n, n)).copy()
+    unpatched = np.zeros((R, S, n))
+    expo = np.ones((R, S, m, n))
+    for e, ref in enumerate(refs):
+        v = params.effect_value[e][:, None]
+        lv = level[:, :, e]
+        kind = ref.effect.type
+        if kind == "scale_inflow":
+            scale_in[:, :, ref.src] *= 1.0 - lv * (1.0 - v)
+        elif kind == "raise_outflow":
+            extra_out[:, :, ref.src] += lv * v
+        elif kind == "transfer":
+            T[:, :, ref.src, ref.dst] += lv * v
+        elif kind == "stop_updates":
+            unpatched[:, :, ref.src] = np.maximum(unpatched[:, :, ref.src], lv)
+        else:
+            targets = range(m) if ref.metric < 0 else [ref.metric]
+            for k in targets:
+                expo[:, :, k, ref.src] *= 1.0 - lv * (1.0 - v)
+    a = params.inflow[:, None, :] * scale_in
+    K, x0 = params.ceiling[:, None, :], params.x0[:, None, :]
+    capped = np.isfinite(K)
+    room = np.where(capped, K - x0, 1.0)
+    b = np.where(capped, a * np.where(capped, K, 0.0) / room, a)
+    g = np.where(capped, -a / room, 0.0)
+    d = params.churn[:, None, :] + extra_out
+    W = np.zeros((R, S, m, n))
+    measures = {mm.id: i for i, mm in enumerate(scenario.measures)}
+    pops = {p.id: i for i, p in enumerate(scenario.populations)}
+    t = 0
+    for k, metric in enumerate(scenario.metrics):
+        for term in metric.terms:
+            i = pops[term.population]
+            w = params.weights[t][:, None] * expo[:, :, k, i]
+            t += 1
+            if term.only == "unpatched":
+                w = w * unpatched[:, :, i]
+            if term.while_ is not None:
+                w = w * flags[:, :, measures[term.while_]]
+            W[:, :, k, i] += w
+    idx = np.arange(n)
+    T[:, :, idx, idx] = 0.0
+    return b, g, d, T, W

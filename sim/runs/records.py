@@ -1,0 +1,271 @@
+"""Run folders: the files a run writes, and the provenance to re-run it exactly (``docket run --from``).
+
+A run folder holds::
+
+    series.csv       tidy time series: series, kind, quantity, unit, date, mean, p05 ... p95
+    in_force.csv     measure, date, probability in force
+    effective.csv    measure, date, probability it first takes effect that day, cumulative (no date: never)
+    measures.csv     per measure: effective-date quantiles, P(never), extensions, injunctions, shelving, lifting
+    events.csv       the event log of every replication
+    replications.csv per-replication series (only with --keep-replications)
+    summary.json     headline numbers
+    run.json         provenance: version, resolved scenario and its hash, seed, replications (with a hash binding
+                     them to the scenario's), command, packages
+
+``docket run --from`` re-runs a folder only when ``run.json`` is intact (:func:`verify_run`).
+
+Every file is written atomically (:mod:`sim.runs.atomic`); ``--format parquet`` writes ``.parquet`` tables. The command
+line writes the whole folder at once (:func:`sim.runs.outdir.staged`): into a temporary sibling, swapped into place at
+the end, with a ``.docket.json`` marker listing its files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.runs.atomic import atomic_path, write_text
+from sim.runs.results import Results
+from sim.scenario.errors import DocketError
+from sim.scenario.yamlload import plain
+
+PACKAGES = ("docket", "simpy", "numpy", "pandas", "pydantic", "pyyaml", "click", "matplotlib")
+
+
+def scenario_hash(resolved: dict[str, Any]) -> str:
+    """SHA-256 of the resolved scenario in canonical JSON: equal hashes, equal scenarios."""
+    text = json.dumps(plain(resolved, iso_dates=True), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _json(data: Any, name: str, ascii: bool = True) -> str:
+    """``data`` as strict JSON (``allow_nan=False``): a NaN or an infinity is a :class:`DocketError`, never
+    ``NaN``/``Infinity`` in a file that JSON readers then refuse."""
+    try:
+        return json.dumps(data, indent=2, ensure_ascii=ascii, allow_nan=False)
+    except ValueError as exc:
+        raise DocketError(f"cannot write {name}: it would hold a number that is not finite ({exc}); "
+                          "please report this with the scenario") from None
+
+
+def record_hash(scenario_digest: str, seed: int, replications: int) -> str:
+    """SHA-256 binding what ``docket run --from`` re-runs: the scenario's hash, the seed and the replications.
+
+    ``scenario_hash`` covers the resolved scenario (whose own ``seed`` and ``replications`` keys are defaults);
+    this covers the seed and replications the run actually used, so an edited ``seed`` in ``run.json`` is
+    noticed too.
+
+    Example:
+        >>> record_hash("ab" * 32, 7, 100) == record_hash("ab" * 32, 7, 100) != record_hash("ab" * 32, 8, 100)
+        True
+    """
+    text = json.dumps({"scenario_hash": scenario_digest, "seed": seed, "replications": replications},
+                      sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def verify_run(record: dict[str, Any], path: str | os.PathLike[str], *, ignore_hash: bool = False) -> list[str]:
+    """Check that a ``run.json`` read by :func:`read_run` is what ``docket run`` wrote, before re-running it.
+
+    ``scenario`` must be a mapping whose hash is the recorded ``scenario_hash``, and ``seed`` and
+    ``replications`` whole numbers that, with it, give the recorded ``record_hash``. A mismatch means the file
+    was edited (or damaged) after the run.
+
+    Args:
+        record: the parsed ``run.json``.
+        path: its path, for messages.
+        ignore_hash: report hash mismatches as warnings (returned) instead of errors; the shape checks still
+            apply (a scenario that is not a mapping cannot run at all).
+
+    Returns:
+        Warnings to print (only with ``ignore_hash``).
+
+    Raises:
+        DocketError: naming ``run.json``, the key and what was found, with a hint.
+    """
+    from sim.scenario.errors import found_repr
+
+    where = str(path)
+    redo = "re-run from the scenario file (`docket run FILE`)"
+    scenario = record.get("scenario")
+    if not isinstance(scenario, dict):
+        raise DocketError(f"{where}: `scenario` must be the recorded scenario (a mapping of keys), found "
+                          f"{found_repr(scenario)}\n    hint:     the file was edited or damaged; {redo}")
+    for key, low in (("seed", 0), ("replications", 1)):
+        value = record.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise DocketError(f"{where}: `{key}` must be a whole number >= {low}, found {found_repr(value)}\n"
+                              f"    hint:     the file was edited or damaged; {redo}")
+    problems = []
+    digest = scenario_hash(scenario)
+    recorded = record.get("scenario_hash")
+    if recorded != digest:
+        problems.append(f"`scenario_hash` does not match the recorded `scenario`: found {_short(recorded)}, the "
+                        f"scenario hashes to `{digest[:12]}…`: the scenario or its hash was edited after the run")
+    elif "record_hash" not in record:
+        problems.append("there is no `record_hash` binding `seed` and `replications` to the scenario (written by "
+                        "an older docket, or removed)")
+    elif record.get("record_hash") != record_hash(digest, record["seed"], record["replications"]):
+        problems.append(f"`record_hash` does not match the recorded `seed` {record['seed']} and `replications` "
+                        f"{record['replications']} (found {_short(record.get('record_hash'))}): they, or the hash, "
+                        "were edited after the run")
+    if problems and not ignore_hash:
+        raise DocketError(f"{where}: {problems[0]}\n    hint:     {redo}, or pass --ignore-hash to run what "
+                          "run.json now holds")
+    return [f"{where}: {p}; running it anyway (--ignore-hash)" for p in problems]
+
+
+def _short(digest: object) -> str:
+    """A recorded hash for a message: its first 12 digits, or what was found instead."""
+    from sim.scenario.errors import found_repr
+
+    return f"`{digest[:12]}…`" if isinstance(digest, str) and len(digest) > 12 else found_repr(digest)
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _table(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
+    target = path.with_suffix(f".{fmt}")
+    try:
+        _write_table(frame, target, fmt)
+    except OSError as exc:
+        raise DocketError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    return target
+
+
+def _write_table(frame: pd.DataFrame, target: Path, fmt: str) -> None:
+    with atomic_path(target) as tmp:
+        if fmt == "parquet":
+            try:
+                frame.to_parquet(tmp, index=False)
+            except ImportError as exc:
+                raise DocketError("--format parquet needs pyarrow: pip install -e '.[parquet]' in the docket "
+                                  "checkout (or pip install pyarrow)") from exc
+        else:
+            frame.to_csv(tmp, index=False, date_format="%Y-%m-%d")
+
+
+def write_run(results: Results, out_dir: str | os.PathLike[str], resolved: dict[str, Any], *, fmt: str = "csv",
+              source: str | None = None, command: list[str] | None = None) -> list[Path]:
+    """Write a run folder; returns the files written.
+
+    Args:
+        results: what :func:`sim.run` returned.
+        out_dir: the folder (created if needed).
+        resolved: the resolved raw scenario (after ``extends`` and the variant), stored in ``run.json``.
+        fmt: ``csv`` or ``parquet`` for the tables.
+        source: the scenario file the run came from.
+        command: the command line (default: ``sys.argv``).
+    """
+    if fmt not in ("csv", "parquet"):
+        raise DocketError(f"unknown output format `{fmt}`: use csv or parquet")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [_table(results.series, out / "series", fmt), _table(results.in_force, out / "in_force", fmt),
+               _table(results.effective, out / "effective", fmt),
+               _table(results.measures, out / "measures", fmt), _table(results.events, out / "events", fmt)]
+    if results.replication_series is not None:
+        written.append(_table(results.replication_series, out / "replications", fmt))
+    write_text(out / "summary.json", _json(results.summary, "summary.json") + "\n")
+    written.append(out / "summary.json")
+    from sim import __version__
+
+    digest = scenario_hash(resolved)
+    record = {
+        "docket_version": __version__, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "source_file": source, "variant": results.scenario.variant, "seed": results.seed,
+        "replications": results.replications, "scenario_hash": digest,
+        "record_hash": record_hash(digest, results.seed, results.replications),
+        "command": command if command is not None else sys.argv, "wall_time_s": round(results.wall_time, 3),
+        "packages": _versions(), "files": [p.name for p in written], "scenario": plain(resolved, iso_dates=True),
+    }
+    write_text(out / "run.json", _json(record, "run.json", ascii=False) + "\n")
+    written.append(out / "run.json")
+    return written
+
+
+def read_run(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read ``run.json`` of a run folder (for ``docket run --from``)."""
+    path = Path(run_dir) / "run.json"
+    try:
+        record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DocketError(f"{path} not found: expected a run folder written by `docket run`") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DocketError(f"cannot read {path}: {exc}") from None
+    for key in ("scenario", "seed", "replications"):
+        if key not in record:
+            raise DocketError(f"{path} has no `{key}`; it was not written by `docket run`")
+    return record
+
+
+def _read_table(out: Path, name: str, files: list[str]) -> pd.DataFrame | None:
+    for suffix in ("csv", "parquet"):
+        path = out / f"{name}.{suffix}"
+        if path.name in files and path.is_file():
+            if suffix == "parquet":
+                return pd.read_parquet(path)
+            frame = pd.read_csv(path)
+            if "date" in frame.columns:
+                frame["date"] = pd.to_datetime(frame["date"])
+            return frame
+    return None
+
+
+def load_results(run_dir: str | os.PathLike[str]) -> Results:
+    """Read a run folder back into :class:`~sim.runs.results.Results` (for charts of a finished run).
+
+    Raises:
+        DocketError: if the folder is not a complete run folder.
+
+    Example:
+        >>> import tempfile
+        >>> from sim import load_scenario, run
+        >>> from sim.scenario.loader import resolve_raw
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> _ = write_run(run(load_scenario("scenarios/quickstart.yaml"), replications=50), tmp.name,
+        ...               resolve_raw("scenarios/quickstart.yaml"))
+        >>> res = load_results(tmp.name)
+        >>> res.replications, res.scenario.name
+        (50, 'quickstart')
+        >>> tmp.cleanup()
+    """
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.loader import validate_data
+
+    out = Path(run_dir)
+    record = read_run(out)
+    scenario, diagnostics = validate_data(record["scenario"], str(out / "run.json"))
+    if scenario is None:
+        raise ScenarioError(diagnostics)
+    files = list(record.get("files", []))
+    tables = {name: _read_table(out, name, files) for name in
+              ("series", "in_force", "effective", "measures", "events", "replications")}
+    missing = [name for name in ("series", "in_force", "effective", "measures", "events") if tables[name] is None]
+    if missing:
+        raise DocketError(f"{out} lacks {', '.join(missing)}: re-run it with `docket run --from {out}`")
+    try:
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DocketError(f"cannot read {out / 'summary.json'}: {exc}") from None
+    frames = {k: v for k, v in tables.items() if v is not None}
+    return Results(scenario, int(record["replications"]), int(record["seed"]), float(record.get("wall_time_s", 0.0)),
+                   frames["series"], frames["in_force"], frames["effective"], frames["measures"], frames["events"],
+                   summary, tables["replications"])

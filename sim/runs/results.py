@@ -1,0 +1,228 @@
+"""Results of a run: tidy DataFrames with real dates, per-measure statistics, the event log and a summary.
+
+``Results.series`` has one row per series, quantity and report date with the mean and the quantiles
+:data:`QUANTILES`. Quantities: ``stock`` (population size), ``value`` (metric, e.g. users exposed),
+``cumulative`` (its exact integral, e.g. user-days), the same with ``_cf`` for the counterfactual with no
+measure in force (same random draws), and ``avoided`` = cumulative_cf - cumulative, paired per replication.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from sim.engine.replications import Collected
+from sim.scenario.planned import date_order, planned_text
+from sim.scenario.quantities import day_to_date
+from sim.scenario.schema import Scenario
+
+QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
+QCOLS = tuple(f"p{round(q * 100):02d}" for q in QUANTILES)
+
+
+def cumulative_unit(unit: str | None) -> str:
+    """The unit of a metric's integral over time: ``users`` -> ``user-days``.
+
+    Example:
+        >>> cumulative_unit("installs"), cumulative_unit(None)
+        ('install-days', 'unit-days')
+    """
+    base = unit or "units"
+    return (base[:-1] if base.endswith("s") and not base.endswith("ss") else base) + "-days"
+
+
+def _stats(values: npt.NDArray[np.float64]) -> dict[str, Any]:
+    """Mean and quantiles over axis 0."""
+    qs = np.quantile(values, QUANTILES, axis=0).astype(np.float64)
+    return {"mean": values.mean(axis=0, dtype=np.float64), **{c: qs[i] for i, c in enumerate(QCOLS)}}
+
+
+def _interval(values: npt.NDArray[np.float64]) -> dict[str, float]:
+    s = _stats(values)
+    return {k: float(s[k]) for k in ("mean", "p05", "p10", "p50", "p90", "p95")}
+
+
+@dataclass
+class Results:
+    """What :func:`sim.run` returns.
+
+    Attributes:
+        scenario: the scenario that was run.
+        replications: number of replications.
+        seed: the root seed.
+        wall_time: seconds spent simulating.
+        series: tidy time series (series, kind, quantity, unit, date, mean, p05 ... p95).
+        in_force: probability each measure is in force on each report date.
+        effective: distribution of each measure's effective date (a row without date: never in force).
+        measures: per-measure statistics (effective date, extensions, injunctions, shelving, lifting).
+        events: the event log of every replication (replication, date, subject, what, why).
+        summary: the headline numbers, as written to ``summary.json``.
+        replication_series: per-replication values (only with ``keep_replications``).
+        check_error: largest stock-accounting residual seen (0 unless checked).
+    """
+
+    scenario: Scenario
+    replications: int
+    seed: int
+    wall_time: float
+    series: pd.DataFrame
+    in_force: pd.DataFrame
+    effective: pd.DataFrame
+    measures: pd.DataFrame
+    events: pd.DataFrame
+    summary: dict[str, Any]
+    replication_series: pd.DataFrame | None = None
+    check_error: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def aggregate(s: Scenario, collected: Collected, grid: list[int], report: set[int], n: int, seed: int,
+              wall: float, keep: bool) -> Results:
+    """Turn the collected arrays of a run into :class:`Results`."""
+    start = s.window.start.fixed_day()
+    assert start is not None
+    dates = [day_to_date(start + d) for d in grid]
+    on_report = np.array([d in report for d in grid])
+    cat = collected.arrays
+    blocks: list[tuple[str, str, str, str, npt.NDArray[np.float64]]] = []
+    for i, p in enumerate(s.populations):
+        unit = p.unit or p.kind
+        blocks.append((p.id, "population", "stock", unit, cat["stocks"][:, :, i]))
+        blocks.append((p.id, "population", "stock_cf", unit, cat["cf_stocks"][:, :, i]))
+    for k, metric in enumerate(s.metrics):
+        unit, cum = metric.unit or "units", cumulative_unit(metric.unit)
+        blocks += [
+            (metric.id, "metric", "value", unit, cat["metric"][:, :, k]),
+            (metric.id, "metric", "value_cf", unit, cat["cf_metric"][:, :, k]),
+            (metric.id, "metric", "cumulative", cum, cat["metric_cum"][:, :, k]),
+            (metric.id, "metric", "cumulative_cf", cum, cat["cf_metric_cum"][:, :, k]),
+            (metric.id, "metric", "avoided", cum, cat["avoided"][:, :, k]),
+        ]
+    frames = []
+    report_dates = [d for d, ok in zip(dates, on_report, strict=True) if ok]
+    for sid, kind, qty, unit, values in blocks:
+        st = _stats(values[:, on_report])
+        frames.append(pd.DataFrame({"series": sid, "kind": kind, "quantity": qty, "unit": unit,
+                                    "date": pd.to_datetime(report_dates), **st}))
+    series = pd.concat(frames, ignore_index=True)
+    in_force = pd.concat([pd.DataFrame({"measure": m.id, "date": pd.to_datetime(report_dates),
+                                        "probability": cat["in_force"][:, mi, on_report].mean(axis=0)})
+                          for mi, m in enumerate(s.measures)], ignore_index=True) if s.measures else \
+        pd.DataFrame(columns=["measure", "date", "probability"])
+    measures = _measure_table(s, cat, start)
+    effective = _effective_dates(s, cat, start)
+    log = collected.log
+    origin = np.datetime64(day_to_date(start).isoformat(), "D")
+    days = np.concatenate(log.day) if log.day else np.zeros(0, dtype=np.int32)
+    events = pd.DataFrame({
+        "replication": np.concatenate(log.replication) if log.replication else np.zeros(0, dtype=np.int32),
+        "date": pd.to_datetime(origin + days.astype("timedelta64[D]")),
+        "subject": pd.Categorical(log.subject), "what": pd.Categorical(log.what), "why": pd.Categorical(log.why),
+    })
+    rep_frame = None
+    if keep:
+        rows = [pd.DataFrame({"replication": np.repeat(np.arange(n), on_report.sum()), "series": sid,
+                              "quantity": qty, "date": pd.to_datetime(report_dates * n),
+                              "value": values[:, on_report].ravel()}) for sid, _, qty, _, values in blocks]
+        rep_frame = pd.concat(rows, ignore_index=True)
+    summary = _summary(s, cat, grid, start, n, seed)
+    return Results(s, n, seed, wall, series, in_force, effective, measures, events, summary, rep_frame,
+                   collected.check_error)
+
+
+def _date(start: int, day: float) -> str | None:
+    return None if not math.isfinite(day) else day_to_date(start + round(day)).isoformat()
+
+
+def _effective_dates(s: Scenario, cat: dict[str, Any], start: int) -> pd.DataFrame:
+    """The distribution of each measure's effective date (first day in force): one row per date that occurs,
+    with its probability and the cumulative P(in force by that date), and a row without a date for never;
+    each a count of replications over n, unrounded (so the rows add up to 1) but never a difference of floats."""
+    frames = []
+    for mi, m in enumerate(s.measures):
+        first = cat["first_in_force"][:, mi]
+        days, counts = np.unique(first[np.isfinite(first)], return_counts=True)
+        n = len(first)
+        dates = pd.to_datetime([day_to_date(start + int(d)) for d in days]).append(pd.DatetimeIndex([pd.NaT]))
+        frames.append(pd.DataFrame({"measure": m.id, "date": dates,
+                                    "probability": np.append(counts, n - counts.sum()) / n,
+                                    "cumulative": np.append(np.cumsum(counts), n) / n}))
+    columns = ["measure", "date", "probability", "cumulative"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+MEASURE_COLUMNS = ("measure", "title", "planned_deadline", "p_ever_in_force", "p_never", "effective_p10",
+                   "effective_p50", "effective_p90", "mean_extensions", "p_extended", "p_enjoined", "p_shelved",
+                   "p_lifted", "p_cancelled")
+
+
+def share(count: float, n: int) -> float:
+    """A share of the run's ``n`` replications (a probability, or a mean count), rounded to as many decimals as
+    ``n`` has digits: every count keeps a distinct value, only none is 0 and only all is 1, and float noise
+    (``0.19599999999999995``) never shows.
+
+    Example:
+        >>> share(98, 500), share(1, 300), share(299, 300), share(2, 3)
+        (0.196, 0.003, 0.997, 0.7)
+    """
+    return round(count / n, len(str(n)))
+
+
+def _measure_table(s: Scenario, cat: dict[str, Any], start: int) -> pd.DataFrame:
+    rows = []
+    for mi, m in sorted(enumerate(s.measures), key=lambda im: date_order(s, im[1].deadline)):
+        first = cat["first_in_force"][:, mi]
+        took = np.isfinite(first)
+        n = len(first)
+        # an effective date is a day: quantiles are days some replication saw, never interpolated between two
+        q = np.quantile(first[took], (0.1, 0.5, 0.9), method="inverted_cdf") if took.any() else [math.inf] * 3
+        rows.append({
+            "measure": m.id, "title": m.title or m.id, "planned_deadline": planned_text(s, m.deadline),
+            "p_ever_in_force": share(int(took.sum()), n), "p_never": share(int((~took).sum()), n),
+            "effective_p10": _date(start, q[0]), "effective_p50": _date(start, q[1]),
+            "effective_p90": _date(start, q[2]),
+            "mean_extensions": share(float(cat["extensions"][:, mi].sum()), n),
+            "p_extended": share(int((cat["extensions"][:, mi] > 0).sum()), n),
+            "p_enjoined": share(int((cat["injunctions"][:, mi] > 0).sum()), n),
+            "p_shelved": share(int((cat["shelvings"][:, mi] > 0).sum()), n),
+            "p_lifted": share(float(cat["lifted"][:, mi].sum()), n),
+            "p_cancelled": share(float(cat["cancelled"][:, mi].sum()), n),
+        })
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(MEASURE_COLUMNS))
+
+
+def _summary(s: Scenario, cat: dict[str, Any], grid: list[int], start: int, n: int, seed: int) -> dict[str, Any]:
+    from sim.engine.replications import key_days
+
+    keys = key_days(s)
+    at = {d: grid.index(d) for d in keys}
+    kd = {d: day_to_date(start + d).isoformat() for d in keys}
+    measures = {}
+    for mi, m in enumerate(s.measures):
+        first = cat["first_in_force"][:, mi]
+        measures[m.id] = {
+            "title": m.title or m.id,
+            "p_in_force_by": {kd[d]: float((first <= d).mean()) for d in keys},
+            "p_in_force_on": {kd[d]: float(cat["in_force"][:, mi, at[d]].mean()) for d in keys},
+            "p_never_in_force": float((~np.isfinite(first)).mean()),
+            "mean_extensions": float(cat["extensions"][:, mi].mean()),
+            "p_enjoined": float((cat["injunctions"][:, mi] > 0).mean()),
+        }
+    exposure = {}
+    for k, metric in enumerate(s.metrics):
+        exposure[metric.id] = {
+            "title": metric.title or metric.id, "unit": cumulative_unit(metric.unit),
+            "total": _interval(cat["metric_cum"][:, -1, k]),
+            "counterfactual": _interval(cat["cf_metric_cum"][:, -1, k]),
+            "avoided": _interval(cat["avoided"][:, -1, k]),
+        }
+    populations = {p.id: {kd[d]: _interval(cat["stocks"][:, at[d], i]) for d in keys}
+                   for i, p in enumerate(s.populations)}
+    return {"scenario": s.name, "title": s.title, "variant": s.variant, "replications": n, "seed": seed,
+            "window": {"start": day_to_date(start).isoformat(), "end": day_to_date(start + grid[-1]).isoformat()},
+            "key_dates": list(kd.values()), "measures": measures, "exposure": exposure, "populations": populations}

@@ -1,0 +1,330 @@
+"""Studies: the runs of one question (variants, sweep points, inputs held low or high) as one set of tasks.
+
+A study is a list of :class:`RunSpec` (a resolved scenario, its replications, seed and report grid, and any
+pinned inputs). Each run is cut into tasks of :data:`sim.engine.replications.CHUNK` replications and every task of
+every run
+goes to one executor (:mod:`sim.runs.executors`): this process, a local process pool, or a Dask cluster. Tasks are
+pure functions of their run and replication range and are put back in place, so the numbers never depend on
+where or in which order tasks ran.
+
+**Failures.** A task that raises is recorded as a :class:`Failure` naming its run's label, seed and
+replications; every other task still runs. :meth:`Study.raise_failures` turns them into one error.
+
+**Resume.** With a ``cache`` folder, every finished task is saved there (``<key>.npz``, written atomically as
+it arrives). The key is a hash of the resolved scenario (:func:`sim.runs.records.scenario_hash`), seed, replication
+range, grid, pinned inputs and docket's version, so a changed scenario never reuses an old task. With
+``resume=True`` a task whose file exists is loaded instead of computed. Callers delete the cache once the
+study's outputs are written (:func:`clear_cache`, which deletes only the task files): it exists only to survive an
+interruption or a failure. The commands keep it next to their output folder (:func:`sim.runs.outdir.task_cache`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim import __version__
+from sim.engine.draws import Input
+from sim.engine.replications import ARRAYS, CHUNK, EXACT_LIMIT, Chunk, Collected, EventLog, grids, work
+from sim.runs.atomic import atomic_path
+from sim.runs.executors import Executor, open_executor
+from sim.scenario.errors import DocketError
+from sim.scenario.schema import Scenario
+from sim.scenario.values import Dist
+
+if TYPE_CHECKING:
+    from sim.runs.results import Results
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a study.
+
+    Attributes:
+        label: how messages name the run (a variant, a sweep point, ``input=low``).
+        scenario: the validated scenario.
+        digest: SHA-256 of the resolved scenario data (:func:`sim.runs.records.scenario_hash`); keys the task cache
+            (empty for a run that is never cached).
+        replications: replications of the run.
+        seed: root seed.
+        grid: days (since the window start) to solve.
+        pins: ``(stream name, quantile)`` pairs held fixed in every replication (see :mod:`sim.engine.draws`).
+    """
+
+    label: str
+    scenario: Scenario
+    digest: str
+    replications: int
+    seed: int
+    grid: tuple[int, ...]
+    pins: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def of(cls, label: str, scenario: Scenario, data: dict[str, Any] | None, replications: int | None = None,
+           seed: int | None = None, grid: Sequence[int] | None = None,
+           pins: dict[str, float] | None = None) -> RunSpec:
+        """A run of ``scenario`` (validated from the resolved ``data``; ``None``: a run that cannot be cached),
+        with its defaults filled in."""
+        from sim.runs.records import scenario_hash
+
+        n = scenario.replications if replications is None else replications
+        if n < 1:
+            raise DocketError(f"replications must be at least 1, got {n}")
+        digest = scenario_hash(data) if data is not None else ""
+        return cls(label, scenario, digest, n, scenario.seed if seed is None else seed,
+                   tuple(grids(scenario)[0] if grid is None else grid), tuple(sorted((pins or {}).items())))
+
+    @property
+    def dtype(self) -> type:
+        """Storage type of the run's series (see :data:`sim.engine.replications.EXACT_LIMIT`)."""
+        return np.float64 if self.replications <= EXACT_LIMIT else np.float32
+
+    def task_key(self, start: int, stop: int) -> str:
+        """The cache key of replications ``start .. stop - 1`` of this run."""
+        what = {"version": __version__, "scenario": self.digest, "seed": self.seed, "start": start, "stop": stop,
+                "grid": list(self.grid), "pins": [list(p) for p in self.pins], "dtype": np.dtype(self.dtype).name}
+        return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A task that raised: which run, seed and replications, and the error."""
+
+    label: str
+    seed: int
+    start: int
+    stop: int
+    error: str
+
+    def text(self) -> str:
+        """One line for the terminal."""
+        return (f"run `{self.label}` (seed {self.seed}, replications {self.start}-{self.stop - 1}) failed: "
+                f"{self.error}")
+
+
+@dataclass
+class Study:
+    """What :func:`run_study` returns.
+
+    Attributes:
+        specs: the runs, in order.
+        collected: each run's results, or ``None`` for a run with a failed task (or one given to ``reduce``).
+        outputs: what ``reduce`` returned for each run (``None`` without ``reduce`` or for a failed run).
+        failures: the tasks that raised.
+        computed: tasks computed in this call.
+        reused: tasks loaded from the cache (``resume=True``).
+        executor: where the tasks ran (:meth:`sim.runs.executors.Executor.describe`).
+        wall_time: seconds for the whole study.
+    """
+
+    specs: list[RunSpec]
+    collected: list[Collected | None]
+    failures: list[Failure] = field(default_factory=list)
+    computed: int = 0
+    reused: int = 0
+    executor: str = ""
+    wall_time: float = 0.0
+    outputs: list[Any] = field(default_factory=list)
+
+    def results(self, i: int, keep_replications: bool = False) -> Results:
+        """Run ``i`` aggregated (:func:`aggregate`)."""
+        collected = self.collected[i]
+        if collected is None:
+            raise DocketError(f"run `{self.specs[i].label}` has no results: a task failed")
+        return aggregate(self.specs[i], collected, self.wall_time / len(self.specs), keep_replications)
+
+    @property
+    def tasks(self) -> int:
+        """Tasks in the study."""
+        return self.computed + self.reused + len(self.failures)
+
+    def raise_failures(self, cache: Path | None = None) -> None:
+        """Raise one :class:`DocketError` listing every failed task (and how to resume), if any failed."""
+        if not self.failures:
+            return
+        lines = [f"{len(self.failures)} of {self.tasks} tasks failed; the other {self.tasks - len(self.failures)} "
+                 "finished", *(f"  {f.text()}" for f in self.failures)]
+        if cache is not None:
+            lines.append(f"finished tasks are saved in {cache}/: fix the cause and re-run the same command with "
+                         "--resume to compute only what is missing")
+        raise DocketError("\n".join(lines))
+
+
+def aggregate(spec: RunSpec, collected: Collected, wall_time: float = 0.0, keep_replications: bool = False,
+              ) -> Results:
+    """A run's results (:func:`sim.runs.results.aggregate`), reported on its scenario's report grid."""
+    from sim.engine.replications import report_grid
+    from sim.runs.results import aggregate as results_of
+
+    return results_of(spec.scenario, collected, list(spec.grid), set(report_grid(spec.scenario)),
+                      spec.replications, spec.seed, wall_time, keep_replications)
+
+
+def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler: str | None = None,
+              executor: Executor | None = None, cache: str | Path | None = None, resume: bool = False,
+              chunk: int = CHUNK, check: bool = False, progress: Callable[[int], None] | None = None,
+              reduce: Callable[[int, Collected], Any] | None = None, keep_replications: bool = False) -> Study:
+    """Run every task of every run on one executor; finished tasks are saved to ``cache`` as they arrive.
+
+    Args:
+        specs: the runs.
+        workers: local processes (``None``: every core); with ``scheduler``, the size of a ``local`` cluster.
+        scheduler: a Dask scheduler address, or ``local`` (see :func:`sim.runs.executors.open_executor`).
+        executor: an open executor to use instead of ``workers``/``scheduler`` (it is not closed here).
+        cache: folder for finished tasks (``None``: keep nothing).
+        resume: load tasks already in ``cache`` instead of computing them.
+        chunk: replications per task (results do not depend on it).
+        check: verify stock accounting in every task.
+        progress: called with the number of replications finished, for every task (reused ones first).
+        reduce: called as ``reduce(i, collected)`` as soon as run ``i`` is complete; its value goes to
+            :attr:`Study.outputs` and the run's arrays are dropped, so a study of many runs holds only what each
+            run reduces to (a sweep keeps each point's aggregated results, not its replications).
+        keep_replications: the caller keeps every replication's series (counted in the memory estimate).
+
+    Returns:
+        A :class:`Study`; runs with a failed task have ``None`` results and a :class:`Failure` each.
+
+    Raises:
+        DocketError: before anything runs, when the runs would need more memory than the limit in force
+            (:func:`sim.runs.memory.require`, ``--max-memory``).
+    """
+    from sim.runs.memory import require
+
+    require(specs, keep_replications)
+    t0 = time.perf_counter()
+    folder = Path(cache) if cache is not None else None
+    if folder is not None and not all(spec.digest for spec in specs):
+        raise DocketError("a cached study needs every run's resolved scenario (RunSpec.of with its data): tasks "
+                          "are keyed by its hash")
+    tasks = [(i, a, min(spec.replications, a + chunk)) for i, spec in enumerate(specs)
+             for a in range(0, spec.replications, chunk)]
+    study = Study(list(specs), [None] * len(specs), outputs=[None] * len(specs))
+    done = [0] * len(specs)
+    needed = [0] * len(specs)
+    for i, _, _ in tasks:
+        needed[i] += 1
+    failed: set[int] = set()
+
+    def take(i: int, c: Chunk) -> None:
+        got = study.collected[i]
+        if got is None:
+            got = study.collected[i] = Collected.like(c, specs[i].replications)
+        got.add(c)
+        done[i] += 1
+        if reduce is not None and done[i] == needed[i]:
+            study.outputs[i] = reduce(i, got)
+            study.collected[i] = None
+        if progress:
+            progress(len(c.stocks))
+
+    todo = []
+    for i, a, b in tasks:
+        found = _load(folder / f"{specs[i].task_key(a, b)}.npz") if resume and folder is not None else None
+        if found is not None:
+            study.reused += 1
+            take(i, found)
+        else:
+            todo.append((i, a, b))
+    args = [(specs[i].scenario, specs[i].seed, a, b, list(specs[i].grid), check, specs[i].dtype,
+             dict(specs[i].pins) or None) for i, a, b in todo]
+    if todo:
+        own = executor is None
+        ex = executor or open_executor(workers, scheduler, len(todo))
+        try:
+            study.executor = ex.describe()
+            for k, result in ex.map(work, args):
+                i, a, b = todo[k]
+                if isinstance(result, BaseException):
+                    study.failures.append(Failure(specs[i].label, specs[i].seed, a, b, _error_text(result)))
+                    failed.add(i)
+                    continue
+                study.computed += 1
+                if folder is not None:
+                    _save(folder / f"{specs[i].task_key(a, b)}.npz", result)
+                take(i, result)
+        except BaseException as exc:  # Ctrl-C, SIGTERM, a failing progress callback: end the workers now
+            if own:
+                own = False
+                ex.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        finally:
+            if own:
+                ex.__exit__(None, None, None)
+    for i in failed:
+        study.collected[i] = study.outputs[i] = None
+    study.failures.sort(key=lambda f: (f.label, f.start))
+    study.wall_time = time.perf_counter() - t0
+    return study
+
+
+def clear_cache(cache: str | Path) -> None:
+    """Delete a study's task cache (after its outputs are written): only the task files docket wrote there,
+    then the folder if it is empty (:func:`sim.runs.outdir.clear_tasks`); anyone else's files stay."""
+    from sim.runs.outdir import clear_tasks
+
+    clear_tasks(Path(cache))
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def _save(path: Path, c: Chunk) -> None:
+    """One finished task as ``.npz`` (no pickles), written atomically; a full disk costs resumability, not the run."""
+    arrays: dict[str, Any] = {k: getattr(c, k) for k in ARRAYS}
+    log = c.log
+    arrays["log_replication"] = np.concatenate(log.replication) if log.replication else np.empty(0, np.int32)
+    arrays["log_day"] = np.concatenate(log.day) if log.day else np.empty(0, np.int32)
+    for col in ("subject", "what", "why"):  # a few distinct texts: stored once each, rows as codes
+        texts: list[str] = getattr(log, col)
+        values = sorted(set(texts))
+        index = {t: i for i, t in enumerate(values)}
+        arrays[f"log_{col}_values"] = np.array(values, dtype=str)
+        arrays[f"log_{col}"] = np.array([index[t] for t in texts], dtype=np.int32)
+    meta = {"start": c.start, "check_error": c.check_error,
+            "inputs": [{"name": x.name, "width": x.width, "dist": asdict(x.dist) if x.dist else None}
+                       for x in c.inputs.values()]}
+    arrays["meta"] = np.array(json.dumps(meta))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+    except OSError as exc:
+        print(f"warning: could not save a finished task to {path} ({exc}); --resume will recompute it",
+              file=sys.stderr)
+
+
+def _load(path: Path) -> Chunk | None:
+    """A saved task, or ``None`` if there is none (or it cannot be read: it is then recomputed)."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            meta = json.loads(str(f["meta"]))
+            arrays = {k: f[k] for k in ARRAYS}
+            texts = {}
+            for col in ("subject", "what", "why"):
+                values = [sys.intern(v) for v in f[f"log_{col}_values"].tolist()]
+                texts[col] = [values[i] for i in f[f"log_{col}"].tolist()]
+            log = EventLog([f["log_replication"]], [f["log_day"]], texts["subject"], texts["what"], texts["why"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    inputs = {x["name"]: Input(x["name"], _dist(x["dist"]), x["width"]) for x in meta["inputs"]}
+    return Chunk(meta["start"], **arrays, log=log, check_error=meta["check_error"], inputs=inputs)
+
+
+def _dist(d: dict[str, Any] | None) -> Dist | None:
+    if d is None:
+        return None
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+    return Dist(**fields)

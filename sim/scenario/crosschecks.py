@@ -1,0 +1,352 @@
+"""Cross-field checks: what one key alone cannot tell (references, cycles, dates inside the window).
+
+The checks read the raw, merged YAML data, so they run even when some values failed schema validation and
+every problem of a file is reported in one pass. A value they cannot read is skipped: the schema reports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sim.scenario.dates import DateSpec, read_date
+from sim.scenario.diagnose import raw_path, suggest
+from sim.scenario.errors import Diagnostic, found_repr, join_ids
+from sim.scenario.quantities import QuantityError, day_to_date
+from sim.scenario.yamlload import key_mark_at, mark_at
+
+Path = tuple[str | int, ...]
+ASSUMPTION = "assumption"
+ID_LISTS = ("populations", "flows", "events", "measures", "metrics")
+
+
+class _Checker:
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+        self.out: list[Diagnostic] = []
+
+    def items(self, key: str, node: Any = None, path: Path = ()) -> Iterator[tuple[Path, dict[str, Any]]]:
+        """The mapping items of list ``key`` (of the scenario, or of ``node`` at ``path``), with their paths."""
+        seq = (self.data if node is None else node).get(key)
+        if isinstance(seq, list):
+            for i, item in enumerate(seq):
+                if isinstance(item, dict):
+                    yield (*path, key, i), item
+
+    def ids(self, key: str) -> set[str]:
+        """The ids declared in list ``key``."""
+        return {str(item["id"]) for _, item in self.items(key) if isinstance(item.get("id"), str)}
+
+    def report(self, path: Path, message: str, *, key: bool = False, **extra: str | None) -> None:
+        """Add a diagnostic at ``path`` (at its key with ``key=True``)."""
+        mark = key_mark_at(self.data, path) if key else mark_at(self.data, path)
+        self.out.append(Diagnostic(message, mark, raw_path(self.data, path)[1], **extra))
+
+    def ref(self, path: Path, value: Any, known: set[str], what: str) -> None:
+        """Report ``value`` at ``path`` unless it is one of the ``known`` ids of a ``what``."""
+        if not isinstance(value, str) or value in known:
+            return
+        close = suggest(value, sorted(known))
+        hint = f"did you mean `{close}`? " if close else ""
+        article = "an" if what[0] in "aeiou" else "a"
+        self.report(path, f"`{value}` is not a known {what}", expected=f"the id of {article} {what}",
+                    found=f"`{value}`",
+                    hint=f"{hint}known {what} ids: {join_ids(known)}")
+
+    def date(self, path: Path) -> DateSpec | None:
+        """The date at ``path``, or ``None`` if absent or unreadable (the schema reports that)."""
+        raw = _at(self.data, path)
+        if raw is None:
+            return None
+        try:
+            return read_date(raw)
+        except QuantityError:
+            return None
+
+
+def _list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else no items (the schema reports a non-list)."""
+    return value if isinstance(value, list) else []
+
+
+def _has(node: Any, step: str | int) -> bool:
+    if isinstance(node, dict):
+        return step in node
+    return isinstance(step, int) and 0 <= step < len(node)
+
+
+def check(data: dict[str, Any]) -> list[Diagnostic]:
+    """Every cross-field problem of a raw (merged) scenario mapping, in one pass.
+
+    Example:
+        >>> bad = {"populations": [{"id": "a"}], "flows": [{"id": "f", "from": "a", "to": "b"}]}
+        >>> [d.message for d in check(bad)]
+        ['`b` is not a known population']
+    """
+    c = _Checker(data)
+    _unique_ids(c)
+    pops, events, measures, metrics = c.ids("populations"), c.ids("events"), c.ids("measures"), c.ids("metrics")
+    sources = c.ids("sources") | {ASSUMPTION}
+    for path, flow in c.items("flows"):
+        c.ref((*path, "from"), flow.get("from"), pops, "population")
+        c.ref((*path, "to"), flow.get("to"), pops, "population")
+        if isinstance(flow.get("from"), str) and flow.get("from") == flow.get("to"):
+            c.report((*path, "to"), "a flow must go to a different population", found=f"`{flow['to']}`")
+    for path, event in c.items("events"):
+        for i, req in enumerate(_list(event.get("requires"))):
+            c.ref((*path, "requires", i), req, events, "event")
+    for path, measure in c.items("measures"):
+        _check_measure(c, path, measure, pops, events, metrics)
+    for path, metric in c.items("metrics"):
+        for tpath, term in c.items("terms", metric, path):
+            c.ref((*tpath, "population"), term.get("population"), pops, "population")
+            c.ref((*tpath, "while"), term.get("while"), measures, "measure")
+    for path, pop in c.items("populations"):
+        _check_ceiling(c, path, pop)
+    _check_expectations(c, pops | metrics, measures, metrics)
+    _check_sources(c, data, (), sources)
+    _check_dates(c, events, measures)
+    _check_cycles(c)
+    return c.out
+
+
+def _unique_ids(c: _Checker) -> None:
+    seen: dict[str, str] = {}
+    nested = (("measures", "waivers"), ("measures", "challenges"))
+    paths = [p for key in ID_LISTS for p, _ in c.items(key)]
+    for outer, inner in nested:
+        paths += [p for op, o in c.items(outer) for p, _ in c.items(inner, o, op)]
+    for path in paths:
+        item = mark_at(c.data, path)
+        ident = _at(c.data, (*path, "id"))
+        if not isinstance(ident, str):
+            continue
+        if ident in seen:
+            c.report((*path, "id"), f"duplicate id `{ident}`", expected="ids unique across the whole scenario",
+                     found=f"`{ident}` again (first used by {seen[ident]})", hint="rename one of them")
+        else:
+            seen[ident] = f"{path[0]} at line {item.line if item else '?'}"
+    for key in ("sources", "variants"):
+        names: set[str] = set()
+        for path, entry in c.items(key):
+            if isinstance(entry.get("id"), str) and entry["id"] in names:
+                c.report((*path, "id"), f"duplicate {key[:-1]} id `{entry['id']}`", hint="rename one of them")
+            names.add(str(entry.get("id")))
+    for path, exp in (((("expectations",), c.data["expectations"]),) if isinstance(c.data.get("expectations"),
+                                                                                  dict) else ()):
+        names = set()
+        for cpath, entry in c.items("checks", exp, path):
+            if isinstance(entry.get("id"), str) and entry["id"] in names:
+                c.report((*cpath, "id"), f"duplicate check id `{entry['id']}`", hint="rename one of them")
+            names.add(str(entry.get("id")))
+
+
+def _at(data: Any, path: Path) -> Any:
+    for step in path:
+        if not isinstance(data, dict | list) or not _has(data, step):
+            return None
+        data = data[step]  # type: ignore[index]
+    return data
+
+
+def _exactly_one(c: _Checker, path: Path, node: dict[str, Any], keys: tuple[str, ...], what: str) -> None:
+    given = [k for k in keys if node.get(k) is not None]
+    if len(given) != 1:
+        shown = " or ".join(f"`{k}`" for k in keys)
+        c.report(path, f"{what} needs exactly one of {shown}",
+                 expected=f"one of {shown}", found=("both " if len(given) == 2 else "all of ")
+                 + " and ".join(f"`{k}`" for k in given) if given else "none of them")
+
+
+def _check_measure(c: _Checker, path: Path, m: dict[str, Any], pops: set[str], events: set[str],
+                   metrics: set[str]) -> None:
+    for epath, effect in c.items("effects", m, path):
+        for key in ("population", "from", "to"):
+            c.ref((*epath, key), effect.get(key), pops, "population")
+        if effect.get("metric") is not None:
+            c.ref((*epath, "metric"), effect.get("metric"), metrics, "metric")
+        if effect.get("type") == "transfer":
+            _exactly_one(c, epath, effect, ("rate", "time_constant"), "a transfer")
+            if isinstance(effect.get("from"), str) and effect.get("from") == effect.get("to"):
+                c.report((*epath, "to"), "a transfer must go to a different population", found=f"`{effect['to']}`")
+    deferral = m.get("deferral")
+    if isinstance(deferral, dict):
+        dpath = (*path, "deferral")
+        _exactly_one(c, dpath, deferral, ("delay", "schedule"), "a deferral")
+        if deferral.get("delay") is not None and deferral.get("max") is None:
+            c.report(dpath, "a deferral with `delay` needs `max`, the cap on the number of extensions",
+                     expected="`max: <number of extensions>`", found="no `max`", hint="add e.g. `max: 2`")
+        if deferral.get("schedule") is not None and deferral.get("max") is not None:
+            c.report((*dpath, "max"), "`max` goes with `delay`; a `schedule` already fixes the extensions",
+                     key=True, hint="remove `max`")
+    shelving = m.get("shelving")
+    if isinstance(shelving, dict):
+        _exactly_one(c, (*path, "shelving"), shelving, ("on", "date", "hazard"), "shelving")
+        c.ref((*path, "shelving", "on"), shelving.get("on"), events, "event")
+        revive = shelving.get("revive")
+        if isinstance(revive, dict):
+            _exactly_one(c, (*path, "shelving", "revive"), revive, ("on", "hazard"), "a revival")
+            c.ref((*path, "shelving", "revive", "on"), revive.get("on"), events, "event")
+    for wpath, waiver in c.items("waivers", m, path):
+        if waiver.get("until") is not None and waiver.get("duration") is not None:
+            c.report(wpath, "a waiver takes `until` or `duration`, not both", hint="keep one of them")
+    for key in ("lifted_by", "unless"):
+        for i, ev in enumerate(_list(m.get(key))):
+            c.ref((*path, key, i), ev, events, "event")
+
+
+def _check_ceiling(c: _Checker, path: Path, pop: dict[str, Any]) -> None:
+    from sim.scenario.values import read_value
+
+    try:
+        initial = read_value(pop.get("initial"), "count").high
+        ceiling = read_value(pop["ceiling"], "count").low if pop.get("ceiling") is not None else None
+    except QuantityError:
+        return
+    if ceiling is not None and ceiling <= initial:
+        c.report((*path, "ceiling"), "the ceiling must be above the initial size",
+                 expected=f"more than {initial:,.0f}", found=f"{ceiling:,.0f}")
+
+
+def _check_expectations(c: _Checker, series: set[str], measures: set[str], metrics: set[str]) -> None:
+    exp = c.data.get("expectations")
+    if not isinstance(exp, dict):
+        return
+    for path, chk in c.items("checks", exp, ("expectations",)):
+        kind = chk.get("kind")
+        known, what = ((measures, "measure") if kind in ("in_force", "never_in_force")
+                       else (metrics, "metric") if kind == "avoided" else (series, "population or metric"))
+        c.ref((*path, "target"), chk.get("target"), known, what)
+        _check_quantity(c, path, chk, metrics)
+        lo, hi = chk.get("min"), chk.get("max")
+        if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
+            c.report(path, "`min` is above `max`", expected="min <= max", found=f"min {lo}, max {hi}")
+
+
+def _check_quantity(c: _Checker, path: Path, chk: dict[str, Any], metrics: set[str]) -> None:
+    """A check's ``quantity`` fits its kind and target: ``stock`` for a population, the others for a metric."""
+    qty, kind, target = chk.get("quantity"), chk.get("kind"), chk.get("target")
+    if not isinstance(qty, str):
+        return
+    if kind in ("in_force", "never_in_force") or (kind == "avoided" and qty != "avoided"):
+        c.report((*path, "quantity"), f"a `{kind}` check takes no `quantity: {qty}`",
+                 expected="avoided" if kind == "avoided" else "no `quantity`", found=qty)
+    elif kind == "series" and isinstance(target, str):
+        is_metric = target in metrics
+        if (qty == "stock") == is_metric:
+            c.report((*path, "quantity"), f"`quantity: {qty}` does not apply to "
+                     f"{'metric' if is_metric else 'population'} `{target}`",
+                     expected="value, cumulative or avoided" if is_metric else "stock", found=qty)
+
+
+def _check_sources(c: _Checker, node: Any, path: Path, known: set[str]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "source" and isinstance(value, str) and path[:1] != ("sources",):
+                c.ref((*path, key), value, known, "source")
+            elif key != "variants":
+                _check_sources(c, value, (*path, key), known)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            _check_sources(c, item, (*path, i), known)
+
+
+def _date_fields(c: _Checker) -> Iterator[tuple[Path, DateSpec]]:
+    candidates: list[Path] = [("as_of",)]
+    candidates += [(*p, "date") for p, _ in c.items("events")]
+    for p, m in c.items("measures"):
+        candidates += [(*p, "deadline"), (*p, "shelving", "date")]
+        candidates += [(*wp, k) for wp, _ in c.items("waivers", m, p) for k in ("from", "until")]
+        candidates += [(*cp, k) for cp, _ in c.items("challenges", m, p) for k in ("filed", "decision")]
+    for path in candidates:
+        spec = c.date(path)
+        if spec is not None:
+            yield path, spec
+
+
+def _fixed_dates(c: _Checker, s0: int | None, s1: int | None) -> None:
+    """Key dates, check dates and source dates are plain dates; key dates lie inside the window."""
+    paths: list[Path] = [("key_dates", i) for i in range(len(_list(c.data.get("key_dates"))))]
+    paths += [(*p, "date") for p, _ in c.items("sources")]
+    exp = c.data.get("expectations")
+    if isinstance(exp, dict):
+        paths += [(*p, "date") for p, _ in c.items("checks", exp, ("expectations",))]
+    for path in paths:
+        spec = c.date(path)
+        if spec is None:
+            continue
+        day = spec.fixed_day()
+        if day is None:
+            c.report(path, "this needs a fixed date", expected="a date such as `2020-11-12`",
+                     found=f"`{spec.describe()}`", hint="relative and uncertain dates are for events and measures")
+        elif path[0] == "key_dates" and s0 is not None and s1 is not None and not s0 <= day <= s1:
+            c.report(path, "a key date outside the simulated window", expected=f"dates from {day_to_date(s0)} to "
+                     f"{day_to_date(s1)}", found=str(day_to_date(day)), hint="move it or widen `window`")
+
+
+def _check_dates(c: _Checker, events: set[str], measures: set[str]) -> None:
+    start, end = c.date(("window", "start")), c.date(("window", "end"))
+    s0 = start.fixed_day() if start else None
+    s1 = end.fixed_day() if end else None
+    for key, spec in (("start", start), ("end", end)):
+        if spec is not None and not spec.is_fixed:
+            c.report(("window", key), "the window needs a fixed date", expected="a date such as `2020-09-18`",
+                     found=f"`{spec.describe()}`")
+    if s0 is not None and s1 is not None and s1 <= s0:
+        c.report(("window", "end"), "the window ends before it starts",
+                 expected=f"a date after {day_to_date(s0)}", found=str(day_to_date(s1)))
+    _fixed_dates(c, s0, s1)
+    for path, spec in _date_fields(c):
+        if spec.anchor is not None:
+            anchor = spec.anchor_id or ""
+            if spec.anchor.endswith(".deadline"):
+                c.ref(path, anchor, measures, "measure (before `.deadline`)")
+            else:
+                c.ref(path, anchor, events | measures, "event or measure")
+            if anchor in measures and not spec.anchor.endswith(".deadline") and spec.offset.low < 0:
+                c.report(path, "a date relative to when a measure came into force cannot be before it",
+                         expected="`measure + <duration>`", found=f"`{spec.describe()}`",
+                         hint=f"anchor on the deadline instead: `{anchor}.deadline - ...`")
+        elif path[-1] == "deadline" and s0 is not None and s1 is not None:
+            lo, hi = spec.offset.low, spec.offset.high
+            if lo < s0 or hi > s1:
+                c.report(path, "the deadline is outside the simulated window" if spec.is_fixed
+                         else "the deadline can fall outside the simulated window",
+                         expected=f"dates from {day_to_date(s0)} to {day_to_date(s1)}",
+                         found=f"`{spec.describe()}`" if spec.is_fixed else f"dates from {_day(lo)} to {_day(hi)}",
+                         hint="move the deadline or widen `window`")
+
+
+def _day(x: float) -> str:
+    try:
+        return str(day_to_date(int(x)))
+    except (ValueError, OverflowError):
+        return found_repr(x)
+
+
+def _check_cycles(c: _Checker) -> None:
+    graph: dict[str, list[tuple[str, Path]]] = {}
+    for path, spec in _date_fields(c):
+        owner = _at(c.data, (*path[:2], "id"))
+        # A measure comes into force by its deadline alone; its waivers, challenges and shelving dates are
+        # resolved afterwards, so they may refer to the measure itself (`from: app_store_ban + 7d`).
+        if isinstance(owner, str) and spec.anchor_id and (path[0] == "events" or path[2:] == ("deadline",)):
+            graph.setdefault(owner, []).append((spec.anchor_id, path))
+    for path, event in c.items("events"):
+        for i, req in enumerate(_list(event.get("requires"))):
+            if isinstance(event.get("id"), str) and isinstance(req, str):
+                graph.setdefault(event["id"], []).append((req, (*path, "requires", i)))
+    reported: set[frozenset[str]] = set()
+    for start in sorted(graph):
+        stack: list[tuple[str, list[str], Path]] = [(start, [start], ())]
+        while stack:
+            node, trail, _ = stack.pop()
+            for nxt, path in graph.get(node, []):
+                if nxt == start and frozenset(trail) not in reported:
+                    reported.add(frozenset(trail))
+                    loop = " -> ".join([*trail, start])
+                    c.report(path, f"dates or requirements refer to each other in a cycle: {loop}",
+                             expected="each date anchored on something that does not depend on it",
+                             found=loop, hint="anchor one of them on a fixed date")
+                elif nxt not in trail:
+                    stack.append((nxt, [*trail, nxt], path))

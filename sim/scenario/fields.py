@@ -1,0 +1,89 @@
+"""Pydantic field types for scenario values: each reads a quantity of one kind (or a distribution of it).
+
+``Count``, ``Rate``, ``PerCapita``, ``Probability``, ``Share``, ``Factor``, ``Span`` (a duration) hold a
+:class:`~sim.scenario.values.Dist`; ``When`` holds a :class:`~sim.scenario.dates.DateSpec`. ``Whole`` (seed,
+replications, a
+deferral's ``max``) and ``Number`` (a check's bounds) are plain numbers that refuse booleans (pydantic's lax mode
+would read ``true`` as 1), NaN and infinities, in this one place. A value of the wrong kind (a
+duration where a rate is needed) fails with a ``docket_value`` error whose context carries what was expected,
+what was found and a hint; :mod:`sim.scenario.diagnose` turns it into a :class:`~sim.scenario.errors.Diagnostic`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Final
+
+from pydantic import BeforeValidator, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from sim.scenario.dates import ID_PATTERN, DateSpec, read_date
+from sim.scenario.quantities import EXAMPLES, QuantityError, parse_number, parse_whole
+from sim.scenario.values import Dist, read_value
+
+ERROR_TYPE: Final = "docket_value"
+
+_DIST_SCHEMA: Final = {
+    "type": "object",
+    "properties": {
+        "value": {}, "between": {"type": "array", "minItems": 2, "maxItems": 2},
+        "uniform": {"type": "array", "minItems": 2, "maxItems": 2},
+        "triangular": {"type": "array", "minItems": 3, "maxItems": 3},
+        "normal": {"type": "object"}, "lognormal": {"type": "object"},
+        "choice": {"type": "array"}, "empirical": {"type": "array"},
+        "source": {"type": "string"}, "note": {"type": "string"},
+    },
+    "additionalProperties": False,
+}  # fmt: skip
+
+
+def _validator(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def validate(raw: Any) -> Any:
+        if isinstance(raw, Dist | DateSpec):
+            return raw
+        try:
+            return read(raw)
+        except QuantityError as exc:
+            raise PydanticCustomError(
+                ERROR_TYPE, "{message}",
+                {"message": exc.message, "expected": exc.expected, "found": exc.found, "hint": exc.hint or ""},
+            ) from None
+
+    return validate
+
+
+def _plain(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A reader for a plain number that lets ``None`` (an optional key left empty) through to the schema."""
+    check = _validator(read)
+    return lambda raw: None if raw is None else check(raw)
+
+
+def _field(unit: str, description: str) -> Any:
+    schema = {"description": description, "anyOf": [{"type": ["string", "number"]}, _DIST_SCHEMA]}
+    return Annotated[Dist, PlainValidator(_validator(lambda raw: read_value(raw, unit))), WithJsonSchema(schema)]
+
+
+Count = _field("count", EXAMPLES["count"])
+Rate = _field("rate", EXAMPLES["rate"])
+PerCapita = _field("per_capita", EXAMPLES["per_capita"])
+Probability = _field("probability", EXAMPLES["probability"])
+Share = _field("share", EXAMPLES["share"])
+Factor = _field("factor", EXAMPLES["factor"])
+Span = _field("duration", EXAMPLES["duration"])
+
+When = Annotated[
+    DateSpec,
+    PlainValidator(_validator(read_date)),
+    WithJsonSchema({"description": EXAMPLES["date"], "anyOf": [
+        {"type": "string"}, {"type": "object", "properties": {"from": {"type": "string"}, "offset": {}}},
+        _DIST_SCHEMA]}),
+]
+
+READ_WHOLE: Final = BeforeValidator(_plain(parse_whole))
+"""Reads a whole number before pydantic checks the type it is for (``int``, or ``Literal[1]`` for ``format``)."""
+Whole = Annotated[int, READ_WHOLE]
+"""A whole number (not a boolean); its range is set with ``Field(ge=..., le=...)`` where it is used."""
+Number = Annotated[float, BeforeValidator(_plain(parse_number))]
+"""A finite number (not a boolean, NaN or an infinity)."""
+
+ID_REGEX: Final = f"^{ID_PATTERN}$"

@@ -1,0 +1,329 @@
+"""The scenario format as typed, frozen, strict pydantic models (``docs/scenario-format.md`` documents it).
+
+Unknown keys are errors (``extra="forbid"``), so a misspelt or mis-indented key never goes unnoticed. Values
+use the quantity types of :mod:`sim.scenario.fields`; references between items (a flow's populations, a measure's
+events) are checked in :mod:`sim.scenario.crosschecks`, because they need the whole scenario.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+from sim.scenario.fields import (
+    ID_REGEX,
+    READ_WHOLE,
+    Count,
+    Factor,
+    Number,
+    PerCapita,
+    Probability,
+    Rate,
+    Share,
+    Span,
+    When,
+    Whole,
+)
+
+Id = Annotated[str, Field(pattern=ID_REGEX, description="an identifier: letters, digits and _")]
+Name = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", description="a short name: letters, digits, _ . -")
+]
+FORMAT_VERSION: Literal[1] = 1
+
+
+class Strict(BaseModel):
+    """Base of every scenario model: frozen, unknown keys forbidden, keys by their YAML names."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _remember_keys(cls, data: Any, info: ValidationInfo) -> Any:
+        # Lets the error reporter suggest "did you mean `deadline`?" for the mapping that held the typo.
+        if isinstance(info.context, dict) and isinstance(data, dict):
+            names = [f.alias or name for name, f in cls.model_fields.items()]
+            info.context.setdefault("known_keys", {})[id(data)] = names
+        return data
+
+
+class Source(Strict):
+    """A document that values cite by ``id``; ``assumption`` is reserved for modelling choices."""
+
+    id: Id
+    title: str
+    publisher: str | None = None
+    url: str | None = None
+    date: When | None = None
+    note: str | None = None
+
+
+class Window(Strict):
+    """The simulated period: ``start`` is day 0; ``end`` is the last reported date."""
+
+    start: When
+    end: When
+
+
+class Population(Strict):
+    """A stock: users, installed devices, subscribers, vehicles."""
+
+    id: Id
+    title: str | None = None
+    kind: Literal["users", "devices", "subscribers", "vehicles", "accounts", "other"] = "users"
+    unit: str | None = None
+    initial: Count
+    inflow: Rate | None = None
+    outflow: PerCapita | None = None
+    ceiling: Count | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+class Flow(Strict):
+    """A standing per-capita flow from one population to another (substitution, migration)."""
+
+    id: Id
+    title: str | None = None
+    from_: str = Field(alias="from")
+    to: str
+    rate: PerCapita
+    source: str | None = None
+
+
+class Event(Strict):
+    """An uncertain event (a deal, a summit, a ruling): occurs with ``probability`` on ``date``."""
+
+    id: Id
+    title: str | None = None
+    probability: Probability | None = None
+    date: When
+    requires: list[str] = []
+    source: str | None = None
+    note: str | None = None
+
+
+class _Effect(Strict):
+    phase_in: Span | None = None
+    steps: Whole | None = Field(default=None, ge=1, le=365)
+    source: str | None = None
+    note: str | None = None
+
+
+class ScaleInflow(_Effect):
+    """Multiply a population's inflow by ``factor`` while in force (0 blocks it)."""
+
+    type: Literal["scale_inflow"]
+    population: str
+    factor: Factor
+
+
+class RaiseOutflow(_Effect):
+    """Add an extra per-capita outflow while in force."""
+
+    type: Literal["raise_outflow"]
+    population: str
+    extra: PerCapita
+
+
+class Transfer(_Effect):
+    """Move a population to another at a per-capita ``rate`` (or ``1 / time_constant``) while in force."""
+
+    type: Literal["transfer"]
+    from_: str = Field(alias="from")
+    to: str
+    rate: PerCapita | None = None
+    time_constant: Span | None = None
+
+
+class StopUpdates(_Effect):
+    """Existing installs stop receiving updates: they count as unpatched while in force."""
+
+    type: Literal["stop_updates"]
+    population: str
+
+
+class ScaleExposure(_Effect):
+    """Multiply a population's exposure weight (in one metric, or all) by ``factor`` while in force."""
+
+    type: Literal["scale_exposure"]
+    population: str
+    factor: Factor
+    metric: str | None = None
+
+
+Effect = Annotated[
+    ScaleInflow | RaiseOutflow | Transfer | StopUpdates | ScaleExposure, Field(discriminator="type")
+]
+
+
+class Deferral(Strict):
+    """Each deadline is pushed back with ``probability``: by ``delay`` up to ``max`` times, or by the next
+    entry of ``schedule``."""
+
+    probability: Probability
+    delay: Span | None = None
+    max: Whole | None = Field(default=None, ge=1, le=100)
+    schedule: list[Span] | None = None
+    source: str | None = None
+
+
+class Renewal(Strict):
+    """A waiver is renewed at its end with ``probability`` for ``period``, at most ``max`` times."""
+
+    probability: Probability
+    period: Span
+    max: Whole = Field(default=1, ge=1, le=100)
+
+
+class Waiver(Strict):
+    """A share of the target is exempt from ``from`` until ``until`` (exclusive) or for ``duration``."""
+
+    id: Id
+    title: str | None = None
+    share: Share
+    from_: When | None = Field(default=None, alias="from")
+    until: When | None = None
+    duration: Span | None = None
+    probability: Probability | None = None
+    renewal: Renewal | None = None
+    source: str | None = None
+
+
+class Revival(Strict):
+    """How a shelved measure comes back: when an event occurs, or with a hazard; after ``delay``."""
+
+    on: str | None = None
+    hazard: PerCapita | None = None
+    delay: Span | None = None
+
+
+class Shelving(Strict):
+    """The measure is put on hold indefinitely: on an event, on a date, or with a hazard per time."""
+
+    on: str | None = None
+    date: When | None = None
+    hazard: PerCapita | None = None
+    probability: Probability | None = None
+    revive: Revival | None = None
+    source: str | None = None
+
+
+class Appeal(Strict):
+    """After an injunction, an appeal is decided ``decision`` later and reverses it with ``reversal``."""
+
+    probability: Probability
+    decision: Span
+    reversal: Probability
+
+
+class Challenge(Strict):
+    """A lawsuit: filed on ``filed``, decided on ``decision``; an injunction with ``injunction`` chance."""
+
+    id: Id
+    title: str | None = None
+    filed: When | None = None
+    decision: When
+    injunction: Probability
+    appeal: Appeal | None = None
+    source: str | None = None
+
+
+class Measure(Strict):
+    """A government measure with a deadline, its effects while in force, and what can move or stop it."""
+
+    id: Id
+    title: str | None = None
+    authority: str | None = None
+    description: str | None = None
+    deadline: When
+    effects: list[Effect] = Field(min_length=1)
+    deferral: Deferral | None = None
+    waivers: list[Waiver] = []
+    shelving: Shelving | None = None
+    challenges: list[Challenge] = []
+    lifted_by: list[str] = []
+    unless: list[str] = []
+    source: str | None = None
+    note: str | None = None
+
+
+class Term(Strict):
+    """One population in a metric: ``weight`` per member; ``only: unpatched`` counts it only while its
+    updates are stopped; ``while`` counts it only while a measure is in force."""
+
+    population: str
+    weight: Factor | None = None
+    only: Literal["all", "unpatched"] = "all"
+    while_: str | None = Field(default=None, alias="while")
+
+
+class Metric(Strict):
+    """An exposure metric: a weighted sum of populations, with its cumulative integral over time."""
+
+    id: Id
+    title: str | None = None
+    unit: str | None = None
+    terms: list[Term] = Field(min_length=1)
+    source: str | None = None
+
+
+class Check(Strict):
+    """An expectation on a run, checked by ``docket test``: a statistic of a series, or a probability.
+
+    ``quantity`` chooses which series of ``target`` a ``series`` check reads (default: ``stock`` for a
+    population, ``cumulative`` for a metric); ``date`` defaults to the end of the window.
+    """
+
+    id: Id
+    title: str | None = None
+    kind: Literal["series", "in_force", "never_in_force", "avoided"]
+    target: str
+    quantity: Literal["stock", "value", "cumulative", "avoided"] | None = None
+    date: When | None = None
+    stat: Literal["mean", "median", "p05", "p10", "p25", "p50", "p75", "p90", "p95"] = "median"
+    min: Number | None = None
+    max: Number | None = None
+
+
+class Expectations(Strict):
+    """The regression contract of a scenario: a baseline file, the replications to test with, and checks."""
+
+    baseline: str | None = None
+    replications: Whole | None = Field(default=None, ge=1, le=10_000_000)
+    checks: list[Check] = []
+
+
+class Variant(Strict):
+    """A named what-if: ``changes`` is merged over the scenario (see ``docs/scenario-format.md``)."""
+
+    id: Id
+    title: str | None = None
+    description: str | None = None
+    changes: dict[str, Any] = {}
+
+
+class Scenario(Strict):
+    """A whole scenario file, after ``extends`` and the chosen variant have been merged."""
+
+    format: Annotated[Literal[1], READ_WHOLE] = FORMAT_VERSION
+    name: Name
+    title: str
+    description: str | None = None
+    as_of: When | None = None
+    extends: str | None = None
+    variant: str | None = None
+    sources: list[Source] = []
+    window: Window
+    report: Literal["day", "week", "month"] = "week"
+    replications: Whole = Field(default=1000, ge=1, le=10_000_000)
+    seed: Whole = Field(default=0, ge=0, le=2**63 - 1)
+    key_dates: list[When] = []
+    populations: list[Population] = Field(min_length=1)
+    flows: list[Flow] = []
+    events: list[Event] = []
+    measures: list[Measure] = []
+    metrics: list[Metric] = []
+    expectations: Expectations | None = None
+    variants: list[Variant] = []

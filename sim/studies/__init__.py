@@ -1,0 +1,2 @@
+"""Studies of many runs: paired comparisons, sweeps (grids and sampled designs), sensitivity.
+"""

@@ -1,0 +1,187 @@
+"""Parameter sweeps: run a design's points (:mod:`sim.studies.design`) and tabulate inputs against outcomes.
+
+Every point runs with the same seed and named streams, so neighbouring points differ only through their values
+(common random numbers). All points' tasks go to one executor as one study (:mod:`sim.runs.study`). A grid's table
+has one row per point (its values, then the outcomes); a sampled design's table starts with ``sample`` (1..N).
+With named parameters the scenario's other uncertain inputs keep varying from replication to replication; with
+the scenario's own inputs sampled, each point holds them at its quantiles (``pins``), so its replications vary
+only in the yes/no draws and hazard times: an outer design over parameters, an inner Monte Carlo over events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.runs.results import Results
+from sim.runs.study import RunSpec, Study, aggregate, run_study
+from sim.scenario.overrides import apply_overrides
+from sim.studies.correlation import rank_correlation
+from sim.studies.design import NUMBER, Design, Param, grid, numeric, validated
+
+
+def run_design(data: dict[str, Any], design: Design, *, replications: int | None = None,
+               seed: int | None = None, workers: int | None = 1, scheduler: str | None = None,
+               cache: str | Path | None = None, resume: bool = False,
+               progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, list[Results], Study]:
+    """Run every sample of ``design`` as one study; the table has ``sample`` (1..N), the inputs, the outcomes.
+
+    Raises:
+        ScenarioError: a sampled value that does not validate (reported at its override).
+        DocketError: failed tasks (each named with its sample and seed).
+    """
+    if any(design.pins):
+        scenario = validated(data)
+        specs = [RunSpec.of(f"sample {i + 1}", scenario, data, replications, seed, pins=pins)
+                 for i, pins in enumerate(design.pins)]
+    else:
+        specs = [spec_for(data, point, replications, seed) for point in design.points]
+    table, results, study = run_points(list(design.points), specs, workers=workers, scheduler=scheduler,
+                                       cache=cache, resume=resume, progress=progress)
+    table.insert(0, "sample", range(1, len(table) + 1))
+    return table, results, study
+
+
+def outcomes(res: Results) -> dict[str, float]:
+    """The headline outcomes of one run: exposure totals and avoided (median, p10, p90), P(in force by key dates)."""
+    out: dict[str, float] = {}
+    for mid, e in res.summary["exposure"].items():
+        for key in ("total", "avoided"):
+            for stat in ("p50", "p10", "p90"):
+                out[f"{mid}.{key}.{stat}"] = e[key][stat]
+    for mid, m in res.summary["measures"].items():
+        for day, p in m["p_in_force_by"].items():
+            out[f"{mid}.p_in_force_by.{day}"] = p
+    return out
+
+
+def point_label(point: dict[str, str]) -> str:
+    """How messages name a grid point: ``key=value, key=value``."""
+    return ", ".join(f"{k}={v}" for k, v in point.items())
+
+
+def sweep(data: dict[str, Any], params: list[Param], *, replications: int | None = None, seed: int | None = None,
+          workers: int | None = 1, scheduler: str | None = None, cache: str | Path | None = None,
+          resume: bool = False, progress: Callable[[int], None] | None = None,
+          ) -> tuple[pd.DataFrame, list[Results], Study]:
+    """Run every grid point of the resolved scenario ``data``; returns the table, each point's results and the
+    study (how its tasks went).
+
+    Every point is validated before anything runs; then all points' tasks go to one executor as one study
+    (:func:`sim.runs.study.run_study`: ``workers``, ``scheduler``, ``cache`` and ``resume`` are passed on).
+
+    Raises:
+        ScenarioError: a value that does not validate (reported at its override).
+        DocketError: failed tasks (each named with its point and seed; the others finish and are cached).
+    """
+    points = grid(params)
+    specs = [spec_for(data, point, replications, seed) for point in points]
+    return run_points(points, specs, workers=workers, scheduler=scheduler, cache=cache, resume=resume,
+                      progress=progress)
+
+
+def spec_for(data: dict[str, Any], point: dict[str, str], replications: int | None, seed: int | None) -> RunSpec:
+    """The run of one point: ``data`` with the point's values as overrides, validated like the file."""
+    patched = apply_overrides(data, [f"{k}={v}" for k, v in point.items()])
+    return RunSpec.of(point_label(point), validated(patched), patched, replications, seed)
+
+
+def run_points(points: list[dict[str, str]], specs: list[RunSpec], *, workers: int | None = 1,
+               scheduler: str | None = None, cache: str | Path | None = None, resume: bool = False,
+               progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, list[Results], Study]:
+    """Run the points' specs as one study; one table row (the point's values, then its outcomes) per point."""
+    study = run_study(specs, workers=workers, scheduler=scheduler, cache=cache, resume=resume, progress=progress,
+                      reduce=lambda i, collected: aggregate(specs[i], collected))
+    study.raise_failures(Path(cache) if cache is not None else None)
+    results: list[Results] = study.outputs
+    rows = [{**point, **outcomes(res)} for point, res in zip(points, results, strict=True)]
+    return pd.DataFrame(rows), results, study
+
+
+def rank_correlations(table: pd.DataFrame, columns: Sequence[str], outcome: str) -> dict[str, float]:
+    """Spearman rank correlation of each input column with ``outcome`` (0 where either is constant),
+    strongest first."""
+    y = table[outcome].to_numpy(dtype=float)
+    out = {}
+    for c in columns:
+        rho = rank_correlation(np.array(numeric(table[c].tolist())[0]), y)
+        out[c] = 0.0 if np.isnan(rho) else rho
+    return dict(sorted(out.items(), key=lambda kv: -abs(kv[1])))
+
+
+def headline(table: pd.DataFrame) -> str | None:
+    """The first median exposure column (``METRIC.total.p50``), if the scenario has metrics."""
+    return next((c for c in table.columns if c.endswith(".total.p50")), None)
+
+
+def short(column: str) -> str:
+    """A column head: the last two parts of a key, ``measure.extra`` of a measure effect, ``id:what`` of a
+    stream name.
+
+    Example:
+        >>> short("param:measures.ban.effects.2.extra"), short("challenge:suit:decision"), short("a.b.deadline")
+        ('ban.extra', 'suit:decision', 'b.deadline')
+    """
+    name = column.removeprefix("param:")
+    if ":" in name:
+        parts = name.split(":")
+        return f"{parts[1]}:{parts[-1]}"
+    parts = name.split(".")
+    if "effects" in parts and parts.index("effects") >= 1:
+        return f"{parts[parts.index('effects') - 1]}.{parts[-1]}"
+    return ".".join(parts[-2:])
+
+
+def summary_text(table: pd.DataFrame, keys: Sequence[str], *, max_inputs: int = 4, max_rows: int | None = None,
+                 quantities: Sequence[str] = ("total", "avoided")) -> str:
+    """The sweep as a terminal table: inputs, then the median of each metric's ``quantities`` (exposure
+    ``total``, ``avoided``).
+
+    With more than ``max_inputs`` input columns, it shows those with the strongest rank correlation with the
+    first median exposure; with more than ``max_rows`` rows, the first ones; and it says so.
+    """
+    from sim.text.humanize import number
+
+    first = headline(table)
+    cols = list(rank_correlations(table, keys, first))[:max_inputs] if first and len(keys) > max_inputs \
+        else list(keys)
+    if "sample" in table.columns:
+        cols = ["sample", *cols]
+    shown = [c for c in table.columns if c.endswith(tuple(f".{q}.p50" for q in quantities))]
+    heads = [short(k) for k in cols]
+    if len(set(heads)) != len(heads):
+        heads = list(cols)
+    names = [c.replace(".p50", "").replace(".total", " total").replace(".avoided", " avoided") for c in shown]
+    widths = [max(6 if k == "sample" else 12, len(h)) for k, h in zip(cols, heads, strict=True)]
+    widths += [max(12, len(n)) for n in names]
+    lines = ["  ".join(h.rjust(w) for h, w in zip([*heads, *names], widths, strict=True))]
+    for _, row in (table if max_rows is None else table.head(max_rows)).iterrows():
+        cells = [_cell(row[k]) for k in cols] + [number(float(row[c])) for c in shown]
+        lines.append("  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)))
+    notes = []
+    if max_rows is not None and len(table) > max_rows:
+        notes.append(f"first {max_rows} of {len(table)} rows")
+    if len(cols) - ("sample" in cols) < len(keys):
+        notes.append(f"the {len(cols) - ('sample' in cols)} of {len(keys)} inputs most rank-correlated with "
+                     f"median {(first or '').removesuffix('.p50').replace('.total', ' total')}")
+    if notes:
+        lines.append(f"showing {' and '.join(notes)}; every row and column is in sweep.csv")
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    """A table value for the terminal: large plain numbers and rates as ``10.4M``, ``1.42k/day``; anything else
+    as written."""
+    from sim.text.humanize import number
+
+    text = str(value)
+    m = NUMBER.match(text)
+    if m and m.group(2) in ("", "/day") and abs(float(m.group(1).replace("_", ""))) >= 1e3:
+        return number(float(m.group(1).replace("_", ""))) + m.group(2)
+    return text
+
+

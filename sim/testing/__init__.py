@@ -1,0 +1,2 @@
+"""Testing scenarios: expectations with Monte Carlo error, baselines, the suite, the pytest plugin.
+"""

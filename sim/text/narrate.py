@@ -1,0 +1,111 @@
+"""Plain-language views of a scenario: the planned timeline (``docket plan``), one replication told as a
+story (``docket explain``), and the terminal summary of a run."""
+
+from __future__ import annotations
+
+from sim.runs.results import Results
+from sim.scenario.dates import DateSpec
+from sim.scenario.planned import date_order, planned_text
+from sim.scenario.quantities import day_to_date
+from sim.scenario.schema import Measure, Scenario
+from sim.scenario.values import Dist
+from sim.text.humanize import interval, number, percent
+
+
+def _p(dist: Dist | None) -> str:
+    if dist is None:
+        return "certain"
+    return percent(dist.params[0]) if dist.is_fixed else dist.describe()
+
+
+def plan_text(s: Scenario) -> str:
+    """The timeline as planned, before any randomness: dates in the order they fall (a relative date whose
+    anchor is certain shows its day, :mod:`sim.scenario.planned`), and what could move them.
+
+    Example:
+        >>> from sim.scenario.loader import load_scenario
+        >>> print(plan_text(load_scenario("scenarios/quickstart.yaml")).splitlines()[3])
+        2026-03-01                         deadline sales_ban: Router sales ban
+    """
+    window = f"{planned_text(s, s.window.start)} to {planned_text(s, s.window.end)}"
+    lines = [f"{s.title}", f"window {window}, report every {s.report}, "
+             f"{s.replications} replications, seed {s.seed}" + (f", variant {s.variant}" if s.variant else ""), ""]
+    items: list[tuple[DateSpec, str]] = []
+    for e in s.events:
+        req = f"; requires {', '.join(e.requires)}" if e.requires else ""
+        items.append((e.date, f"event    {e.id}: {e.title or ''} (probability {_p(e.probability)}{req})"))
+    for m in s.measures:
+        items.append((m.deadline, f"deadline {m.id}" + (f": {m.title}" if m.title else "")))
+        for c in m.challenges:
+            items.append((c.decision, f"court    {m.id}: {c.title or c.id} decides; injunction {_p(c.injunction)}"))
+    for spec, text in sorted(items, key=lambda it: date_order(s, it[0])):
+        lines.append(f"{planned_text(s, spec):<34} {text}")
+    lines.append("")
+    for m in s.measures:
+        lines.append(f"{m.id}: " + "; ".join(_rules(m)))
+    return "\n".join(lines)
+
+
+def _rules(m: Measure) -> list[str]:
+    out = [f"{len(m.effects)} effect{'s' if len(m.effects) > 1 else ''}: " + ", ".join(e.type for e in m.effects)]
+    d = m.deferral
+    if d is not None:
+        times = f"{d.max} time{'s' if (d.max or 0) > 1 else ''}"
+        how = (f"by {', then '.join(x.describe() for x in d.schedule)}" if d.schedule
+               else f"by {d.delay.describe() if d.delay else '?'}, at most {times}")
+        out.append(f"each deadline deferred with probability {_p(d.probability)} {how}")
+    out += [f"waiver {w.id}: {w.share.describe()} exempt" for w in m.waivers]
+    if m.shelving is not None:
+        trigger = m.shelving.on or (m.shelving.date.describe() if m.shelving.date else "hazard")
+        out.append(f"shelved on {trigger} with probability {_p(m.shelving.probability)}")
+    if m.lifted_by:
+        out.append(f"lifted by {', '.join(m.lifted_by)}")
+    if m.unless:
+        out.append(f"cancelled if {', '.join(m.unless)} occurred by the deadline")
+    return out
+
+
+def explain_text(s: Scenario, replication: int, seed: int | None = None) -> str:
+    """Replication ``replication`` told in dated sentences (same draws as in a full run)."""
+    from sim.engine.replications import grids, run_chunk
+
+    sd = s.seed if seed is None else seed
+    start = s.window.start.fixed_day()
+    assert start is not None
+    chunk = run_chunk(s, sd, replication, replication + 1, grids(s)[0])
+    titles = {m.id: m.title or m.id for m in s.measures} | {e.id: e.title or e.id for e in s.events}
+    lines = [f"replication {replication} of {s.name}" + (f" ({s.variant})" if s.variant else "") + f", seed {sd}"]
+    for _, day, subject, what, why in chunk.log.rows():
+        because = f" ({why})" if why else ""
+        lines.append(f"{day_to_date(start + day)}: {titles.get(subject, subject)} {what}{because}")
+    if len(lines) == 1:
+        lines.append("nothing happened: no event occurred and no deadline fell inside the window")
+    for mi, m in enumerate(s.measures):
+        first = chunk.first_in_force[0, mi]
+        state = f"first in force {day_to_date(start + int(first))}" if first < 1e18 else "never in force"
+        lines.append(f"  {m.id}: {state}")
+    return "\n".join(lines)
+
+
+def summary_text(res: Results) -> str:
+    """The terminal summary of a run: measures by key date, exposure with intervals, populations."""
+    sm = res.summary
+    keys = sm["key_dates"]
+    lines = [f"{sm['title']}" + (f" [{sm['variant']}]" if sm["variant"] else ""),
+             f"{res.replications} replications, seed {res.seed}, {res.wall_time:.1f} s", ""]
+    head = f"{'P(in force on)':<28}" + "".join(f"{k:>12}" for k in keys) + f"{'never':>9}"
+    lines += [head, "-" * len(head)]
+    for mid, m in sm["measures"].items():
+        lines.append(f"{mid[:27]:<28}" + "".join(f"{percent(m['p_in_force_on'][k]):>12}" for k in keys)
+                     + f"{percent(m['p_never_in_force']):>9}")
+    lines += ["", f"{'exposure, to ' + sm['window']['end']:<28}{'median (5-95%)':>30}{'avoided, median (5-95%)':>34}"]
+    for mid, e in sm["exposure"].items():
+        t, a = e["total"], e["avoided"]
+        lines.append(f"{mid[:27]:<28}{interval(t['p50'], t['p05'], t['p95']):>30}"
+                     f"{interval(a['p50'], a['p05'], a['p95']):>34}")
+    if any(e["avoided"]["p50"] < 0 for e in sm["exposure"].values()):
+        lines.append("(avoided = without measures minus with them; negative: the measures add this exposure)")
+    lines += ["", f"{'population':<28}" + "".join(f"{k:>12}" for k in keys)]
+    for pid, by_day in sm["populations"].items():
+        lines.append(f"{pid[:27]:<28}" + "".join(f"{number(by_day[k]['p50']):>12}" for k in keys))
+    return "\n".join(lines)
