@@ -25,13 +25,25 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
+from sim.engine.replications import EXACT_LIMIT
 from sim.scenario.errors import DocketError
+from sim.scenario.schema import Scenario
 
-if TYPE_CHECKING:
-    from sim.runs.study import RunSpec
-    from sim.scenario.schema import Scenario
+
+class Planned(Protocol):
+    """What a memory estimate needs of a planned run (a :class:`sim.runs.study.RunSpec` is one)."""
+
+    @property
+    def scenario(self) -> Scenario: ...
+
+    @property
+    def replications(self) -> int: ...
+
+    @property
+    def grid(self) -> Sequence[int]: ...
+
 
 BASE: Final = 250 * 2**20
 """Bytes of a docket process before any replication: Python, numpy, pandas, SimPy and the scenario."""
@@ -188,7 +200,6 @@ def estimate(s: Scenario, replications: int, days: int, keep_replications: bool 
         >>> (e.series, e.itemsize, size_text(e.bytes))
         (23, 4, '9.92 GB')
     """
-    from sim.engine.replications import EXACT_LIMIT
 
     series = 2 * len(s.populations) + 5 * len(s.metrics)
     itemsize = 8 if replications <= EXACT_LIMIT else 4
@@ -197,7 +208,7 @@ def estimate(s: Scenario, replications: int, days: int, keep_replications: bool 
                     days * series if keep_replications else 0)
 
 
-def require(specs: Sequence[RunSpec], keep_replications: bool = False, limit: int | None = None) -> int:
+def require(specs: Sequence[Planned], keep_replications: bool = False, limit: int | None = None) -> int:
     """Refuse a study whose runs together would need more memory than ``limit`` (default: the one in force).
 
     Returns:

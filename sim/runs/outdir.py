@@ -39,6 +39,7 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from sim import __version__
 from sim.runs.atomic import PART, running, write_text
 from sim.scenario.errors import DocketError
 
@@ -412,6 +413,5 @@ def _signals_held() -> Iterator[None]:
 
 
 def _version() -> str:
-    from sim import __version__
 
     return __version__

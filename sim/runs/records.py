@@ -33,9 +33,11 @@ from typing import Any
 
 import pandas as pd
 
+from sim import __version__
 from sim.runs.atomic import atomic_path, write_text
 from sim.runs.results import Results
-from sim.scenario.errors import DocketError
+from sim.scenario.errors import DocketError, ScenarioError, found_repr
+from sim.scenario.loader import validate_data
 from sim.scenario.yamlload import plain
 
 PACKAGES = ("docket", "simpy", "numpy", "pandas", "pydantic", "pyyaml", "click", "matplotlib")
@@ -92,7 +94,6 @@ def verify_run(record: dict[str, Any], path: str | os.PathLike[str], *, ignore_h
     Raises:
         DocketError: naming ``run.json``, the key and what was found, with a hint.
     """
-    from sim.scenario.errors import found_repr
 
     where = str(path)
     redo = "re-run from the scenario file (`docket run FILE`)"
@@ -126,7 +127,6 @@ def verify_run(record: dict[str, Any], path: str | os.PathLike[str], *, ignore_h
 
 def _short(digest: object) -> str:
     """A recorded hash for a message: its first 12 digits, or what was found instead."""
-    from sim.scenario.errors import found_repr
 
     return f"`{digest[:12]}…`" if isinstance(digest, str) and len(digest) > 12 else found_repr(digest)
 
@@ -185,7 +185,6 @@ def write_run(results: Results, out_dir: str | os.PathLike[str], resolved: dict[
         written.append(_table(results.replication_series, out / "replications", fmt))
     write_text(out / "summary.json", _json(results.summary, "summary.json") + "\n")
     written.append(out / "summary.json")
-    from sim import __version__
 
     digest = scenario_hash(resolved)
     record = {
@@ -247,8 +246,6 @@ def load_results(run_dir: str | os.PathLike[str]) -> Results:
         (50, 'quickstart')
         >>> tmp.cleanup()
     """
-    from sim.scenario.errors import ScenarioError
-    from sim.scenario.loader import validate_data
 
     out = Path(run_dir)
     record = read_run(out)

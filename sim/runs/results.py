@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sim.engine.replications import Collected
+from sim.engine.replications import Collected, key_days
 from sim.scenario.planned import date_order, planned_text
 from sim.scenario.quantities import day_to_date
 from sim.scenario.schema import Scenario
@@ -197,7 +197,6 @@ def _measure_table(s: Scenario, cat: dict[str, Any], start: int) -> pd.DataFrame
 
 
 def _summary(s: Scenario, cat: dict[str, Any], grid: list[int], start: int, n: int, seed: int) -> dict[str, Any]:
-    from sim.engine.replications import key_days
 
     keys = key_days(s)
     at = {d: grid.index(d) for d in keys}

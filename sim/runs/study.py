@@ -34,9 +34,13 @@ import numpy as np
 
 from sim import __version__
 from sim.engine.draws import Input
-from sim.engine.replications import ARRAYS, CHUNK, EXACT_LIMIT, Chunk, Collected, EventLog, grids, work
+from sim.engine.replications import ARRAYS, CHUNK, EXACT_LIMIT, Chunk, Collected, EventLog, grids, report_grid, work
 from sim.runs.atomic import atomic_path
 from sim.runs.executors import Executor, open_executor
+from sim.runs.memory import require
+from sim.runs.outdir import clear_tasks
+from sim.runs.records import scenario_hash
+from sim.runs.results import aggregate as results_of
 from sim.scenario.errors import DocketError
 from sim.scenario.schema import Scenario
 from sim.scenario.values import Dist
@@ -74,7 +78,6 @@ class RunSpec:
            pins: dict[str, float] | None = None) -> RunSpec:
         """A run of ``scenario`` (validated from the resolved ``data``; ``None``: a run that cannot be cached),
         with its defaults filled in."""
-        from sim.runs.records import scenario_hash
 
         n = scenario.replications if replications is None else replications
         if n < 1:
@@ -162,8 +165,6 @@ class Study:
 def aggregate(spec: RunSpec, collected: Collected, wall_time: float = 0.0, keep_replications: bool = False,
               ) -> Results:
     """A run's results (:func:`sim.runs.results.aggregate`), reported on its scenario's report grid."""
-    from sim.engine.replications import report_grid
-    from sim.runs.results import aggregate as results_of
 
     return results_of(spec.scenario, collected, list(spec.grid), set(report_grid(spec.scenario)),
                       spec.replications, spec.seed, wall_time, keep_replications)
@@ -197,7 +198,6 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
         DocketError: before anything runs, when the runs would need more memory than the limit in force
             (:func:`sim.runs.memory.require`, ``--max-memory``).
     """
-    from sim.runs.memory import require
 
     require(specs, keep_replications)
     t0 = time.perf_counter()
@@ -269,7 +269,6 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
 def clear_cache(cache: str | Path) -> None:
     """Delete a study's task cache (after its outputs are written): only the task files docket wrote there,
     then the folder if it is empty (:func:`sim.runs.outdir.clear_tasks`); anyone else's files stay."""
-    from sim.runs.outdir import clear_tasks
 
     clear_tasks(Path(cache))
 

@@ -13,6 +13,7 @@ from sim.scenario.dates import DateSpec, read_date
 from sim.scenario.diagnose import raw_path, suggest
 from sim.scenario.errors import Diagnostic, found_repr, join_ids
 from sim.scenario.quantities import QuantityError, day_to_date
+from sim.scenario.values import read_value
 from sim.scenario.yamlload import key_mark_at, mark_at
 
 Path = tuple[str | int, ...]
@@ -196,7 +197,6 @@ def _check_measure(c: _Checker, path: Path, m: dict[str, Any], pops: set[str], e
 
 
 def _check_ceiling(c: _Checker, path: Path, pop: dict[str, Any]) -> None:
-    from sim.scenario.values import read_value
 
     try:
         initial = read_value(pop.get("initial"), "count").high

@@ -31,6 +31,7 @@ import pandas as pd
 from sim.engine.replications import grids, key_days
 from sim.runs.atomic import write_text
 from sim.runs.results import Results, cumulative_unit
+from sim.runs.study import RunSpec, run_study
 from sim.scenario.errors import DocketError
 from sim.scenario.quantities import day_to_date
 from sim.scenario.schema import Scenario
@@ -141,7 +142,6 @@ def compare(scenarios: Sequence[Scenario], labels: Sequence[str], replications: 
         >>> table.query("quantity == 'exposure' and target == 'tiktok_user_days'").share_up.tolist()
         [1.0]
     """
-    from sim.runs.study import RunSpec, run_study
 
     _check(scenarios, labels)
     ref = scenarios[0]

@@ -34,10 +34,14 @@ from typing import Any
 import numpy as np
 
 from sim.engine.draws import Input
+from sim.engine.replications import grids
+from sim.engine.streams import stable_hash
+from sim.runs.runner import simulate
 from sim.scenario.errors import DocketError, ScenarioError
 from sim.scenario.loader import validate_data
 from sim.scenario.quantities import QuantityError, parse_duration
 from sim.scenario.schema import Scenario
+from sim.studies.inputs import describe, text, value_at
 
 NUMBER = re.compile(r"^\s*([+-]?\d[\d_]*(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -174,7 +178,6 @@ def unit_cube(method: str, samples: int, dims: int, seed: int) -> np.ndarray:
         >>> sorted((u[:, 0] * 4).astype(int).tolist())
         [0, 1, 2, 3]
     """
-    from sim.engine.streams import stable_hash
 
     if method not in ("lhs", "random"):
         raise DocketError(f"unknown design method `{method}`; use lhs or random")
@@ -221,8 +224,6 @@ def uncertain_inputs(data: dict[str, Any], seed: int | None = None, patterns: Se
     Raises:
         DocketError: no uncertain value input was found (or none matches ``patterns``).
     """
-    from sim.engine.replications import grids
-    from sim.runs.runner import simulate
 
     scenario = validated(data)
     found = simulate(scenario, pilot, scenario.seed if seed is None else seed, grids(scenario)[0]).inputs
@@ -250,7 +251,6 @@ def sample_design(data: dict[str, Any], spans: Sequence[Span], samples: int, met
         >>> [p["measures.sales_ban.deadline"] for p in d.points]
         ['2026-05-04', '2026-03-05', '2026-03-18']
     """
-    from sim.studies.inputs import describe, text, value_at
 
     if samples < 1:
         raise DocketError(f"--samples must be at least 1, got {samples}")

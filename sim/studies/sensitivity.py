@@ -46,7 +46,9 @@ import pandas as pd
 from sim.engine.draws import Input
 from sim.engine.replications import Collected, grids
 from sim.runs.atomic import write_text
+from sim.runs.executors import open_executor
 from sim.runs.results import cumulative_unit
+from sim.runs.study import RunSpec, Study, run_study
 from sim.scenario.diagnose import suggest
 from sim.scenario.errors import DocketError
 from sim.scenario.quantities import day_to_date
@@ -281,8 +283,6 @@ def sensitivity(scenario: Scenario, data: dict[str, Any], outcome: str, *, repli
         >>> s.table[["input", "low_text", "high_text", "low_mean", "high_mean"]].values.tolist()
         [['measure:sales_ban:deferral:u', 'yes', 'no', 0.0, 1.0]]
     """
-    from sim.runs.executors import open_executor
-    from sim.runs.study import RunSpec, Study, run_study
 
     out = parse_outcome(scenario, outcome)
     if not 0.0 < low < high < 1.0:

@@ -22,6 +22,7 @@ from sim.runs.study import RunSpec, Study, aggregate, run_study
 from sim.scenario.overrides import apply_overrides
 from sim.studies.correlation import rank_correlation
 from sim.studies.design import NUMBER, Design, Param, grid, numeric, validated
+from sim.text.humanize import number
 
 
 def run_design(data: dict[str, Any], design: Design, *, replications: int | None = None,
@@ -144,7 +145,6 @@ def summary_text(table: pd.DataFrame, keys: Sequence[str], *, max_inputs: int = 
     With more than ``max_inputs`` input columns, it shows those with the strongest rank correlation with the
     first median exposure; with more than ``max_rows`` rows, the first ones; and it says so.
     """
-    from sim.text.humanize import number
 
     first = headline(table)
     cols = list(rank_correlations(table, keys, first))[:max_inputs] if first and len(keys) > max_inputs \
@@ -176,7 +176,6 @@ def summary_text(table: pd.DataFrame, keys: Sequence[str], *, max_inputs: int = 
 def _cell(value: Any) -> str:
     """A table value for the terminal: large plain numbers and rates as ``10.4M``, ``1.42k/day``; anything else
     as written."""
-    from sim.text.humanize import number
 
     text = str(value)
     m = NUMBER.match(text)

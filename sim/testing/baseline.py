@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import __version__
 from sim.runs.atomic import write_text
 from sim.runs.results import Results
 from sim.scenario.errors import DocketError
@@ -72,7 +73,6 @@ def snapshot(results: Results, scenario_hash: str, dates: set[str] | None = None
         >>> record["replications"], record["seed"]
         (200, 0)
     """
-    from sim import __version__
 
     frame = results.replication_series
     if frame is None:

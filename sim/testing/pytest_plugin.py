@@ -5,6 +5,10 @@ named on the command line): one collector per scenario and variant (``quickstart
 deal_reached``), holding one item per expectation and one ``baseline`` item. The scenario runs once, when its
 first item runs; failures read exactly like ``docket test``. Options (``pyproject.toml`` or ``-o``):
 ``docket_replications`` (replications of every scenario run) and ``docket_allow_noise``.
+
+The plugin is loaded by every pytest session of an environment where docket is installed, so docket itself
+(numpy, pandas, simpy) is imported inside the hooks, only once a scenario file is in view: these deferred
+imports are for start-up time, not to break an import circle.
 """
 
 from __future__ import annotations
@@ -112,8 +116,7 @@ class ScenarioItem(pytest.Item):
         if result.error is not None:
             raise ScenarioFailure(result.error)
         if self.name == "baseline":
-            ok, text = result.written is not None or (result.baseline is not None and result.baseline.passed), \
-                result.baseline_text()
+            ok, text = result.baseline_ok, result.baseline_text()
         else:
             found = [c for c in result.checks if c.id == self.name]
             ok, text = (found[0].passed, found[0].message()) if found else (False, f"no check `{self.name}`")

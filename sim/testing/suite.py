@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import json
 import os
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.engine.replications import key_days, report_grid
+from sim.runs.atomic import write_text
+from sim.runs.records import scenario_hash
 from sim.runs.results import Results
+from sim.runs.runner import run
 from sim.scenario.errors import DocketError, ScenarioError
-from sim.scenario.loader import SCENARIO_SUFFIXES, yaml_files
+from sim.scenario.loader import SCENARIO_SUFFIXES, resolve_raw, validate_data, variant_ids, yaml_files
+from sim.scenario.quantities import day_to_date
 from sim.scenario.schema import Scenario
+from sim.scenario.yamlload import load_yaml_file
 from sim.testing.baseline import Comparison, baseline_path, compare, read_baseline, snapshot, write_baseline
 from sim.testing.expect import CheckResult, check_day, evaluate
 
@@ -27,7 +34,6 @@ from sim.testing.expect import CheckResult, check_day, evaluate
 def is_scenario_file(path: str | os.PathLike[str]) -> bool:
     """A YAML file whose top level is a mapping with ``name`` or ``extends`` (a broken file counts: its test
     then reports the problem)."""
-    from sim.scenario.yamlload import load_yaml_file
 
     p = Path(path)
     if p.suffix not in SCENARIO_SUFFIXES:
@@ -64,7 +70,6 @@ class Target:
 
 def targets(file: str | os.PathLike[str]) -> list[Target]:
     """The scenario as written, then each of its variants (a file that cannot be read gives one target)."""
-    from sim.scenario.loader import resolve_raw, variant_ids
 
     path = Path(file)
     try:
@@ -76,8 +81,6 @@ def targets(file: str | os.PathLike[str]) -> list[Target]:
 
 def load_target(target: Target) -> tuple[Scenario, str]:
     """The validated scenario of a target and the hash of its resolved data."""
-    from sim.runs.records import scenario_hash
-    from sim.scenario.loader import resolve_raw, validate_data
 
     data = resolve_raw(target.file, target.variant)
     scenario, diagnostics = validate_data(data, str(target.file))
@@ -100,10 +103,14 @@ class TargetResult:
     """An update that was refused because an expectation failed: the baseline that was not written."""
 
     @property
+    def baseline_ok(self) -> bool:
+        """The baseline was just written, or compared and passed."""
+        return self.written is not None or (self.baseline is not None and self.baseline.passed)
+
+    @property
     def passed(self) -> bool:
         """No error, every check passed, and the baseline matched (or was just written)."""
-        baseline_ok = self.written is not None or (self.baseline is not None and self.baseline.passed)
-        return self.error is None and baseline_ok and all(c.passed for c in self.checks)
+        return self.error is None and self.baseline_ok and all(c.passed for c in self.checks)
 
     def failing(self) -> list[str]:
         """Ids of the checks that failed."""
@@ -192,7 +199,6 @@ def run_target(target: Target, *, replications: int | None = None, allow_noise: 
             write_baseline(path, record)
         out.written = path
         return out
-    from sim.engine.replications import key_days
 
     start = scenario.window.start.fixed_day() or 0
     keys = tuple(_iso(start + d) for d in key_days(scenario))
@@ -201,7 +207,6 @@ def run_target(target: Target, *, replications: int | None = None, allow_noise: 
 
 
 def _iso(day: int) -> str:
-    from sim.scenario.quantities import day_to_date
 
     return day_to_date(day).isoformat()
 
@@ -210,8 +215,6 @@ def run_for_checks(scenario: Scenario, n: int) -> tuple[Results, set[str]]:
     """One run serving both the checks and the baseline: the report grid plus any check date off it
     (values on a date do not depend on the grid), and the ISO dates of the plain report grid, which are the
     only ones a baseline records (so it equals ``docket run -n N --keep-replications``)."""
-    from sim.engine.replications import report_grid
-    from sim.runs.runner import run
 
     start = scenario.window.start.fixed_day() or 0
     grid = report_grid(scenario)
@@ -279,7 +282,48 @@ def run_tests(paths: Sequence[str | os.PathLike[str]], *, update: Sequence[str] 
                                 update=update_all or t.name in update or t.file.stem in update,
                                 update_failing=update_failing) for t in found])
     if junit:
-        from sim.testing.junit import write_junit
 
         write_junit(junit, report.results)
     return report
+
+
+def junit_xml(results: Sequence[TargetResult]) -> str:
+    """The JUnit XML document of a test run.
+
+    Example:
+        >>> junit_xml([]).splitlines()[1]
+        '<testsuites name="docket test" tests="0" failures="0" errors="0" />'
+    """
+    root = ET.Element("testsuites", name="docket test")
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for r in results:
+        suite = ET.SubElement(root, "testsuite", name=r.target.name, file=str(r.target.file))
+        counts = {"tests": 0, "failures": 0, "errors": 0}
+        if r.error is not None:
+            case = ET.SubElement(suite, "testcase", classname=r.target.name, name="run")
+            ET.SubElement(case, "error", message=r.error.splitlines()[0] if r.error else "error").text = r.error
+            counts["tests"] += 1
+            counts["errors"] += 1
+        else:
+            cases = [(c.id, c.passed, c.message()) for c in r.checks]
+            cases.append(("baseline", r.baseline_ok, r.baseline_text()))
+            for name, passed, text in cases:
+                case = ET.SubElement(suite, "testcase", classname=r.target.name, name=name)
+                counts["tests"] += 1
+                if not passed:
+                    ET.SubElement(case, "failure", message=text.splitlines()[0]).text = text
+                    counts["failures"] += 1
+                else:
+                    ET.SubElement(case, "system-out").text = text
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def write_junit(path: str | os.PathLike[str], results: Sequence[TargetResult]) -> None:
+    """Write the JUnit XML of a test run atomically."""
+    write_text(path, junit_xml(results))

@@ -3,6 +3,7 @@ story (``docket explain``), and the terminal summary of a run."""
 
 from __future__ import annotations
 
+from sim.engine.replications import grids, run_chunk
 from sim.runs.results import Results
 from sim.scenario.dates import DateSpec
 from sim.scenario.planned import date_order, planned_text
@@ -67,7 +68,6 @@ def _rules(m: Measure) -> list[str]:
 
 def explain_text(s: Scenario, replication: int, seed: int | None = None) -> str:
     """Replication ``replication`` told in dated sentences (same draws as in a full run)."""
-    from sim.engine.replications import grids, run_chunk
 
     sd = s.seed if seed is None else seed
     start = s.window.start.fixed_day()
