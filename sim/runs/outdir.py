@@ -29,8 +29,6 @@ import datetime as dt
 import errno
 import json
 import os
-import re
-import shutil
 import signal
 import sys
 import tempfile
@@ -40,17 +38,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from sim import __version__
-from sim.runs.atomic import PART, running, write_text
+from sim.runs.atomic import running, write_text
+from sim.runs.owned import MARKER, TASKS_SUFFIX, TEMP, clear, foreign, owned_files
 from sim.scenario.errors import DocketError
 
-MARKER = ".docket.json"
-"""The file that makes a folder docket's: JSON with ``written_by``, ``command``, ``created`` and ``files``."""
 PAUSE_ENV = "DOCKET_TEST_PAUSE_BEFORE_SWAP"
 """Test-only: seconds to sleep after the output is complete and before the swap (for the kill tests)."""
-TEMP = re.compile(r"^\.(?P<name>.+)\.docket-(?P<kind>tmp|old)-(?P<pid>\d+)-[A-Za-z0-9_]+$")
-"""Name of a temporary or set-aside output folder: ``.<name>.docket-tmp-<pid>-<rand>`` (``-old-`` aside)."""
-TASKS_SUFFIX = ".docket-tasks"
-"""A study's task cache is the hidden sibling ``.<out>.docket-tasks`` of its output folder."""
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 _active: set[Path] = set()  # temporaries of stagings under way in this process
@@ -134,7 +127,8 @@ class Staging:
         found = foreign(target)
         if found and not self.force:
             listed = ", ".join(found[:4]) + (f" and {len(found) - 4} more" if len(found) > 4 else "")
-            why = "it was not written by docket" if _owned(target) is None else "it holds files docket did not write"
+            why = "it was not written by docket" if owned_files(target) is None else \
+                "it holds files docket did not write"
             raise DocketError(f"{shown}/ is not empty and {why} ({listed}); docket replaces its output folders "
                               "whole and never deletes other files: choose another --out, or pass --force to "
                               "write there anyway (those files are kept)")
@@ -224,60 +218,6 @@ class Staging:
                 clear(folder, rescue_to=self.target, written=written)
 
 
-def foreign(folder: Path) -> list[str]:
-    """The entries under ``folder`` that docket did not write, as relative paths (a folder's own name when all
-    of it is foreign).
-
-    Example:
-        >>> import pathlib, tempfile
-        >>> d = pathlib.Path(tempfile.mkdtemp())
-        >>> _ = (d / "notes.txt").write_text("mine")
-        >>> foreign(d)
-        ['notes.txt']
-    """
-    return [p.relative_to(folder).as_posix() for p, mine in _scan(folder, _owned(folder), folder) if not mine]
-
-
-def clear(folder: Path, rescue_to: Path | None = None, written: bool = True) -> list[Path]:
-    """Delete the files docket wrote in ``folder`` (and the folder, once empty); returns what was left.
-
-    A temporary folder without a marker (``written``: one docket was writing, not an old folder set aside) was
-    cut short, so all of it is docket's. Entries docket did not write are moved into ``rescue_to`` when given
-    and free there, else left where they are.
-    """
-    if written and TEMP.match(folder.name) and not (folder / MARKER).is_file():  # its run.json is no marker
-        shutil.rmtree(folder, ignore_errors=True)
-        return []
-    owned = _owned(folder)
-    left: list[Path] = []
-    for path, mine in _scan(folder, owned, folder):
-        if not mine:
-            dest = rescue_to / path.relative_to(folder) if rescue_to is not None else None
-            if dest is not None and rescue_to is not None and rescue_to.is_dir() and not dest.exists():
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                os.rename(path, dest)
-            else:
-                left.append(path)
-        elif path.is_dir() and not path.is_symlink():
-            if TEMP.match(path.name) or path.name.endswith(TASKS_SUFFIX):
-                left += clear(path) if TEMP.match(path.name) else _clear_tasks(path)
-            with contextlib.suppress(FileNotFoundError):
-                (path / MARKER).unlink()
-            with contextlib.suppress(OSError):
-                path.rmdir()
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-    with contextlib.suppress(FileNotFoundError):
-        (folder / MARKER).unlink()
-    with contextlib.suppress(OSError):
-        folder.rmdir()
-    if left:
-        print(f"warning: kept {folder}: it holds files docket did not write ({', '.join(p.name for p in left[:4])})",
-              file=sys.stderr)
-    return left
-
-
 def recover(target: Path) -> None:
     """Undo what crashed commands left next to ``target``: restore a folder set aside by an interrupted swap
     (when ``target`` is missing), then remove the temporaries of processes that no longer run."""
@@ -296,82 +236,6 @@ def recover(target: Path) -> None:
         stale = [(k, p) for k, p in stale if p != aside[0]]
     for kind, path in stale:  # a tmp folder may also be an old one after an exchange: see clear()
         clear(path, rescue_to=target if target.is_dir() else None, written=kind == "tmp")
-
-
-def clear_tasks(cache: Path) -> None:
-    """Delete a study's task cache: only the task files docket wrote (and their temporaries), then the folder if
-    it is empty. Files of anyone else stay."""
-    left = _clear_tasks(cache)
-    if left:
-        print(f"warning: kept {cache}/: it holds files docket did not write "
-              f"({', '.join(p.name for p in left[:4])})", file=sys.stderr)
-
-
-TASK_FILE = re.compile(r"^[0-9a-f]{32}\.npz$")
-"""Name of a finished task in a study's cache (:meth:`sim.runs.study.RunSpec.task_key`)."""
-
-
-def _clear_tasks(cache: Path) -> list[Path]:
-    left = []
-    try:
-        entries = list(os.scandir(cache))
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.is_dir(follow_symlinks=False) and (TASK_FILE.match(entry.name) or PART.match(entry.name)):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(entry.path)
-        else:
-            left.append(Path(entry.path))
-    with contextlib.suppress(OSError):
-        cache.rmdir()
-    return left
-
-
-def _owned(folder: Path) -> set[str] | None:
-    """The files docket wrote in ``folder`` (relative paths), from its marker or, for a run folder of an older
-    docket, its ``run.json``; ``None`` when there is neither."""
-    for name, key in ((MARKER, "files"), ("run.json", "files")):
-        try:
-            record = json.loads((folder / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        files = record.get(key) if isinstance(record, dict) else None
-        if isinstance(files, list) and all(isinstance(f, str) for f in files):
-            if name == "run.json" and "docket_version" not in record:
-                continue
-            return {*files, name}
-    return None
-
-
-def _scan(root: Path, owned: set[str] | None, folder: Path) -> Iterator[tuple[Path, bool]]:
-    """Every entry under ``folder`` as ``(path, written by docket)``, children before their folder; a foreign
-    folder is not entered. Without a marker (``owned`` is ``None``) every entry is foreign but docket's
-    temporaries: a folder docket did not write is never emptied, even of docket folders inside it."""
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        return
-    for entry in entries:
-        path = Path(entry.path)
-        rel = path.relative_to(root).as_posix()
-        if folder == root and entry.name == MARKER:
-            continue
-        temporary = bool(TEMP.match(entry.name) or PART.match(entry.name)) or entry.name.endswith(TASKS_SUFFIX)
-        if owned is None:
-            yield path, temporary
-        elif entry.is_dir(follow_symlinks=False):
-            inner = _owned(path)
-            if inner is not None:
-                yield from _scan(path, inner, path)
-                yield path, True
-            elif any(f.startswith(rel + "/") for f in owned):
-                yield from _scan(root, owned, path)
-                yield path, True
-            else:
-                yield path, temporary
-        else:
-            yield path, rel in owned or temporary
 
 
 def _exchange(new: Path, old: Path) -> bool:

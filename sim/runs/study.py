@@ -38,7 +38,7 @@ from sim.engine.replications import ARRAYS, CHUNK, EXACT_LIMIT, Chunk, Collected
 from sim.runs.atomic import atomic_path
 from sim.runs.executors import Executor, open_executor
 from sim.runs.memory import require
-from sim.runs.outdir import clear_tasks
+from sim.runs.owned import clear_tasks
 from sim.runs.records import scenario_hash
 from sim.runs.results import aggregate as results_of
 from sim.scenario.errors import DocketError
@@ -268,7 +268,7 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
 
 def clear_cache(cache: str | Path) -> None:
     """Delete a study's task cache (after its outputs are written): only the task files docket wrote there,
-    then the folder if it is empty (:func:`sim.runs.outdir.clear_tasks`); anyone else's files stay."""
+    then the folder if it is empty (:func:`sim.runs.owned.clear_tasks`); anyone else's files stay."""
 
     clear_tasks(Path(cache))
 
