@@ -116,3 +116,31 @@ def test_the_checker_sees_a_backward_import(tmp_path: Path) -> None:
                     "Results\n", encoding="utf-8")
     assert imports(path) == [("sim.scenario.errors", 1, False), ("sim.runs.results", 4, True)]
     assert family(target("sim.runs.results")) == "runs"
+
+
+def third_party(path: Path) -> list[tuple[str, int, bool]]:
+    """The non-docket top-level packages a file imports: (package, line, inside a function?)."""
+    found: list[tuple[str, int, bool]] = []
+
+    def visit(node: ast.AST, inner: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            deeper = inner or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            if isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
+                found.append((child.module.split(".")[0], child.lineno, inner))
+            elif isinstance(child, ast.Import):
+                found.extend((a.name.split(".")[0], child.lineno, inner) for a in child.names)
+            visit(child, deeper)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), False)
+    return found
+
+
+def test_engine_has_no_pandas_and_the_language_loads_light() -> None:
+    """The engine works on arrays (no pandas); the scenario family imports no numpy, pandas or simpy at module
+    level, so `docket validate` starts fast."""
+    for module, path in MODULES.items():
+        for package, line, inner in third_party(path):
+            if family(module) == "engine":
+                assert package != "pandas", f"{module}:{line} imports pandas"
+            if family(module) == "scenario" and not inner:
+                assert package not in ("numpy", "pandas", "simpy"), f"{module}:{line} imports {package}"
