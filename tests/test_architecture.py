@@ -21,8 +21,9 @@ def module_name(path: Path) -> str:
     return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
 
 
-def imports(path: Path) -> list[tuple[str, int, bool]]:
-    """Every docket import in a file: (module imported, line, inside a function?)."""
+def all_imports(path: Path) -> list[tuple[str, int, bool]]:
+    """Every absolute import in a file: (module imported, line, inside a function?); ``from sim import x``
+    names ``sim.x``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found: list[tuple[str, int, bool]] = []
 
@@ -37,7 +38,12 @@ def imports(path: Path) -> list[tuple[str, int, bool]]:
             visit(child, deeper)
 
     visit(tree, False)
-    return [(m, line, inner) for m, line, inner in found if m.split(".")[0] in ("sim", "plots", "cli")]
+    return found
+
+
+def imports(path: Path) -> list[tuple[str, int, bool]]:
+    """The docket imports of a file (sim, plots, cli)."""
+    return [(m, line, inner) for m, line, inner in all_imports(path) if m.split(".")[0] in ("sim", "plots", "cli")]
 
 
 MODULES = {module_name(p): p for p in sorted(SIM.rglob("*.py"))}
@@ -118,28 +124,12 @@ def test_the_checker_sees_a_backward_import(tmp_path: Path) -> None:
     assert family(target("sim.runs.results")) == "runs"
 
 
-def third_party(path: Path) -> list[tuple[str, int, bool]]:
-    """The non-docket top-level packages a file imports: (package, line, inside a function?)."""
-    found: list[tuple[str, int, bool]] = []
-
-    def visit(node: ast.AST, inner: bool) -> None:
-        for child in ast.iter_child_nodes(node):
-            deeper = inner or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-            if isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
-                found.append((child.module.split(".")[0], child.lineno, inner))
-            elif isinstance(child, ast.Import):
-                found.extend((a.name.split(".")[0], child.lineno, inner) for a in child.names)
-            visit(child, deeper)
-
-    visit(ast.parse(path.read_text(encoding="utf-8")), False)
-    return found
-
-
 def test_engine_has_no_pandas_and_the_language_loads_light() -> None:
     """The engine works on arrays (no pandas); the scenario family imports no numpy, pandas or simpy at module
     level, so `docket validate` starts fast."""
     for module, path in MODULES.items():
-        for package, line, inner in third_party(path):
+        for imported, line, inner in all_imports(path):
+            package = imported.split(".")[0]
             if family(module) == "engine":
                 assert package != "pandas", f"{module}:{line} imports pandas"
             if family(module) == "scenario" and not inner:
