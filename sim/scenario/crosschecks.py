@@ -11,6 +11,7 @@ from typing import Any
 
 from sim.scenario.dates import DateSpec, read_date
 from sim.scenario.diagnose import raw_path, suggest
+from sim.scenario.effects import EFFECTS
 from sim.scenario.errors import Diagnostic, found_repr, join_ids
 from sim.scenario.quantities import QuantityError, day_to_date
 from sim.scenario.values import read_value
@@ -166,10 +167,13 @@ def _check_measure(c: _Checker, path: Path, m: dict[str, Any], pops: set[str], e
             c.ref((*epath, key), effect.get(key), pops, "population")
         if effect.get("metric") is not None:
             c.ref((*epath, "metric"), effect.get("metric"), metrics, "metric")
-        if effect.get("type") == "transfer":
-            _exactly_one(c, epath, effect, ("rate", "time_constant"), "a transfer")
-            if isinstance(effect.get("from"), str) and effect.get("from") == effect.get("to"):
-                c.report((*epath, "to"), "a transfer must go to a different population", found=f"`{effect['to']}`")
+        kind = EFFECTS.get(str(effect.get("type")))
+        if kind is not None and len(kind.value_keys) > 1:  # its value is one of several keys
+            _exactly_one(c, epath, effect, kind.value_keys, f"a {kind.name}")
+        moves = kind is not None and "to" in kind.model.model_fields  # from one population to another
+        if moves and isinstance(effect.get("from"), str) and effect.get("from") == effect.get("to"):
+            c.report((*epath, "to"), f"a {effect.get('type')} must go to a different population",
+                     found=f"`{effect['to']}`")
     deferral = m.get("deferral")
     if isinstance(deferral, dict):
         dpath = (*path, "deferral")
