@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from sim.scenario.checkkinds import CHECK_KINDS, TARGETS
 from sim.scenario.dates import DateSpec, read_date
 from sim.scenario.diagnose import raw_path, suggest
 from sim.scenario.effects import EFFECTS
@@ -217,10 +218,10 @@ def _check_expectations(c: _Checker, series: set[str], measures: set[str], metri
     if not isinstance(exp, dict):
         return
     for path, chk in c.items("checks", exp, ("expectations",)):
-        kind = chk.get("kind")
-        known, what = ((measures, "measure") if kind in ("in_force", "never_in_force")
-                       else (metrics, "metric") if kind == "avoided" else (series, "population or metric"))
-        c.ref((*path, "target"), chk.get("target"), known, what)
+        kind = CHECK_KINDS.get(str(chk.get("kind")))
+        target = kind.target if kind is not None else "series"
+        known = {"series": series, "measure": measures, "metric": metrics}[target]
+        c.ref((*path, "target"), chk.get("target"), known, TARGETS[target])
         _check_quantity(c, path, chk, metrics)
         lo, hi = chk.get("min"), chk.get("max")
         if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
@@ -229,13 +230,13 @@ def _check_expectations(c: _Checker, series: set[str], measures: set[str], metri
 
 def _check_quantity(c: _Checker, path: Path, chk: dict[str, Any], metrics: set[str]) -> None:
     """A check's ``quantity`` fits its kind and target: ``stock`` for a population, the others for a metric."""
-    qty, kind, target = chk.get("quantity"), chk.get("kind"), chk.get("target")
-    if not isinstance(qty, str):
+    qty, kind, target = chk.get("quantity"), CHECK_KINDS.get(str(chk.get("kind"))), chk.get("target")
+    if not isinstance(qty, str) or kind is None:
         return
-    if kind in ("in_force", "never_in_force") or (kind == "avoided" and qty != "avoided"):
-        c.report((*path, "quantity"), f"a `{kind}` check takes no `quantity: {qty}`",
-                 expected="avoided" if kind == "avoided" else "no `quantity`", found=qty)
-    elif kind == "series" and isinstance(target, str):
+    if kind.quantities is not None and qty not in kind.quantities:
+        c.report((*path, "quantity"), f"a `{kind.name}` check takes no `quantity: {qty}`",
+                 expected=", ".join(kind.quantities) or "no `quantity`", found=qty)
+    elif kind.quantities is None and isinstance(target, str):
         is_metric = target in metrics
         if (qty == "stock") == is_metric:
             c.report((*path, "quantity"), f"`quantity: {qty}` does not apply to "

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
+from sim.scenario.checkkinds import kind_type
 from sim.scenario.effects import EffectBase, effect_union
 from sim.scenario.fields import (
     ID_REGEX,
@@ -93,8 +94,10 @@ class Event(Strict):
 
 if TYPE_CHECKING:
     Effect = EffectBase
-else:  # the union of the registered effect types (sim.scenario.effects), told apart by `type`
+    CheckKindName = str
+else:  # from the registries: the union of the effect types, told apart by `type`; the check kinds' names
     Effect = effect_union()
+    CheckKindName = kind_type()
 
 
 class Deferral(Strict):
@@ -217,7 +220,7 @@ class Check(Strict):
 
     id: Id
     title: str | None = None
-    kind: Literal["series", "in_force", "never_in_force", "avoided"]
+    kind: CheckKindName
     target: str
     quantity: Literal["stock", "value", "cumulative", "avoided"] | None = None
     date: When | None = None
@@ -266,3 +269,12 @@ class Scenario(Strict):
     metrics: list[Metric] = []
     expectations: Expectations | None = None
     variants: list[Variant] = []
+
+
+def use_registries() -> None:
+    """Rebuild the models after an effect type or a check kind was added to (or removed from) its registry,
+    :data:`sim.scenario.effects.EFFECTS` or :data:`sim.scenario.checkkinds.CHECK_KINDS`."""
+    Measure.model_fields["effects"].annotation = list[effect_union()]  # type: ignore[assignment, misc]
+    Check.model_fields["kind"].annotation = kind_type()
+    for model in (Measure, Check, Expectations, Scenario):
+        model.model_rebuild(force=True)
