@@ -29,9 +29,9 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
-from sim.engine.dynamics import Coefficients
+from sim.engine.coefficients import Coefficients
 from sim.engine.effects import ACTIONS, Acted, EffectRef
-from sim.engine.lifecycle import MeasureState
+from sim.engine.timeline import MeasureState
 from sim.scenario.errors import DocketError
 from sim.scenario.quantities import add_month_span
 from sim.scenario.schema import Scenario
