@@ -23,7 +23,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from sim.engine.dynamics import DEFAULT_CHUNK, Coefficients, Trajectory, conservation_error, solve
+from sim.engine.coefficients import Coefficients
+from sim.engine.dynamics import DEFAULT_CHUNK, Trajectory, conservation_error, solve
 
 N_STOCKS, N_METRICS, N_CHANGES = 3, 2, 10
 

@@ -116,9 +116,9 @@ try:
 
     EXPM_NAME = "scipy.linalg.expm"
 except ImportError:  # scipy is a test extra; docket's own numpy expm is exact to the same precision
-    from sim.engine.dynamics import expm as _expm
+    from sim.engine.expm import expm as _expm
 
-    EXPM_NAME = "sim.engine.dynamics.expm"
+    EXPM_NAME = "sim.engine.expm.expm"
 
 FloatArray = npt.NDArray[np.float64]
 ROOT = Path(__file__).resolve().parents[1]

@@ -99,7 +99,8 @@ def rows(scenario: Scenario) -> list[Row]:
                 label = "deferral" if block is m.deferral else "shelving"
                 out += _rows_of(scenario, name, block, block.source, prefix=label + " ")
         for k, effect in enumerate(m.effects, 1):
-            target = getattr(effect, "population", None) or f"{effect.from_} to {effect.to}"  # type: ignore[union-attr]
+            src, dst, _ = effect.acts_on()
+            target = src if src == dst else f"{src} to {dst}"
             out.append(Row(name, f"effect {k}", f"{effect.type.replace('_', ' ')}: {target}",
                            _source(scenario, effect.source or m.source)))
             out += _rows_of(scenario, name, effect, effect.source, prefix=f"effect {k}: ")

@@ -54,13 +54,7 @@ def metric_title(scenario: Scenario, mid: str) -> str:
 
 def acts_on(measure: Measure) -> set[str]:
     """Ids of the populations a measure's effects touch."""
-    out: set[str] = set()
-    for e in measure.effects:
-        for key in ("population", "from_", "to"):
-            value = getattr(e, key, None)
-            if isinstance(value, str):
-                out.add(value)
-    return out
+    return {population for e in measure.effects for population in e.acts_on()[:2]}
 
 
 def run_label(results: Results) -> str:

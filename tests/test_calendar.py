@@ -156,8 +156,8 @@ def test_rule3_the_issues_three_6mo_agree():
 
 def test_rule3_phase_in_in_months_lasts_calendar_months():
     """Rule 3: a phase-in of 1mo from Jan 31 lasts to Feb 29 in 2020 (29 days) and to Feb 28 in 2021 (28)."""
-    from sim.engine.lifecycle import MeasureState
     from sim.engine.segments import profile
+    from sim.engine.timeline import MeasureState
 
     st = MeasureState(switches=[(0, True)])
     for start, days in (("2020-01-31", 29), ("2021-01-31", 28), ("2020-03-01", 31)):

@@ -22,10 +22,11 @@ VALUE_KEYS = {"from", "offset", "$delete", "value", "between", "uniform", "trian
 
 
 def _known_keys() -> set[str]:
+    import sim.scenario.effects as effects
     import sim.scenario.schema as schema
 
     known = set(VALUE_KEYS)
-    for model in vars(schema).values():
+    for model in (*vars(schema).values(), *vars(effects).values()):
         if isinstance(model, type) and issubclass(model, Strict):
             known |= {f.alias or n for n, f in model.model_fields.items()}
     return known

@@ -11,7 +11,9 @@ import scipy.linalg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.engine.dynamics import Coefficients, Trajectory, conservation_error, expm, solve
+from sim.engine.coefficients import Coefficients
+from sim.engine.dynamics import Trajectory, conservation_error, solve
+from sim.engine.expm import expm
 
 FIELDS = [f.name for f in fields(Trajectory)]
 

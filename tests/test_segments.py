@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sim.engine.lifecycle import MeasureState
 from sim.engine.segments import distinct, intensities, profile
+from sim.engine.timeline import MeasureState
 
 
 def test_profile_without_phase_in():

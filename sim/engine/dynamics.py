@@ -21,114 +21,28 @@ inflow ``b dt + g dI``, outflow ``d dI``, transfer out of ``i`` ``sum_j T_ij dI_
 
 Replications are processed in chunks; every replication's arithmetic is independent of the others (batched
 ``matmul`` is one small product per replication, reductions over small axes are spelled out in a fixed
-order), so results are bit-identical whatever the chunking. Only numpy is used.
+order), so results are bit-identical whatever the chunking. Only numpy is used: the coefficients are
+:class:`sim.engine.coefficients.Coefficients`, the matrix exponential :func:`sim.engine.expm.expm`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
+from sim.engine.coefficients import Coefficients, as_float
+from sim.engine.expm import expm
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-__all__ = ["DEFAULT_CHUNK", "Coefficients", "Trajectory", "conservation_error", "expm", "solve"]
+__all__ = ["DEFAULT_CHUNK", "Trajectory", "conservation_error", "solve"]
 
 #: Replications solved together; bounds working memory (a few hundred MB at n=4, C=8), not the results.
 DEFAULT_CHUNK: Final = 4096
-
-# Taylor degree 18 on a matrix of 1-norm <= 1 leaves a remainder <= sum_{k>=19} 1/k! ~ 8.2e-18, and
-# ||e^X|| >= 1/e there, so truncation stays below the unit roundoff; theta = 1 (a power of two) makes the
-# scaling exponent come exactly out of frexp.
-_TAYLOR_COEF: Final = tuple(1.0 / math.factorial(k) for k in range(19))
-
-
-def _norm1(a: FloatArray) -> FloatArray:
-    """1-norm (largest absolute column sum) of each matrix in an (N, k, k) stack, summed in a fixed order."""
-    col = np.abs(a[:, 0, :])
-    for i in range(1, a.shape[1]):
-        col = col + np.abs(a[:, i, :])
-    return np.asarray(col.max(axis=1), dtype=np.float64)
-
-
-def _taylor18(x: FloatArray) -> FloatArray:
-    """Degree-18 Taylor polynomial of exp on an (N, k, k) stack by Paterson–Stockmeyer (7 products)."""
-    c = _TAYLOR_COEF
-    eye = np.eye(x.shape[-1])
-    x2 = x @ x
-    x3 = x2 @ x
-    x4 = x2 @ x2
-
-    def block(j: int) -> FloatArray:
-        """c_j I + c_{j+1} X + c_{j+2} X^2 + c_{j+3} X^3, the coefficients of one Horner step in X^4."""
-        return np.asarray(c[j] * eye + c[j + 1] * x + c[j + 2] * x2 + c[j + 3] * x3, dtype=np.float64)
-
-    p: FloatArray = c[16] * eye + c[17] * x + c[18] * x2
-    for j in (12, 8, 4, 0):
-        p = block(j) + x4 @ p
-    return p
-
-
-def expm(M: npt.ArrayLike) -> FloatArray:
-    """Matrix exponential of a batch of real square matrices ``(..., k, k)``, numpy only.
-
-    Scaling and squaring: each matrix is scaled by its own ``2^-s`` so its 1-norm is <= 1, the degree-18
-    Taylor polynomial is evaluated (truncation error < 1e-17 relative), and the result squared ``s`` times.
-    The scaling is chosen per matrix, so a matrix's result does not depend on the rest of the batch. Zero
-    matrices give the identity; large norms only cost more squarings (and overflow to ``inf`` where the true
-    exponential does).
-
-    Args:
-        M: real array of shape ``(..., k, k)``; must be finite.
-
-    Returns:
-        ``exp(M)`` as float64, same shape as ``M``.
-
-    Raises:
-        ValueError: if ``M`` is not a stack of square matrices, is complex or holds NaN/inf.
-
-    Example:
-        >>> import numpy as np
-        >>> float(expm(np.array([[0.0, 1.0], [0.0, 0.0]]))[0, 1])
-        1.0
-        >>> bool(np.allclose(expm(np.log(2.0) * np.eye(2)), 2 * np.eye(2), rtol=1e-15))
-        True
-    """
-    a = np.asarray(M)
-    if np.iscomplexobj(a):
-        raise ValueError("expm: complex matrices are not supported")
-    a = a.astype(np.float64, copy=False)
-    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-        raise ValueError(f"expm: expected a stack of square matrices (..., k, k), got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError("expm: matrix holds NaN or inf")
-    k = a.shape[-1]
-    flat = np.ascontiguousarray(a.reshape(-1, k, k))
-    if flat.shape[0] == 0 or k == 0:
-        return np.zeros(a.shape, dtype=np.float64)
-    # norm <= 2^e exactly (frexp mantissa in [0.5, 1)), so scaling by 2^-e reaches norm <= 1 with no rounding.
-    _, e = np.frexp(_norm1(flat))
-    s = np.maximum(e, 0).astype(np.int64)
-    p = _taylor18(np.ldexp(flat, -s[:, None, None]))
-    for j in range(int(s.max())):
-        idx = np.nonzero(s > j)[0]
-        sq = p[idx]
-        p[idx] = sq @ sq
-    return p.reshape(a.shape)
-
-
-def _as_float(name: str, value: npt.ArrayLike, ndim: int) -> FloatArray:
-    """A C-contiguous float64 copy-if-needed of ``value``, checked for rank and finiteness."""
-    arr = np.ascontiguousarray(value, dtype=np.float64)
-    if arr.ndim != ndim:
-        raise ValueError(f"{name}: expected {ndim} dimensions, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name}: holds NaN or inf")
-    return arr
 
 
 def _as_int(name: str, value: npt.ArrayLike, ndim: int) -> IntArray:
@@ -139,117 +53,6 @@ def _as_int(name: str, value: npt.ArrayLike, ndim: int) -> IntArray:
     if arr.ndim != ndim:
         raise ValueError(f"{name}: expected {ndim} dimensions, got shape {arr.shape}")
     return np.ascontiguousarray(arr, dtype=np.int64)
-
-
-@dataclass(frozen=True)
-class Coefficients:
-    """Per-replication, per-config coefficients of the stock dynamics (arrays are float64, C-contiguous).
-
-    A *config* is one set of coefficients that holds on some segments of time; ``seg_config`` in
-    :func:`solve` says which one is in force when.
-
-    Attributes:
-        b: ``(R, C, n)`` constant inflow, count/day, >= 0.
-        g: ``(R, C, n)`` headroom term (inflow ``g_i x_i``), per day, <= 0.
-        d: ``(R, C, n)`` per-capita outflow (churn, lapse), per day, >= 0.
-        T: ``(R, C, n, n)`` per-capita transfer ``i -> j`` per day, >= 0 with a zero diagonal.
-        W: ``(R, C, m, n)`` metric weights, >= 0: ``metric_k = W[k] @ x``.
-
-    Example:
-        >>> import numpy as np
-        >>> z = np.zeros((1, 1, 1))
-        >>> coef = Coefficients(b=z + 10.0, g=z, d=z + 0.1, T=np.zeros((1, 1, 1, 1)), W=np.ones((1, 1, 1, 1)))
-        >>> (coef.R, coef.C, coef.n, coef.m)
-        (1, 1, 1, 1)
-    """
-
-    b: FloatArray
-    g: FloatArray
-    d: FloatArray
-    T: FloatArray
-    W: FloatArray
-
-    def __post_init__(self) -> None:
-        # Frozen dataclass: normalise the arrays once here so solve() can index them without copies.
-        for name, ndim in (("b", 3), ("g", 3), ("d", 3), ("T", 4), ("W", 4)):
-            object.__setattr__(self, name, _as_float(f"Coefficients.{name}", getattr(self, name), ndim))
-        R, C, n = self.b.shape
-        for name, arr, shape in (
-            ("g", self.g, (R, C, n)),
-            ("d", self.d, (R, C, n)),
-            ("T", self.T, (R, C, n, n)),
-            ("W", self.W, (R, C, self.W.shape[2], n)),
-        ):
-            if arr.shape != shape:
-                raise ValueError(
-                    f"Coefficients.{name}: expected shape {shape} (from b {self.b.shape}), got {arr.shape}"
-                )
-        if C < 1 or n < 1:
-            raise ValueError(f"Coefficients: need at least one config and one stock, got b {self.b.shape}")
-        # Signs are what make A Metzler (stocks stay >= 0); a wrong sign is an engine bug, not to be clipped.
-        for name, ok in (
-            ("b", self.b >= 0),
-            ("g", self.g <= 0),
-            ("d", self.d >= 0),
-            ("T", self.T >= 0),
-            ("W", self.W >= 0),
-        ):
-            if not np.all(ok):
-                want = "<= 0" if name == "g" else ">= 0"
-                raise ValueError(f"Coefficients.{name}: every entry must be {want}")
-        if np.any(np.diagonal(self.T, axis1=-2, axis2=-1) != 0):
-            raise ValueError("Coefficients.T: the diagonal (transfer i -> i) must be 0")
-
-    @property
-    def R(self) -> int:
-        """Number of replications."""
-        return int(self.b.shape[0])
-
-    @property
-    def C(self) -> int:
-        """Number of configs."""
-        return int(self.b.shape[1])
-
-    @property
-    def n(self) -> int:
-        """Number of stocks."""
-        return int(self.b.shape[2])
-
-    @property
-    def m(self) -> int:
-        """Number of exposure metrics."""
-        return int(self.W.shape[2])
-
-    def transfer_out_rate(self) -> FloatArray:
-        """``(R, C, n)`` total per-capita transfer rate out of each stock, ``sum_j T[..., i, j]``.
-
-        Example:
-            >>> import numpy as np
-            >>> T = np.array([[[[0.0, 0.1], [0.2, 0.0]]]])
-            >>> z = np.zeros((1, 1, 2))
-            >>> Coefficients(b=z, g=z, d=z, T=T, W=np.ones((1, 1, 1, 2))).transfer_out_rate().tolist()
-            [[[0.1, 0.2]]]
-        """
-        # Summed column by column so each entry's rounding is fixed whatever R (np.sum may regroup).
-        out = self.T[..., 0].copy()
-        for j in range(1, self.n):
-            out += self.T[..., j]
-        return out
-
-    def generator(self) -> FloatArray:
-        """``(R, C, n, n)`` system matrix ``A = diag(g - d - sum_j T_ij) + T^T`` (Metzler).
-
-        Example:
-            >>> import numpy as np
-            >>> T = np.array([[[[0.0, 0.1], [0.0, 0.0]]]])
-            >>> z = np.zeros((1, 1, 2))
-            >>> Coefficients(b=z, g=z, d=z + 0.01, T=T, W=np.ones((1, 1, 1, 2))).generator()[0, 0].tolist()
-            [[-0.11, 0.0], [0.1, -0.01]]
-        """
-        a = np.swapaxes(self.T, -1, -2).copy()  # a copy even when n == 1 (the swap is then a no-op view)
-        idx = np.arange(self.n)
-        a[..., idx, idx] = self.g - self.d - self.transfer_out_rate()
-        return a
 
 
 @dataclass(frozen=True)
@@ -352,7 +155,7 @@ def solve(
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    x0a = _as_float("x0", x0, 2)
+    x0a = as_float("x0", x0, 2)
     R, C, n, m = coef.R, coef.C, coef.n, coef.m
     if x0a.shape != (R, n):
         raise ValueError(f"x0: expected shape {(R, n)} to match the coefficients, got {x0a.shape}")

@@ -20,56 +20,39 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
 from typing import Any, Final, cast
 
 import simpy
 
 from sim.engine.draws import ChunkDraws
+from sim.engine.timeline import LogEntry, MeasureState
 from sim.scenario.dates import DateSpec
 from sim.scenario.quantities import add_month_span
 from sim.scenario.schema import Challenge, Measure, Scenario, Shelving, Waiver
 from sim.scenario.values import Dist
 
 PHASES: Final = ("events", "lifts", "shelving", "courts", "deferrals", "deadlines", "waivers")
-"""Same-day order: events occur, then lifts, shelving and revival, court decisions, deferrals, deadlines
-taking effect (or cancelled by an `unless` event; a revived measure comes back here too), waivers starting and
-ending. Phase-in steps come last (see
-:mod:`sim.engine.segments`)."""
+"""The same-day order of operations, written once (``docs/calendar.md`` rule 5), with its side rules:
+
+0. ``events`` occur. An event whose ``requires`` names an event still due to occur that day waits for it (it
+   is scheduled again in this phase until the required one is decided), so same-day requirements count.
+1. ``lifts``: a ``lifted_by`` event that occurred today lifts its measure (before it can take effect today).
+2. ``shelving``: shelving, and revival; a revived measure whose deadline has passed is due again in phase 5,
+   after the day's court decisions, as at a deadline.
+3. ``courts``: injunction decisions and appeal rulings.
+4. ``deferrals``: an extension drawn at the deadline moves it (none for a lifted or cancelled measure).
+5. ``deadlines``: the measure takes effect, or is cancelled by an ``unless`` event seen so far (today's too).
+6. ``waivers`` start, end and are renewed; same-day waiver changes of a measure apply in the order they were
+   scheduled, the day's last share counting.
+7. Phase-in steps come last, outside SimPy (:func:`sim.engine.segments.profile`): a step falling on a day the
+   measure is suspended is dropped, and a measure that comes back restarts its phase-in.
+
+Within a phase, SimPy keeps scheduling order; an action triggered by another on the same day (an event
+anchored ``measure + 0d``) runs at once, after the actions already scheduled at a lower phase.
+"""
 EVENTS, LIFTS, SHELVING, COURTS, DEFERRALS, DEADLINES, WAIVERS = range(len(PHASES))
 
 Proc = Generator[simpy.Event, Any, Any]
-
-
-@dataclass(slots=True)
-class LogEntry:
-    """One line of a replication's event log."""
-
-    day: int
-    subject: str
-    what: str
-    why: str = ""
-
-
-@dataclass
-class MeasureState:
-    """The state flags of one measure and what happened to it."""
-
-    due: bool = False
-    enjoined: bool = False
-    shelved: bool = False
-    lifted: bool = False
-    cancelled: bool = False
-    in_force: bool = False
-    deadline: float = math.inf
-    extensions: int = 0
-    injunctions: int = 0
-    enjoined_by: set[str] = field(default_factory=set)  # challenges whose injunction stands
-    shelvings: int = 0
-    first_in_force: float = math.inf
-    switches: list[tuple[int, bool]] = field(default_factory=list)
-    waivers: dict[str, float] = field(default_factory=dict)
-    waiver_changes: list[tuple[int, float]] = field(default_factory=list)
 
 
 class Replication:
@@ -94,7 +77,8 @@ class Replication:
 
     # -- time ---------------------------------------------------------------------------------------------
     def at(self, day: float, phase: int) -> simpy.Event:
-        """An event that fires on ``day`` in same-day ``phase`` (the one place the calendar order lives)."""
+        """An event that fires on ``day`` in same-day ``phase`` of :data:`PHASES` (SimPy orders by time, then
+        priority = phase, then scheduling order): the one place the calendar order is enforced."""
         ev = simpy.Event(self.env)
         ev._ok = True
         ev._value = None

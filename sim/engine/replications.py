@@ -21,8 +21,9 @@ import numpy.typing as npt
 
 from sim.engine.draws import ChunkDraws, Input
 from sim.engine.dynamics import conservation_error, solve
+from sim.engine.effects import EffectRef, effect_refs, effect_values
 from sim.engine.lifecycle import Replication
-from sim.engine.segments import EffectRef, Params, coefficients, distinct, effect_refs, intensities, profile
+from sim.engine.segments import Params, coefficients, distinct, intensities, profile
 from sim.engine.streams import Streams
 from sim.scenario.errors import DocketError
 from sim.scenario.quantities import add_months, day_to_date
@@ -161,21 +162,7 @@ def _params(s: Scenario, draws: ChunkDraws, refs: list[EffectRef]) -> Params:
         for t, term in enumerate(metric.terms):
             w = term.weight
             weights.append(np.ones(R) if w is None else draws.values(f"param:metrics.{metric.id}.{t}.weight", w))
-    values = []
-    for ref in refs:
-        e, name = ref.effect, f"param:measures.{s.measures[ref.measure].id}.effects.{ref.index}"
-        if e.type in ("scale_inflow", "scale_exposure"):
-            values.append(draws.values(name + ".factor", e.factor))
-        elif e.type == "raise_outflow":
-            values.append(draws.values(name + ".extra", e.extra))
-        elif e.type == "transfer":
-            if e.rate is not None:
-                values.append(draws.values(name + ".rate", e.rate))
-            else:
-                assert e.time_constant is not None
-                values.append(1.0 / np.maximum(draws.values(name + ".time_constant", e.time_constant), 1.0))
-        else:
-            values.append(np.ones(R))
+    values = effect_values(s, draws, refs)
     return Params(x0, inflow, churn, ceiling, flows, weights, values)
 
 

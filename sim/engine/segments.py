@@ -15,6 +15,8 @@ With intensities ``I_e`` per segment the coefficients of :mod:`sim.engine.dynami
 * metric weights ``W_ki = sum_terms w * U * M * prod_e (1 - I_e (1 - f_e))``, where ``U`` is the unpatched
   share (the largest ``stop_updates`` intensity) for ``only: unpatched`` terms, ``M`` is 1 while the
   ``while`` measure is in force, and the product runs over ``scale_exposure`` effects of that population.
+
+Each type's part of these formulas is its action in :data:`sim.engine.effects.ACTIONS`.
 """
 
 from __future__ import annotations
@@ -27,40 +29,15 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
-from sim.engine.dynamics import Coefficients
-from sim.engine.lifecycle import MeasureState
+from sim.engine.coefficients import Coefficients
+from sim.engine.effects import ACTIONS, Acted, EffectRef
+from sim.engine.timeline import MeasureState
 from sim.scenario.errors import DocketError
 from sim.scenario.quantities import add_month_span
-from sim.scenario.schema import Effect, Scenario
+from sim.scenario.schema import Scenario
 
 FloatArray = npt.NDArray[np.float64]
 Profile = list[tuple[int, float]]
-
-
-@dataclass(frozen=True)
-class EffectRef:
-    """One effect of one measure, with the indices it acts on."""
-
-    measure: int
-    index: int
-    effect: Effect
-    src: int
-    dst: int
-    metric: int  # -1: every metric
-
-
-def effect_refs(scenario: Scenario) -> list[EffectRef]:
-    """Every effect of every measure, with population and metric indices resolved."""
-    pops = {p.id: i for i, p in enumerate(scenario.populations)}
-    metrics = {m.id: i for i, m in enumerate(scenario.metrics)}
-    out = []
-    for mi, m in enumerate(scenario.measures):
-        for ei, e in enumerate(m.effects):
-            src = pops[e.from_ if e.type == "transfer" else e.population]
-            dst = pops[e.to] if e.type == "transfer" else src
-            metric = metrics[e.metric] if e.type == "scale_exposure" and e.metric else -1
-            out.append(EffectRef(mi, ei, e, src, dst, metric))
-    return out
 
 
 def _ramp(day: int, phase_days: float, steps: int | None, months: float, day0: int) -> list[tuple[int, float]]:
@@ -206,27 +183,12 @@ def _coefficient_arrays(scenario: Scenario, refs: list[EffectRef], params: Param
     """The arrays ``b, g, d, T, W`` of :class:`Coefficients` (see :func:`coefficients`)."""
     R, S = level.shape[:2]
     n, m = len(scenario.populations), len(scenario.metrics)
-    scale_in = np.ones((R, S, n))
-    extra_out = np.zeros((R, S, n))
-    T = np.broadcast_to(params.flows[:, None], (R, S, n, n)).copy()
-    unpatched = np.zeros((R, S, n))
-    expo = np.ones((R, S, m, n))
-    for e, ref in enumerate(refs):
-        v = params.effect_value[e][:, None]
-        lv = level[:, :, e]
-        kind = ref.effect.type
-        if kind == "scale_inflow":
-            scale_in[:, :, ref.src] *= 1.0 - lv * (1.0 - v)
-        elif kind == "raise_outflow":
-            extra_out[:, :, ref.src] += lv * v
-        elif kind == "transfer":
-            T[:, :, ref.src, ref.dst] += lv * v
-        elif kind == "stop_updates":
-            unpatched[:, :, ref.src] = np.maximum(unpatched[:, :, ref.src], lv)
-        else:
-            targets = range(m) if ref.metric < 0 else [ref.metric]
-            for k in targets:
-                expo[:, :, k, ref.src] *= 1.0 - lv * (1.0 - v)
+    acted = Acted(scale_in=np.ones((R, S, n)), extra_out=np.zeros((R, S, n)),
+                  T=np.broadcast_to(params.flows[:, None], (R, S, n, n)).copy(), unpatched=np.zeros((R, S, n)),
+                  expo=np.ones((R, S, m, n)))
+    for e, ref in enumerate(refs):  # in the order written (see sim.engine.effects)
+        ACTIONS[ref.effect.type].act(acted, ref, level[:, :, e], params.effect_value[e][:, None])
+    scale_in, extra_out, T, unpatched, expo = acted.scale_in, acted.extra_out, acted.T, acted.unpatched, acted.expo
     a = params.inflow[:, None, :] * scale_in
     K, x0 = params.ceiling[:, None, :], params.x0[:, None, :]
     capped = np.isfinite(K)

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from sim.scenario.checkkinds import CHECK_KINDS, TARGETS
 from sim.scenario.dates import DateSpec, read_date
 from sim.scenario.diagnose import raw_path, suggest
+from sim.scenario.effects import EFFECTS
 from sim.scenario.errors import Diagnostic, found_repr, join_ids
 from sim.scenario.quantities import QuantityError, day_to_date
 from sim.scenario.values import read_value
@@ -166,10 +168,13 @@ def _check_measure(c: _Checker, path: Path, m: dict[str, Any], pops: set[str], e
             c.ref((*epath, key), effect.get(key), pops, "population")
         if effect.get("metric") is not None:
             c.ref((*epath, "metric"), effect.get("metric"), metrics, "metric")
-        if effect.get("type") == "transfer":
-            _exactly_one(c, epath, effect, ("rate", "time_constant"), "a transfer")
-            if isinstance(effect.get("from"), str) and effect.get("from") == effect.get("to"):
-                c.report((*epath, "to"), "a transfer must go to a different population", found=f"`{effect['to']}`")
+        kind = EFFECTS.get(str(effect.get("type")))
+        if kind is not None and len(kind.value_keys) > 1:  # its value is one of several keys
+            _exactly_one(c, epath, effect, kind.value_keys, f"a {kind.name}")
+        moves = kind is not None and "to" in kind.model.model_fields  # from one population to another
+        if moves and isinstance(effect.get("from"), str) and effect.get("from") == effect.get("to"):
+            c.report((*epath, "to"), f"a {effect.get('type')} must go to a different population",
+                     found=f"`{effect['to']}`")
     deferral = m.get("deferral")
     if isinstance(deferral, dict):
         dpath = (*path, "deferral")
@@ -213,10 +218,10 @@ def _check_expectations(c: _Checker, series: set[str], measures: set[str], metri
     if not isinstance(exp, dict):
         return
     for path, chk in c.items("checks", exp, ("expectations",)):
-        kind = chk.get("kind")
-        known, what = ((measures, "measure") if kind in ("in_force", "never_in_force")
-                       else (metrics, "metric") if kind == "avoided" else (series, "population or metric"))
-        c.ref((*path, "target"), chk.get("target"), known, what)
+        kind = CHECK_KINDS.get(str(chk.get("kind")))
+        target = kind.target if kind is not None else "series"
+        known = {"series": series, "measure": measures, "metric": metrics}[target]
+        c.ref((*path, "target"), chk.get("target"), known, TARGETS[target])
         _check_quantity(c, path, chk, metrics)
         lo, hi = chk.get("min"), chk.get("max")
         if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
@@ -225,13 +230,13 @@ def _check_expectations(c: _Checker, series: set[str], measures: set[str], metri
 
 def _check_quantity(c: _Checker, path: Path, chk: dict[str, Any], metrics: set[str]) -> None:
     """A check's ``quantity`` fits its kind and target: ``stock`` for a population, the others for a metric."""
-    qty, kind, target = chk.get("quantity"), chk.get("kind"), chk.get("target")
-    if not isinstance(qty, str):
+    qty, kind, target = chk.get("quantity"), CHECK_KINDS.get(str(chk.get("kind"))), chk.get("target")
+    if not isinstance(qty, str) or kind is None:
         return
-    if kind in ("in_force", "never_in_force") or (kind == "avoided" and qty != "avoided"):
-        c.report((*path, "quantity"), f"a `{kind}` check takes no `quantity: {qty}`",
-                 expected="avoided" if kind == "avoided" else "no `quantity`", found=qty)
-    elif kind == "series" and isinstance(target, str):
+    if kind.quantities is not None and qty not in kind.quantities:
+        c.report((*path, "quantity"), f"a `{kind.name}` check takes no `quantity: {qty}`",
+                 expected=", ".join(kind.quantities) or "no `quantity`", found=qty)
+    elif kind.quantities is None and isinstance(target, str):
         is_metric = target in metrics
         if (qty == "stock") == is_metric:
             c.report((*path, "quantity"), f"`quantity: {qty}` does not apply to "

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.scenario.effects import effect_names
 from sim.scenario.errors import Diagnostic, Mark, found_repr
 from sim.scenario.fields import ERROR_TYPE, ID_REGEX
 from sim.scenario.yamlload import key_mark_at, mark_at
@@ -139,8 +140,8 @@ def from_validation_error(exc: ValidationError, data: Any, context: dict[str, An
                                   hint=f"did you mean `{close}`?" if close else None))
         elif kind == "union_tag_not_found":
             out.append(Diagnostic("an effect needs a `type`", mark, shown,
-                                  expected="`type: scale_inflow`, `raise_outflow`, `transfer`, `stop_updates` "
-                                  "or `scale_exposure`", found=found, hint="add `type: ...` to the effect"))
+                                  expected="`type: " + effect_names()[1:], found=found,
+                                  hint="add `type: ...` to the effect"))
         elif kind == "literal_error":
             choices = [c.strip(" '") for c in str(ctx.get("expected", "")).replace(" or ", ",").split(",")]
             close = suggest(str(err.get("input")), [c for c in choices if c])

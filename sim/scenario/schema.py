@@ -7,10 +7,12 @@ events) are checked in :mod:`sim.scenario.crosschecks`, because they need the wh
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import Field
 
+from sim.scenario.checkkinds import kind_type
+from sim.scenario.effects import EffectBase, effect_union
 from sim.scenario.fields import (
     ID_REGEX,
     READ_WHOLE,
@@ -25,27 +27,13 @@ from sim.scenario.fields import (
     When,
     Whole,
 )
+from sim.scenario.strict import Strict
 
 Id = Annotated[str, Field(pattern=ID_REGEX, description="an identifier: letters, digits and _")]
 Name = Annotated[
     str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", description="a short name: letters, digits, _ . -")
 ]
 FORMAT_VERSION: Literal[1] = 1
-
-
-class Strict(BaseModel):
-    """Base of every scenario model: frozen, unknown keys forbidden, keys by their YAML names."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _remember_keys(cls, data: Any, info: ValidationInfo) -> Any:
-        # Lets the error reporter suggest "did you mean `deadline`?" for the mapping that held the typo.
-        if isinstance(info.context, dict) and isinstance(data, dict):
-            names = [f.alias or name for name, f in cls.model_fields.items()]
-            info.context.setdefault("known_keys", {})[id(data)] = names
-        return data
 
 
 class Source(Strict):
@@ -104,58 +92,12 @@ class Event(Strict):
     note: str | None = None
 
 
-class _Effect(Strict):
-    phase_in: Span | None = None
-    steps: Whole | None = Field(default=None, ge=1, le=365)
-    source: str | None = None
-    note: str | None = None
-
-
-class ScaleInflow(_Effect):
-    """Multiply a population's inflow by ``factor`` while in force (0 blocks it)."""
-
-    type: Literal["scale_inflow"]
-    population: str
-    factor: Factor
-
-
-class RaiseOutflow(_Effect):
-    """Add an extra per-capita outflow while in force."""
-
-    type: Literal["raise_outflow"]
-    population: str
-    extra: PerCapita
-
-
-class Transfer(_Effect):
-    """Move a population to another at a per-capita ``rate`` (or ``1 / time_constant``) while in force."""
-
-    type: Literal["transfer"]
-    from_: str = Field(alias="from")
-    to: str
-    rate: PerCapita | None = None
-    time_constant: Span | None = None
-
-
-class StopUpdates(_Effect):
-    """Existing installs stop receiving updates: they count as unpatched while in force."""
-
-    type: Literal["stop_updates"]
-    population: str
-
-
-class ScaleExposure(_Effect):
-    """Multiply a population's exposure weight (in one metric, or all) by ``factor`` while in force."""
-
-    type: Literal["scale_exposure"]
-    population: str
-    factor: Factor
-    metric: str | None = None
-
-
-Effect = Annotated[
-    ScaleInflow | RaiseOutflow | Transfer | StopUpdates | ScaleExposure, Field(discriminator="type")
-]
+if TYPE_CHECKING:
+    Effect = EffectBase
+    CheckKindName = str
+else:  # from the registries: the union of the effect types, told apart by `type`; the check kinds' names
+    Effect = effect_union()
+    CheckKindName = kind_type()
 
 
 class Deferral(Strict):
@@ -278,7 +220,7 @@ class Check(Strict):
 
     id: Id
     title: str | None = None
-    kind: Literal["series", "in_force", "never_in_force", "avoided"]
+    kind: CheckKindName
     target: str
     quantity: Literal["stock", "value", "cumulative", "avoided"] | None = None
     date: When | None = None
@@ -327,3 +269,12 @@ class Scenario(Strict):
     metrics: list[Metric] = []
     expectations: Expectations | None = None
     variants: list[Variant] = []
+
+
+def use_registries() -> None:
+    """Rebuild the models after an effect type or a check kind was added to (or removed from) its registry,
+    :data:`sim.scenario.effects.EFFECTS` or :data:`sim.scenario.checkkinds.CHECK_KINDS`."""
+    Measure.model_fields["effects"].annotation = list[effect_union()]  # type: ignore[assignment, misc]
+    Check.model_fields["kind"].annotation = kind_type()
+    for model in (Measure, Check, Expectations, Scenario):
+        model.model_rebuild(force=True)

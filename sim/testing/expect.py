@@ -22,6 +22,7 @@ past a bound of 0 or 1, so the only evidence there can be is every replication a
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.runs.results import Results
+from sim.scenario.checkkinds import CHECK_KINDS
 from sim.scenario.dates import DateSpec
 from sim.scenario.errors import DocketError
 from sim.scenario.quantities import day_to_date
@@ -178,14 +180,12 @@ def evaluate(results: Results, checks: list[Check]) -> list[CheckResult]:
 def _evaluate_one(results: Results, check: Check) -> CheckResult:
     s, n = results.scenario, results.replications
     date = day_to_date(check_day(s, check.date)).isoformat()
-    if check.kind in ("in_force", "never_in_force"):
-        if check.kind == "never_in_force":
-            p, what = _p_never(results, check.target), f"P({check.target} never in force)"
-        else:
-            p, what = _p_in_force_by(results, check.target, date), f"P({check.target} in force by {date})"
+    how = EVALUATORS[check.kind]
+    if isinstance(how, Probability):
+        p, what = how.read(results, check.target, date)
         p = round(p * n) / n  # a count of replications over n: exactly 0 or 1 when none or all agree
         low, high = wilson(p, n)
-        return _result(check, p, low, high, n, what)
+        return _result(check, p, low, high, n, what, probability=True)
     quantity = _quantity(s, check)
     values = _values(results, check.target, quantity, date)
     if check.stat == "mean":
@@ -197,18 +197,21 @@ def _evaluate_one(results: Results, check: Check) -> CheckResult:
     return _result(check, estimate, low, high, n, f"{check.stat} of {check.target} {quantity} on {date}")
 
 
-def _result(check: Check, estimate: float, low: float, high: float, n: int, what: str) -> CheckResult:
+def _result(check: Check, estimate: float, low: float, high: float, n: int, what: str,
+            probability: bool = False) -> CheckResult:
     outside = (check.min is not None and high < check.min) or (check.max is not None and low > check.max)
     straddles = (check.min is not None and low < check.min) or (check.max is not None and high > check.max)
-    certain = check.kind in ("in_force", "never_in_force") and not outside and (
+    certain = probability and not outside and (
         (check.min == 1 and estimate == 1) or (check.max == 0 and estimate == 0))
     return CheckResult(check.id, check.title or what, not outside, straddles and not outside and not certain,
                        estimate, low, high, check.min, check.max, n, what, certain)
 
 
 def _quantity(s: Scenario, check: Check) -> str:
-    if check.kind == "avoided":
-        return "avoided"
+    """The quantity a statistic check reads: its kind's one quantity, the one it names, or its target's default."""
+    accepted = CHECK_KINDS[check.kind].quantities
+    if accepted:
+        return accepted[0]
     if check.quantity is not None:
         return check.quantity
     return "cumulative" if check.target in {m.id for m in s.metrics} else "stock"
@@ -234,3 +237,27 @@ def _p_in_force_by(results: Results, measure: str, date: str) -> float:
 def _p_never(results: Results, measure: str) -> float:
     eff = results.effective
     return float(eff[(eff["measure"] == measure) & eff["date"].isna()]["probability"].sum())
+
+
+@dataclass(frozen=True)
+class Probability:
+    """A kind of check on a probability: ``read(results, target, date)`` gives it and what it is of; it is
+    judged with the Wilson interval (and may be ``certain``)."""
+
+    read: Callable[[Results, str, str], tuple[float, str]]
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """A kind of check on a statistic (``stat``) of the per-replication values of its quantity
+    (:func:`_quantity`) of ``target`` on its date."""
+
+
+EVALUATORS: dict[str, Probability | Statistic] = {
+    "series": Statistic(),
+    "in_force": Probability(lambda res, target, date: (_p_in_force_by(res, target, date),
+                                                       f"P({target} in force by {date})")),
+    "never_in_force": Probability(lambda res, target, _: (_p_never(res, target), f"P({target} never in force)")),
+    "avoided": Statistic(),
+}
+"""How each check kind of :data:`sim.scenario.checkkinds.CHECK_KINDS` is evaluated, by name."""

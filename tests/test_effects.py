@@ -1,0 +1,217 @@
+"""The registries of effect types and check kinds: every entry validates, draws, acts and is documented; the
+scenario and engine halves name the same entries; and a new entry needs nothing but that entry."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pytest
+from conftest import BASE, build
+
+from sim.engine.effects import ACTIONS, Acted, Action, EffectRef
+from sim.engine.replications import report_grid, run_chunk
+from sim.runs.runner import run
+from sim.scenario.checkkinds import CHECK_KINDS, CheckKind
+from sim.scenario.effects import EFFECTS, EffectBase, EffectType
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import validate_data
+from sim.scenario.schema import Scenario, use_registries
+from sim.testing.expect import EVALUATORS, Statistic, evaluate
+
+ROOT = Path(__file__).resolve().parents[1]
+FORMAT = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
+
+POPULATIONS = [{"id": "users", "initial": "1M", "inflow": "10k/day", "outflow": "2%/month"},
+               {"id": "vpn", "initial": 0}]
+METRICS = [{"id": "exposure", "terms": [{"population": "users"}]},
+           {"id": "unpatched", "terms": [{"population": "users", "only": "unpatched"}]}]
+
+# One effect of each type (values uncertain, so their streams are recorded), the key its value is drawn from
+# (None: it draws none) and what it does compared
+# with the counterfactual (same draws, no measure in force): (series of the chunk, index, sign of actual - cf).
+CASES: dict[str, tuple[dict[str, Any], str | None, tuple[str, int, int]]] = {
+    "scale_inflow": ({"population": "users", "factor": {"between": [0, 0.5]}}, "factor", ("stocks", 0, -1)),
+    "raise_outflow": ({"population": "users", "extra": {"between": ["2%/month", "5%/month"]}}, "extra",
+                      ("stocks", 0, -1)),
+    "transfer": ({"from": "users", "to": "vpn", "time_constant": {"between": ["30d", "90d"]}}, "time_constant",
+                 ("stocks", 1, 1)),
+    "stop_updates": ({"population": "users"}, None, ("metric_cum", 1, 1)),
+    "scale_exposure": ({"population": "users", "factor": {"between": [0.3, 0.6]}, "metric": "exposure"}, "factor",
+                       ("metric_cum", 0, -1)),
+}
+
+
+def scenario_with(kind: str, keys: dict[str, Any]) -> Scenario:
+    """BASE with two populations, two metrics and one measure (in force from day 10) holding one effect."""
+    return build(populations=POPULATIONS, metrics=METRICS, replications=8,
+                 measures=[{"id": "m", "deadline": "2020-01-11", "effects": [{"type": kind, **keys}]}])
+
+
+def test_the_two_effect_registries_name_the_same_types() -> None:
+    """Each effect type has a schema entry and an engine action, and nothing else has either."""
+    assert list(ACTIONS) == list(EFFECTS)
+    assert all(name == t.name == t.model.model_fields["type"].annotation.__args__[0] for name, t in EFFECTS.items())
+
+
+def test_every_effect_type_has_a_case_here() -> None:
+    """Adding a type without its case below fails: every type is checked to validate, draw and act."""
+    assert set(CASES) == set(EFFECTS)
+
+
+@pytest.mark.parametrize("kind", list(CASES))
+def test_each_effect_type_validates_draws_and_acts(kind: str) -> None:
+    """A tiny scenario per type: it loads into the type's model, draws its value from its named stream, and
+    moves its series the way the type says (against the counterfactual with the same draws)."""
+    keys, drawn, (series, index, sign) = CASES[kind]
+    s = scenario_with(kind, keys)
+    effect = s.measures[0].effects[0]
+    assert type(effect) is EFFECTS[kind].model and EFFECTS[kind].value_key(effect) == drawn
+    chunk = run_chunk(s, s.seed, 0, 8, report_grid(s))
+    params = {name for name in chunk.inputs if name.startswith("param:measures.m.effects.0.")}
+    assert params == ({f"param:measures.m.effects.0.{drawn}"} if drawn else set())
+    actual, cf = getattr(chunk, series)[:, -1, index], getattr(chunk, "cf_" + series)[:, -1, index]
+    assert np.all(np.sign(actual - cf) == sign), (actual, cf)
+    before = report_grid(s).index(7)  # day 7: the measure is not yet in force
+    assert np.array_equal(getattr(chunk, series)[:, before], getattr(chunk, "cf_" + series)[:, before])
+
+
+def test_a_transfer_at_its_time_constant_moves_members_at_its_inverse() -> None:
+    """Closed form: a transfer with ``time_constant: 50d`` from a population with no other flow moves
+    ``1 - exp(-t / 50)`` of it."""
+    s = build(populations=[{"id": "users", "initial": "1M"}, {"id": "vpn", "initial": 0}], replications=2,
+              metrics=METRICS[:1], measures=[{"id": "m", "deadline": "2020-01-01", "effects": [
+                  {"type": "transfer", "from": "users", "to": "vpn", "time_constant": "50d"}]}])
+    grid = report_grid(s)
+    chunk = run_chunk(s, s.seed, 0, 2, grid)
+    t = np.array(grid, dtype=float)
+    assert np.allclose(chunk.stocks[0, :, 1], 1e6 * (1 - np.exp(-t / 50)), rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", list(EFFECTS))
+def test_each_effect_type_has_its_documentation_row(name: str) -> None:
+    """The effect table of docs/scenario-format.md holds each type's row as registered."""
+    assert EFFECTS[name].row() in FORMAT.splitlines()
+
+
+def test_a_missing_type_lists_every_registered_type() -> None:
+    """The diagnostic for an effect without ``type`` names every registered type, in order."""
+    data = copy.deepcopy(BASE)
+    data["measures"] = [{"id": "m", "deadline": "2020-03-01", "effects": [{"population": "users", "factor": 0}]}]
+    _, diagnostics = validate_data(data, "<test>")
+    expected = [d.expected for d in diagnostics if d.message == "an effect needs a `type`"]
+    assert expected == ["`type: " + ", ".join(f"`{n}`" for n in EFFECTS)[1:].replace(
+        f", `{list(EFFECTS)[-1]}`", f" or `{list(EFFECTS)[-1]}`")]
+
+
+def test_the_json_schema_offers_every_registered_type() -> None:
+    """``docket schema`` describes one model per registered type under the effects' discriminator."""
+    doc = Scenario.model_json_schema(by_alias=True)
+    mapping = doc["$defs"]["Measure"]["properties"]["effects"]["items"]["discriminator"]["mapping"]
+    assert {name: ref.rsplit("/", 1)[-1] for name, ref in mapping.items()} == {
+        name: t.model.__name__ for name, t in EFFECTS.items()}
+
+
+def test_the_two_check_kind_registries_name_the_same_kinds() -> None:
+    """Each check kind has a schema entry and an evaluator, and the schema accepts exactly those kinds."""
+    assert list(EVALUATORS) == list(CHECK_KINDS)
+    schema = Scenario.model_json_schema(by_alias=True)["$defs"]["Check"]["properties"]["kind"]
+    assert schema["enum"] == list(CHECK_KINDS)
+
+
+def test_each_check_kind_is_documented() -> None:
+    """The ``kind`` row of the check table in docs/scenario-format.md describes each kind as registered."""
+    row = next(line for line in FORMAT.splitlines() if line.startswith("| `kind` | **yes** |"))
+    assert row == "| `kind` | **yes** | " + "; ".join(k.row() for k in CHECK_KINDS.values()) + " |"
+
+
+def test_each_check_kind_evaluates() -> None:
+    """One check of each kind on a run: each gives a result of its kind (probabilities in [0, 1])."""
+    checks = [{"id": "s", "kind": "series", "target": "users", "min": 0},
+              {"id": "f", "kind": "in_force", "target": "m", "min": 0.5},
+              {"id": "n", "kind": "never_in_force", "target": "m", "max": 0.5},
+              {"id": "a", "kind": "avoided", "target": "exposure", "min": 0}]
+    assert {c["kind"] for c in checks} == set(CHECK_KINDS)
+    s = build(replications=20, measures=[{"id": "m", "deadline": "2020-03-01", "effects": [
+        {"type": "scale_inflow", "population": "users", "factor": 0}]}], expectations={"checks": checks})
+    assert s.expectations is not None
+    results = evaluate(run(s, keep_replications=True), s.expectations.checks)
+    assert [(r.id, r.passed) for r in results] == [("s", True), ("f", True), ("n", True), ("a", True)]
+    assert (results[1].estimate, results[2].estimate) == (1.0, 0.0)
+    assert results[3].estimate > 0 and "avoided" in results[3].what
+
+
+# -- the recipe: a new effect type or check kind is its entries and nothing else ------------------------------
+
+
+class HalveInflow(EffectBase):
+    """A throwaway effect type: halve a population's inflow while in force."""
+
+    type: Literal["halve_inflow"]
+    population: str
+
+
+def _halve(a: Acted, ref: EffectRef, lv: np.ndarray, v: np.ndarray) -> None:
+    a.scale_in[:, :, ref.src] *= 1.0 - 0.5 * lv
+
+
+@pytest.fixture
+def halve_inflow() -> Iterator[None]:
+    """Register ``halve_inflow`` and a ``final_stock`` check kind for one test, then remove them."""
+    EFFECTS["halve_inflow"] = EffectType("halve_inflow", HalveInflow, "`population`", "its inflow is halved")
+    ACTIONS["halve_inflow"] = Action(_halve)
+    CHECK_KINDS["final_stock"] = CheckKind("final_stock", "series", ("stock",), "a population's stock")
+    EVALUATORS["final_stock"] = Statistic()
+    use_registries()
+    try:
+        yield
+    finally:
+        for registry in (EFFECTS, ACTIONS, CHECK_KINDS, EVALUATORS):
+            registry.pop("halve_inflow", None)
+            registry.pop("final_stock", None)
+        use_registries()
+
+
+NEW = {"populations": [{"id": "users", "initial": 0, "inflow": "100/day"}],
+       "measures": [{"id": "m", "deadline": "2020-01-01",
+                     "effects": [{"type": "halve_inflow", "population": "users"}]}],
+       "expectations": {"checks": [{"id": "half", "kind": "final_stock", "target": "users", "stat": "mean",
+                                    "min": 18_200, "max": 18_300}]}}
+
+
+def test_a_new_effect_type_and_check_kind_need_only_their_entries(halve_inflow: None) -> None:
+    """Registering a type (model + action) and a kind (entry + evaluator) is enough to validate, run and check
+    a scenario that uses them: 100/day halved from day 0 is 50 x 365 = 18,250 on 2020-12-31."""
+    s = build(replications=2, **NEW)
+    res = run(s, keep_replications=True)
+    users = res.series[(res.series.series == "users") & (res.series.quantity == "stock")]
+    assert users.p50.iloc[-1] == pytest.approx(50 * 365, rel=1e-9)
+    assert s.expectations is not None
+    [result] = evaluate(res, s.expectations.checks)
+    assert result.passed and result.estimate == pytest.approx(18_250, rel=1e-9)
+    assert '"halve_inflow"' in json.dumps(Scenario.model_json_schema(by_alias=True))
+
+
+def test_a_new_entry_reaches_the_messages(halve_inflow: None) -> None:
+    """The messages read the registries: a missing ``type`` lists the new type; a ``quantity`` the new kind
+    does not read is refused with the one it does."""
+    data = copy.deepcopy(BASE)
+    checks = [{"id": "c", "kind": "final_stock", "target": "users", "quantity": "value"}]
+    data.update(measures=[{"id": "m", "deadline": "2020-03-01", "effects": [{"population": "users"}]}],
+                expectations={"checks": checks})
+    _, diagnostics = validate_data(data, "<test>")
+    found = {d.message: d.expected for d in diagnostics}
+    assert found["an effect needs a `type`"].endswith("`scale_exposure` or `halve_inflow`")
+    assert found["a `final_stock` check takes no `quantity: value`"] == "stock"
+
+
+def test_an_unregistered_effect_type_is_refused() -> None:
+    """Without its entry (the fixture above removes it again) the type is an unknown effect type."""
+    with pytest.raises(ScenarioError) as err:
+        build(replications=2, **{**NEW, "expectations": None})
+    assert re.search(r"unknown effect type `halve_inflow`", str(err.value))
