@@ -269,7 +269,7 @@ class Metric(Strict):
     source: str | None = None
 
 
-class Check(Strict):
+class Expectation(Strict):
     """An expectation on a run, checked by ``docket test``: a statistic of a series, or a probability.
 
     ``quantity`` chooses which series of ``target`` a ``series`` check reads (default: ``stock`` for a
@@ -292,7 +292,7 @@ class Expectations(Strict):
 
     baseline: str | None = None
     replications: Whole | None = Field(default=None, ge=1, le=10_000_000)
-    checks: list[Check] = []
+    checks: list[Expectation] = []
 
 
 class Variant(Strict):
