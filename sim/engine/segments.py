@@ -29,8 +29,8 @@ import numpy.typing as npt
 
 from sim.engine.dynamics import Coefficients
 from sim.engine.lifecycle import MeasureState
+from sim.scenario.calendar import add_month_span
 from sim.scenario.errors import DocketError
-from sim.scenario.quantities import add_month_span
 from sim.scenario.schema import Effect, Scenario
 
 FloatArray = npt.NDArray[np.float64]

@@ -21,7 +21,7 @@ engine samples plain floats. Dates are whole days: date and duration draws are r
 
 A duration written in months or years (every quantity of its distribution: ``6mo``, ``{between: [1mo, 3mo]}``)
 also keeps its parameters in calendar months (:attr:`Dist.month_params`): added to a date, it follows the
-calendar (:func:`sample_months`, :func:`sim.scenario.quantities.add_month_span`, ``docs/calendar.md`` rule 3). A
+calendar (:func:`sample_months`, :func:`sim.scenario.calendar.add_month_span`, ``docs/calendar.md`` rule 3). A
 distribution that mixes days and months is refused.
 """
 
@@ -34,6 +34,8 @@ from statistics import NormalDist
 from typing import Any, Final
 
 import sim.scenario.quantities as q
+from sim.scenario.calendar import parse_iso_date
+from sim.scenario.limits import LIMIT_TEXT, LIMITS
 from sim.scenario.quantities import QuantityError
 
 Z_MAX: Final = NormalDist().inv_cdf(1 - 1e-15)
@@ -140,7 +142,7 @@ _MONTH_UNITS: Final = {"duration": "months", "signed_duration": "signed_months"}
 
 
 def _duration(raw: object) -> q.Duration:
-    """A duration a key holds (not a date's offset), within :data:`sim.scenario.quantities.MAX_DAYS`."""
+    """A duration a key holds (not a date's offset), within :data:`sim.scenario.limits.MAX_DAYS`."""
     dur = q.parse_duration(raw)
     q.within_limit("duration", raw, dur.mean_days, " days (10,000 years)")
     return dur
@@ -154,7 +156,7 @@ def _reader(unit: str) -> Callable[[object], float]:
     if unit == "signed_duration":
         return lambda v: float(round(q.parse_duration(v, signed=True).mean_days))
     if unit == "date":
-        return lambda v: float(q.parse_iso_date(v))
+        return lambda v: float(parse_iso_date(v))
     return q.PARSERS[unit]
 
 
@@ -268,7 +270,7 @@ def _parametric(key: str, body: object, unit: str, meta: dict[str, Any]) -> Dist
     top = (math.log(median) + sigma * Z_MAX) / math.log(10)  # log10 of the largest draw
     if top > math.log10(ceiling):
         shown = f"{10 ** top:.3g}" if top < 300 else f"1e{top:.0f}"
-        limit = q.LIMIT_TEXT[_kind(unit)]
+        limit = LIMIT_TEXT[_kind(unit)]
         raise _fail(f"this lognormal draws values up to {shown}, above {limit}, the largest {_kind(unit)}",
                     f"median x exp({Z_MAX:.2f} sigma) <= {limit}", body,
                     "use a smaller `sigma`, or a bounded `triangular` or `normal` with `max`")
@@ -276,15 +278,15 @@ def _parametric(key: str, body: object, unit: str, meta: dict[str, Any]) -> Dist
 
 
 def _natural_range(unit: str) -> tuple[float, float]:
-    """The values a kind can take (up to its limit, :data:`sim.scenario.quantities.LIMITS`): a normal without
+    """The values a kind can take (up to its limit, :data:`sim.scenario.limits.LIMITS`): a normal without
     ``min``/``max`` is truncated to them."""
     if unit in ("probability", "share"):
         return 0.0, 1.0
     if unit in ("signed_duration", "signed_months", "date"):
         return -math.inf, math.inf
     if unit == "months":
-        return 0.0, q.LIMITS["duration"] / q.DAYS_PER_MONTH
-    return 0.0, q.LIMITS[unit]
+        return 0.0, LIMITS["duration"] / q.DAYS_PER_MONTH
+    return 0.0, LIMITS[unit]
 
 
 def _spread(raw: object, unit: str) -> float:

@@ -30,9 +30,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.runs.results import Results
+from sim.scenario.calendar import day_to_date
 from sim.scenario.dates import DateSpec
 from sim.scenario.errors import DocketError
-from sim.scenario.quantities import day_to_date
 from sim.scenario.schema import Expectation, Scenario
 
 Z = 3.0
