@@ -243,7 +243,8 @@ def test_rule3_fractional_months_are_monotone_and_continuous():
     import numpy as np
 
     from sim.scenario.calendar import add_month_span
-    from sim.scenario.values import read_value, sample_months
+    from sim.scenario.sampling import sample_months
+    from sim.scenario.values import read_value
 
     dist = read_value({"between": ["1mo", "3mo"]}, "duration")
     start = parse_iso_date("2021-01-31")

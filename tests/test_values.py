@@ -10,7 +10,8 @@ import pytest
 
 from sim.scenario.limits import MAX_COUNT
 from sim.scenario.quantities import DAYS_PER_MONTH, QuantityError, parse_per_capita
-from sim.scenario.values import DIST_KEYS, Dist, read_value, sample
+from sim.scenario.sampling import sample
+from sim.scenario.values import DIST_KEYS, Dist, read_value
 
 U = np.array([0.001, 0.25, 0.5, 0.75, 0.999])
 

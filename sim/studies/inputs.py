@@ -23,7 +23,7 @@ from sim.engine.draws import Input
 from sim.engine.streams import Streams
 from sim.scenario.calendar import day_to_date
 from sim.scenario.quantities import DAYS_PER_MONTH
-from sim.scenario.values import sample
+from sim.scenario.sampling import sample
 from sim.text.humanize import number
 
 QUANTITY_WORDS = {
