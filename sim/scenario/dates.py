@@ -22,6 +22,7 @@ from typing import Any, Final
 
 import sim.scenario.quantities as q
 from sim.scenario.calendar import LAST_DAY, add_duration, add_month_span, parse_iso_date
+from sim.scenario.opaque import Opaque
 from sim.scenario.quantities import QuantityError
 from sim.scenario.values import META_KEYS, Dist, read_value
 
@@ -33,7 +34,7 @@ _EXPR_RE: Final = re.compile(
 
 
 @dataclass(frozen=True)
-class DateSpec:
+class DateSpec(Opaque):
     """A date as written: ``anchor`` (an event or measure id, ``id.deadline``, or ``None`` for absolute) plus
     ``offset``, a distribution in days (absolute day numbers when ``anchor`` is ``None``; an uncertain offset
     written in months also carries its months, :attr:`sim.scenario.values.Dist.month_params`) and ``months`` of calendar
@@ -49,14 +50,6 @@ class DateSpec:
     offset: Dist
     months: int = 0
     text: str = ""
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        """Scenario models hold this type as an opaque value (read by :mod:`sim.scenario.fields`); telling pydantic so
-        spares it building a dataclass schema for every field, which halves the start-up of ``validate``."""
-        from pydantic_core import core_schema
-
-        return core_schema.any_schema()
 
     @property
     def is_fixed(self) -> bool:

@@ -37,6 +37,7 @@ from typing import Any, Final
 import sim.scenario.quantities as q
 from sim.scenario.calendar import parse_iso_date
 from sim.scenario.limits import LIMIT_TEXT, LIMITS
+from sim.scenario.opaque import Opaque
 from sim.scenario.quantities import QuantityError
 
 Z_MAX: Final = NormalDist().inv_cdf(1 - 1e-15)
@@ -47,7 +48,7 @@ META_KEYS: Final = ("source", "note")
 
 
 @dataclass(frozen=True)
-class Dist:
+class Dist(Opaque):
     """A distribution over one quantity in canonical units (see :mod:`sim.scenario.quantities`).
 
     Attributes:
@@ -74,14 +75,6 @@ class Dist:
     source: str | None = None
     note: str | None = None
     text: str = field(default="", compare=False)
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        """Scenario models hold this type as an opaque value (read by :mod:`sim.scenario.fields`); telling pydantic so
-        spares it building a dataclass schema for every field, which halves the start-up of ``validate``."""
-        from pydantic_core import core_schema
-
-        return core_schema.any_schema()
 
     @property
     def is_fixed(self) -> bool:
