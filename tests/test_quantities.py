@@ -85,10 +85,11 @@ def test_share_errors_name_the_share_kind() -> None:
     assert err.expected == q.EXAMPLES["share"]
 
 
-@pytest.mark.parametrize("bad", ["1k", "2M", True, "half", 10**400, float("nan")])
+@pytest.mark.parametrize("bad", ["1k", "2M", "1bn", "2 bn", True, "half", 10**400, float("nan")])
 def test_fraction_refuses_suffixes_booleans_and_non_finite(bad: object) -> None:
-    """A k/M suffix, a boolean, a word or a non-finite number is not a probability."""
-    refused(q.parse_fraction, bad)
+    """A count suffix (every one a count takes, `bn` too), a boolean, a word or a non-finite number is not a
+    probability: refused as one, with the kind's example."""
+    assert refused(q.parse_fraction, bad).expected == q.EXAMPLES["probability"]
 
 
 @pytest.mark.parametrize(("text", "value"), [("50%", 0.5), (2, 2.0), ("2", 2.0), ("250%", 2.5), (0, 0.0)])

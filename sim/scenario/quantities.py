@@ -244,8 +244,8 @@ def _plain_or_percent(value: object, kind: str) -> float:
         x = _as_float(value)
     elif isinstance(value, str) and (m := _PERCENT_RE.match(value)):
         x = _number(m.group(1)) / 100.0
-    elif isinstance(value, str) and _COUNT_RE.match(value) and not re.search(r"[kKMB]", value):
-        x = _number(value)
+    elif isinstance(value, str) and (m := _COUNT_RE.match(value)) and not m.group(2):  # no `k`/`M`/`bn` here
+        x = _number(m.group(1))
     else:
         raise mismatch(kind, value)
     if not math.isfinite(x):
