@@ -107,8 +107,8 @@ from sim.engine.lifecycle import Replication
 from sim.engine.replications import report_grid, run_chunk
 from sim.engine.streams import Streams
 from sim.runs.runner import run
+from sim.scenario.calendar import add_months, day_to_date
 from sim.scenario.loader import load_scenario, resolve_raw, validate_data
-from sim.scenario.quantities import add_months, day_to_date
 from sim.scenario.schema import Measure, Scenario
 
 try:

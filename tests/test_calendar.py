@@ -1,14 +1,74 @@
-"""One test per rule of docs/calendar.md."""
+"""The calendar: :mod:`sim.scenario.calendar` (ISO dates, day numbers, month arithmetic), then one test per rule
+of docs/calendar.md."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pandas as pd
 import pytest
 from conftest import build, day, measure, one
 
 from sim.runs.runner import run
-from sim.scenario.quantities import add_months, day_to_date, parse_iso_date
+from sim.scenario.calendar import add_duration, add_months, day_to_date, parse_iso_date
+from sim.scenario.quantities import Duration, QuantityError
 
+
+def refused(parse: object, value: object) -> QuantityError:
+    """Call a reader that must refuse ``value``; return its error."""
+    assert callable(parse)
+    with pytest.raises(QuantityError) as info:
+        parse(value)
+    return info.value
+
+
+# --- the calendar module: ISO dates, day numbers, month arithmetic ------------------------------------------
+
+
+def test_iso_date_reads_text_and_yaml_dates() -> None:
+    """ISO text and YAML dates become the same day number."""
+    assert parse_iso_date("2020-11-12") == dt.date(2020, 11, 12).toordinal()
+    assert parse_iso_date(dt.date(2020, 11, 12)) == dt.date(2020, 11, 12).toordinal()
+    assert day_to_date(parse_iso_date("2020-02-29")) == dt.date(2020, 2, 29)
+
+
+def test_iso_date_refuses_impossible_days() -> None:
+    """2020-02-30 is not a calendar date."""
+    assert refused(parse_iso_date, "2020-02-30").message == "not a real calendar date"
+
+
+def test_iso_date_refuses_times_of_day() -> None:
+    """A date-time is refused with a hint to drop the time."""
+    err = refused(parse_iso_date, dt.datetime(2020, 11, 12, 10, 0))
+    assert err.hint == "docket works in whole days: drop the time"
+
+
+@pytest.mark.parametrize("bad", ["12/11/2020", "2020-11-12T00:00", 20201112, "tomorrow"])
+def test_iso_date_refuses_other_forms(bad: object) -> None:
+    """Only YYYY-MM-DD (or a YAML date) is an absolute date."""
+    refused(parse_iso_date, bad)
+
+
+@pytest.mark.parametrize(("start", "months", "end"), [
+    ("2021-01-31", 1, "2021-02-28"), ("2020-01-31", 1, "2020-02-29"), ("2020-12-15", 1, "2021-01-15"),
+    ("2020-03-31", -1, "2020-02-29"), ("2020-11-12", 12, "2021-11-12"), ("2020-05-31", 13, "2021-06-30"),
+    ("2021-01-15", -13, "2019-12-15"),
+])  # fmt: skip
+def test_add_months_follows_the_calendar_and_clamps(start: str, months: int, end: str) -> None:
+    """Adding whole months keeps the day of month, clamped to the month's last day."""
+    day = parse_iso_date(start)
+    assert day_to_date(add_months(day, months)) == dt.date.fromisoformat(end)
+
+
+def test_add_duration_mixes_months_and_days() -> None:
+    """add_duration adds calendar months, then whole days; a negative sign subtracts both."""
+    day = parse_iso_date("2021-01-31")
+    assert day_to_date(add_duration(day, Duration(1.0, 1))) == dt.date(2021, 3, 1)
+    assert day_to_date(add_duration(day, Duration(3.4))) == dt.date(2021, 2, 3)
+    assert day_to_date(add_duration(day, Duration(7.0), -1)) == dt.date(2021, 1, 24)
+
+
+# --- the rules of docs/calendar.md --------------------------------------------------------------------------
 
 def test_rule1_acts_from_midnight_of_deadline():
     """Rule 1: the deadline day is the first day in force."""
@@ -182,8 +242,9 @@ def test_rule3_fractional_months_are_monotone_and_continuous():
     days at the ends."""
     import numpy as np
 
-    from sim.scenario.quantities import add_month_span
-    from sim.scenario.values import read_value, sample_months
+    from sim.scenario.calendar import add_month_span
+    from sim.scenario.sampling import sample_months
+    from sim.scenario.values import read_value
 
     dist = read_value({"between": ["1mo", "3mo"]}, "duration")
     start = parse_iso_date("2021-01-31")
@@ -195,7 +256,6 @@ def test_rule3_fractional_months_are_monotone_and_continuous():
 
 def test_rule3_mixed_days_and_months_are_refused():
     """Rule 3: a distribution mixing days and months has no single calendar meaning and is refused."""
-    from sim.scenario.quantities import QuantityError
     from sim.scenario.values import read_value
 
     with pytest.raises(QuantityError, match="mixes days and months"):

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
+from sim.scenario.calendar import day_to_date
 from sim.scenario.dates import DateSpec, read_date
-from sim.scenario.quantities import QuantityError, day_to_date
+from sim.scenario.quantities import QuantityError
 
 
 def day(text: str) -> float:

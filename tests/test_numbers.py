@@ -15,6 +15,7 @@ from click.testing import CliRunner
 import sim.scenario.quantities as q
 from cli import cli
 from sim.scenario.errors import DocketError
+from sim.scenario.limits import MAX_COUNT
 from sim.scenario.loader import resolve_raw, validate_data
 from sim.scenario.quantities import QuantityError
 from sim.scenario.values import DIST_KEYS, Z_MAX, read_value
@@ -204,7 +205,7 @@ def test_values_at_their_limit_are_accepted() -> None:
 
 def test_a_normal_without_max_is_truncated_at_the_limit() -> None:
     """A count normal with no `max` cannot draw beyond the largest count."""
-    assert read_value({"normal": {"mean": "1M", "sd": "1e14"}}, "count").high == q.MAX_COUNT
+    assert read_value({"normal": {"mean": "1M", "sd": "1e14"}}, "count").high == MAX_COUNT
 
 
 # --- the engine: an overflow the limits allow is an error naming the series, never a file with inf ----------

@@ -1,10 +1,12 @@
-"""`docket plan` and `measures.csv`: relative dates with a certain anchor resolved, date order, tidy shares."""
+"""`docket plan` and `measures.csv`: relative dates with a certain anchor resolved, date order, tidy shares,
+uncertain event dates, effective-date quantiles and the table's columns."""
 
 from __future__ import annotations
 
+import numpy as np
 from conftest import build, measure
 
-from sim.runs.results import share
+from sim.runs.results import _measure_table, share
 from sim.runs.runner import run
 from sim.scenario.planned import planned_text
 from sim.text.narrate import plan_text
@@ -59,3 +61,32 @@ def test_measure_shares_carry_no_float_noise():
         assert len(repr(float(row[col])).split(".")[-1]) <= 3, (col, row[col])
     never = res.effective[res.effective["date"].isna()]["probability"].iloc[0]
     assert never == row["p_never"]  # effective.csv: the count over n, no difference of floats either
+
+
+def test_plan_with_unbounded_normal_event_date():
+    """`docket plan` lists an event whose date is an unbounded normal distribution."""
+    events = [{"id": "deal", "probability": 0.5, "date": {"normal": {"mean": "2020-06-01", "sd": "10d"}}}]
+    text = plan_text(build(events=events, measures=[measure(lifted_by=["deal"])]))
+    assert "event    deal" in text
+
+
+def test_effective_date_quantiles_are_dates_that_occur():
+    """Effective-date quantiles are effective dates of some replication, not interpolated between two."""
+    s = build(measures=[measure()])
+    cat = {"first_in_force": np.array([[60.0], [120.0]]), "extensions": np.zeros((2, 1)),
+           "injunctions": np.zeros((2, 1)), "shelvings": np.zeros((2, 1)), "lifted": np.zeros((2, 1)),
+           "cancelled": np.zeros((2, 1))}
+    start = s.window.start.fixed_day()
+    row = _measure_table(s, cat, start).iloc[0]
+    assert {row.effective_p10, row.effective_p50, row.effective_p90} <= {"2020-03-01", "2020-04-30"}
+
+
+def test_measures_table_has_columns_without_measures():
+    """With no measures the per-measure table still has its columns (measures.csv keeps its header)."""
+    s = build()
+    table = _measure_table(s, {}, s.window.start.fixed_day())
+    one_measure = build(measures=[measure()])
+    cat = {k: np.zeros((1, 1)) for k in ("first_in_force", "extensions", "injunctions", "shelvings", "lifted",
+                                         "cancelled")}
+    assert list(table.columns) == list(_measure_table(one_measure, cat, s.window.start.fixed_day()).columns)
+    assert len(table) == 0

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from sim.scenario.calendar import parse_iso_date
 from sim.scenario.dates import DateSpec
 from sim.scenario.effects import RaiseOutflow, ScaleExposure, ScaleInflow, StopUpdates, Transfer
 from sim.scenario.errors import Diagnostic, ScenarioError
 from sim.scenario.loader import check_file, load_scenario, resolve_raw, validate_data
-from sim.scenario.quantities import DAYS_PER_MONTH, parse_iso_date, parse_per_capita
+from sim.scenario.quantities import DAYS_PER_MONTH, parse_per_capita
 from sim.scenario.schema import Deferral, Scenario
 from sim.scenario.values import Dist
 from sim.scenario.yamlload import load_yaml_text

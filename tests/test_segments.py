@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import build, day, measure, one
+
 from sim.engine.segments import distinct, intensities, profile
 from sim.engine.timeline import MeasureState
 
@@ -36,3 +38,14 @@ def test_distinct_configs_numbered_by_first_appearance():
     configs, inverse = distinct([(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 0.0)])
     assert configs == [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0)]
     assert inverse == [0, 1, 2, 0]
+
+
+def test_waiver_ending_and_another_starting_same_day():
+    """When one waiver ends and another starts on the same day, the later change wins in the intensity."""
+    events = [{"id": "ev", "probability": 1, "date": "2020-01-11"}]
+    m = measure(deadline="2020-01-01", waivers=[
+        {"id": "w1", "share": "50%", "from": "2020-01-01", "until": "2020-04-01"},
+        {"id": "w2", "share": "20%", "from": "ev + 81d"}])
+    rep = one(build(events=events, measures=[m]))
+    prof = profile(rep.states["ban"], 0, None, 365)
+    assert prof[-1] == (day("2020-04-01"), 0.8)

@@ -26,6 +26,23 @@ def test_parse_values_with_units():
     assert parse_param("a=0.5:0.5:1").values == ("0.5",)
 
 
+def test_ranges_read_numbers_as_scenario_values_do():
+    """A range's ends are read by the scenario's own quantity parser: `.5%` and `1_000` are numbers there too,
+    and a column of counts or rates folds its `k`/`M` suffix the same way a scenario value does."""
+    assert parse_param("a=.5%:1.5%:3").values == ("0.5%", "1%", "1.5%")
+    assert parse_param("a=1_000:3_000:3").values == ("1000", "2000", "3000")
+    assert numeric([".5k/day", "2k/day"]) == ([500.0, 2000.0], "/day")
+    assert numeric(["1.2bn", "3B"]) == ([1.2e9, 3e9], "")
+
+
+@pytest.mark.parametrize("text", ["a=2020-02-30:2020-03-31:3", "a=2020-03-01:2020-13-01:3"])
+def test_an_impossible_date_in_a_range_is_a_clear_error(text):
+    """A range end that is no calendar date is a DocketError naming the parameter, not a traceback."""
+    with pytest.raises(DocketError, match=rf"--param {re.escape(text)}: `2020-\d\d-\d\d` is not a real calendar "
+                       "date; write a real date as YYYY-MM-DD"):
+        parse_param(text)
+
+
 @pytest.mark.parametrize("text", ["a=1:2", "a=10%:2d:3", "a=1:2:x", "a=1:2:0", "=1:2:3", "a"])
 def test_bad_ranges_are_clear_errors(text):
     """A malformed range, mixed units or a bad step count is a DocketError naming the --param."""

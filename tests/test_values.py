@@ -8,8 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from sim.scenario.quantities import DAYS_PER_MONTH, MAX_COUNT, QuantityError, parse_per_capita
-from sim.scenario.values import DIST_KEYS, Dist, read_value, sample
+from sim.scenario.limits import MAX_COUNT
+from sim.scenario.quantities import DAYS_PER_MONTH, QuantityError, parse_per_capita
+from sim.scenario.sampling import sample
+from sim.scenario.values import DIST_KEYS, Dist, read_value
 
 U = np.array([0.001, 0.25, 0.5, 0.75, 0.999])
 
@@ -79,7 +81,7 @@ def test_triangular_reads_three_ordered_values() -> None:
 
 def test_normal_with_bounds_and_sd_in_the_keys_unit() -> None:
     """`normal` takes mean, sd (in the same unit) and optional min/max; low/high are the bounds (a missing max is
-    the largest count, :data:`sim.scenario.quantities.MAX_COUNT`)."""
+    the largest count, :data:`sim.scenario.limits.MAX_COUNT`)."""
     d = read_value({"normal": {"mean": "90M", "sd": "5M", "min": 0}}, "count")
     assert d.params == (9e7, 5e6, 0.0, MAX_COUNT)
     assert (d.low, d.high, d.center) == (0.0, MAX_COUNT, 9e7)

@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.scenario import yamlload
+from sim.scenario import yamlcompose, yamlload
 from sim.scenario.errors import Diagnostic, Mark, ScenarioError
 from sim.scenario.yamlload import MDict, MList, dotted_path, key_mark_at, load_yaml_file, load_yaml_text, mark_at
 
@@ -273,7 +273,7 @@ def test_wide_billion_laughs_fails_fast() -> None:
 
 def test_too_many_plain_values_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """A file holding more than MAX_NODES values without aliases is refused with its own message."""
-    monkeypatch.setattr(yamlload, "MAX_NODES", 50)
+    monkeypatch.setattr(yamlcompose, "MAX_NODES", 50)
     fail("[" + "1, " * 60 + "]\n", "the file holds more than 50 values")
     assert len(load_yaml_text("[" + "1, " * 40 + "]\n", "s.yaml")) == 40
 
@@ -296,9 +296,9 @@ def test_undefined_alias_and_duplicate_anchor() -> None:
 def test_deep_nesting_is_a_clean_error(text: str) -> None:
     """Very deep nesting is one ScenarioError in docket's words, with a position, whichever parser stops it
     (our own depth limit, or libyaml's, which newer PyYAML C loaders apply first)."""
-    diag = fail(text, f"nested more than {yamlload.MAX_DEPTH} levels deep")
+    diag = fail(text, f"nested more than {yamlcompose.MAX_DEPTH} levels deep")
     assert diag.mark is not None and diag.mark.file == "s.yaml" and diag.mark.line >= 1
-    assert "YAML syntax error" not in diag.message and diag.expected == f"at most {yamlload.MAX_DEPTH} levels " \
+    assert "YAML syntax error" not in diag.message and diag.expected == f"at most {yamlcompose.MAX_DEPTH} levels " \
         "of lists and mappings"
 
 
@@ -309,8 +309,8 @@ def test_a_parser_depth_limit_reads_like_ours(monkeypatch: pytest.MonkeyPatch) -
         mark = yaml.Mark("s.yaml", 0, 2, 7, None, None)
         raise yaml.MarkedYAMLError("while increasing flow level", mark, "exceeded maximum nesting depth", mark)
 
-    monkeypatch.setattr(yamlload, "_compose", compose)
-    diag = fail("a: [[1]]\n", f"nested more than {yamlload.MAX_DEPTH} levels deep")
+    monkeypatch.setattr(yamlload, "compose", compose)
+    diag = fail("a: [[1]]\n", f"nested more than {yamlcompose.MAX_DEPTH} levels deep")
     assert diag.mark is not None and (diag.mark.line, diag.mark.col) == (3, 8)
 
 

@@ -2,7 +2,7 @@
 
 The lifecycle of one replication asks for "the deferral delay of extension 2 of measure X"; the first such
 request in a chunk samples that stream for every replication of the chunk at once (inverse CDF of the
-stream's uniforms, :func:`sim.scenario.values.sample`), later requests index the cached array.
+stream's uniforms, :func:`sim.scenario.sampling.sample`), later requests index the cached array.
 
 Two hooks serve sensitivity studies (:mod:`sim.studies.sensitivity`): ``pins`` fixes a stream's uniform at one quantile
 for every replication (an input held at its low or high value), and :attr:`ChunkDraws.inputs` records which
@@ -20,7 +20,8 @@ import numpy.typing as npt
 
 from sim.engine.streams import Streams
 from sim.scenario.dates import DateSpec
-from sim.scenario.values import Dist, sample, sample_months
+from sim.scenario.sampling import sample, sample_months
+from sim.scenario.values import Dist
 
 FloatArray = npt.NDArray[np.float64]
 

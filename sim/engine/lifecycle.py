@@ -26,8 +26,8 @@ import simpy
 
 from sim.engine.draws import ChunkDraws
 from sim.engine.timeline import LogEntry, MeasureState
+from sim.scenario.calendar import add_month_span
 from sim.scenario.dates import DateSpec
-from sim.scenario.quantities import add_month_span
 from sim.scenario.schema import Challenge, Measure, Scenario, Shelving, Waiver
 from sim.scenario.values import Dist
 
@@ -98,7 +98,7 @@ class Replication:
 
     def later(self, start: float, name: str, duration: Dist, col: int = 0, width: int = 1) -> float:
         """The day a duration drawn from stream ``name`` ends when it starts on day ``start``: a duration in
-        months adds calendar months (:func:`sim.scenario.quantities.add_month_span`), one in days adds whole days
+        months adds calendar months (:func:`sim.scenario.calendar.add_month_span`), one in days adds whole days
         (``docs/calendar.md`` rule 3). Never, if it starts never."""
         if not math.isfinite(start):
             return start

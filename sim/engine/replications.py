@@ -25,8 +25,8 @@ from sim.engine.effects import EffectRef, effect_refs, effect_values
 from sim.engine.lifecycle import Replication
 from sim.engine.segments import Params, coefficients, distinct, intensities, profile
 from sim.engine.streams import Streams
+from sim.scenario.calendar import add_months, day_to_date
 from sim.scenario.errors import DocketError
-from sim.scenario.quantities import add_months, day_to_date
 from sim.scenario.schema import Scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -254,7 +254,7 @@ SERIES: Final = {"stocks": ("populations", "stock"), "cf_stocks": ("populations"
 def check_finite(s: Scenario, c: Chunk) -> None:
     """Raise a :class:`DocketError` naming the first series of ``c`` that holds NaN or an infinity.
 
-    The limits on each value (:data:`sim.scenario.quantities.LIMITS`) keep ordinary scenarios far from overflow; many
+    The limits on each value (:data:`sim.scenario.limits.LIMITS`) keep ordinary scenarios far from overflow; many
     large factors multiplied together (or float32 storage of huge exposures) can still overflow, and a run must
     then fail rather than write ``inf`` or ``nan`` into its tables.
     """

@@ -32,8 +32,8 @@ import numpy.typing as npt
 from sim.engine.coefficients import Coefficients
 from sim.engine.effects import ACTIONS, Acted, EffectRef
 from sim.engine.timeline import MeasureState
+from sim.scenario.calendar import add_month_span
 from sim.scenario.errors import DocketError
-from sim.scenario.quantities import add_month_span
 from sim.scenario.schema import Scenario
 
 FloatArray = npt.NDArray[np.float64]

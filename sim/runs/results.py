@@ -17,8 +17,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.engine.replications import Collected, key_days
+from sim.scenario.calendar import day_to_date
 from sim.scenario.planned import date_order, planned_text
-from sim.scenario.quantities import day_to_date
 from sim.scenario.schema import Scenario
 
 QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)

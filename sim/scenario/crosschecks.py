@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from sim.scenario.calendar import day_to_date
 from sim.scenario.checkkinds import CHECK_KINDS, TARGETS
 from sim.scenario.dates import DateSpec, read_date
 from sim.scenario.diagnose import raw_path, suggest
 from sim.scenario.effects import EFFECTS
 from sim.scenario.errors import Diagnostic, found_repr, join_ids
-from sim.scenario.quantities import QuantityError, day_to_date
+from sim.scenario.quantities import QuantityError
 from sim.scenario.values import read_value
 from sim.scenario.yamlload import key_mark_at, mark_at
 

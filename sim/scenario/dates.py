@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import sim.scenario.quantities as q
+from sim.scenario.calendar import LAST_DAY, add_duration, add_month_span, parse_iso_date
+from sim.scenario.opaque import Opaque
 from sim.scenario.quantities import QuantityError
 from sim.scenario.values import META_KEYS, Dist, read_value
 
@@ -32,7 +34,7 @@ _EXPR_RE: Final = re.compile(
 
 
 @dataclass(frozen=True)
-class DateSpec:
+class DateSpec(Opaque):
     """A date as written: ``anchor`` (an event or measure id, ``id.deadline``, or ``None`` for absolute) plus
     ``offset``, a distribution in days (absolute day numbers when ``anchor`` is ``None``; an uncertain offset
     written in months also carries its months, :attr:`sim.scenario.values.Dist.month_params`) and ``months`` of calendar
@@ -48,14 +50,6 @@ class DateSpec:
     offset: Dist
     months: int = 0
     text: str = ""
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        """Scenario models hold this type as an opaque value (read by :mod:`sim.scenario.fields`); telling pydantic so
-        spares it building a dataclass schema for every field, which halves the start-up of ``validate``."""
-        from pydantic_core import core_schema
-
-        return core_schema.any_schema()
 
     @property
     def is_fixed(self) -> bool:
@@ -86,13 +80,13 @@ class DateSpec:
         offset written in months is added by :meth:`sim.engine.lifecycle.Replication.later` instead.
 
         Example:
-            >>> q.day_to_date(read_date("deal + 6mo").from_anchor(q.parse_iso_date("2023-08-31"), 0.0))
+            >>> from sim.scenario.calendar import day_to_date
+            >>> day_to_date(read_date("deal + 6mo").from_anchor(parse_iso_date("2023-08-31"), 0.0))
             datetime.date(2024, 2, 29)
         """
-        return q.add_month_span(anchor + round(offset), self.months)
+        return add_month_span(anchor + round(offset), self.months)
 
 
-_LAST_DAY: Final = dt.date.max.toordinal()
 _EXPECTED: Final = (
     "a date such as `2020-11-12`, `2020-09-20 + 7d`, `oracle_deal + 14d`, `{between: [2020-10-01, 2020-12-31]}`"
     " or `{from: oracle_deal, offset: 14d}`"
@@ -107,16 +101,16 @@ def _expr(text: str, meta: dict[str, Any]) -> DateSpec:
     base, sign, dur = m.group("base"), m.group("sign"), m.group("dur")
     duration = q.parse_duration(dur) if dur else q.Duration(0.0)
     step = -1 if sign == "-" else 1
-    if duration.mean_days > _LAST_DAY:
+    if duration.mean_days > LAST_DAY:
         raise QuantityError("the date falls outside the calendar (years 1 to 9999)", _EXPECTED, f"`{text}`",
                             "check the offset's number and unit")
-    if re.match(r"^\d{4}-", base):
-        first = q.parse_iso_date(base)
+    if q.ISO_DATE.match(base):
+        first = parse_iso_date(base)
         try:
-            day = q.add_duration(first, duration, step)
+            day = add_duration(first, duration, step)
         except (ValueError, OverflowError):
             day = 0
-        if not 1 <= day <= _LAST_DAY:
+        if not 1 <= day <= LAST_DAY:
             raise QuantityError("the date falls outside the calendar (years 1 to 9999)", _EXPECTED,
                                 f"`{text}`", "check the offset's number and unit")
         return DateSpec(None, Dist("value", (float(day),), "date", text=text, **meta), text=text)
@@ -134,7 +128,8 @@ def read_date(raw: object) -> DateSpec:
         QuantityError: with expected/found/hint.
 
     Example:
-        >>> q.day_to_date(read_date("2021-01-31 + 1mo").fixed_day())
+        >>> from sim.scenario.calendar import day_to_date
+        >>> day_to_date(read_date("2021-01-31 + 1mo").fixed_day())
         datetime.date(2021, 2, 28)
     """
     if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):

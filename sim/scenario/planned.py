@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import math
 
+from sim.scenario.calendar import day_to_date
 from sim.scenario.dates import DateSpec
-from sim.scenario.quantities import day_to_date
 from sim.scenario.schema import Event, Scenario
 
 

@@ -19,21 +19,22 @@ whole           ``2``, ``1000``                       a whole number (seed, repl
 ==============  ==================================  ==========================================
 
 No kind accepts a boolean (YAML ``true`` is not 1), NaN or an infinity (``.nan``, ``.inf``, ``1e400``), and
-each has a largest value (:data:`LIMITS`, e.g. counts up to 1e15) so that results stay finite.
+each has a largest value (:data:`sim.scenario.limits.LIMITS`, e.g. counts up to 1e15) so that results stay finite.
 
 A per-capita rate ``p/T`` means "a share *p* of the stock present at the start of a period *T* has left by its
 end, if nothing else acts": the continuous rate is ``-ln(1 - p) / T``. Months are 365.25/12 days and years
 365.25 days when a rate or a duration is used as a length of time; months added to a date use the calendar
-(:func:`add_month_span`, ``docs/calendar.md``).
+(:func:`sim.scenario.calendar.add_month_span`, ``docs/calendar.md``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from dataclasses import dataclass
 from typing import Final
+
+from sim.scenario.limits import LIMIT_TEXT, LIMITS
 
 DAYS_PER_YEAR: Final = 365.25
 DAYS_PER_MONTH: Final = DAYS_PER_YEAR / 12
@@ -42,11 +43,13 @@ KINDS: Final = ("count", "rate", "per_capita", "duration", "date", "probability"
 
 _SUFFIX = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "bn": 1e9}
 _NUMBER = r"[+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-_COUNT_RE = re.compile(rf"^\s*({_NUMBER})\s*(k|K|M|B|bn)?\s*$")
+_COUNT_RE = re.compile(rf"^\s*({_NUMBER})\s*({'|'.join(k for k in _SUFFIX if k)})?\s*$")
+_LEADING_RE = re.compile(rf"^\s*({_NUMBER})\s*(.*?)\s*$")
 _PERCENT_RE = re.compile(rf"^\s*({_NUMBER})\s*%\s*$")
 _DURATION_RE = re.compile(rf"^\s*({_NUMBER})\s*(d|days?|w|wk|weeks?|mo|months?|y|yr|years?)\s*$")
 _PER_RE = re.compile(r"^(?P<amount>[^/]+)/(?P<per>[^/]+)$")
-_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+"""How a date is written: ``YYYY-MM-DD`` (read by :func:`sim.scenario.calendar.parse_iso_date`)."""
 
 _UNIT_DAYS = {
     "d": 1.0, "day": 1.0, "days": 1.0,
@@ -68,22 +71,7 @@ EXAMPLES: Final = {
     "number": "a number such as `0.95`, `40_000` or `1e6`",
     "whole": "a whole number such as `2` or `1000`",
 }
-
-MAX_COUNT: Final = 1e15
-"""Largest count (``initial``, ``ceiling``, the amount of a rate): a billion times the world's population."""
-MAX_RATE: Final = 1e15
-"""Largest rate, in count per day."""
-MAX_FACTOR: Final = 1e6
-"""Largest factor (``scale_inflow``/``scale_exposure`` factors, metric weights, choice weights, sigma)."""
-MAX_PER_CAPITA: Final = 1e3
-"""Largest per-capita rate, per day (1,000/day empties a stock in minutes: anything faster is instant)."""
-MAX_DAYS: Final = 3_652_425
-"""Longest duration: 10,000 years, in days (the calendar itself spans years 1 to 9999)."""
-LIMITS: Final = {"count": MAX_COUNT, "rate": MAX_RATE, "factor": MAX_FACTOR, "per_capita": MAX_PER_CAPITA,
-                 "duration": float(MAX_DAYS)}
-"""The largest canonical value of each kind: with every value within its limit a run's stocks, exposures and
-their integrals stay finite (``docs/scenario-format.md``, "Limits"). Probabilities and shares lie in [0, 1]."""
-
+_A: Final = {"number": "a number", "whole": "a whole number"}
 
 class QuantityError(ValueError):
     """A value that does not read as the quantity a key needs; carries expected/found/hint for messages."""
@@ -117,7 +105,7 @@ class Duration:
 def _describe(text: str) -> str:
     """Name the kind a piece of text looks like, so a mismatch message can say what was found."""
     s = text.strip()
-    if _ISO_RE.match(s):
+    if ISO_DATE.match(s):
         return "a date"
     if _DURATION_RE.match(s):
         return "a duration"
@@ -131,7 +119,14 @@ def _describe(text: str) -> str:
     return "text"
 
 
-def _fail(kind: str, value: object, hint: str | None = None, what: str | None = None) -> QuantityError:
+def mismatch(kind: str, value: object, hint: str | None = None, what: str | None = None) -> QuantityError:
+    """The error for ``value`` that does not read as a quantity of ``kind``: what was expected (an example of
+    the kind), what was found (and what it looks like), an optional ``hint``; ``what`` replaces the message.
+
+    Example:
+        >>> mismatch("count", "2%/day").found
+        '`2%/day` (a per-capita rate)'
+    """
     shown = f"`{value}`" if not isinstance(value, str) else f"`{value}` ({_describe(value)})"
     if isinstance(value, bool):
         shown = f"`{str(value).lower()}` (true/false)"
@@ -142,10 +137,11 @@ def _fail(kind: str, value: object, hint: str | None = None, what: str | None = 
 
 
 def within_limit(kind: str, value: object, x: float, unit: str = "") -> float:
-    """``x`` if it is within the limit of ``kind`` (:data:`LIMITS`), else a :class:`QuantityError` saying so.
+    """``x`` if it is within the limit of ``kind`` (:data:`sim.scenario.limits.LIMITS`), else a
+    :class:`QuantityError` saying so.
 
     Durations are limited where a key holds one (:mod:`sim.scenario.values`); a date's offset is checked against the
-    calendar instead (:mod:`sim.scenario.dates`).
+    calendar instead (:mod:`sim.scenario.calendar`).
 
     Example:
         >>> within_limit("factor", "2", 2.0)
@@ -156,18 +152,33 @@ def within_limit(kind: str, value: object, x: float, unit: str = "") -> float:
         check = "the number and its unit (`d`, `w`, `mo`, `y`)" if kind == "duration" else \
             "the number, its suffix (`k`, `M`, `B`) and its period" if kind in ("rate", "per_capita") else \
             "the number and its suffix (`k`, `M`, `B`)"
-        raise _fail(kind, value, f"docket caps every value so that results stay finite; check {check}",
-                    what=f"a {name} must be at most {LIMIT_TEXT[kind]}{unit}")
+        raise mismatch(kind, value, f"docket caps every value so that results stay finite; check {check}",
+                       what=f"a {name} must be at most {LIMIT_TEXT[kind]}{unit}")
     return x
-
-
-LIMIT_TEXT: Final = {"count": "1e15", "rate": "1e15", "factor": "1e6", "per_capita": "1000",
-                     "duration": "3,652,425"}
-""":data:`LIMITS` as messages write them."""
 
 
 def _number(text: str) -> float:
     return float(text.replace("_", ""))
+
+
+def split_number(text: str) -> tuple[float, str] | None:
+    """The number a text starts with (read as every kind reads it) and the rest, its unit; else ``None``.
+
+        >>> split_number(" 2.5k/day"), split_number("1_000"), split_number("day")
+        ((2.5, 'k/day'), (1000.0, ''), None)
+    """
+    m = _LEADING_RE.match(text)
+    return (_number(m.group(1)), m.group(2)) if m else None
+
+
+def split_suffix(unit: str) -> tuple[float, str]:
+    """The count suffix (``k``, ``M``, ``B``...) a unit starts with, as a multiplier, and the rest of the unit.
+
+        >>> split_suffix("k/day"), split_suffix("M"), split_suffix("%/month")
+        ((1000.0, '/day'), (1000000.0, ''), (1.0, '%/month'))
+    """
+    suffix = next((k for k in _SUFFIX if k and unit.startswith(k)), "")
+    return _SUFFIX[suffix], unit[len(suffix):]
 
 
 def _as_float(value: int | float) -> float:
@@ -179,7 +190,7 @@ def _as_float(value: int | float) -> float:
 
 
 def parse_count(value: object) -> float:
-    """Read a count (>= 0, at most :data:`MAX_COUNT`): ``100M`` -> 1e8.
+    """Read a count (>= 0, at most :data:`sim.scenario.limits.MAX_COUNT`): ``100M`` -> 1e8.
 
     Example:
         >>> parse_count("2.5k")
@@ -191,16 +202,16 @@ def parse_count(value: object) -> float:
 def _count(value: object) -> float:
     """A finite count >= 0, without the limit (the amount of a rate is limited as a rate)."""
     if isinstance(value, bool):
-        raise _fail("count", value)
+        raise mismatch("count", value)
     if isinstance(value, int | float):
         x = _as_float(value)
     elif isinstance(value, str) and (m := _COUNT_RE.match(value)):
         x = _number(m.group(1)) * _SUFFIX[m.group(2) or ""]
     else:
         hint = "write a plain count; a rate belongs in `inflow`" if isinstance(value, str) and "/" in value else None
-        raise _fail("count", value, hint)
+        raise mismatch("count", value, hint)
     if not math.isfinite(x) or x < 0:
-        raise _fail("count", value, what="a count must be a finite number >= 0")
+        raise mismatch("count", value, what="a count must be a finite number >= 0")
     return x
 
 
@@ -213,8 +224,8 @@ def parse_fraction(value: object, kind: str = "probability") -> float:
     """
     x = _plain_or_percent(value, kind)
     if not 0.0 <= x <= 1.0:
-        raise _fail(kind, value, "use a number between 0 and 1, or a percentage up to 100%",
-                    what=f"a {kind} must lie between 0 and 1")
+        raise mismatch(kind, value, "use a number between 0 and 1, or a percentage up to 100%",
+                       what=f"a {kind} must lie between 0 and 1")
     return x
 
 
@@ -222,23 +233,23 @@ def parse_factor(value: object) -> float:
     """Read a multiplicative factor >= 0: ``0.5``, ``50%`` or ``2``."""
     x = _plain_or_percent(value, "factor")
     if x < 0:
-        raise _fail("factor", value, what="a factor must be >= 0")
+        raise mismatch("factor", value, what="a factor must be >= 0")
     return within_limit("factor", value, x)
 
 
 def _plain_or_percent(value: object, kind: str) -> float:
     if isinstance(value, bool):
-        raise _fail(kind, value)
+        raise mismatch(kind, value)
     if isinstance(value, int | float):
         x = _as_float(value)
     elif isinstance(value, str) and (m := _PERCENT_RE.match(value)):
         x = _number(m.group(1)) / 100.0
-    elif isinstance(value, str) and _COUNT_RE.match(value) and not re.search(r"[kKMB]", value):
-        x = _number(value)
+    elif isinstance(value, str) and (m := _COUNT_RE.match(value)) and not m.group(2):  # no `k`/`M`/`bn` here
+        x = _number(m.group(1))
     else:
-        raise _fail(kind, value)
+        raise mismatch(kind, value)
     if not math.isfinite(x):
-        raise _fail(kind, value, what=f"a {kind} must be finite")
+        raise mismatch(kind, value, what=f"a {kind} must be finite")
     return x
 
 
@@ -252,20 +263,17 @@ def parse_number(value: object, kind: str = "number") -> float:
         (1000000.0, 40000.0)
     """
     if isinstance(value, bool):
-        raise _fail(kind, value, "write the number itself", what=f"expected {_A[kind]}, found a boolean")
+        raise mismatch(kind, value, "write the number itself", what=f"expected {_A[kind]}, found a boolean")
     if isinstance(value, int | float):
         x = _as_float(value)
     elif isinstance(value, str) and re.fullmatch(rf"\s*{_NUMBER}\s*", value):
         x = _number(value)
     else:
-        raise _fail(kind, value)
+        raise mismatch(kind, value)
     if not math.isfinite(x):
-        raise _fail(kind, value, "NaN and infinity are not numbers docket can use: write a finite number (or leave "
-                    "an optional key out)", what="a number must be finite")
+        raise mismatch(kind, value, "NaN and infinity are not numbers docket can use: write a finite number (or leave "
+                       "an optional key out)", what="a number must be finite")
     return x
-
-
-_A: Final = {"number": "a number", "whole": "a whole number"}
 
 
 def parse_whole(value: object) -> int:
@@ -281,7 +289,7 @@ def parse_whole(value: object) -> int:
         return value
     x = parse_number(value, "whole")
     if x != int(x):
-        raise _fail("whole", value, what="expected a whole number")
+        raise mismatch("whole", value, what="expected a whole number")
     return int(x)
 
 
@@ -294,19 +302,19 @@ def parse_duration(value: object, *, signed: bool = False) -> Duration:
     """
     if isinstance(value, bool | int | float):
         hint = f"add a unit, e.g. `{value}d`" if not isinstance(value, bool) else None
-        raise _fail("duration", value, hint, what="a duration needs a unit")
+        raise mismatch("duration", value, hint, what="a duration needs a unit")
     if not isinstance(value, str) or not (m := _DURATION_RE.match(value)):
-        raise _fail("duration", value)
+        raise mismatch("duration", value)
     amount, unit = _number(m.group(1)), m.group(2)
     if not math.isfinite(amount * _UNIT_DAYS[unit]):
-        raise _fail("duration", value, what="a duration must be a finite length of time")
+        raise mismatch("duration", value, what="a duration must be a finite length of time")
     if amount < 0 and not signed:
-        raise _fail("duration", value, what="a duration must be >= 0 here")
+        raise mismatch("duration", value, what="a duration must be >= 0 here")
     if unit in _UNIT_MONTHS:
         months = amount * _UNIT_MONTHS[unit]
         if months != int(months):
-            raise _fail("duration", value, "use whole months (`2mo`) or days (`45d`)",
-                        what="months and years must come out as a whole number of months")
+            raise mismatch("duration", value, "use whole months (`2mo`) or days (`45d`)",
+                           what="months and years must come out as a whole number of months")
         return Duration(0.0, int(months))
     return Duration(amount * _UNIT_DAYS[unit])
 
@@ -320,9 +328,9 @@ def _period_days(text: str, kind: str, value: object) -> float:
             days = parse_duration(t).mean_days
         except QuantityError:
             hint = "the part after `/` must be a time unit: day, week, month, year or `30d`"
-            raise _fail(kind, value, hint) from None
+            raise mismatch(kind, value, hint) from None
     if days <= 0:
-        raise _fail(kind, value, what="the period of a rate must be longer than zero")
+        raise mismatch(kind, value, what="the period of a rate must be longer than zero")
     return days
 
 
@@ -337,13 +345,13 @@ def parse_rate(value: object) -> float:
         return 0.0
     if not isinstance(value, str) or not (m := _PER_RE.match(value.strip())):
         hint = "add a time unit, e.g. `250k/day`" if not isinstance(value, bool) else None
-        raise _fail("rate", value, hint)
+        raise mismatch("rate", value, hint)
     amount = m.group("amount")
     if "%" in amount:
-        raise _fail("rate", value, "a percentage per time is a per-capita rate: use it for churn/outflow/transfers")
+        raise mismatch("rate", value, "a percentage per time is a per-capita rate: use it for churn/outflow/transfers")
     rate = _count(amount.strip()) / _period_days(m.group("per"), "rate", value)
     if not math.isfinite(rate):
-        raise _fail("rate", value, "use a period of at least a day or so", what="a rate must be finite")
+        raise mismatch("rate", value, "use a period of at least a day or so", what="a rate must be finite")
     return within_limit("rate", value, rate, " per day")
 
 
@@ -358,85 +366,23 @@ def parse_per_capita(value: object) -> float:
         return 0.0
     if not isinstance(value, str) or not (m := _PER_RE.match(value.strip())):
         hint = "add a share and a period, e.g. `2%/month`" if not isinstance(value, bool) else None
-        raise _fail("per_capita", value, hint)
+        raise mismatch("per_capita", value, hint)
     try:
         share = _plain_or_percent(m.group("amount").strip(), "per_capita")
     except QuantityError:
         counted = _COUNT_RE.match(m.group("amount")) is not None
-        raise _fail("per_capita", value, "a count per time is a rate (for `inflow`); a per-capita rate is a share "
-                    "per time, e.g. `2%/month`" if counted else "write a share per period, e.g. `2%/month`") from None
+        raise mismatch("per_capita", value, "a count per time is a rate (for `inflow`); a per-capita rate is a "
+                       "share per time, e.g. `2%/month`" if counted else "write a share per period, e.g. `2%/month`"
+                       ) from None
     days = _period_days(m.group("per"), "per_capita", value)
     if not 0.0 <= share < 1.0:
-        raise _fail("per_capita", value, "a share per period must be at least 0% and below 100%",
-                    what="a per-capita rate must be a share below 100% per period")
+        raise mismatch("per_capita", value, "a share per period must be at least 0% and below 100%",
+                       what="a per-capita rate must be a share below 100% per period")
     rate = -math.log1p(-share) / days
     if not math.isfinite(rate):
-        raise _fail("per_capita", value, "use a period of at least a day or so",
-                    what="a per-capita rate must be finite")
+        raise mismatch("per_capita", value, "use a period of at least a day or so",
+                       what="a per-capita rate must be finite")
     return within_limit("per_capita", value, rate, " per day")
-
-
-def parse_iso_date(value: object) -> int:
-    """Read an absolute date (YAML date or ``YYYY-MM-DD`` text) into a day number.
-
-    Example:
-        >>> day_to_date(parse_iso_date("2020-11-12"))
-        datetime.date(2020, 11, 12)
-    """
-    if isinstance(value, dt.datetime):
-        raise _fail("date", value, "docket works in whole days: drop the time")
-    if isinstance(value, dt.date):
-        return value.toordinal()
-    if isinstance(value, str) and _ISO_RE.match(value.strip()):
-        try:
-            return dt.date.fromisoformat(value.strip()).toordinal()
-        except ValueError:
-            raise _fail("date", value, what="not a real calendar date") from None
-    raise _fail("date", value)
-
-
-def day_to_date(day: int) -> dt.date:
-    """Inverse of :func:`parse_iso_date`."""
-    return dt.date.fromordinal(int(day))
-
-
-def add_months(day: int, months: int) -> int:
-    """Calendar month arithmetic with clamping: Jan 31 + 1 month = Feb 28 (or 29).
-
-    Example:
-        >>> day_to_date(add_months(parse_iso_date("2021-01-31"), 1))
-        datetime.date(2021, 2, 28)
-    """
-    d = day_to_date(day)
-    total = d.year * 12 + (d.month - 1) + months
-    year, month = divmod(total, 12)
-    month += 1
-    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(d.day, last)).toordinal()
-
-
-def add_month_span(day: int, months: float) -> int:
-    """Add a number of calendar months, possibly fractional, to a day number: the whole months by the calendar
-    (:func:`add_months`, clamped), then the fraction of the month that follows, in days, rounded to whole days.
-
-    Whole months give exactly :func:`add_months`, and the result never decreases as ``months`` grows (so a
-    drawn duration keeps common random numbers monotone). ``docs/calendar.md`` rule 3.
-
-    Example:
-        >>> [day_to_date(add_month_span(parse_iso_date("2024-03-01"), m)).isoformat() for m in (6, 6.5, 7)]
-        ['2024-09-01', '2024-09-16', '2024-10-01']
-    """
-    whole = math.floor(months)
-    first = add_months(day, whole)
-    if months == whole:
-        return first
-    return first + round((months - whole) * (add_months(day, whole + 1) - first))
-
-
-def add_duration(day: int, duration: Duration, sign: int = 1) -> int:
-    """Add a duration to a day number: whole months by the calendar, days rounded to whole days."""
-    out = add_months(day, sign * duration.months) if duration.months else day
-    return out + sign * round(duration.days)
 
 
 PARSERS = {

@@ -211,7 +211,7 @@ class Metric(Strict):
     source: str | None = None
 
 
-class Check(Strict):
+class Expectation(Strict):
     """An expectation on a run, checked by ``docket test``: a statistic of a series, or a probability.
 
     ``quantity`` chooses which series of ``target`` a ``series`` check reads (default: ``stock`` for a
@@ -234,7 +234,7 @@ class Expectations(Strict):
 
     baseline: str | None = None
     replications: Whole | None = Field(default=None, ge=1, le=10_000_000)
-    checks: list[Check] = []
+    checks: list[Expectation] = []
 
 
 class Variant(Strict):
@@ -275,6 +275,6 @@ def use_registries() -> None:
     """Rebuild the models after an effect type or a check kind was added to (or removed from) its registry,
     :data:`sim.scenario.effects.EFFECTS` or :data:`sim.scenario.checkkinds.CHECK_KINDS`."""
     Measure.model_fields["effects"].annotation = list[effect_union()]  # type: ignore[assignment, misc]
-    Check.model_fields["kind"].annotation = kind_type()
-    for model in (Measure, Check, Expectations, Scenario):
+    Expectation.model_fields["kind"].annotation = kind_type()
+    for model in (Measure, Expectation, Expectations, Scenario):
         model.model_rebuild(force=True)

@@ -21,8 +21,9 @@ engine samples plain floats. Dates are whole days: date and duration draws are r
 
 A duration written in months or years (every quantity of its distribution: ``6mo``, ``{between: [1mo, 3mo]}``)
 also keeps its parameters in calendar months (:attr:`Dist.month_params`): added to a date, it follows the
-calendar (:func:`sample_months`, :func:`sim.scenario.quantities.add_month_span`, ``docs/calendar.md`` rule 3). A
-distribution that mixes days and months is refused.
+calendar (:func:`sim.scenario.sampling.sample_months`, :func:`sim.scenario.calendar.add_month_span`,
+``docs/calendar.md`` rule 3). A distribution that mixes days and months is refused. Drawing from a distribution is
+:mod:`sim.scenario.sampling`.
 """
 
 from __future__ import annotations
@@ -34,16 +35,20 @@ from statistics import NormalDist
 from typing import Any, Final
 
 import sim.scenario.quantities as q
+from sim.scenario.calendar import parse_iso_date
+from sim.scenario.limits import LIMIT_TEXT, LIMITS
+from sim.scenario.opaque import Opaque
 from sim.scenario.quantities import QuantityError
 
 Z_MAX: Final = NormalDist().inv_cdf(1 - 1e-15)
-"""The largest standard normal draw :func:`sample` makes (it clips uniforms to [1e-15, 1 - 1e-15])."""
+"""The largest standard normal draw :func:`sim.scenario.sampling.sample` makes (it clips uniforms to
+[1e-15, 1 - 1e-15])."""
 DIST_KEYS: Final = ("value", "between", "uniform", "triangular", "normal", "lognormal", "choice", "empirical")
 META_KEYS: Final = ("source", "note")
 
 
 @dataclass(frozen=True)
-class Dist:
+class Dist(Opaque):
     """A distribution over one quantity in canonical units (see :mod:`sim.scenario.quantities`).
 
     Attributes:
@@ -70,14 +75,6 @@ class Dist:
     source: str | None = None
     note: str | None = None
     text: str = field(default="", compare=False)
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        """Scenario models hold this type as an opaque value (read by :mod:`sim.scenario.fields`); telling pydantic so
-        spares it building a dataclass schema for every field, which halves the start-up of ``validate``."""
-        from pydantic_core import core_schema
-
-        return core_schema.any_schema()
 
     @property
     def is_fixed(self) -> bool:
@@ -135,12 +132,12 @@ def _fail(message: str, expected: str, found: object, hint: str | None = None) -
     return QuantityError(message, expected, f"`{found}`", hint)
 
 
-_MONTH_UNITS: Final = {"duration": "months", "signed_duration": "signed_months"}
+MONTH_UNITS: Final = {"duration": "months", "signed_duration": "signed_months"}
 """The unit a duration distribution written in months is also read in."""
 
 
 def _duration(raw: object) -> q.Duration:
-    """A duration a key holds (not a date's offset), within :data:`sim.scenario.quantities.MAX_DAYS`."""
+    """A duration a key holds (not a date's offset), within :data:`sim.scenario.limits.MAX_DAYS`."""
     dur = q.parse_duration(raw)
     q.within_limit("duration", raw, dur.mean_days, " days (10,000 years)")
     return dur
@@ -154,7 +151,7 @@ def _reader(unit: str) -> Callable[[object], float]:
     if unit == "signed_duration":
         return lambda v: float(round(q.parse_duration(v, signed=True).mean_days))
     if unit == "date":
-        return lambda v: float(q.parse_iso_date(v))
+        return lambda v: float(parse_iso_date(v))
     return q.PARSERS[unit]
 
 
@@ -196,7 +193,7 @@ def _with_months(dist: Dist, raw: dict[str, Any], unit: str) -> Dist:
                             "every duration in days or weeks (`{between: [30d, 90d]}`) or every one in months or "
                             "years (`{between: [1mo, 3mo]}`)", f"`{raw}`",
                             "write every value in the same unit: months follow the calendar, days do not")
-    return replace(dist, month_params=_dist_from_mapping(raw, _MONTH_UNITS[unit]).params)
+    return replace(dist, month_params=_dist_from_mapping(raw, MONTH_UNITS[unit]).params)
 
 
 def _dist_from_mapping(raw: dict[str, Any], unit: str) -> Dist:
@@ -268,7 +265,7 @@ def _parametric(key: str, body: object, unit: str, meta: dict[str, Any]) -> Dist
     top = (math.log(median) + sigma * Z_MAX) / math.log(10)  # log10 of the largest draw
     if top > math.log10(ceiling):
         shown = f"{10 ** top:.3g}" if top < 300 else f"1e{top:.0f}"
-        limit = q.LIMIT_TEXT[_kind(unit)]
+        limit = LIMIT_TEXT[_kind(unit)]
         raise _fail(f"this lognormal draws values up to {shown}, above {limit}, the largest {_kind(unit)}",
                     f"median x exp({Z_MAX:.2f} sigma) <= {limit}", body,
                     "use a smaller `sigma`, or a bounded `triangular` or `normal` with `max`")
@@ -276,15 +273,15 @@ def _parametric(key: str, body: object, unit: str, meta: dict[str, Any]) -> Dist
 
 
 def _natural_range(unit: str) -> tuple[float, float]:
-    """The values a kind can take (up to its limit, :data:`sim.scenario.quantities.LIMITS`): a normal without
+    """The values a kind can take (up to its limit, :data:`sim.scenario.limits.LIMITS`): a normal without
     ``min``/``max`` is truncated to them."""
     if unit in ("probability", "share"):
         return 0.0, 1.0
     if unit in ("signed_duration", "signed_months", "date"):
         return -math.inf, math.inf
     if unit == "months":
-        return 0.0, q.LIMITS["duration"] / q.DAYS_PER_MONTH
-    return 0.0, q.LIMITS[unit]
+        return 0.0, LIMITS["duration"] / q.DAYS_PER_MONTH
+    return 0.0, LIMITS[unit]
 
 
 def _spread(raw: object, unit: str) -> float:
@@ -323,7 +320,7 @@ def read_value(raw: object, unit: str) -> Dist:
     """
     if isinstance(raw, dict):
         dist = _dist_from_mapping(raw, unit)
-        return _with_months(dist, raw, unit) if unit in _MONTH_UNITS else dist
+        return _with_months(dist, raw, unit) if unit in MONTH_UNITS else dist
     if isinstance(raw, list):
         raise _fail("a list is not a single value", q.EXAMPLES[_kind(unit)], raw,
                     "for a range write `{between: [lo, hi]}`")
@@ -332,73 +329,3 @@ def read_value(raw: object, unit: str) -> Dist:
         months = (float(dur.months),) if dur.months else ()
         return Dist("value", (float(round(dur.mean_days)),), unit, month_params=months, text=str(raw))
     return Dist("value", (_reader(unit)(raw),), unit, text=str(raw))
-
-
-def sample(dist: Dist, u: Any) -> Any:
-    """Map uniform draws ``u`` (a numpy array in (0, 1)) to draws of ``dist`` by the inverse CDF.
-
-    Inverse-CDF sampling from one uniform per draw keeps common random numbers: a changed parameter moves
-    each replication's draw monotonically instead of reshuffling it. Date and duration draws are rounded to
-    whole days.
-
-    Example:
-        >>> import numpy as np
-        >>> sample(read_value({"between": ["10d", "20d"]}, "duration"), np.array([0.0, 0.5, 0.999])).tolist()
-        [10.0, 15.0, 20.0]
-    """
-
-    import numpy as np
-
-    p = dist.params
-    u = np.asarray(u, dtype=np.float64)
-    if dist.kind == "value":
-        out = np.full_like(u, p[0])
-    elif dist.kind == "between":
-        out = p[0] + (p[1] - p[0]) * u
-    elif dist.kind == "triangular":
-        lo, mode, hi = p
-        if hi == lo:
-            out = np.full_like(u, lo)
-        else:
-            cut = (mode - lo) / (hi - lo)
-            left = lo + np.sqrt(u * (hi - lo) * (mode - lo))
-            right = hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode))
-            out = np.where(u < cut, left, right)
-    elif dist.kind == "normal":
-        mean, sd, lo, hi = p
-        std = NormalDist()
-        a = std.cdf((lo - mean) / sd) if sd > 0 and math.isfinite(lo) else 0.0
-        b = std.cdf((hi - mean) / sd) if sd > 0 and math.isfinite(hi) else 1.0
-        z = np.array([std.inv_cdf(min(max(x, 1e-15), 1 - 1e-15)) for x in (a + (b - a) * u).ravel()])
-        out = np.clip(mean + sd * z.reshape(u.shape), lo, hi)
-    elif dist.kind == "lognormal":
-        std = NormalDist()
-        z = np.array([std.inv_cdf(min(max(x, 1e-15), 1 - 1e-15)) for x in u.ravel()]).reshape(u.shape)
-        out = p[0] * np.exp(p[1] * z)
-    elif dist.kind == "choice":
-        edges = np.cumsum(dist.weights)
-        idx = np.minimum(np.searchsorted(edges, u, side="right"), len(p) - 1)
-        out = np.asarray(p)[idx]
-    else:
-        idx = np.minimum((u * len(p)).astype(np.int64), len(p) - 1)
-        out = np.asarray(p)[idx]
-    if dist.unit in ("duration", "signed_duration", "date"):
-        out = np.round(out)
-    return out
-
-
-def sample_months(dist: Dist, u: Any) -> Any:
-    """Map uniform draws ``u`` to (fractional) calendar months of a duration written in months, by the same
-    inverse CDF as :func:`sample` (so the draw is monotone in ``u`` and a degenerate distribution gives its
-    value exactly); not rounded.
-
-    Example:
-        >>> import numpy as np
-        >>> sample_months(read_value({"between": ["6mo", "6mo"]}, "duration"), np.array([0.1, 0.9])).tolist()
-        [6.0, 6.0]
-        >>> sample_months(read_value({"between": ["1mo", "3mo"]}, "duration"), np.array([0.25])).tolist()
-        [1.5]
-    """
-    if not dist.month_params:
-        raise ValueError("sample_months needs a duration written in months")
-    return sample(replace(dist, params=dist.month_params, unit=_MONTH_UNITS.get(dist.unit, "months")), u)

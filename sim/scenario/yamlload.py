@@ -8,8 +8,9 @@ from parser events and built here, never by ``yaml.load``, so the reader can:
   (``!!python/object:...``, ``!foo``, ``!!binary``, ``!!set``) and merge keys (``<<``) are refused;
 * keep YAML 1.1's ``on``/``off``/``yes``/``no`` as text (only ``true``/``false`` are booleans);
 * refuse duplicate keys, non-text keys, date-times (docket works in whole days), several documents;
-* stay bounded: more than :data:`MAX_BYTES`, more than :data:`MAX_NODES` values once aliases are expanded
-  ("billion laughs"), nesting deeper than :data:`MAX_DEPTH` and recursive aliases are clean errors.
+* stay bounded: more than :data:`MAX_BYTES`, more than :data:`~sim.scenario.yamlcompose.MAX_NODES` values once
+  aliases are expanded ("billion laughs"), nesting deeper than :data:`~sim.scenario.yamlcompose.MAX_DEPTH` and
+  recursive aliases are clean errors (the composer, :mod:`sim.scenario.yamlcompose`).
 
 Every problem is a :class:`~sim.scenario.errors.ScenarioError`; no other exception escapes for any input. Aliases are
 expanded into independent copies whose marks are those of the anchored original.
@@ -24,15 +25,13 @@ from typing import Any, Final
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent, StreamEndEvent
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from sim.scenario.errors import Diagnostic, Mark, ScenarioError, excerpt
 from sim.scenario.files import MISSING, NotRegularFileError, kind_of, read_regular
+from sim.scenario.yamlcompose import check_size, compose, mark_of, too_deep
 
 MAX_BYTES: Final = 2 * 1024 * 1024
-MAX_NODES: Final = 200_000
-MAX_DEPTH: Final = 100
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Y: Final = "tag:yaml.org,2002:"
@@ -41,9 +40,6 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _DATE, _MAP, _SEQ, _MERGE = (
 )
 _AS_TEXT: Final = frozenset({_STR, _Y + "value", _Y + "yaml", _MERGE})  # `=`, and `<<` as a value, stay text
 _KIND: Final = {_INT: "number", _FLOAT: "number", _BOOL: "true/false", _NULL: "null", _DATE: "date"}
-_NODE_FOR: Final[dict[type, Any]] = {
-    ScalarEvent: ScalarNode, SequenceStartEvent: SequenceNode, MappingStartEvent: MappingNode
-}
 _C = SafeConstructor()
 _CONSTRUCT: Final = {_INT: _C.construct_yaml_int, _FLOAT: _C.construct_yaml_float,
                      _DATE: _C.construct_yaml_timestamp}
@@ -99,112 +95,11 @@ def _err(
     return ScenarioError(Diagnostic(message, mark, dotted_path(path), **extra))
 
 
-def _mark(filename: str, node_or_event: Any) -> Mark:
-    return Mark(filename, node_or_event.start_mark.line + 1, node_or_event.start_mark.column + 1)
-
-
 def _tag_error(filename: str, node: Node, path: Sequence[str | int]) -> ScenarioError:
     shown = "!!" + node.tag[len(_Y) :] if node.tag.startswith(_Y) else node.tag
-    return _err(f"only plain YAML is accepted; found tag `{shown}`", _mark(filename, node), path,
+    return _err(f"only plain YAML is accepted; found tag `{shown}`", mark_of(filename, node), path,
                 expected="plain text, numbers, true/false, dates, lists and mappings",
                 found=f"the tag `{shown}`", hint="remove the tag and write the value itself")
-
-
-def _compose(loader: Any, filename: str) -> Node | None:
-    """Compose the single document into a node graph, iteratively (no recursion; depth-limited)."""
-    loader.get_event()  # StreamStartEvent
-    if loader.check_event(StreamEndEvent):
-        return None
-    loader.get_event()  # DocumentStartEvent
-    anchors: dict[str, Node] = {}
-    open_anchors: set[str] = set()  # anchors of collections still being composed
-    stack: list[list[Any]] = []  # [collection node, pending key node, anchor]
-    count = 0  # distinct values: a lower bound of the values building visits, so stop early on huge files
-    while True:
-        event: Any = loader.get_event()
-        if isinstance(event, AliasEvent):
-            if event.anchor in open_anchors:
-                raise _err(f"alias `*{event.anchor}` is used inside the value it names (a recursive alias)",
-                           _mark(filename, event), hint="a value cannot contain itself; write it out")
-            if event.anchor not in anchors:
-                raise _err(f"alias `*{event.anchor}` is not defined", _mark(filename, event),
-                           hint=f"define it earlier in the file with `&{event.anchor}`")
-            node = anchors[event.anchor]
-        elif (kind := _NODE_FOR.get(type(event))) is not None:
-            count += 1
-            if count > MAX_NODES:
-                raise _too_many(filename, event, aliased=False)
-            if event.anchor in anchors:
-                first = _mark(filename, anchors[event.anchor]).line
-                raise _err(f"anchor `&{event.anchor}` is defined twice", _mark(filename, event),
-                           hint=f"it was first defined at line {first}; give each anchor its own name")
-            tag = event.tag
-            if tag is None or tag == "!":
-                tag = loader.resolve(kind, getattr(event, "value", None), event.implicit)
-            if kind is ScalarNode:
-                node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
-            elif len(stack) >= MAX_DEPTH:
-                raise _too_deep(_mark(filename, event))
-            else:
-                node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
-            if event.anchor is not None:
-                anchors[event.anchor] = node
-            if kind is not ScalarNode:
-                if event.anchor is not None:
-                    open_anchors.add(event.anchor)
-                stack.append([node, None, event.anchor])
-                continue
-        else:  # SequenceEndEvent / MappingEndEvent
-            node, _, anchor = stack.pop()
-            node.end_mark = event.end_mark
-            open_anchors.discard(anchor)
-        if not stack:
-            break
-        frame = stack[-1]
-        if isinstance(frame[0], SequenceNode):
-            frame[0].value.append(node)
-        elif frame[1] is None:
-            frame[1] = node
-        else:
-            frame[0].value.append((frame[1], node))
-            frame[1] = None
-    loader.get_event()  # DocumentEndEvent
-    if not loader.check_event(StreamEndEvent):
-        raise _err("one YAML document per file", _mark(filename, loader.get_event()),
-                   expected="a single document", found="a second document after `---`",
-                   hint="put each scenario in its own file, or remove the extra `---`")
-    return node
-
-
-def _children(node: Node) -> list[Node]:
-    if isinstance(node, ScalarNode):
-        return []
-    return list(node.value) if isinstance(node, SequenceNode) else [n for pair in node.value for n in pair]
-
-
-def _check_size(root: Node, filename: str) -> None:
-    """Count the values building would visit (aliases expanded) without building; refuse above MAX_NODES."""
-    sizes: dict[int, int] = {}  # id(node) -> expanded size, capped at MAX_NODES + 1
-
-    def size(node: Node) -> int:
-        if id(node) not in sizes:
-            sizes[id(node)] = min(1 + sum(size(child) for child in _children(node)), MAX_NODES + 1)
-        return sizes[id(node)]
-
-    if size(root) <= MAX_NODES:
-        return
-    node = root
-    while (child := next((c for c in _children(node) if sizes[id(c)] > MAX_NODES), None)) is not None:
-        node = child  # point at the deepest value that is too big by itself
-    raise _too_many(filename, node, aliased=True)
-
-
-def _too_many(filename: str, where: Any, aliased: bool) -> ScenarioError:
-    how = "expands to" if aliased else "holds"
-    through = ' through YAML aliases (a "billion laughs" file?)' if aliased else ""
-    return _err(f"the file {how} more than {MAX_NODES} values{through}", _mark(filename, where),
-                expected=f"at most {MAX_NODES} values", found=f"more than {MAX_NODES}",
-                hint="write the values out instead of nesting aliases" if aliased else "split the file")
 
 
 class _Builder:
@@ -222,14 +117,14 @@ class _Builder:
         if node.tag != (_SEQ if isinstance(node, SequenceNode) else _MAP):
             raise _tag_error(self.filename, node, path)
         if isinstance(node, SequenceNode):
-            seq = MList(_mark(self.filename, node))
+            seq = MList(mark_of(self.filename, node))
             for index, item in enumerate(node.value):
                 seq.append(self.build(item, (*path, index)))
-                seq.item_marks.append(_mark(self.filename, item))
+                seq.item_marks.append(mark_of(self.filename, item))
             return seq
-        mapping = MDict(_mark(self.filename, node))
+        mapping = MDict(mark_of(self.filename, node))
         for key_node, value_node in node.value:
-            key, key_mark = self.key(key_node, path), _mark(self.filename, key_node)
+            key, key_mark = self.key(key_node, path), mark_of(self.filename, key_node)
             if key in mapping:
                 first = mapping.key_marks[key].line
                 raise _err(f"duplicate key `{key}`", key_mark, (*path, key), expected="each key once",
@@ -238,11 +133,11 @@ class _Builder:
                            "YAML would silently keep the last one — remove one of them")
             mapping.key_marks[key] = key_mark
             mapping[key] = self.build(value_node, (*path, key))
-            mapping.value_marks[key] = _mark(self.filename, value_node)
+            mapping.value_marks[key] = mark_of(self.filename, value_node)
         return mapping
 
     def key(self, node: Node, path: tuple[str | int, ...]) -> str:
-        mark = _mark(self.filename, node)
+        mark = mark_of(self.filename, node)
         if isinstance(node, ScalarNode) and node.tag == _MERGE:
             raise _err("YAML merge keys (`<<`) are not supported; use `extends:` or repeat the keys", mark,
                        path, expected="ordinary keys", found="`<<`",
@@ -277,7 +172,7 @@ class _Builder:
             value = None
         if value is not None and not isinstance(value, dt.datetime):
             return value
-        mark, shown = _mark(self.filename, node), excerpt(text)
+        mark, shown = mark_of(self.filename, node), excerpt(text)
         expected = "a date like 2020-11-12" if tag == _DATE else "a number like 100_000 or 2.5"
         if value is None:
             raise _err(f"`{shown}` is not a valid {'date' if tag == _DATE else 'number'}", mark, path,
@@ -297,19 +192,13 @@ _SYNTAX_HINTS: Final = (
 )
 
 
-def _too_deep(mark: Mark | None) -> ScenarioError:
-    return _err(f"values are nested more than {MAX_DEPTH} levels deep", mark,
-                expected=f"at most {MAX_DEPTH} levels of lists and mappings",
-                hint="flatten the structure (is a bracket left open?)")
-
-
 def _syntax_error(exc: yaml.MarkedYAMLError, text: str, filename: str) -> ScenarioError:
     where = exc.problem_mark or exc.context_mark
     mark = Mark(filename, where.line + 1, where.column + 1) if where is not None else None
     if "nesting depth" in (exc.problem or ""):
         # Newer libyaml (PyYAML >= 6.0.3's C loader) stops deep nesting itself, before our own limit sees it:
         # the user gets the same message whichever parser read the file.
-        return _too_deep(mark)
+        return too_deep(mark)
     message = f"YAML syntax error: {exc.problem or exc.context or 'unreadable YAML'}"
     if exc.context and exc.problem:
         at = f" that starts at line {exc.context_mark.line + 1}" if exc.context_mark is not None else ""
@@ -356,10 +245,10 @@ def load_yaml_text(text: str, filename: str) -> Any:
                    hint="remove it (control characters must be written as escapes inside double quotes)")
     loader = _LOADER(text)
     try:
-        root = _compose(loader, filename)
+        root = compose(loader, filename)
         if root is None:
             return None
-        _check_size(root, filename)
+        check_size(root, filename)
         return _Builder(filename).build(root, ())
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, text, filename) from exc

@@ -32,8 +32,8 @@ from sim.engine.replications import grids, key_days
 from sim.runs.atomic import write_text
 from sim.runs.results import Results, cumulative_unit
 from sim.runs.study import RunSpec, run_study
+from sim.scenario.calendar import day_to_date
 from sim.scenario.errors import DocketError
-from sim.scenario.quantities import day_to_date
 from sim.scenario.schema import Scenario
 from sim.text.humanize import number, percent
 

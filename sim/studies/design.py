@@ -23,10 +23,8 @@ How the points run and what the table holds: :mod:`sim.studies.sweep`.
 
 from __future__ import annotations
 
-import datetime as dt
 import fnmatch
 import itertools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,16 +35,13 @@ from sim.engine.draws import Input
 from sim.engine.replications import grids
 from sim.engine.streams import stable_hash
 from sim.runs.runner import simulate
+from sim.scenario.calendar import day_to_date, parse_iso_date
 from sim.scenario.errors import DocketError, ScenarioError
 from sim.scenario.loader import validate_data
-from sim.scenario.quantities import QuantityError, parse_duration
+from sim.scenario.quantities import ISO_DATE, QuantityError, parse_duration, split_number, split_suffix
 from sim.scenario.schema import Scenario
 from sim.studies.inputs import describe, text, value_at
 
-NUMBER = re.compile(r"^\s*([+-]?\d[\d_]*(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SCALED = re.compile(r"^(k|K|M|B|bn|)(.*)$")
-_SCALE = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "bn": 1e9}
 PILOT = 256
 """Replications of the pilot run that finds a scenario's uncertain inputs."""
 
@@ -75,7 +70,7 @@ class Span:
             ('74d', '1.25%')
         """
         if self.unit == "date":
-            return dt.date.fromordinal(round(x)).isoformat()
+            return day_to_date(round(x)).isoformat()
         per = _duration_days(self.unit)
         if per is not None:  # a fraction of a unit becomes whole days: `10d`, not `1.43w` (`1.5mo` would not read)
             return f"{round(x)}{self.unit}" if abs(x - round(x)) < 1e-9 else f"{round(x * per)}d"
@@ -117,15 +112,21 @@ def _span(text: str, steps: bool) -> tuple[Span, str]:
         raise DocketError(f"--param {text}: expected {form}, "
                           f"e.g. measures.ban.deadline=2021-01-01:2021-07-01{':7' if steps else ''}")
     lo, hi = parts[0], parts[1]
-    if _DATE.match(lo) and _DATE.match(hi):
-        a, b = dt.date.fromisoformat(lo).toordinal(), dt.date.fromisoformat(hi).toordinal()
-        return Span(key.strip(), a, b, "date"), parts[-1]
-    m_lo, m_hi = NUMBER.match(lo), NUMBER.match(hi)
-    if not m_lo or not m_hi or m_lo.group(2) != m_hi.group(2):
+    if ISO_DATE.match(lo) and ISO_DATE.match(hi):
+        return Span(key.strip(), _day(lo, text), _day(hi, text), "date"), parts[-1]
+    low, high = split_number(lo), split_number(hi)
+    if not low or not high or low[1] != high[1]:
         raise DocketError(f"--param {text}: LO and HI must be dates, or numbers with the same unit "
                           f"(`10%:50%`, `7d:63d`, `1%/month:3%/month`); found `{lo}` and `{hi}`")
-    low, high = (float(m.group(1).replace("_", "")) for m in (m_lo, m_hi))
-    return Span(key.strip(), low, high, m_lo.group(2)), parts[-1]
+    return Span(key.strip(), low[0], high[0], low[1]), parts[-1]
+
+
+def _day(date: str, param: str) -> int:
+    """The day number of one end of a range of dates."""
+    try:
+        return parse_iso_date(date)
+    except QuantityError as exc:
+        raise DocketError(f"--param {param}: `{date}` is {exc.message}; write a real date as YYYY-MM-DD") from None
 
 
 def parse_param(text: str) -> Param:
@@ -290,19 +291,18 @@ def numeric(values: Sequence[Any]) -> tuple[list[float], str]:
         (([14.0, 3.0], 'd'), ([2500000.0, 1000000.0], ''), ([10000.0, 2500.0], '/day'))
     """
     texts = [str(v).strip() for v in values]
-    if all(_DATE.match(t) for t in texts):
-        return [float(dt.date.fromisoformat(t).toordinal()) for t in texts], "date"
-    found = [m for m in (NUMBER.match(t) for t in texts) if m]
+    if all(ISO_DATE.match(t) for t in texts):
+        return [float(parse_iso_date(t)) for t in texts], "date"
+    found = [n for n in (split_number(t) for t in texts) if n]
     if len(found) == len(texts):
-        nums = [float(m.group(1).replace("_", "")) for m in found]
-        per = [_duration_days(m.group(2)) for m in found]
+        per = [_duration_days(unit) for _, unit in found]
         if all(p is not None for p in per):
-            return [x * (p or 0.0) for x, p in zip(nums, per, strict=True)], "d"
+            return [x * (p or 0.0) for (x, _), p in zip(found, per, strict=True)], "d"
         # `2.5M`, `10k/day`: fold the count suffix into the number, keep the rest as the unit
-        scaled = [_SCALED.match(m.group(2)) for m in found]
-        units = {u.group(2) for u in scaled if u}
+        scaled = [(x, *split_suffix(unit)) for x, unit in found]
+        units = {unit for _, _, unit in scaled}
         if len(units) == 1:
-            return [x * _SCALE[u.group(1)] for x, u in zip(nums, scaled, strict=True) if u], units.pop()
+            return [x * scale for x, scale, _ in scaled], units.pop()
     raise DocketError(f"values {sorted(set(texts))[:4]} are not all dates or numbers with one unit")
 
 

@@ -21,8 +21,9 @@ import numpy as np
 
 from sim.engine.draws import Input
 from sim.engine.streams import Streams
-from sim.scenario.quantities import DAYS_PER_MONTH, day_to_date
-from sim.scenario.values import sample
+from sim.scenario.calendar import day_to_date
+from sim.scenario.quantities import DAYS_PER_MONTH
+from sim.scenario.sampling import sample
 from sim.text.humanize import number
 
 QUANTITY_WORDS = {

@@ -49,9 +49,9 @@ from sim.runs.atomic import write_text
 from sim.runs.executors import open_executor
 from sim.runs.results import cumulative_unit
 from sim.runs.study import RunSpec, Study, run_study
+from sim.scenario.calendar import day_to_date
 from sim.scenario.diagnose import suggest
 from sim.scenario.errors import DocketError
-from sim.scenario.quantities import day_to_date
 from sim.scenario.schema import Scenario
 from sim.studies.correlation import bin_count, first_order, rank_correlation
 from sim.studies.inputs import describe, kind, level_text, uniforms

@@ -20,8 +20,9 @@ import pandas as pd
 from sim.runs.results import Results
 from sim.runs.study import RunSpec, Study, aggregate, run_study
 from sim.scenario.overrides import apply_overrides
+from sim.scenario.quantities import split_number
 from sim.studies.correlation import rank_correlation
-from sim.studies.design import NUMBER, Design, Param, grid, numeric, validated
+from sim.studies.design import Design, Param, grid, numeric, validated
 from sim.text.humanize import number
 
 
@@ -178,9 +179,9 @@ def _cell(value: Any) -> str:
     as written."""
 
     text = str(value)
-    m = NUMBER.match(text)
-    if m and m.group(2) in ("", "/day") and abs(float(m.group(1).replace("_", ""))) >= 1e3:
-        return number(float(m.group(1).replace("_", ""))) + m.group(2)
+    found = split_number(text)
+    if found and found[1] in ("", "/day") and abs(found[0]) >= 1e3:
+        return number(found[0]) + found[1]
     return text
 
 

@@ -31,11 +31,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.runs.results import Results
+from sim.scenario.calendar import day_to_date
 from sim.scenario.checkkinds import CHECK_KINDS
 from sim.scenario.dates import DateSpec
 from sim.scenario.errors import DocketError
-from sim.scenario.quantities import day_to_date
-from sim.scenario.schema import Check, Scenario
+from sim.scenario.schema import Expectation, Scenario
 
 Z = 3.0
 """Width of every confidence interval, in standard errors."""
@@ -155,7 +155,7 @@ def check_day(scenario: Scenario, when: DateSpec | None) -> int:
     return day
 
 
-def evaluate(results: Results, checks: list[Check]) -> list[CheckResult]:
+def evaluate(results: Results, checks: list[Expectation]) -> list[CheckResult]:
     """Evaluate checks on a run made with ``keep_replications=True``.
 
     Args:
@@ -177,7 +177,7 @@ def evaluate(results: Results, checks: list[Check]) -> list[CheckResult]:
     return [_evaluate_one(results, c) for c in checks]
 
 
-def _evaluate_one(results: Results, check: Check) -> CheckResult:
+def _evaluate_one(results: Results, check: Expectation) -> CheckResult:
     s, n = results.scenario, results.replications
     date = day_to_date(check_day(s, check.date)).isoformat()
     how = EVALUATORS[check.kind]
@@ -197,7 +197,7 @@ def _evaluate_one(results: Results, check: Check) -> CheckResult:
     return _result(check, estimate, low, high, n, f"{check.stat} of {check.target} {quantity} on {date}")
 
 
-def _result(check: Check, estimate: float, low: float, high: float, n: int, what: str,
+def _result(check: Expectation, estimate: float, low: float, high: float, n: int, what: str,
             probability: bool = False) -> CheckResult:
     outside = (check.min is not None and high < check.min) or (check.max is not None and low > check.max)
     straddles = (check.min is not None and low < check.min) or (check.max is not None and high > check.max)
@@ -207,7 +207,7 @@ def _result(check: Check, estimate: float, low: float, high: float, n: int, what
                        estimate, low, high, check.min, check.max, n, what, certain)
 
 
-def _quantity(s: Scenario, check: Check) -> str:
+def _quantity(s: Scenario, check: Expectation) -> str:
     """The quantity a statistic check reads: its kind's one quantity, the one it names, or its target's default."""
     accepted = CHECK_KINDS[check.kind].quantities
     if accepted:

@@ -22,9 +22,9 @@ from sim.runs.atomic import write_text
 from sim.runs.records import scenario_hash
 from sim.runs.results import Results
 from sim.runs.runner import run
+from sim.scenario.calendar import day_to_date
 from sim.scenario.errors import DocketError, ScenarioError
 from sim.scenario.loader import SCENARIO_SUFFIXES, resolve_raw, validate_data, variant_ids, yaml_files
-from sim.scenario.quantities import day_to_date
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlload import load_yaml_file
 from sim.testing.baseline import Comparison, baseline_path, compare, read_baseline, snapshot, write_baseline

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sim.engine.replications import grids, run_chunk
 from sim.runs.results import Results
+from sim.scenario.calendar import day_to_date
 from sim.scenario.dates import DateSpec
 from sim.scenario.planned import date_order, planned_text
-from sim.scenario.quantities import day_to_date
 from sim.scenario.schema import Measure, Scenario
 from sim.scenario.values import Dist
 from sim.text.humanize import interval, number, percent
