@@ -89,3 +89,18 @@ def test_bundled_scenario_cites_every_number(path):
 
     uncited = [(r.item, r.parameter) for r in rows(load_scenario(path)) if r.source == NOT_CITED]
     assert uncited == []
+
+
+def test_every_promise_names_a_test_that_exists() -> None:
+    """Each `tests/x.py::name` that docs/reliability.md cites is a test function in that file."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "docs" / "reliability.md").read_text(encoding="utf-8")
+    cited = set(re.findall(r"(tests/[\w/]+\.py)::(\w+)", text))
+    assert len(cited) > 50
+    missing = [f"{f}::{name}" for f, name in sorted(cited)
+               if not (root / f).is_file() or not re.search(rf"^def {name}\(", (root / f).read_text(encoding="utf-8"),
+                                                            re.M)]
+    assert not missing, missing
