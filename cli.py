@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from sim import __version__
-from sim.scenario.errors import DocketError, printable
+from sim.scenario.errors import DocketError, UsageError, printable
 
 SET_OPTION = click.option(
     "--set", "overrides", multiple=True, metavar="KEY=VALUE",
@@ -123,7 +123,22 @@ def _bar(total: int, quiet: bool = False) -> Any:
     return click.progressbar(length=total, label="simulating", file=sys.stderr) if show else _NoBar()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Command(click.Command):
+    """A command whose :class:`sim.scenario.errors.UsageError` shows as click's usage error (exit 2)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a library usage error gets the command's usage line."""
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            raise click.UsageError(str(exc), ctx) from exc
+
+
+class _Group(click.Group):
+    command_class = _Command
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="docket", message="%(prog)s %(version)s")
 def cli() -> None:
     """docket: simulate deadlines of government measures (bans, cutoffs, deferrals, injunctions) and the
@@ -190,26 +205,11 @@ def schema(out: str | None) -> None:
 @click.option("--variant", help="apply this named variant")
 def resolve(file: str, variant: str | None) -> None:
     """Print the effective scenario after `extends` and `--variant` are merged (and check it)."""
-    import yaml
-
     from sim.scenario.errors import ScenarioError
-    from sim.scenario.loader import resolve_raw, validate_data
-    from sim.scenario.yamlload import plain as to_plain
+    from sim.scenario.resolved import resolved_yaml
 
-    data = resolve_raw(file, variant)
-    _, diagnostics = validate_data(data, file)
-    plain = to_plain(data)
-    if variant:
-        # The output is the effective scenario: a file of its own that validates, not a menu of variants.
-        plain.pop("variants", None)
-        plain.pop("variant", None)
-        click.echo(f"# {file} with variant `{variant}` applied")
-
-    class NoAliases(yaml.SafeDumper):
-        def ignore_aliases(self, data: Any) -> bool:
-            return True
-
-    click.echo(yaml.dump(plain, Dumper=NoAliases, sort_keys=False, allow_unicode=True, width=110), nl=False)
+    text, diagnostics = resolved_yaml(file, variant)
+    click.echo(text, nl=False)
     if diagnostics:
         raise ScenarioError(diagnostics)
 
@@ -247,18 +247,6 @@ def new(name: str, directory: str, force: bool) -> None:
     click.echo(f"wrote {target}\nnext: docket validate {target} && docket run {target}")
 
 
-def _load(file: str, variant: str | None, overrides: tuple[str, ...] = ()) -> tuple[Any, Any]:
-    from sim.scenario.errors import ScenarioError
-    from sim.scenario.loader import resolve_raw, validate_data
-    from sim.scenario.overrides import apply_overrides
-
-    data = apply_overrides(resolve_raw(file, variant), overrides)
-    scenario, diagnostics = validate_data(data, file)
-    if scenario is None:
-        raise ScenarioError(diagnostics)
-    return scenario, data
-
-
 @cli.command()
 @click.argument("file", required=False, type=ScenarioFile())
 @click.option("--variant", help="run this named variant of the scenario")
@@ -269,7 +257,9 @@ def _load(file: str, variant: str | None, overrides: tuple[str, ...] = ()) -> tu
               help="table format of the run folder")
 @click.option("--keep-replications", is_flag=True, help="also write every replication's series")
 @exec_options
-@click.option("--check", is_flag=True, help="verify stock accounting in every chunk (internal assertion mode)")
+@click.option("--verify-accounting", "verify_accounting", is_flag=True,
+              help="assert in every chunk that each stock's inflow - outflow - transfers equals its change (slower)")
+@click.option("--check", "verify_accounting", is_flag=True, hidden=True)  # the option's old name
 @click.option("--from", "from_run", type=click.Path(exists=True, file_okay=False),
               help="re-run exactly the scenario, seed and replications recorded in this run folder")
 @click.option("--ignore-hash", is_flag=True,
@@ -279,14 +269,14 @@ def _load(file: str, variant: str | None, overrides: tuple[str, ...] = ()) -> tu
 @memory_option
 @FORCE_OPTION
 def run(file: str | None, variant: str | None, replications: int | None, seed: int | None, out: str | None,
-        fmt: str, keep_replications: bool, workers: int | None, scheduler: str | None, dask: str | None, check: bool,
+        fmt: str, keep_replications: bool, workers: int | None, scheduler: str | None, dask: str | None,
+        verify_accounting: bool,
         from_run: str | None, ignore_hash: bool, quiet: bool, overrides: tuple[str, ...], force: bool) -> None:
     """Simulate FILE and write a run folder (tables, summary.json, run.json)."""
     from sim.runs.outdir import staged
-    from sim.runs.records import read_run, verify_run, write_run
+    from sim.runs.records import rerun, run_folder, write_run
     from sim.runs.runner import run as simulate
-    from sim.scenario.errors import ScenarioError
-    from sim.scenario.loader import validate_data
+    from sim.scenario.loaded import load, run_defaults
     from sim.text.narrate import summary_text
 
     if (file is None) == (from_run is None):
@@ -296,28 +286,18 @@ def run(file: str | None, variant: str | None, replications: int | None, seed: i
     if ignore_hash and from_run is None:
         raise click.UsageError("--ignore-hash goes with --from RUN_DIR")
     if from_run is not None:
-        record = read_run(from_run)
-        for warning in verify_run(record, Path(from_run) / "run.json", ignore_hash=ignore_hash):
-            click.echo(f"warning: {warning}", err=True)
-        data = record["scenario"]
-        scenario, diagnostics = validate_data(data, str(Path(from_run) / "run.json"))
-        if scenario is None:
-            raise ScenarioError(diagnostics)
-        seed = record["seed"] if seed is None else seed
-        replications = record["replications"] if replications is None else replications
-        source = record.get("source_file")
+        loaded, seed, replications, source = rerun(from_run, ignore_hash=ignore_hash, replications=replications,
+                                                   seed=seed, warn=lambda w: click.echo(f"warning: {w}", err=True))
     else:
-        assert file is not None
-        scenario, data = _load(file, variant, overrides)
-        source = file
-    n = replications or scenario.replications
-    folder = out or str(Path("runs") / (scenario.name + (f".{scenario.variant}" if scenario.variant else "")))
+        loaded, source = load(str(file), variant, overrides), file
+    n, _ = run_defaults(loaded.scenario, replications)
+    folder = out or str(run_folder(loaded.scenario))
     with staged(folder, "run", force=force) as tmp:  # checked and created before anything runs
         with _bar(n, quiet) as bar:
-            results = simulate(scenario, replications=n, seed=seed, workers=workers,
-                               scheduler=_scheduler(scheduler, dask), check=check,
+            results = simulate(loaded.scenario, replications=n, seed=seed, workers=workers,
+                               scheduler=_scheduler(scheduler, dask), verify_accounting=verify_accounting,
                                keep_replications=keep_replications, progress=bar.update)
-        write_run(results, tmp, data, fmt=fmt, source=source)
+        write_run(results, tmp, loaded.data, fmt=fmt, source=source)
     if not quiet:
         click.echo(summary_text(results) + "\n")
     click.echo(f"wrote {folder}/")
@@ -341,10 +321,10 @@ class _NoBar:
 @click.option("--variant", help="apply this named variant")
 def plan(file: str, variant: str | None) -> None:
     """Print the planned timeline of FILE: dates and the rules that can move them, before any randomness."""
+    from sim.scenario.loaded import load
     from sim.text.narrate import plan_text
 
-    scenario, _ = _load(file, variant)
-    click.echo(plan_text(scenario))
+    click.echo(plan_text(load(file, variant).scenario))
 
 
 @cli.command()
@@ -355,10 +335,10 @@ def plan(file: str, variant: str | None) -> None:
 @click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
 def explain(file: str, replication: int, variant: str | None, seed: int | None) -> None:
     """Tell one replication of FILE as dated sentences: what happened to each measure, and why."""
+    from sim.scenario.loaded import load
     from sim.text.narrate import explain_text
 
-    scenario, _ = _load(file, variant)
-    click.echo(explain_text(scenario, replication, seed))
+    click.echo(explain_text(load(file, variant).scenario, replication, seed))
 
 
 CHART_NAMES = ("key_numbers", "timeline", "in_force", "populations", "exposure", "comparison", "assumptions")
@@ -413,18 +393,19 @@ def brief(file: str, variant: str | None, replications: int | None, seed: int | 
     """Run FILE and write the briefing pack: one multi-page PDF plus every chart as PNG (200 dpi) and SVG."""
     from plots.pack import write_pack
     from sim.runs.outdir import staged
-    from sim.runs.records import write_run
+    from sim.runs.records import run_folder, write_run
     from sim.runs.runner import run as simulate
+    from sim.scenario.loaded import load, run_defaults
 
-    scenario, data = _load(file, variant, overrides)
-    run_dir = Path("runs") / (scenario.name + (f".{scenario.variant}" if scenario.variant else ""))
+    loaded = load(file, variant, overrides)
+    run_dir = run_folder(loaded.scenario)
     # One staged folder for the run and its pack: a kill mid-pack leaves the old run and the old pack.
     target = Path(out) if out else run_dir
     with staged(target, "brief", force=force) as tmp:
-        with _bar(replications or scenario.replications) as bar:
-            results = simulate(scenario, replications=replications, seed=seed, workers=workers,
+        with _bar(run_defaults(loaded.scenario, replications)[0]) as bar:
+            results = simulate(loaded.scenario, replications=replications, seed=seed, workers=workers,
                                scheduler=_scheduler(scheduler, dask), progress=bar.update)
-        write_run(results, tmp / "run" if out else tmp, data, source=file)
+        write_run(results, tmp / "run" if out else tmp, loaded.data, source=file)
         written = write_pack(results, tmp if out else tmp / "brief", as_of=as_of.date() if as_of else "scenario")
     folder = target if out else run_dir / "brief"
     click.echo(f"wrote {folder / written[0].name} and {len(written) - 1} chart files in {folder}/")
@@ -482,40 +463,16 @@ def compare_command(files: tuple[str, ...], variants: str | None, reference: str
     from plots.comparison import MAX_RUNS, plot
     from plots.pack import save_figure
     from sim.runs.outdir import staged, task_cache
-    from sim.studies.compare import compare, table_text
+    from sim.scenario.loaded import load, run_defaults
+    from sim.studies.compare import compare, compared_runs, table_text
 
-    wanted = [v.strip() for v in variants.split(",")] if variants is not None else None
-    if len(files) == 1:
-        if not wanted:
-            raise click.UsageError("give two or more FILES, or one FILE with --variants A,B")
-        others = [v for v in wanted if v and v != reference]
-        if not others:
-            raise click.UsageError("--variants lists no variant besides the reference")
-        pairs = [(files[0], reference), *((files[0], v) for v in others)]
-        labels = [reference or "as written", *others]
-    else:
-        if reference is not None:
-            raise click.UsageError("--reference works with one FILE; with several, the first FILE is the reference")
-        if wanted is not None and len(wanted) != len(files):
-            raise click.UsageError(f"--variants gives {len(wanted)} ids for {len(files)} files; give one per file "
-                                   "(`-` for the file as written)")
-        chosen: list[str | None] = [None if v in ("", "-") else v for v in wanted] if wanted is not None else \
-            [None] * len(files)
-        pairs = list(zip(files, chosen, strict=True))
-        labels = [Path(f).stem + (f".{v}" if v else "") for f, v in pairs]
-    if len(set(labels)) != len(labels):
-        raise click.UsageError(f"the same run is listed twice: {', '.join(labels)}")
-    if len(pairs) > MAX_RUNS:
-        raise click.UsageError(f"compare at most {MAX_RUNS} runs, got {len(pairs)}")
-    loaded = [_load(f, v, overrides) for f, v in pairs]
-    scenarios = [s for s, _ in loaded]
-    folder = Path(out) if out else Path("runs") / f"compare-{scenarios[0].name}"
-    n = replications or scenarios[0].replications
+    pairs, labels = compared_runs(files, variants, reference, MAX_RUNS)
+    loaded = [load(f, v, overrides) for f, v in pairs]
+    folder = Path(out) if out else Path("runs") / f"compare-{loaded[0].scenario.name}"
     with staged(folder, "compare", force=force) as tmp:
-        with _bar(n * len(scenarios)) as bar:
-            comparison = compare(scenarios, labels, replications, seed, workers, data=[d for _, d in loaded],
-                                 scheduler=_scheduler(scheduler, dask), cache=task_cache(folder), resume=resume,
-                                 progress=bar.update)
+        with _bar(run_defaults(loaded[0].scenario, replications)[0] * len(loaded)) as bar:
+            comparison = compare(loaded, labels, replications, seed, workers, scheduler=_scheduler(scheduler, dask),
+                                 cache=task_cache(folder), resume=resume, progress=bar.update)
         comparison.write_csv(tmp / "comparison.csv")
         save_figure(plot(comparison.results, labels=labels), tmp / "comparison.png")
     _done_study(comparison.study, task_cache(folder), resume)
@@ -557,27 +514,19 @@ def sweep(file: str, params: tuple[str, ...], samples: int | None, method: str, 
     inputs against outcomes."""
     from plots import sweep as sweep_chart
     from plots.pack import save_figure
-    from sim.runs.atomic import atomic_path
+    from sim.runs.atomic import write_text
     from sim.runs.outdir import staged, task_cache
+    from sim.scenario.loaded import load, run_defaults
     from sim.studies.design import grid, parse_all, parse_span, sample_design
-    from sim.studies.sweep import run_design, summary_text
+    from sim.studies.sweep import check_mode, run_design, summary_text
     from sim.studies.sweep import sweep as run_sweep
 
+    check_mode(method, samples, params, patterns)
     sampled = method != "grid"
-    if samples is not None and not sampled:
-        raise click.UsageError("--samples N needs --method lhs or random (a grid's points come from each "
-                               "--param's STEPS)")
-    if sampled and samples is None:
-        raise click.UsageError(f"--method {method} needs --samples N")
-    if not sampled and not params:
-        raise click.UsageError("a grid needs at least one --param KEY=LO:HI:STEPS; or sample the scenario's "
-                               "uncertain inputs with --samples N --method lhs")
-    if patterns and (not sampled or params):
-        raise click.UsageError("--inputs picks which of the scenario's uncertain inputs to sample: use it with "
-                               "--samples N --method lhs|random and no --param")
     grid_params = [] if sampled else parse_all(params)
     spans = [parse_span(p) for p in params] if sampled else []
-    scenario, data = _load(file, variant, overrides)
+    loaded = load(file, variant, overrides)
+    scenario, data = loaded.scenario, loaded.data
     folder = Path(out or Path("runs") / f"sweep-{scenario.name}")
     with staged(folder, "sweep", force=force) as staging:  # checked and created before the pilot run and points
         design = sample_design(data, spans, samples or 0, method, seed=seed, patterns=patterns) if sampled else None
@@ -586,14 +535,13 @@ def sweep(file: str, params: tuple[str, ...], samples: int | None, method: str, 
                        "replications", err=True)
         keys = list(design.columns) if design else [p.key for p in grid_params]
         points = len(design.points) if design else len(grid(grid_params))
-        with _bar(points * (replications or scenario.replications)) as bar:
+        with _bar(points * run_defaults(scenario, replications)[0]) as bar:
             run: dict[str, Any] = {"replications": replications, "seed": seed, "workers": workers,
                                    "resume": resume, "scheduler": _scheduler(scheduler, dask),
                                    "cache": task_cache(folder), "progress": bar.update}
             table, results, study = run_design(data, design, **run) if design else \
                 run_sweep(data, grid_params, **run)
-        with atomic_path(staging / "sweep.csv") as tmp:
-            table.to_csv(tmp, index=False)
+        write_text(staging / "sweep.csv", table.to_csv(index=False))
         if scenario.metrics:
             fig = sweep_chart.plot_samples(table, keys, results, design.labels, method=method,
                                            pinned=bool(design.pilot)) if design else \
@@ -630,16 +578,17 @@ def sensitivity(file: str, outcome: str, variant: str | None, overrides: tuple[s
     from plots import tornado
     from plots.pack import save_figure
     from sim.runs.outdir import staged, task_cache
+    from sim.scenario.loaded import load, run_defaults
     from sim.studies.sensitivity import parse_outcome
     from sim.studies.sensitivity import sensitivity as run_sensitivity
 
-    scenario, data = _load(file, variant, overrides)
-    parse_outcome(scenario, outcome)  # a bad name stops here, before anything runs
-    folder = Path(out or Path("runs") / f"sensitivity-{scenario.name}")
+    loaded = load(file, variant, overrides)
+    parse_outcome(loaded.scenario, outcome)  # a bad name stops here, before anything runs
+    folder = Path(out or Path("runs") / f"sensitivity-{loaded.scenario.name}")
     # The number of inputs is known only after the base run: the bar counts 1 + 2 * top runs (top 12 if 0).
     with staged(folder, "sensitivity", force=force) as tmp, \
-            _bar((replications or scenario.replications) * (1 + 2 * (top or 12))) as bar:
-        sens = run_sensitivity(scenario, data, outcome, replications=replications, seed=seed, top=top,
+            _bar(run_defaults(loaded.scenario, replications)[0] * (1 + 2 * (top or 12))) as bar:
+        sens = run_sensitivity(loaded, outcome, replications=replications, seed=seed, top=top,
                                workers=workers, scheduler=_scheduler(scheduler, dask), cache=task_cache(folder),
                                resume=resume, progress=bar.update)
         sens.write_csv(tmp / "sensitivity.csv")

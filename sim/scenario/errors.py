@@ -136,6 +136,10 @@ class DocketError(Exception):
         return printable(super().__str__(), keep_newlines=True)
 
 
+class UsageError(DocketError):
+    """Options of a command that do not go together (the command line shows it as a usage error, exit 2)."""
+
+
 class ScenarioError(DocketError):
     """A scenario file (or one it extends) is invalid; carries every problem found in one pass."""
 

@@ -19,10 +19,32 @@ import pandas as pd
 
 from sim.runs.results import Results
 from sim.runs.study import RunSpec, Study, aggregate, run_study
-from sim.scenario.overrides import apply_overrides
+from sim.scenario.errors import UsageError
+from sim.scenario.loaded import load
 from sim.studies.correlation import rank_correlation
-from sim.studies.design import NUMBER, Design, Param, grid, numeric, validated
+from sim.studies.design import NUMBER, Design, Param, grid, numeric
 from sim.text.humanize import number
+
+
+def check_mode(method: str, samples: int | None, params: Sequence[str], patterns: Sequence[str]) -> None:
+    """Refuse ``docket sweep`` options that do not go together: a grid needs ``--param`` values with STEPS and
+    no ``--samples``; ``--method lhs|random`` needs ``--samples``; ``--inputs`` only picks sampled inputs.
+
+    Raises:
+        UsageError: naming the options and what to give instead.
+    """
+    sampled = method != "grid"
+    if samples is not None and not sampled:
+        raise UsageError("--samples N needs --method lhs or random (a grid's points come from each "
+                         "--param's STEPS)")
+    if sampled and samples is None:
+        raise UsageError(f"--method {method} needs --samples N")
+    if not sampled and not params:
+        raise UsageError("a grid needs at least one --param KEY=LO:HI:STEPS; or sample the scenario's "
+                         "uncertain inputs with --samples N --method lhs")
+    if patterns and (not sampled or params):
+        raise UsageError("--inputs picks which of the scenario's uncertain inputs to sample: use it with "
+                         "--samples N --method lhs|random and no --param")
 
 
 def run_design(data: dict[str, Any], design: Design, *, replications: int | None = None,
@@ -36,8 +58,8 @@ def run_design(data: dict[str, Any], design: Design, *, replications: int | None
         DocketError: failed tasks (each named with its sample and seed).
     """
     if any(design.pins):
-        scenario = validated(data)
-        specs = [RunSpec.of(f"sample {i + 1}", scenario, data, replications, seed, pins=pins)
+        loaded = load(data, filename="sweep")
+        specs = [RunSpec.of(f"sample {i + 1}", loaded, replications, seed, pins=pins)
                  for i, pins in enumerate(design.pins)]
     else:
         specs = [spec_for(data, point, replications, seed) for point in design.points]
@@ -87,8 +109,8 @@ def sweep(data: dict[str, Any], params: list[Param], *, replications: int | None
 
 def spec_for(data: dict[str, Any], point: dict[str, str], replications: int | None, seed: int | None) -> RunSpec:
     """The run of one point: ``data`` with the point's values as overrides, validated like the file."""
-    patched = apply_overrides(data, [f"{k}={v}" for k, v in point.items()])
-    return RunSpec.of(point_label(point), validated(patched), patched, replications, seed)
+    loaded = load(data, sets=[f"{k}={v}" for k, v in point.items()], filename="sweep")
+    return RunSpec.of(point_label(point), loaded, replications, seed)
 
 
 def run_points(points: list[dict[str, str]], specs: list[RunSpec], *, workers: int | None = 1,

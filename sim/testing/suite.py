@@ -19,11 +19,11 @@ from typing import Any
 
 from sim.engine.replications import key_days, report_grid
 from sim.runs.atomic import write_text
-from sim.runs.records import scenario_hash
 from sim.runs.results import Results
 from sim.runs.runner import run
 from sim.scenario.errors import DocketError, ScenarioError
-from sim.scenario.loader import SCENARIO_SUFFIXES, resolve_raw, validate_data, variant_ids, yaml_files
+from sim.scenario.loaded import load
+from sim.scenario.loader import SCENARIO_SUFFIXES, resolve_raw, variant_ids, yaml_files
 from sim.scenario.quantities import day_to_date
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlload import load_yaml_file
@@ -82,11 +82,8 @@ def targets(file: str | os.PathLike[str]) -> list[Target]:
 def load_target(target: Target) -> tuple[Scenario, str]:
     """The validated scenario of a target and the hash of its resolved data."""
 
-    data = resolve_raw(target.file, target.variant)
-    scenario, diagnostics = validate_data(data, str(target.file))
-    if scenario is None:
-        raise ScenarioError(diagnostics)
-    return scenario, scenario_hash(data)
+    loaded = load(target.file, target.variant)
+    return loaded.scenario, loaded.digest
 
 
 @dataclass
@@ -200,7 +197,7 @@ def run_target(target: Target, *, replications: int | None = None, allow_noise: 
         out.written = path
         return out
 
-    start = scenario.window.start.fixed_day() or 0
+    start = scenario.start_day
     keys = tuple(_iso(start + d) for d in key_days(scenario))
     out.baseline = compare(stored, record, allow_noise=allow_noise, key_dates=keys, update=update_command(target, n))
     return out
@@ -216,7 +213,7 @@ def run_for_checks(scenario: Scenario, n: int) -> tuple[Results, set[str]]:
     (values on a date do not depend on the grid), and the ISO dates of the plain report grid, which are the
     only ones a baseline records (so it equals ``docket run -n N --keep-replications``)."""
 
-    start = scenario.window.start.fixed_day() or 0
+    start = scenario.start_day
     grid = report_grid(scenario)
     checks = scenario.expectations.checks if scenario.expectations else []
     days = {check_day(scenario, c.date) - start for c in checks if c.kind in ("series", "avoided")}

@@ -70,8 +70,7 @@ def explain_text(s: Scenario, replication: int, seed: int | None = None) -> str:
     """Replication ``replication`` told in dated sentences (same draws as in a full run)."""
 
     sd = s.seed if seed is None else seed
-    start = s.window.start.fixed_day()
-    assert start is not None
+    start = s.start_day
     chunk = run_chunk(s, sd, replication, replication + 1, grids(s)[0])
     titles = {m.id: m.title or m.id for m in s.measures} | {e.id: e.title or e.id for e in s.events}
     lines = [f"replication {replication} of {s.name}" + (f" ({s.variant})" if s.variant else "") + f", seed {sd}"]
