@@ -8,7 +8,7 @@ cleanly, with exit code 1; usage errors exit 2; nothing prints a traceback unles
 
 from __future__ import annotations
 
-import json
+import functools
 import os
 import sys
 from pathlib import Path
@@ -23,6 +23,17 @@ SET_OPTION = click.option(
     "--set", "overrides", multiple=True, metavar="KEY=VALUE",
     help="override a value, validated like the file: --set measures.hosting_cutoff.deadline=2021-02-01 "
          "(repeatable; list items by id)")
+RESUME_OPTION = click.option(
+    "--resume", is_flag=True,
+    help="reuse the tasks an interrupted or failed run of this command saved next to OUT (in .OUT.docket-tasks; "
+         "same scenario, seed and replications); compute only the rest")
+FORCE_OPTION = click.option(
+    "--force", is_flag=True,
+    help="write into an --out folder that holds files docket did not write (they are kept, never deleted)")
+SEED_OPTION = click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
+REPLICATIONS = click.IntRange(min=1)
+AS_OF_OPTION = click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+                            help="draw an 'as of' line on the timeline at this date [default: the scenario's as_of]")
 
 
 class ScenarioFile(click.Path):
@@ -56,6 +67,11 @@ def exec_options(fn: Any) -> Any:
                         help="local processes (default: every core); results are identical for any number")(fn)
 
 
+def study_options(fn: Any) -> Any:
+    """What every study command (compare, sweep, sensitivity) takes after its own options."""
+    return exec_options(RESUME_OPTION(memory_option(FORCE_OPTION(fn))))
+
+
 class _Size(click.ParamType):
     """A memory size such as ``4G`` or ``512M`` (:func:`sim.runs.memory.parse_size`), in bytes."""
 
@@ -75,7 +91,6 @@ class _Size(click.ParamType):
 def memory_option(fn: Any) -> Any:
     """``--max-memory SIZE`` for a command that simulates: its runs are refused, before they start, when their
     estimated memory is larger (:mod:`sim.runs.memory`; default: half of the machine's memory)."""
-    import functools
 
     @functools.wraps(fn)
     def command(*args: Any, max_memory: int | None = None, **kwargs: Any) -> Any:
@@ -95,32 +110,34 @@ def _scheduler(scheduler: str | None, dask: str | None) -> str | None:
     return scheduler or dask
 
 
-RESUME_OPTION = click.option(
-    "--resume", is_flag=True,
-    help="reuse the tasks an interrupted or failed run of this command saved next to OUT (in .OUT.docket-tasks; "
-         "same scenario, seed and replications); compute only the rest")
-FORCE_OPTION = click.option(
-    "--force", is_flag=True,
-    help="write into an --out folder that holds files docket did not write (they are kept, never deleted)")
+def _say(text: str) -> None:
+    click.echo(text, err=True)
 
 
-def _done_study(study: Any, cache: Path, resume: bool) -> None:
-    """After a study's outputs are written: say what was reused, and drop its task cache."""
-    from sim.runs.study import clear_cache
+def _finish(study: Any, folder: Path, resume: bool) -> None:
+    """After a study's outputs are written: say what was reused and where tasks ran; drop its task cache."""
+    from sim.runs.outdir import task_cache
 
-    if resume:
-        click.echo(f"resumed: reused {study.reused} of {study.tasks} tasks from {cache}/, computed {study.computed}",
-                   err=True)
-    if study.computed:
-        click.echo(f"{study.computed} task{'s' if study.computed != 1 else ''} ran on {study.executor} in "
-                   f"{study.wall_time:.1f} s", err=True)
-    clear_cache(cache)
+    study.finish(task_cache(folder), resume, _say)
 
 
 def _bar(total: int, quiet: bool = False) -> Any:
     """One progress bar (on a terminal, for runs of 2,000 replications or more) over every task of a command."""
     show = sys.stderr.isatty() and not quiet and total >= 2000
     return click.progressbar(length=total, label="simulating", file=sys.stderr) if show else _NoBar()
+
+
+class _NoBar:
+    """Stands in for a progress bar when output is not a terminal."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        """Ignore progress."""
 
 
 class _Command(click.Command):
@@ -131,6 +148,8 @@ class _Command(click.Command):
         try:
             return super().invoke(ctx)
         except UsageError as exc:
+            if exc.param:
+                raise click.BadParameter(str(exc), ctx, param_hint=exc.param) from exc
             raise click.UsageError(str(exc), ctx) from exc
 
 
@@ -154,31 +173,11 @@ def cli() -> None:
               help="text for people, json for machines")
 def validate(paths: tuple[str, ...], fmt: str) -> None:
     """Check scenario files (or every *.yaml under folders): prints `ok` or every problem; exit 1 if any."""
-    from sim.scenario.loader import check_file, yaml_files
+    from sim.scenario.validation import validate_paths
 
-    try:
-        files = yaml_files(paths)
-    except DocketError as exc:
-        raise click.UsageError(str(exc)) from exc
-    report = []
-    for path in files:
-        diagnostics = check_file(path)
-        report.append({"file": str(path), "ok": not diagnostics,
-                       "diagnostics": [d.as_dict() for d in diagnostics]})
-        if fmt == "text":
-            if diagnostics:
-                click.echo(f"FAIL {printable(str(path))}: {len(diagnostics)} problem"
-                           f"{'s' if len(diagnostics) > 1 else ''}")
-                for d in diagnostics:
-                    click.echo(d.format())
-            else:
-                click.echo(f"ok   {printable(str(path))}")
-    bad = sum(not r["ok"] for r in report)
-    if fmt == "json":
-        click.echo(json.dumps({"ok": bad == 0, "files": report}, indent=2))
-    elif len(report) > 1:
-        click.echo(f"{len(report) - bad} of {len(report)} files valid")
-    if bad:
+    report = validate_paths(paths)
+    click.echo(report.as_json() if fmt == "json" else report.text())
+    if report.bad:
         sys.exit(1)
 
 
@@ -187,17 +186,13 @@ def validate(paths: tuple[str, ...], fmt: str) -> None:
 def schema(out: str | None) -> None:
     """Print the JSON Schema of the scenario format (for editor validation, e.g. VS Code YAML)."""
     from sim.runs.atomic import write_text
-    from sim.scenario.schema import Scenario
+    from sim.scenario.jsonschema import schema_text
 
-    doc = Scenario.model_json_schema(by_alias=True)
-    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    doc["title"] = "docket scenario"
-    text = json.dumps(doc, indent=2) + "\n"
     if out:
-        write_text(out, text)
+        write_text(out, schema_text())
         click.echo(f"wrote {out}")
     else:
-        click.echo(text, nl=False)
+        click.echo(schema_text(), nl=False)
 
 
 @cli.command()
@@ -214,9 +209,6 @@ def resolve(file: str, variant: str | None) -> None:
         raise ScenarioError(diagnostics)
 
 
-MAX_NAME = 100  # characters of a `docket new` name (file systems allow 255 bytes, with room for temporary names)
-
-
 @cli.command()
 @click.argument("name")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default=".", show_default=True,
@@ -224,42 +216,27 @@ MAX_NAME = 100  # characters of a `docket new` name (file systems allow 255 byte
 @click.option("--force", is_flag=True, help="overwrite an existing file")
 def new(name: str, directory: str, force: bool) -> None:
     """Write a commented starter scenario NAME.yaml that validates and runs."""
-    import re
-    from importlib.resources import files
-
     from sim.runs.atomic import write_text
+    from sim.scenario.starter import starter
 
-    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", name):
-        raise click.BadParameter("use letters, digits, _ . - (e.g. `router-ban`)", param_hint="NAME")
-    stem = name.removesuffix(".yaml")
-    if len(stem) > MAX_NAME:
-        raise click.BadParameter(f"at most {MAX_NAME} characters, found {len(stem)}; choose a shorter name",
-                                 param_hint="NAME")
-    target = Path(directory) / f"{stem}.yaml"
-    try:
-        exists = target.exists()
-    except OSError as exc:  # e.g. ENAMETOOLONG from a long --dir
-        raise DocketError(f"cannot write {target}: {exc.strerror or exc}") from None
-    if exists and not force:
-        raise DocketError(f"{target} already exists; pass --force to overwrite it, or choose another name")
-    template = files("sim").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
-    write_text(target, template.replace("__NAME__", stem))
+    target, text = starter(name, directory, force)
+    write_text(target, text)
     click.echo(f"wrote {target}\nnext: docket validate {target} && docket run {target}")
 
 
 @cli.command()
 @click.argument("file", required=False, type=ScenarioFile())
 @click.option("--variant", help="run this named variant of the scenario")
-@click.option("--replications", "-n", type=click.IntRange(min=1), help="replications (default: the scenario's)")
-@click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
+@click.option("--replications", "-n", type=REPLICATIONS, help="replications (default: the scenario's)")
+@SEED_OPTION
 @click.option("--out", type=click.Path(file_okay=False), help="run folder [default: runs/NAME or runs/NAME.VARIANT]")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
               help="table format of the run folder")
 @click.option("--keep-replications", is_flag=True, help="also write every replication's series")
 @exec_options
-@click.option("--verify-accounting", "verify_accounting", is_flag=True,
-              help="assert in every chunk that each stock's inflow - outflow - transfers equals its change (slower)")
-@click.option("--check", "verify_accounting", is_flag=True, hidden=True)  # the option's old name
+@click.option("--verify-accounting", is_flag=True, help="assert in every chunk that each stock's change equals its "
+              "inflow - outflow + transfers (internal assertion mode, slower)")
+@click.option("--check", "check_alias", is_flag=True, hidden=True)  # the old name of --verify-accounting
 @click.option("--from", "from_run", type=click.Path(exists=True, file_okay=False),
               help="re-run exactly the scenario, seed and replications recorded in this run folder")
 @click.option("--ignore-hash", is_flag=True,
@@ -270,50 +247,32 @@ def new(name: str, directory: str, force: bool) -> None:
 @FORCE_OPTION
 def run(file: str | None, variant: str | None, replications: int | None, seed: int | None, out: str | None,
         fmt: str, keep_replications: bool, workers: int | None, scheduler: str | None, dask: str | None,
-        verify_accounting: bool,
-        from_run: str | None, ignore_hash: bool, quiet: bool, overrides: tuple[str, ...], force: bool) -> None:
+        verify_accounting: bool, check_alias: bool, from_run: str | None, ignore_hash: bool, quiet: bool,
+        overrides: tuple[str, ...], force: bool) -> None:
     """Simulate FILE and write a run folder (tables, summary.json, run.json)."""
     from sim.runs.outdir import staged
-    from sim.runs.records import rerun, run_folder, write_run
+    from sim.runs.records import check_source, rerun, run_folder, write_run
     from sim.runs.runner import run as simulate
     from sim.scenario.loaded import load, run_defaults
     from sim.text.narrate import summary_text
 
-    if (file is None) == (from_run is None):
-        raise click.UsageError("give a scenario FILE or --from RUN_DIR (not both)")
-    if from_run is not None and overrides:
-        raise click.UsageError("--set applies to a scenario FILE; to change a recorded run, re-run its file")
-    if ignore_hash and from_run is None:
-        raise click.UsageError("--ignore-hash goes with --from RUN_DIR")
+    check_source(file, from_run, overrides, ignore_hash)
     if from_run is not None:
         loaded, seed, replications, source = rerun(from_run, ignore_hash=ignore_hash, replications=replications,
-                                                   seed=seed, warn=lambda w: click.echo(f"warning: {w}", err=True))
+                                                   seed=seed, warn=lambda w: _say(f"warning: {w}"))
     else:
         loaded, source = load(str(file), variant, overrides), file
-    n, _ = run_defaults(loaded.scenario, replications)
+    n = run_defaults(loaded.scenario, replications)[0]
     folder = out or str(run_folder(loaded.scenario))
     with staged(folder, "run", force=force) as tmp:  # checked and created before anything runs
         with _bar(n, quiet) as bar:
             results = simulate(loaded.scenario, replications=n, seed=seed, workers=workers,
-                               scheduler=_scheduler(scheduler, dask), verify_accounting=verify_accounting,
-                               keep_replications=keep_replications, progress=bar.update)
+                               scheduler=_scheduler(scheduler, dask), keep_replications=keep_replications,
+                               verify_accounting=verify_accounting or check_alias, progress=bar.update)
         write_run(results, tmp, loaded.data, fmt=fmt, source=source)
     if not quiet:
         click.echo(summary_text(results) + "\n")
     click.echo(f"wrote {folder}/")
-
-
-class _NoBar:
-    """Stands in for a progress bar when output is not a terminal."""
-
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, n: int) -> None:
-        """Ignore progress."""
 
 
 @cli.command()
@@ -332,7 +291,7 @@ def plan(file: str, variant: str | None) -> None:
 @click.option("--replication", "-r", type=click.IntRange(min=0), default=0, show_default=True,
               help="which replication to narrate (same draws as in `docket run`)")
 @click.option("--variant", help="apply this named variant")
-@click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
+@SEED_OPTION
 def explain(file: str, replication: int, variant: str | None, seed: int | None) -> None:
     """Tell one replication of FILE as dated sentences: what happened to each measure, and why."""
     from sim.scenario.loaded import load
@@ -354,8 +313,7 @@ CHART_NAMES = ("key_numbers", "timeline", "in_force", "populations", "exposure",
 @click.option("--compare", "compare", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="another run folder to compare with (repeat; enables the comparison chart)")
 @click.option("--dpi", type=click.IntRange(50, 600), default=200, show_default=True, help="resolution of PNGs")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
-              help="draw an 'as of' line on the timeline at this date [default: the scenario's as_of]")
+@AS_OF_OPTION
 @FORCE_OPTION
 def plot(run_dir: str, charts: tuple[str, ...], fmt: str, out: str | None, compare: tuple[str, ...],
          dpi: int, as_of: Any, force: bool) -> None:
@@ -364,12 +322,10 @@ def plot(run_dir: str, charts: tuple[str, ...], fmt: str, out: str | None, compa
     from sim.runs.outdir import staged
     from sim.runs.records import load_results
 
-    results = load_results(run_dir)
-    others = [load_results(d) for d in compare]
+    results, others = load_results(run_dir), [load_results(d) for d in compare]
     folder = out or str(Path(run_dir) / "charts")
-    when = as_of.date() if as_of else "scenario"
     with staged(folder, "plot", force=force, protect=(run_dir, *compare)) as tmp:
-        written = write_charts(results, tmp, charts, fmt, dpi, others, when)
+        written = write_charts(results, tmp, charts, fmt, dpi, others, as_of.date() if as_of else "scenario")
     for path in written:
         click.echo(f"wrote {Path(folder) / path.relative_to(tmp)}")
 
@@ -377,12 +333,11 @@ def plot(run_dir: str, charts: tuple[str, ...], fmt: str, out: str | None, compa
 @cli.command()
 @click.argument("file", type=ScenarioFile())
 @click.option("--variant", help="run this named variant of the scenario")
-@click.option("--replications", "-n", type=click.IntRange(min=1), help="replications (default: the scenario's)")
-@click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
+@click.option("--replications", "-n", type=REPLICATIONS, help="replications (default: the scenario's)")
+@SEED_OPTION
 @click.option("--out", type=click.Path(file_okay=False),
               help="folder for the pack and its run/ [default: the pack in runs/NAME[.VARIANT]/brief, next to the run]")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
-              help="draw an 'as of' line on the timeline at this date [default: the scenario's as_of]")
+@AS_OF_OPTION
 @SET_OPTION
 @exec_options
 @memory_option
@@ -419,7 +374,7 @@ def brief(file: str, variant: str | None, replications: int | None, seed: int | 
 @click.option("--update-failing", is_flag=True,
               help="with --update/--update-all: write the baseline even of a scenario whose expectations fail "
                    "(refused without it)")
-@click.option("--replications", "-n", type=click.IntRange(min=1),
+@click.option("--replications", "-n", type=REPLICATIONS,
               help="replications [default: expectations.replications, else the baseline's, else the scenario's]")
 @click.option("--allow-noise", is_flag=True, help="a baseline that changed only within Monte Carlo noise passes")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -447,15 +402,12 @@ def test_command(paths: tuple[str, ...], update: tuple[str, ...], update_all: bo
               "with several FILES, one per file (`-` for the file as written)")
 @click.option("--reference", metavar="VARIANT",
               help="with one FILE: compare against this variant [default: the file as written]")
-@click.option("--replications", "-n", type=click.IntRange(min=1), help="replications (default: the reference's)")
+@click.option("--replications", "-n", type=REPLICATIONS, help="replications (default: the reference's)")
 @click.option("--seed", type=click.IntRange(min=0), help="root seed of every run (default: the reference's)")
 @click.option("--out", type=click.Path(file_okay=False), help="folder for comparison.csv and comparison.png "
               "[default: runs/compare-NAME]")
 @SET_OPTION
-@exec_options
-@RESUME_OPTION
-@memory_option
-@FORCE_OPTION
+@study_options
 def compare_command(files: tuple[str, ...], variants: str | None, reference: str | None, replications: int | None,
                     seed: int | None, out: str | None, overrides: tuple[str, ...], workers: int | None,
                     scheduler: str | None, dask: str | None, resume: bool, force: bool) -> None:
@@ -475,7 +427,7 @@ def compare_command(files: tuple[str, ...], variants: str | None, reference: str
                                  cache=task_cache(folder), resume=resume, progress=bar.update)
         comparison.write_csv(tmp / "comparison.csv")
         save_figure(plot(comparison.results, labels=labels), tmp / "comparison.png")
-    _done_study(comparison.study, task_cache(folder), resume)
+    _finish(comparison.study, folder, resume)
     click.echo(table_text(comparison) + "\n")
     click.echo(f"wrote {folder}/comparison.csv and comparison.png")
 
@@ -497,59 +449,42 @@ def compare_command(files: tuple[str, ...], variants: str | None, reference: str
                    "(shell-style, e.g. 'param:populations.*'; repeatable)")
 @click.option("--variant", help="sweep this named variant of the scenario")
 @SET_OPTION
-@click.option("--replications", "-n", type=click.IntRange(min=1), help="replications per point")
+@click.option("--replications", "-n", type=REPLICATIONS, help="replications per point")
 @click.option("--seed", type=click.IntRange(min=0),
               help="root seed of the runs and of a sampled design (default: the scenario's)")
 @click.option("--out", type=click.Path(file_okay=False), help="folder for sweep.csv and sweep.png "
               "[default: runs/sweep-NAME]")
-@exec_options
-@RESUME_OPTION
-@memory_option
-@FORCE_OPTION
+@study_options
 def sweep(file: str, params: tuple[str, ...], samples: int | None, method: str, patterns: tuple[str, ...],
           variant: str | None, overrides: tuple[str, ...], replications: int | None, seed: int | None,
           out: str | None, workers: int | None, scheduler: str | None, dask: str | None, resume: bool,
           force: bool) -> None:
     """Run FILE over a grid of values or N sampled points (same random draws at every point) and tabulate
     inputs against outcomes."""
-    from plots import sweep as sweep_chart
     from plots.pack import save_figure
+    from plots.sweep import plot_plan
     from sim.runs.atomic import write_text
     from sim.runs.outdir import staged, task_cache
     from sim.scenario.loaded import load, run_defaults
-    from sim.studies.design import grid, parse_all, parse_span, sample_design
-    from sim.studies.sweep import check_mode, run_design, summary_text
-    from sim.studies.sweep import sweep as run_sweep
+    from sim.studies.sweep import SweepRequest
 
-    check_mode(method, samples, params, patterns)
-    sampled = method != "grid"
-    grid_params = [] if sampled else parse_all(params)
-    spans = [parse_span(p) for p in params] if sampled else []
+    request = SweepRequest.of(method, samples, params, patterns)  # option and --param errors before loading
     loaded = load(file, variant, overrides)
-    scenario, data = loaded.scenario, loaded.data
-    folder = Path(out or Path("runs") / f"sweep-{scenario.name}")
+    folder = Path(out or Path("runs") / f"sweep-{loaded.scenario.name}")
     with staged(folder, "sweep", force=force) as staging:  # checked and created before the pilot run and points
-        design = sample_design(data, spans, samples or 0, method, seed=seed, patterns=patterns) if sampled else None
-        if design is not None and design.pilot:
-            click.echo(f"sampling {len(design.columns)} uncertain inputs found by a pilot run of {design.pilot} "
-                       "replications", err=True)
-        keys = list(design.columns) if design else [p.key for p in grid_params]
-        points = len(design.points) if design else len(grid(grid_params))
-        with _bar(points * run_defaults(scenario, replications)[0]) as bar:
-            run: dict[str, Any] = {"replications": replications, "seed": seed, "workers": workers,
-                                   "resume": resume, "scheduler": _scheduler(scheduler, dask),
-                                   "cache": task_cache(folder), "progress": bar.update}
-            table, results, study = run_design(data, design, **run) if design else \
-                run_sweep(data, grid_params, **run)
+        points = request.plan(loaded, seed)
+        if points.design is not None and points.design.pilot:
+            _say(f"sampling {len(points.design.columns)} uncertain inputs found by a pilot run of "
+                 f"{points.design.pilot} replications")
+        with _bar(points.points * run_defaults(loaded.scenario, replications)[0]) as bar:
+            table, results, study = points.run(replications=replications, seed=seed, workers=workers, resume=resume,
+                                               scheduler=_scheduler(scheduler, dask), cache=task_cache(folder),
+                                               progress=bar.update)
         write_text(staging / "sweep.csv", table.to_csv(index=False))
-        if scenario.metrics:
-            fig = sweep_chart.plot_samples(table, keys, results, design.labels, method=method,
-                                           pinned=bool(design.pilot)) if design else \
-                sweep_chart.plot(table, keys[0], results)
-            save_figure(fig, staging / "sweep.png")
-    _done_study(study, task_cache(folder), resume)
-    click.echo(summary_text(table, keys, max_rows=20, quantities=("total",)) if design else
-               summary_text(table, keys))
+        if loaded.scenario.metrics:
+            save_figure(plot_plan(points, table, results), staging / "sweep.png")
+    _finish(study, folder, resume)
+    click.echo(points.summary(table))
     click.echo(f"wrote {folder}/")
 
 
@@ -560,17 +495,13 @@ def sweep(file: str, params: tuple[str, ...], samples: int | None, method: str, 
                    "window end or @YYYY-MM-DD: tiktok_user_days, tiktok_app_store@2020-11-12")
 @click.option("--variant", help="apply this named variant")
 @SET_OPTION
-@click.option("--replications", "-n", type=click.IntRange(min=1), help="replications per run (default: the "
-              "scenario's)")
+@click.option("--replications", "-n", type=REPLICATIONS, help="replications per run (default: the scenario's)")
 @click.option("--seed", type=click.IntRange(min=0), help="root seed of every run (default: the scenario's)")
 @click.option("--top", type=click.IntRange(min=0), default=12, show_default=True,
               help="inputs run one at a time (held low, then high), by |rank correlation|; 0 for all")
 @click.option("--out", type=click.Path(file_okay=False), help="folder for sensitivity.csv, tornado.png and "
               "ranking.png [default: runs/sensitivity-NAME]")
-@exec_options
-@RESUME_OPTION
-@memory_option
-@FORCE_OPTION
+@study_options
 def sensitivity(file: str, outcome: str, variant: str | None, overrides: tuple[str, ...], replications: int | None,
                 seed: int | None, top: int, out: str | None, workers: int | None, scheduler: str | None,
                 dask: str | None, resume: bool, force: bool) -> None:
@@ -588,13 +519,13 @@ def sensitivity(file: str, outcome: str, variant: str | None, overrides: tuple[s
     # The number of inputs is known only after the base run: the bar counts 1 + 2 * top runs (top 12 if 0).
     with staged(folder, "sensitivity", force=force) as tmp, \
             _bar(run_defaults(loaded.scenario, replications)[0] * (1 + 2 * (top or 12))) as bar:
-        sens = run_sensitivity(loaded, outcome, replications=replications, seed=seed, top=top,
-                               workers=workers, scheduler=_scheduler(scheduler, dask), cache=task_cache(folder),
-                               resume=resume, progress=bar.update)
+        sens = run_sensitivity(loaded, outcome, replications=replications, seed=seed, top=top, workers=workers,
+                               scheduler=_scheduler(scheduler, dask), cache=task_cache(folder), resume=resume,
+                               progress=bar.update)
         sens.write_csv(tmp / "sensitivity.csv")
         save_figure(tornado.plot(sens), tmp / "tornado.png")
         save_figure(tornado.plot_ranking(sens), tmp / "ranking.png")
-    _done_study(sens.study, task_cache(folder), resume)
+    _finish(sens.study, folder, resume)
     click.echo(sens.table_text() + "\n")
     click.echo(f"wrote {folder}/sensitivity.csv, tornado.png and ranking.png")
 

@@ -37,7 +37,7 @@ import pandas as pd
 from sim import __version__
 from sim.runs.atomic import atomic_path, write_text
 from sim.runs.results import Results
-from sim.scenario.errors import DocketError, found_repr
+from sim.scenario.errors import DocketError, UsageError, found_repr
 from sim.scenario.loaded import Loaded, load, scenario_hash
 from sim.scenario.loader import validated
 from sim.scenario.schema import Scenario
@@ -120,6 +120,21 @@ def verify_run(record: dict[str, Any], path: str | os.PathLike[str], *, ignore_h
         raise DocketError(f"{where}: {problems[0]}\n    hint:     {redo}, or pass --ignore-hash to run what "
                           "run.json now holds")
     return [f"{where}: {p}; running it anyway (--ignore-hash)" for p in problems]
+
+
+def check_source(file: str | None, from_run: str | None, sets: tuple[str, ...], ignore_hash: bool) -> None:
+    """Refuse ``docket run`` options that do not go together: a FILE or ``--from RUN_DIR`` (one of them);
+    ``--set`` only with a FILE; ``--ignore-hash`` only with ``--from``.
+
+    Raises:
+        UsageError: naming the options.
+    """
+    if (file is None) == (from_run is None):
+        raise UsageError("give a scenario FILE or --from RUN_DIR (not both)")
+    if from_run is not None and sets:
+        raise UsageError("--set applies to a scenario FILE; to change a recorded run, re-run its file")
+    if ignore_hash and from_run is None:
+        raise UsageError("--ignore-hash goes with --from RUN_DIR")
 
 
 class Rerun(NamedTuple):

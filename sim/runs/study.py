@@ -158,6 +158,21 @@ class Study:
                          "--resume to compute only what is missing")
         raise DocketError("\n".join(lines))
 
+    def finish(self, cache: str | Path, resume: bool, say: Callable[[str], None]) -> None:
+        """After the study's outputs are written: ``say`` what was reused (with ``resume``) and where the computed
+        tasks ran, then drop the task cache (:func:`clear_cache`).
+
+        Example:
+            >>> Study([], [], [], computed=3, executor="2 processes", wall_time=1.25).finish("/none", False, print)
+            3 tasks ran on 2 processes in 1.2 s
+        """
+        if resume:
+            say(f"resumed: reused {self.reused} of {self.tasks} tasks from {cache}/, computed {self.computed}")
+        if self.computed:
+            say(f"{self.computed} task{'s' if self.computed != 1 else ''} ran on {self.executor} in "
+                f"{self.wall_time:.1f} s")
+        clear_cache(cache)
+
 
 def aggregate(spec: RunSpec, collected: Collected, wall_time: float = 0.0, keep_replications: bool = False,
               ) -> Results:

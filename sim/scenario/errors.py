@@ -137,7 +137,12 @@ class DocketError(Exception):
 
 
 class UsageError(DocketError):
-    """Options of a command that do not go together (the command line shows it as a usage error, exit 2)."""
+    """Options of a command that do not go together, or a bad value of one (``param``: its name, such as
+    ``NAME``); the command line shows it as a usage error (exit 2)."""
+
+    def __init__(self, message: str, param: str | None = None):
+        super().__init__(message)
+        self.param = param
 
 
 class ScenarioError(DocketError):

@@ -11,6 +11,7 @@ only in the yes/no draws and hazard times: an outer design over parameters, an i
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,9 @@ import pandas as pd
 from sim.runs.results import Results
 from sim.runs.study import RunSpec, Study, aggregate, run_study
 from sim.scenario.errors import UsageError
-from sim.scenario.loaded import load
+from sim.scenario.loaded import Loaded, load
 from sim.studies.correlation import rank_correlation
-from sim.studies.design import NUMBER, Design, Param, grid, numeric
+from sim.studies.design import NUMBER, Design, Param, Span, grid, numeric, parse_all, parse_span, sample_design
 from sim.text.humanize import number
 
 
@@ -45,6 +46,73 @@ def check_mode(method: str, samples: int | None, params: Sequence[str], patterns
     if patterns and (not sampled or params):
         raise UsageError("--inputs picks which of the scenario's uncertain inputs to sample: use it with "
                          "--samples N --method lhs|random and no --param")
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """What ``docket sweep`` was asked for, checked and parsed before the scenario is loaded.
+
+    Attributes:
+        method: ``grid``, ``lhs`` or ``random``.
+        params: a grid's parameters (``KEY=LO:HI:STEPS``).
+        spans: a sampled design's ranges (``KEY=LO:HI``); none: sample the scenario's own uncertain inputs.
+        samples: points of a sampled design.
+        patterns: stream-name patterns picking which uncertain inputs are sampled.
+    """
+
+    method: str
+    params: list[Param]
+    spans: list[Span]
+    samples: int
+    patterns: tuple[str, ...]
+
+    @classmethod
+    def of(cls, method: str, samples: int | None, params: Sequence[str], patterns: Sequence[str]) -> SweepRequest:
+        """Check the options go together (:func:`check_mode`), then parse every ``--param``.
+
+        Example:
+            >>> SweepRequest.of("grid", None, ["seed=1:3:3"], ()).params[0].values
+            ('1', '2', '3')
+        """
+        check_mode(method, samples, params, patterns)
+        sampled = method != "grid"
+        return cls(method, [] if sampled else parse_all(list(params)),
+                   [parse_span(p) for p in params] if sampled else [], samples or 0, tuple(patterns))
+
+    def plan(self, loaded: Loaded, seed: int | None = None) -> SweepPlan:
+        """The points to run on ``loaded``; a sampled design of its own inputs runs a pilot to find them."""
+        design = sample_design(loaded.data, self.spans, self.samples, self.method, seed=seed,
+                               patterns=self.patterns) if self.method != "grid" else None
+        return SweepPlan(self, loaded, design)
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """The points of a sweep, ready to run: a grid of :class:`Param` values or a sampled :class:`Design`."""
+
+    request: SweepRequest
+    loaded: Loaded
+    design: Design | None
+
+    @property
+    def keys(self) -> list[str]:
+        """The table's input columns."""
+        return list(self.design.columns) if self.design else [p.key for p in self.request.params]
+
+    @property
+    def points(self) -> int:
+        """How many points run."""
+        return len(self.design.points) if self.design else len(grid(self.request.params))
+
+    def run(self, **run: Any) -> tuple[pd.DataFrame, list[Results], Study]:
+        """Run every point (``run``: the keywords of :func:`sweep` after ``params``)."""
+        data = self.loaded.data
+        return run_design(data, self.design, **run) if self.design else sweep(data, self.request.params, **run)
+
+    def summary(self, table: pd.DataFrame) -> str:
+        """The table for the terminal (:func:`summary_text`): a sampled design's first 20 rows, totals only."""
+        return summary_text(table, self.keys, max_rows=20, quantities=("total",)) if self.design else \
+            summary_text(table, self.keys)
 
 
 def run_design(data: dict[str, Any], design: Design, *, replications: int | None = None,
