@@ -1,6 +1,7 @@
 """docket's command line: a thin click layer over ``sim`` (and ``plots``).
 
-Each command parses options, calls one library function, and prints or saves the result. Heavy libraries
+Each command parses options, calls one library function, and prints or saves the result; the commands of run
+folders are in :mod:`cli_runs`, those of studies in :mod:`cli_studies` (loaded when named). Heavy libraries
 (numpy, pandas, simpy, matplotlib) are imported inside the commands that need them, so ``docket --help`` and
 ``docket validate`` start fast. Errors a user can fix (:class:`sim.scenario.errors.DocketError`) are printed once,
 cleanly, with exit code 1; usage errors exit 2; nothing prints a traceback unless ``DOCKET_DEBUG=1``.

@@ -22,7 +22,7 @@ from sim.runs.atomic import write_text
 from sim.runs.results import Results
 from sim.runs.runner import run
 from sim.scenario.errors import DocketError, ScenarioError
-from sim.scenario.loaded import load
+from sim.scenario.loaded import load, run_defaults
 from sim.scenario.loader import SCENARIO_SUFFIXES, resolve_raw, variant_ids, yaml_files
 from sim.scenario.quantities import day_to_date
 from sim.scenario.schema import Scenario
@@ -180,9 +180,8 @@ def run_target(target: Target, *, replications: int | None = None, allow_noise: 
         exp = scenario.expectations
         path = baseline_path(target.file, target.variant, exp.baseline if exp else None)
         stored = read_baseline(path)
-        n = (replications or (exp.replications if exp else None)
-             or (int(stored["replications"]) if stored and "replications" in stored else None)
-             or scenario.replications)
+        n = run_defaults(scenario, replications or (exp.replications if exp else None)
+                         or (int(stored["replications"]) if stored and "replications" in stored else None))[0]
         results, dates = run_for_checks(scenario, n)
         out = TargetResult(target, n, evaluate(results, exp.checks if exp else []))
         record = snapshot(results, digest, dates)
