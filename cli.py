@@ -1,6 +1,7 @@
 """docket's command line: a thin click layer over ``sim`` (and ``plots``).
 
-Each command parses options, calls one library function, and prints or saves the result. Heavy libraries
+Each command parses options, calls one library function, and prints or saves the result; the commands of run
+folders are in :mod:`cli_runs`, those of studies in :mod:`cli_studies` (loaded when named). Heavy libraries
 (numpy, pandas, simpy, matplotlib) are imported inside the commands that need them, so ``docket --help`` and
 ``docket validate`` start fast. Errors a user can fix (:class:`sim.scenario.errors.DocketError`) are printed once,
 cleanly, with exit code 1; usage errors exit 2; nothing prints a traceback unless ``DOCKET_DEBUG=1``.
@@ -8,21 +9,30 @@ cleanly, with exit code 1; usage errors exit 2; nothing prints a traceback unles
 
 from __future__ import annotations
 
-import json
+import functools
+import importlib
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
 from sim import __version__
-from sim.scenario.errors import DocketError, printable
+from sim.scenario.errors import DocketError, UsageError, printable
 
 SET_OPTION = click.option(
     "--set", "overrides", multiple=True, metavar="KEY=VALUE",
     help="override a value, validated like the file: --set measures.hosting_cutoff.deadline=2021-02-01 "
          "(repeatable; list items by id)")
+RESUME_OPTION = click.option(
+    "--resume", is_flag=True,
+    help="reuse the tasks an interrupted or failed run of this command saved next to OUT (in .OUT.docket-tasks; "
+         "same scenario, seed and replications); compute only the rest")
+FORCE_OPTION = click.option(
+    "--force", is_flag=True,
+    help="write into an --out folder that holds files docket did not write (they are kept, never deleted)")
+SEED_OPTION = click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
+REPLICATIONS = click.IntRange(min=1)
 
 
 class ScenarioFile(click.Path):
@@ -75,7 +85,6 @@ class _Size(click.ParamType):
 def memory_option(fn: Any) -> Any:
     """``--max-memory SIZE`` for a command that simulates: its runs are refused, before they start, when their
     estimated memory is larger (:mod:`sim.runs.memory`; default: half of the machine's memory)."""
-    import functools
 
     @functools.wraps(fn)
     def command(*args: Any, max_memory: int | None = None, **kwargs: Any) -> Any:
@@ -89,41 +98,75 @@ def memory_option(fn: Any) -> Any:
                              "[default: half of this machine's memory]")(command)
 
 
-def _scheduler(scheduler: str | None, dask: str | None) -> str | None:
+def scheduler_of(scheduler: str | None, dask: str | None) -> str | None:
+    """The scheduler of ``--scheduler`` or ``--dask`` (one of them at most)."""
     if scheduler and dask:
         raise click.UsageError("give --scheduler or --dask, not both")
     return scheduler or dask
 
 
-RESUME_OPTION = click.option(
-    "--resume", is_flag=True,
-    help="reuse the tasks an interrupted or failed run of this command saved next to OUT (in .OUT.docket-tasks; "
-         "same scenario, seed and replications); compute only the rest")
-FORCE_OPTION = click.option(
-    "--force", is_flag=True,
-    help="write into an --out folder that holds files docket did not write (they are kept, never deleted)")
+def say(text: str) -> None:
+    """Print a note on stderr (stdout holds a command's output)."""
+    click.echo(text, err=True)
 
 
-def _done_study(study: Any, cache: Path, resume: bool) -> None:
-    """After a study's outputs are written: say what was reused, and drop its task cache."""
-    from sim.runs.study import clear_cache
-
-    if resume:
-        click.echo(f"resumed: reused {study.reused} of {study.tasks} tasks from {cache}/, computed {study.computed}",
-                   err=True)
-    if study.computed:
-        click.echo(f"{study.computed} task{'s' if study.computed != 1 else ''} ran on {study.executor} in "
-                   f"{study.wall_time:.1f} s", err=True)
-    clear_cache(cache)
-
-
-def _bar(total: int, quiet: bool = False) -> Any:
+def progress_bar(total: int, quiet: bool = False) -> Any:
     """One progress bar (on a terminal, for runs of 2,000 replications or more) over every task of a command."""
     show = sys.stderr.isatty() and not quiet and total >= 2000
-    return click.progressbar(length=total, label="simulating", file=sys.stderr) if show else _NoBar()
+    return click.progressbar(length=total, label="simulating", file=sys.stderr) if show else NoBar()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class NoBar:
+    """Stands in for a progress bar when output is not a terminal."""
+
+    def __enter__(self) -> NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        """Ignore progress."""
+
+
+class Command(click.Command):
+    """A command whose :class:`sim.scenario.errors.UsageError` shows as click's usage error (exit 2)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a library usage error gets the command's usage line."""
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            if exc.param:
+                raise click.BadParameter(str(exc), ctx, param_hint=exc.param) from exc
+            raise click.UsageError(str(exc), ctx) from exc
+
+
+ELSEWHERE = {"run": "cli_runs:run", "brief": "cli_runs:brief", "plot": "cli_runs:plot",
+             "compare": "cli_studies:compare_command", "sweep": "cli_studies:sweep",
+             "sensitivity": "cli_studies:sensitivity"}
+"""Commands defined in the modules beside this one (run folders, studies), loaded when named or listed."""
+
+
+class _Group(click.Group):
+    """docket's commands: those defined here and those of :data:`ELSEWHERE`."""
+
+    command_class = Command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, sorted."""
+        return sorted([*self.commands, *ELSEWHERE])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """A command by name, importing its module if it is defined elsewhere."""
+        if name in ELSEWHERE:
+            module, attr = ELSEWHERE[name].split(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="docket", message="%(prog)s %(version)s")
 def cli() -> None:
     """docket: simulate deadlines of government measures (bans, cutoffs, deferrals, injunctions) and the
@@ -139,31 +182,11 @@ def cli() -> None:
               help="text for people, json for machines")
 def validate(paths: tuple[str, ...], fmt: str) -> None:
     """Check scenario files (or every *.yaml under folders): prints `ok` or every problem; exit 1 if any."""
-    from sim.scenario.loader import check_file, yaml_files
+    from sim.scenario.validation import validate_paths
 
-    try:
-        files = yaml_files(paths)
-    except DocketError as exc:
-        raise click.UsageError(str(exc)) from exc
-    report = []
-    for path in files:
-        diagnostics = check_file(path)
-        report.append({"file": str(path), "ok": not diagnostics,
-                       "diagnostics": [d.as_dict() for d in diagnostics]})
-        if fmt == "text":
-            if diagnostics:
-                click.echo(f"FAIL {printable(str(path))}: {len(diagnostics)} problem"
-                           f"{'s' if len(diagnostics) > 1 else ''}")
-                for d in diagnostics:
-                    click.echo(d.format())
-            else:
-                click.echo(f"ok   {printable(str(path))}")
-    bad = sum(not r["ok"] for r in report)
-    if fmt == "json":
-        click.echo(json.dumps({"ok": bad == 0, "files": report}, indent=2))
-    elif len(report) > 1:
-        click.echo(f"{len(report) - bad} of {len(report)} files valid")
-    if bad:
+    report = validate_paths(paths)
+    click.echo(report.as_json() if fmt == "json" else report.text())
+    if report.bad:
         sys.exit(1)
 
 
@@ -172,17 +195,13 @@ def validate(paths: tuple[str, ...], fmt: str) -> None:
 def schema(out: str | None) -> None:
     """Print the JSON Schema of the scenario format (for editor validation, e.g. VS Code YAML)."""
     from sim.runs.atomic import write_text
-    from sim.scenario.schema import Scenario
+    from sim.scenario.jsonschema import schema_text
 
-    doc = Scenario.model_json_schema(by_alias=True)
-    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    doc["title"] = "docket scenario"
-    text = json.dumps(doc, indent=2) + "\n"
     if out:
-        write_text(out, text)
+        write_text(out, schema_text())
         click.echo(f"wrote {out}")
     else:
-        click.echo(text, nl=False)
+        click.echo(schema_text(), nl=False)
 
 
 @cli.command()
@@ -190,31 +209,13 @@ def schema(out: str | None) -> None:
 @click.option("--variant", help="apply this named variant")
 def resolve(file: str, variant: str | None) -> None:
     """Print the effective scenario after `extends` and `--variant` are merged (and check it)."""
-    import yaml
-
     from sim.scenario.errors import ScenarioError
-    from sim.scenario.loader import resolve_raw, validate_data
-    from sim.scenario.yamlload import plain as to_plain
+    from sim.scenario.resolved import resolved_yaml
 
-    data = resolve_raw(file, variant)
-    _, diagnostics = validate_data(data, file)
-    plain = to_plain(data)
-    if variant:
-        # The output is the effective scenario: a file of its own that validates, not a menu of variants.
-        plain.pop("variants", None)
-        plain.pop("variant", None)
-        click.echo(f"# {file} with variant `{variant}` applied")
-
-    class NoAliases(yaml.SafeDumper):
-        def ignore_aliases(self, data: Any) -> bool:
-            return True
-
-    click.echo(yaml.dump(plain, Dumper=NoAliases, sort_keys=False, allow_unicode=True, width=110), nl=False)
+    text, diagnostics = resolved_yaml(file, variant)
+    click.echo(text, nl=False)
     if diagnostics:
         raise ScenarioError(diagnostics)
-
-
-MAX_NAME = 100  # characters of a `docket new` name (file systems allow 255 bytes, with room for temporary names)
 
 
 @cli.command()
@@ -224,116 +225,12 @@ MAX_NAME = 100  # characters of a `docket new` name (file systems allow 255 byte
 @click.option("--force", is_flag=True, help="overwrite an existing file")
 def new(name: str, directory: str, force: bool) -> None:
     """Write a commented starter scenario NAME.yaml that validates and runs."""
-    import re
-    from importlib.resources import files
-
     from sim.runs.atomic import write_text
+    from sim.scenario.starter import starter
 
-    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", name):
-        raise click.BadParameter("use letters, digits, _ . - (e.g. `router-ban`)", param_hint="NAME")
-    stem = name.removesuffix(".yaml")
-    if len(stem) > MAX_NAME:
-        raise click.BadParameter(f"at most {MAX_NAME} characters, found {len(stem)}; choose a shorter name",
-                                 param_hint="NAME")
-    target = Path(directory) / f"{stem}.yaml"
-    try:
-        exists = target.exists()
-    except OSError as exc:  # e.g. ENAMETOOLONG from a long --dir
-        raise DocketError(f"cannot write {target}: {exc.strerror or exc}") from None
-    if exists and not force:
-        raise DocketError(f"{target} already exists; pass --force to overwrite it, or choose another name")
-    template = files("sim").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
-    write_text(target, template.replace("__NAME__", stem))
+    target, text = starter(name, directory, force)
+    write_text(target, text)
     click.echo(f"wrote {target}\nnext: docket validate {target} && docket run {target}")
-
-
-def _load(file: str, variant: str | None, overrides: tuple[str, ...] = ()) -> tuple[Any, Any]:
-    from sim.scenario.errors import ScenarioError
-    from sim.scenario.loader import resolve_raw, validate_data
-    from sim.scenario.overrides import apply_overrides
-
-    data = apply_overrides(resolve_raw(file, variant), overrides)
-    scenario, diagnostics = validate_data(data, file)
-    if scenario is None:
-        raise ScenarioError(diagnostics)
-    return scenario, data
-
-
-@cli.command()
-@click.argument("file", required=False, type=ScenarioFile())
-@click.option("--variant", help="run this named variant of the scenario")
-@click.option("--replications", "-n", type=click.IntRange(min=1), help="replications (default: the scenario's)")
-@click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
-@click.option("--out", type=click.Path(file_okay=False), help="run folder [default: runs/NAME or runs/NAME.VARIANT]")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
-              help="table format of the run folder")
-@click.option("--keep-replications", is_flag=True, help="also write every replication's series")
-@exec_options
-@click.option("--check", is_flag=True, help="verify stock accounting in every chunk (internal assertion mode)")
-@click.option("--from", "from_run", type=click.Path(exists=True, file_okay=False),
-              help="re-run exactly the scenario, seed and replications recorded in this run folder")
-@click.option("--ignore-hash", is_flag=True,
-              help="with --from: run a run.json whose hashes no longer match (an edited file), with a warning")
-@click.option("--quiet", "-q", is_flag=True, help="print only the run folder")
-@SET_OPTION
-@memory_option
-@FORCE_OPTION
-def run(file: str | None, variant: str | None, replications: int | None, seed: int | None, out: str | None,
-        fmt: str, keep_replications: bool, workers: int | None, scheduler: str | None, dask: str | None, check: bool,
-        from_run: str | None, ignore_hash: bool, quiet: bool, overrides: tuple[str, ...], force: bool) -> None:
-    """Simulate FILE and write a run folder (tables, summary.json, run.json)."""
-    from sim.runs.outdir import staged
-    from sim.runs.records import read_run, verify_run, write_run
-    from sim.runs.runner import run as simulate
-    from sim.scenario.errors import ScenarioError
-    from sim.scenario.loader import validate_data
-    from sim.text.narrate import summary_text
-
-    if (file is None) == (from_run is None):
-        raise click.UsageError("give a scenario FILE or --from RUN_DIR (not both)")
-    if from_run is not None and overrides:
-        raise click.UsageError("--set applies to a scenario FILE; to change a recorded run, re-run its file")
-    if ignore_hash and from_run is None:
-        raise click.UsageError("--ignore-hash goes with --from RUN_DIR")
-    if from_run is not None:
-        record = read_run(from_run)
-        for warning in verify_run(record, Path(from_run) / "run.json", ignore_hash=ignore_hash):
-            click.echo(f"warning: {warning}", err=True)
-        data = record["scenario"]
-        scenario, diagnostics = validate_data(data, str(Path(from_run) / "run.json"))
-        if scenario is None:
-            raise ScenarioError(diagnostics)
-        seed = record["seed"] if seed is None else seed
-        replications = record["replications"] if replications is None else replications
-        source = record.get("source_file")
-    else:
-        assert file is not None
-        scenario, data = _load(file, variant, overrides)
-        source = file
-    n = replications or scenario.replications
-    folder = out or str(Path("runs") / (scenario.name + (f".{scenario.variant}" if scenario.variant else "")))
-    with staged(folder, "run", force=force) as tmp:  # checked and created before anything runs
-        with _bar(n, quiet) as bar:
-            results = simulate(scenario, replications=n, seed=seed, workers=workers,
-                               scheduler=_scheduler(scheduler, dask), check=check,
-                               keep_replications=keep_replications, progress=bar.update)
-        write_run(results, tmp, data, fmt=fmt, source=source)
-    if not quiet:
-        click.echo(summary_text(results) + "\n")
-    click.echo(f"wrote {folder}/")
-
-
-class _NoBar:
-    """Stands in for a progress bar when output is not a terminal."""
-
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, n: int) -> None:
-        """Ignore progress."""
 
 
 @cli.command()
@@ -341,10 +238,10 @@ class _NoBar:
 @click.option("--variant", help="apply this named variant")
 def plan(file: str, variant: str | None) -> None:
     """Print the planned timeline of FILE: dates and the rules that can move them, before any randomness."""
+    from sim.scenario.loaded import load
     from sim.text.narrate import plan_text
 
-    scenario, _ = _load(file, variant)
-    click.echo(plan_text(scenario))
+    click.echo(plan_text(load(file, variant).scenario))
 
 
 @cli.command()
@@ -352,82 +249,13 @@ def plan(file: str, variant: str | None) -> None:
 @click.option("--replication", "-r", type=click.IntRange(min=0), default=0, show_default=True,
               help="which replication to narrate (same draws as in `docket run`)")
 @click.option("--variant", help="apply this named variant")
-@click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
+@SEED_OPTION
 def explain(file: str, replication: int, variant: str | None, seed: int | None) -> None:
     """Tell one replication of FILE as dated sentences: what happened to each measure, and why."""
+    from sim.scenario.loaded import load
     from sim.text.narrate import explain_text
 
-    scenario, _ = _load(file, variant)
-    click.echo(explain_text(scenario, replication, seed))
-
-
-CHART_NAMES = ("key_numbers", "timeline", "in_force", "populations", "exposure", "comparison", "assumptions")
-
-
-@cli.command()
-@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("--chart", "charts", multiple=True, type=click.Choice(CHART_NAMES),
-              help="chart to draw (repeat for several; default: all)")
-@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True,
-              help="file format of each chart")
-@click.option("--out", type=click.Path(file_okay=False), help="folder for the charts [default: RUN_DIR/charts]")
-@click.option("--compare", "compare", multiple=True, type=click.Path(exists=True, file_okay=False),
-              help="another run folder to compare with (repeat; enables the comparison chart)")
-@click.option("--dpi", type=click.IntRange(50, 600), default=200, show_default=True, help="resolution of PNGs")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
-              help="draw an 'as of' line on the timeline at this date [default: the scenario's as_of]")
-@FORCE_OPTION
-def plot(run_dir: str, charts: tuple[str, ...], fmt: str, out: str | None, compare: tuple[str, ...],
-         dpi: int, as_of: Any, force: bool) -> None:
-    """Draw charts of a finished run (from `docket run`) into a charts folder (replaced whole)."""
-    from plots.pack import write_charts
-    from sim.runs.outdir import staged
-    from sim.runs.records import load_results
-
-    results = load_results(run_dir)
-    others = [load_results(d) for d in compare]
-    folder = out or str(Path(run_dir) / "charts")
-    when = as_of.date() if as_of else "scenario"
-    with staged(folder, "plot", force=force, protect=(run_dir, *compare)) as tmp:
-        written = write_charts(results, tmp, charts, fmt, dpi, others, when)
-    for path in written:
-        click.echo(f"wrote {Path(folder) / path.relative_to(tmp)}")
-
-
-@cli.command()
-@click.argument("file", type=ScenarioFile())
-@click.option("--variant", help="run this named variant of the scenario")
-@click.option("--replications", "-n", type=click.IntRange(min=1), help="replications (default: the scenario's)")
-@click.option("--seed", type=click.IntRange(min=0), help="root seed (default: the scenario's)")
-@click.option("--out", type=click.Path(file_okay=False),
-              help="folder for the pack and its run/ [default: the pack in runs/NAME[.VARIANT]/brief, next to the run]")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
-              help="draw an 'as of' line on the timeline at this date [default: the scenario's as_of]")
-@SET_OPTION
-@exec_options
-@memory_option
-@FORCE_OPTION
-def brief(file: str, variant: str | None, replications: int | None, seed: int | None, out: str | None,
-          as_of: Any, overrides: tuple[str, ...], workers: int | None, scheduler: str | None, dask: str | None,
-          force: bool) -> None:
-    """Run FILE and write the briefing pack: one multi-page PDF plus every chart as PNG (200 dpi) and SVG."""
-    from plots.pack import write_pack
-    from sim.runs.outdir import staged
-    from sim.runs.records import write_run
-    from sim.runs.runner import run as simulate
-
-    scenario, data = _load(file, variant, overrides)
-    run_dir = Path("runs") / (scenario.name + (f".{scenario.variant}" if scenario.variant else ""))
-    # One staged folder for the run and its pack: a kill mid-pack leaves the old run and the old pack.
-    target = Path(out) if out else run_dir
-    with staged(target, "brief", force=force) as tmp:
-        with _bar(replications or scenario.replications) as bar:
-            results = simulate(scenario, replications=replications, seed=seed, workers=workers,
-                               scheduler=_scheduler(scheduler, dask), progress=bar.update)
-        write_run(results, tmp / "run" if out else tmp, data, source=file)
-        written = write_pack(results, tmp if out else tmp / "brief", as_of=as_of.date() if as_of else "scenario")
-    folder = target if out else run_dir / "brief"
-    click.echo(f"wrote {folder / written[0].name} and {len(written) - 1} chart files in {folder}/")
+    click.echo(explain_text(load(file, variant).scenario, replication, seed))
 
 
 @cli.command(name="test")
@@ -438,7 +266,7 @@ def brief(file: str, variant: str | None, replications: int | None, seed: int | 
 @click.option("--update-failing", is_flag=True,
               help="with --update/--update-all: write the baseline even of a scenario whose expectations fail "
                    "(refused without it)")
-@click.option("--replications", "-n", type=click.IntRange(min=1),
+@click.option("--replications", "-n", type=REPLICATIONS,
               help="replications [default: expectations.replications, else the baseline's, else the scenario's]")
 @click.option("--allow-noise", is_flag=True, help="a baseline that changed only within Monte Carlo noise passes")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -458,196 +286,6 @@ def test_command(paths: tuple[str, ...], update: tuple[str, ...], update_all: bo
     click.echo(report.as_json() if fmt == "json" else report.text(), nl=fmt != "json")
     if not report.passed:
         sys.exit(1)
-
-
-@cli.command(name="compare")
-@click.argument("files", nargs=-1, required=True, type=ScenarioFile())
-@click.option("--variants", help="comma-separated variant ids: with one FILE, the variants to compare with it; "
-              "with several FILES, one per file (`-` for the file as written)")
-@click.option("--reference", metavar="VARIANT",
-              help="with one FILE: compare against this variant [default: the file as written]")
-@click.option("--replications", "-n", type=click.IntRange(min=1), help="replications (default: the reference's)")
-@click.option("--seed", type=click.IntRange(min=0), help="root seed of every run (default: the reference's)")
-@click.option("--out", type=click.Path(file_okay=False), help="folder for comparison.csv and comparison.png "
-              "[default: runs/compare-NAME]")
-@SET_OPTION
-@exec_options
-@RESUME_OPTION
-@memory_option
-@FORCE_OPTION
-def compare_command(files: tuple[str, ...], variants: str | None, reference: str | None, replications: int | None,
-                    seed: int | None, out: str | None, overrides: tuple[str, ...], workers: int | None,
-                    scheduler: str | None, dask: str | None, resume: bool, force: bool) -> None:
-    """Run scenarios (or variants of one) on the same draws and print paired differences against the first."""
-    from plots.comparison import MAX_RUNS, plot
-    from plots.pack import save_figure
-    from sim.runs.outdir import staged, task_cache
-    from sim.studies.compare import compare, table_text
-
-    wanted = [v.strip() for v in variants.split(",")] if variants is not None else None
-    if len(files) == 1:
-        if not wanted:
-            raise click.UsageError("give two or more FILES, or one FILE with --variants A,B")
-        others = [v for v in wanted if v and v != reference]
-        if not others:
-            raise click.UsageError("--variants lists no variant besides the reference")
-        pairs = [(files[0], reference), *((files[0], v) for v in others)]
-        labels = [reference or "as written", *others]
-    else:
-        if reference is not None:
-            raise click.UsageError("--reference works with one FILE; with several, the first FILE is the reference")
-        if wanted is not None and len(wanted) != len(files):
-            raise click.UsageError(f"--variants gives {len(wanted)} ids for {len(files)} files; give one per file "
-                                   "(`-` for the file as written)")
-        chosen: list[str | None] = [None if v in ("", "-") else v for v in wanted] if wanted is not None else \
-            [None] * len(files)
-        pairs = list(zip(files, chosen, strict=True))
-        labels = [Path(f).stem + (f".{v}" if v else "") for f, v in pairs]
-    if len(set(labels)) != len(labels):
-        raise click.UsageError(f"the same run is listed twice: {', '.join(labels)}")
-    if len(pairs) > MAX_RUNS:
-        raise click.UsageError(f"compare at most {MAX_RUNS} runs, got {len(pairs)}")
-    loaded = [_load(f, v, overrides) for f, v in pairs]
-    scenarios = [s for s, _ in loaded]
-    folder = Path(out) if out else Path("runs") / f"compare-{scenarios[0].name}"
-    n = replications or scenarios[0].replications
-    with staged(folder, "compare", force=force) as tmp:
-        with _bar(n * len(scenarios)) as bar:
-            comparison = compare(scenarios, labels, replications, seed, workers, data=[d for _, d in loaded],
-                                 scheduler=_scheduler(scheduler, dask), cache=task_cache(folder), resume=resume,
-                                 progress=bar.update)
-        comparison.write_csv(tmp / "comparison.csv")
-        save_figure(plot(comparison.results, labels=labels), tmp / "comparison.png")
-    _done_study(comparison.study, task_cache(folder), resume)
-    click.echo(table_text(comparison) + "\n")
-    click.echo(f"wrote {folder}/comparison.csv and comparison.png")
-
-
-@cli.command()
-@click.argument("file", type=ScenarioFile())
-@click.option("--param", "params", multiple=True, metavar="KEY=LO:HI[:STEPS]",
-              help="a swept value: KEY=LO:HI:STEPS for a grid, e.g. "
-                   "measures.hosting_cutoff.deadline=2020-11-12:2021-05-12:7 (repeat for a full grid); "
-                   "KEY=LO:HI with --samples")
-@click.option("--samples", type=click.IntRange(min=1, max=10_000),
-              help="run N sampled points instead of a grid (needs --method lhs or random)")
-@click.option("--method", type=click.Choice(["grid", "lhs", "random"]), default="grid", show_default=True,
-              help="grid: every combination of the STEPS values; lhs: a Latin hypercube of --samples points; "
-                   "random: independent uniform points. lhs/random without --param sample the scenario's own "
-                   "uncertain inputs, held fixed within each point")
-@click.option("--inputs", "patterns", multiple=True, metavar="PATTERN",
-              help="with --samples and no --param: sample only the uncertain inputs whose stream name matches "
-                   "(shell-style, e.g. 'param:populations.*'; repeatable)")
-@click.option("--variant", help="sweep this named variant of the scenario")
-@SET_OPTION
-@click.option("--replications", "-n", type=click.IntRange(min=1), help="replications per point")
-@click.option("--seed", type=click.IntRange(min=0),
-              help="root seed of the runs and of a sampled design (default: the scenario's)")
-@click.option("--out", type=click.Path(file_okay=False), help="folder for sweep.csv and sweep.png "
-              "[default: runs/sweep-NAME]")
-@exec_options
-@RESUME_OPTION
-@memory_option
-@FORCE_OPTION
-def sweep(file: str, params: tuple[str, ...], samples: int | None, method: str, patterns: tuple[str, ...],
-          variant: str | None, overrides: tuple[str, ...], replications: int | None, seed: int | None,
-          out: str | None, workers: int | None, scheduler: str | None, dask: str | None, resume: bool,
-          force: bool) -> None:
-    """Run FILE over a grid of values or N sampled points (same random draws at every point) and tabulate
-    inputs against outcomes."""
-    from plots import sweep as sweep_chart
-    from plots.pack import save_figure
-    from sim.runs.atomic import atomic_path
-    from sim.runs.outdir import staged, task_cache
-    from sim.studies.design import grid, parse_all, parse_span, sample_design
-    from sim.studies.sweep import run_design, summary_text
-    from sim.studies.sweep import sweep as run_sweep
-
-    sampled = method != "grid"
-    if samples is not None and not sampled:
-        raise click.UsageError("--samples N needs --method lhs or random (a grid's points come from each "
-                               "--param's STEPS)")
-    if sampled and samples is None:
-        raise click.UsageError(f"--method {method} needs --samples N")
-    if not sampled and not params:
-        raise click.UsageError("a grid needs at least one --param KEY=LO:HI:STEPS; or sample the scenario's "
-                               "uncertain inputs with --samples N --method lhs")
-    if patterns and (not sampled or params):
-        raise click.UsageError("--inputs picks which of the scenario's uncertain inputs to sample: use it with "
-                               "--samples N --method lhs|random and no --param")
-    grid_params = [] if sampled else parse_all(params)
-    spans = [parse_span(p) for p in params] if sampled else []
-    scenario, data = _load(file, variant, overrides)
-    folder = Path(out or Path("runs") / f"sweep-{scenario.name}")
-    with staged(folder, "sweep", force=force) as staging:  # checked and created before the pilot run and points
-        design = sample_design(data, spans, samples or 0, method, seed=seed, patterns=patterns) if sampled else None
-        if design is not None and design.pilot:
-            click.echo(f"sampling {len(design.columns)} uncertain inputs found by a pilot run of {design.pilot} "
-                       "replications", err=True)
-        keys = list(design.columns) if design else [p.key for p in grid_params]
-        points = len(design.points) if design else len(grid(grid_params))
-        with _bar(points * (replications or scenario.replications)) as bar:
-            run: dict[str, Any] = {"replications": replications, "seed": seed, "workers": workers,
-                                   "resume": resume, "scheduler": _scheduler(scheduler, dask),
-                                   "cache": task_cache(folder), "progress": bar.update}
-            table, results, study = run_design(data, design, **run) if design else \
-                run_sweep(data, grid_params, **run)
-        with atomic_path(staging / "sweep.csv") as tmp:
-            table.to_csv(tmp, index=False)
-        if scenario.metrics:
-            fig = sweep_chart.plot_samples(table, keys, results, design.labels, method=method,
-                                           pinned=bool(design.pilot)) if design else \
-                sweep_chart.plot(table, keys[0], results)
-            save_figure(fig, staging / "sweep.png")
-    _done_study(study, task_cache(folder), resume)
-    click.echo(summary_text(table, keys, max_rows=20, quantities=("total",)) if design else
-               summary_text(table, keys))
-    click.echo(f"wrote {folder}/")
-
-
-@cli.command()
-@click.argument("file", type=ScenarioFile())
-@click.option("--outcome", required=True, metavar="NAME",
-              help="METRIC (exposure), METRIC.avoided, POPULATION (stock) or MEASURE (P(in force by)), on the "
-                   "window end or @YYYY-MM-DD: tiktok_user_days, tiktok_app_store@2020-11-12")
-@click.option("--variant", help="apply this named variant")
-@SET_OPTION
-@click.option("--replications", "-n", type=click.IntRange(min=1), help="replications per run (default: the "
-              "scenario's)")
-@click.option("--seed", type=click.IntRange(min=0), help="root seed of every run (default: the scenario's)")
-@click.option("--top", type=click.IntRange(min=0), default=12, show_default=True,
-              help="inputs run one at a time (held low, then high), by |rank correlation|; 0 for all")
-@click.option("--out", type=click.Path(file_okay=False), help="folder for sensitivity.csv, tornado.png and "
-              "ranking.png [default: runs/sensitivity-NAME]")
-@exec_options
-@RESUME_OPTION
-@memory_option
-@FORCE_OPTION
-def sensitivity(file: str, outcome: str, variant: str | None, overrides: tuple[str, ...], replications: int | None,
-                seed: int | None, top: int, out: str | None, workers: int | None, scheduler: str | None,
-                dask: str | None, resume: bool, force: bool) -> None:
-    """Rank the uncertain inputs of FILE by how much they move one outcome: tornado chart and global measures."""
-    from plots import tornado
-    from plots.pack import save_figure
-    from sim.runs.outdir import staged, task_cache
-    from sim.studies.sensitivity import parse_outcome
-    from sim.studies.sensitivity import sensitivity as run_sensitivity
-
-    scenario, data = _load(file, variant, overrides)
-    parse_outcome(scenario, outcome)  # a bad name stops here, before anything runs
-    folder = Path(out or Path("runs") / f"sensitivity-{scenario.name}")
-    # The number of inputs is known only after the base run: the bar counts 1 + 2 * top runs (top 12 if 0).
-    with staged(folder, "sensitivity", force=force) as tmp, \
-            _bar((replications or scenario.replications) * (1 + 2 * (top or 12))) as bar:
-        sens = run_sensitivity(scenario, data, outcome, replications=replications, seed=seed, top=top,
-                               workers=workers, scheduler=_scheduler(scheduler, dask), cache=task_cache(folder),
-                               resume=resume, progress=bar.update)
-        sens.write_csv(tmp / "sensitivity.csv")
-        save_figure(tornado.plot(sens), tmp / "tornado.png")
-        save_figure(tornado.plot_ranking(sens), tmp / "ranking.png")
-    _done_study(sens.study, task_cache(folder), resume)
-    click.echo(sens.table_text() + "\n")
-    click.echo(f"wrote {folder}/sensitivity.csv, tornado.png and ranking.png")
 
 
 class Terminated(KeyboardInterrupt):

@@ -15,6 +15,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from plots import style
 from sim.runs.results import Results
+from sim.studies.sweep import SweepPlan
 from sim.text.humanize import number
 
 
@@ -137,3 +138,13 @@ def plot_samples(table: pd.DataFrame, columns: Sequence[str], results: Sequence[
                         f"median; {held}." if len(chosen) < len(columns) else f"Against each sampled input; {held}."),
                        first, handles=handles)
     return fig
+
+
+def plot_plan(plan: SweepPlan, table: pd.DataFrame, results: Sequence[Results]) -> Figure:
+    """The chart of a finished ``docket sweep``: :func:`plot_samples` for a sampled design, else :func:`plot`
+    against the first swept key."""
+    design = plan.design
+    if design is None:
+        return plot(table, plan.keys[0], results)
+    return plot_samples(table, plan.keys, results, design.labels, method=plan.request.method,
+                        pinned=bool(design.pilot))

@@ -75,7 +75,7 @@ def plot(sens: Sensitivity, top: int = 15, ax: Axes | None = None) -> Figure:
 
     Example:
         >>> from sim.studies.sensitivity import sensitivity
-        >>> sens = sensitivity(res.scenario, data, "tiktok_user_days", replications=100, top=2)
+        >>> sens = sensitivity(res.scenario, "tiktok_user_days", replications=100, top=2)
         >>> plot(sens).savefig(out / "tornado.png")
     """
     fig, axes, new = style.panels(ax, 1, 1)

@@ -307,12 +307,12 @@ def test_main_exit_codes(capsys: pytest.CaptureFixture[str], monkeypatch: pytest
 def test_main_internal_error_exits_70_without_traceback(capsys: pytest.CaptureFixture[str],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """An unexpected exception becomes a one-line `internal error` (exit 70), not a traceback."""
-    import sim.scenario.loader
+    import sim.scenario.validation
 
     def broken(path: object) -> list[object]:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sim.scenario.loader, "check_file", broken)
+    monkeypatch.setattr(sim.scenario.validation, "check_file", broken)
     code, out, err = main(capsys, monkeypatch, "validate", FLAGSHIP)
     assert code == 70
     assert err.startswith("internal error: RuntimeError: boom\n")

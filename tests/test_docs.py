@@ -77,7 +77,7 @@ def test_bundled_scenario_runs_with_every_variant(path):
     for variant in [None, *variant_ids(resolve_raw(path))]:
         scenario = load_scenario(path, variant)
         assert isinstance(scenario, Scenario)
-        res = run(scenario, replications=16, check=True)
+        res = run(scenario, replications=16, verify_accounting=True)
         assert res.check_error < 1e-9
         assert not res.series.empty
 

@@ -174,7 +174,7 @@ def test_adding_unrelated_measure_keeps_draws():
 
 def test_check_mode_passes_on_flagship(flagship_path):
     """The flagship runs end to end with the accounting check on, and its numbers make sense."""
-    res = run(load_scenario(flagship_path), replications=64, check=True)
+    res = run(load_scenario(flagship_path), replications=64, verify_accounting=True)
     assert res.check_error < 1e-9
     first = series(res, "tiktok_users", col="mean").iloc[0]
     assert first == pytest.approx(100e6)

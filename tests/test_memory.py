@@ -113,7 +113,7 @@ def test_keep_replications_counts(tmp_path: Any) -> None:
     days = len(grids(s)[0])
     plain = memory.BASE + memory.estimate(s, 2000, days).bytes
     limit = plain + 10**6
-    memory.require([RunSpec.of("run", s, None, 2000)], limit=limit)  # fits without the kept table
+    memory.require([RunSpec.of("run", s, 2000)], limit=limit)  # fits without the kept table
     out = str(tmp_path / "r")
     res = CliRunner().invoke(cli, ["run", FLAGSHIP, "-n", "2000", "--max-memory", str(limit), "-q", "--out", out,
                                    "--keep-replications"])
@@ -132,7 +132,7 @@ def test_a_bad_max_memory_is_a_usage_error() -> None:
 def test_require_sums_the_runs_of_a_study() -> None:
     """A study's runs are counted together; the message names how many."""
     s = load_scenario(FLAGSHIP)
-    specs = [RunSpec.of(f"r{i}", s, None, 1000) for i in range(3)]
+    specs = [RunSpec.of(f"r{i}", s, 1000) for i in range(3)]
     need = memory.require(specs, limit=10**15)
     one = memory.require(specs[:1], limit=10**15)
     assert need - memory.BASE == pytest.approx(3 * (one - memory.BASE), rel=1e-9)

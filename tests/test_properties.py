@@ -49,7 +49,7 @@ def scenarios(draw):
 def exposure(data, **measure_changes):
     d = {**data, "measures": [{**data["measures"][0], **measure_changes}]}
     s = build(**d)
-    c = run_chunk(s, 5, 0, 24, report_grid(s), check=True)
+    c = run_chunk(s, 5, 0, 24, report_grid(s), verify_accounting=True)
     return c
 
 

@@ -27,11 +27,9 @@ def _data(**changes: object) -> dict:
 
 
 def _run(data: dict, outcome: str, **kwargs: object):
-    from sim.scenario.loader import validate_data
+    from sim.scenario.loaded import load
 
-    scenario, problems = validate_data(data, "<test>")
-    assert scenario is not None, problems
-    return sensitivity(scenario, data, outcome, **kwargs)
+    return sensitivity(load(data, filename="<test>"), outcome, **kwargs)
 
 
 @pytest.fixture(scope="module")

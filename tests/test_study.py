@@ -22,7 +22,8 @@ from sim.runs.executors import Executor, LocalPool, open_executor
 from sim.runs.outdir import task_cache
 from sim.runs.study import RunSpec, run_study
 from sim.scenario.errors import DocketError
-from sim.scenario.loader import resolve_raw, validate_data
+from sim.scenario.loaded import load
+from sim.scenario.loader import resolve_raw
 from sim.studies.design import parse_param
 from sim.studies.sweep import sweep
 from tests.conftest import BASE, measure
@@ -43,9 +44,7 @@ def specs(n: int = 70, deadlines: tuple[str, ...] = ("2020-03-01", "2020-05-01",
     for d in deadlines:
         data = copy.deepcopy(UNCERTAIN)
         data["measures"][0]["deadline"] = d
-        scenario, problems = validate_data(data, "<test>")
-        assert scenario is not None, problems
-        out.append(RunSpec.of(f"deadline={d}", scenario, data, n, 3))
+        out.append(RunSpec.of(f"deadline={d}", load(data, filename="<test>"), n, 3))
     return out
 
 
@@ -147,7 +146,7 @@ def test_cache_is_keyed_by_scenario_and_seed(tmp_path: Path) -> None:
 def test_a_run_without_its_scenario_data_is_never_cached(tmp_path: Path) -> None:
     """A run built without its resolved data has no cache key; caching it is refused, not silently shared."""
     spec = specs(deadlines=("2020-03-01",))[0]
-    bare = RunSpec.of("bare", spec.scenario, None, 10)
+    bare = RunSpec.of("bare", spec.scenario, 10)
     assert bare.digest == "" and run_study([bare], workers=1).computed == 1
     with pytest.raises(DocketError, match="needs every run's resolved scenario"):
         run_study([bare], workers=1, cache=tmp_path)

@@ -44,7 +44,7 @@ def report_grid(scenario: Scenario) -> list[int]:
         >>> days[:3], days[-2:]
         ([0, 7, 14], [728, 729])
     """
-    start, end = _window(scenario)
+    start, end = scenario.start_day, scenario.end_day
     horizon = end - start
     if scenario.report == "day":
         days = list(range(horizon + 1))
@@ -62,16 +62,9 @@ def report_grid(scenario: Scenario) -> list[int]:
     return days
 
 
-def _window(scenario: Scenario) -> tuple[int, int]:
-    start, end = scenario.window.start.fixed_day(), scenario.window.end.fixed_day()
-    if start is None or end is None:
-        raise DocketError("the window needs fixed start and end dates")
-    return start, end
-
-
 def key_days(scenario: Scenario) -> list[int]:
     """The scenario's key dates (fixed ones inside the window) as days since the start; the end if none."""
-    start, end = _window(scenario)
+    start, end = scenario.start_day, scenario.end_day
     days = sorted({d - start for k in scenario.key_dates if (d := k.fixed_day()) is not None and start <= d <= end})
     return days or [end - start]
 
@@ -166,14 +159,14 @@ def _params(s: Scenario, draws: ChunkDraws, refs: list[EffectRef]) -> Params:
     return Params(x0, inflow, churn, ceiling, flows, weights, values)
 
 
-def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], check: bool = False,
+def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], verify_accounting: bool = False,
               dtype: type = np.float64, pins: dict[str, float] | None = None) -> Chunk:
     """Simulate replications ``start .. stop - 1``: lifecycles, exact dynamics, counterfactual.
 
     Series are returned as ``dtype`` (float64, or float32 for very large runs, see :data:`EXACT_LIMIT`).
     ``pins`` holds named streams at one quantile in every replication (see :class:`sim.engine.draws.ChunkDraws`).
     """
-    day0, end = _window(s)
+    day0, end = s.start_day, s.end_day
     horizon = end - day0
     draws = ChunkDraws(Streams(seed), start, stop, day0, pins)
     refs = effect_refs(s)
@@ -214,8 +207,9 @@ def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ch
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by name (check_finite)
         traj = solve(params.x0, coef, seg_start, seg_config, grid)
         cf = solve(params.x0, cf_coef, np.zeros((R, 1), dtype=np.int64), np.zeros((R, 1), dtype=np.int64), grid)
-    err = max(conservation_error(traj, params.x0), conservation_error(cf, params.x0)) if check else 0.0
-    if check and err > CHECK_TOLERANCE:
+    err = max(conservation_error(traj, params.x0), conservation_error(cf, params.x0)) if verify_accounting \
+        else 0.0
+    if verify_accounting and err > CHECK_TOLERANCE:
         raise DocketError(f"internal check failed: stock accounting off by {err:.2e} (relative) in replications "
                           f"{start}-{stop - 1}; please report this with the scenario")
     G = len(grid)

@@ -27,26 +27,23 @@ import json
 import os
 import platform
 import sys
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from sim import __version__
 from sim.runs.atomic import atomic_path, write_text
 from sim.runs.results import Results
-from sim.scenario.errors import DocketError, ScenarioError, found_repr
-from sim.scenario.loader import validate_data
+from sim.scenario.errors import DocketError, UsageError, found_repr
+from sim.scenario.loaded import Loaded, load, scenario_hash
+from sim.scenario.loader import validated
+from sim.scenario.schema import Scenario
 from sim.scenario.yamlload import plain
 
 PACKAGES = ("docket", "simpy", "numpy", "pandas", "pydantic", "pyyaml", "click", "matplotlib")
-
-
-def scenario_hash(resolved: dict[str, Any]) -> str:
-    """SHA-256 of the resolved scenario in canonical JSON: equal hashes, equal scenarios."""
-    text = json.dumps(plain(resolved, iso_dates=True), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _json(data: Any, name: str, ascii: bool = True) -> str:
@@ -125,6 +122,46 @@ def verify_run(record: dict[str, Any], path: str | os.PathLike[str], *, ignore_h
     return [f"{where}: {p}; running it anyway (--ignore-hash)" for p in problems]
 
 
+def check_source(file: str | None, from_run: str | None, sets: tuple[str, ...], ignore_hash: bool) -> None:
+    """Refuse ``docket run`` options that do not go together: a FILE or ``--from RUN_DIR`` (one of them);
+    ``--set`` only with a FILE; ``--ignore-hash`` only with ``--from``.
+
+    Raises:
+        UsageError: naming the options.
+    """
+    if (file is None) == (from_run is None):
+        raise UsageError("give a scenario FILE or --from RUN_DIR (not both)")
+    if from_run is not None and sets:
+        raise UsageError("--set applies to a scenario FILE; to change a recorded run, re-run its file")
+    if ignore_hash and from_run is None:
+        raise UsageError("--ignore-hash goes with --from RUN_DIR")
+
+
+class Rerun(NamedTuple):
+    """What ``docket run --from`` runs again: the recorded scenario, seed, replications and source file."""
+
+    loaded: Loaded
+    seed: int
+    replications: int
+    source: str | None
+
+
+def rerun(run_dir: str | os.PathLike[str], *, ignore_hash: bool = False, replications: int | None = None,
+          seed: int | None = None, warn: Callable[[str], None] = lambda text: None) -> Rerun:
+    """The run recorded in a run folder, checked by :func:`verify_run` (its warnings go to ``warn``) and
+    validated; ``replications`` and ``seed`` replace the recorded ones when given.
+
+    Raises:
+        DocketError: ``run.json`` is missing, edited or damaged, or its scenario no longer validates.
+    """
+    record = read_run(run_dir)
+    path = Path(run_dir) / "run.json"
+    for warning in verify_run(record, path, ignore_hash=ignore_hash):
+        warn(warning)
+    return Rerun(load(record["scenario"], filename=str(path)), record["seed"] if seed is None else seed,
+                 record["replications"] if replications is None else replications, record.get("source_file"))
+
+
 def _short(digest: object) -> str:
     """A recorded hash for a message: its first 12 digits, or what was found instead."""
 
@@ -200,6 +237,17 @@ def write_run(results: Results, out_dir: str | os.PathLike[str], resolved: dict[
     return written
 
 
+def run_folder(scenario: Scenario) -> Path:
+    """The run folder ``docket run`` writes by default: ``runs/NAME``, or ``runs/NAME.VARIANT`` for a variant.
+
+    Example:
+        >>> from sim.scenario.loaded import load
+        >>> str(run_folder(load("scenarios/tiktok-wechat-2020.yaml", "deal_reached").scenario))
+        'runs/tiktok-wechat-2020.deal_reached'
+    """
+    return Path("runs") / (scenario.name + (f".{scenario.variant}" if scenario.variant else ""))
+
+
 def read_run(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """Read ``run.json`` of a run folder (for ``docket run --from``)."""
     path = Path(run_dir) / "run.json"
@@ -249,9 +297,7 @@ def load_results(run_dir: str | os.PathLike[str]) -> Results:
 
     out = Path(run_dir)
     record = read_run(out)
-    scenario, diagnostics = validate_data(record["scenario"], str(out / "run.json"))
-    if scenario is None:
-        raise ScenarioError(diagnostics)
+    scenario = validated(record["scenario"], str(out / "run.json"))
     files = list(record.get("files", []))
     tables = {name: _read_table(out, name, files) for name in
               ("series", "in_force", "effective", "measures", "events", "replications")}

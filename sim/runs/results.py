@@ -84,8 +84,7 @@ class Results:
 def aggregate(s: Scenario, collected: Collected, grid: list[int], report: set[int], n: int, seed: int,
               wall: float, keep: bool) -> Results:
     """Turn the collected arrays of a run into :class:`Results`."""
-    start = s.window.start.fixed_day()
-    assert start is not None
+    start = s.start_day
     dates = [day_to_date(start + d) for d in grid]
     on_report = np.array([d in report for d in grid])
     cat = collected.arrays

@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterable
 from sim.engine.replications import CHUNK, Collected, grids
 from sim.runs.results import Results, aggregate
 from sim.runs.study import RunSpec, run_study
-from sim.scenario.errors import DocketError
+from sim.scenario.loaded import run_defaults
 from sim.scenario.schema import Scenario
 
 
 def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, workers: int | None = 1,
-             chunk: int = CHUNK, check: bool = False, progress: Callable[[int], None] | None = None,
+             chunk: int = CHUNK, verify_accounting: bool = False, progress: Callable[[int], None] | None = None,
              scheduler: str | None = None, keep_replications: bool = False) -> Collected:
     """Run all chunks of one run (see :func:`sim.runs.study.run_study`); results are identical for any ``workers``
     or ``scheduler``.
@@ -21,9 +21,9 @@ def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, work
     Raises:
         DocketError: when a chunk fails (naming its replications and seed).
     """
-    spec = RunSpec.of("run", s, None, replications, seed, grid)
-    study = run_study([spec], workers=workers, scheduler=scheduler, chunk=chunk, check=check, progress=progress,
-                      keep_replications=keep_replications)
+    spec = RunSpec.of("run", s, replications, seed, grid)
+    study = run_study([spec], workers=workers, scheduler=scheduler, chunk=chunk, verify_accounting=verify_accounting,
+                      progress=progress, keep_replications=keep_replications)
     study.raise_failures()
     collected = study.collected[0]
     assert collected is not None
@@ -31,7 +31,7 @@ def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, work
 
 
 def run(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
-        workers: int | None = 1, scheduler: str | None = None, check: bool = False,
+        workers: int | None = 1, scheduler: str | None = None, verify_accounting: bool = False,
         keep_replications: bool = False, progress: Callable[[int], None] | None = None,
         extra_days: Iterable[int] = ()) -> Results:
     """Simulate a scenario and aggregate the results.
@@ -42,7 +42,7 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
         seed: root seed (default: the scenario's).
         workers: processes to use (``None``: every core); the numbers do not depend on it.
         scheduler: run on a Dask cluster at this address (``local``: start one here); see :mod:`sim.runs.executors`.
-        check: verify stock accounting (inflow - outflow - transfers = change) in every chunk.
+        verify_accounting: verify stock accounting (inflow - outflow - transfers = change) in every chunk.
         keep_replications: keep per-replication series in the results.
         progress: called with the number of replications finished after each chunk.
         extra_days: days (since the window start) to report in addition to the report grid.
@@ -57,13 +57,10 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
         >>> str(first.date.date()), float(first.p50)  # every replication starts from the 40M routers
         ('2026-01-01', 40000000.0)
     """
-    n = scenario.replications if replications is None else replications
-    if n < 1:
-        raise DocketError(f"replications must be at least 1, got {n}")
-    sd = scenario.seed if seed is None else seed
+    n, sd = run_defaults(scenario, replications, seed)
     grid, report = grids(scenario, extra_days)
     t0 = time.perf_counter()
-    collected = simulate(scenario, n, sd, grid, workers=workers, check=check, progress=progress, scheduler=scheduler,
-                         keep_replications=keep_replications)
+    collected = simulate(scenario, n, sd, grid, workers=workers, verify_accounting=verify_accounting,
+                         progress=progress, scheduler=scheduler, keep_replications=keep_replications)
     return aggregate(scenario, collected, grid, report, n, sd, time.perf_counter() - t0, keep_replications)
 

@@ -11,7 +11,7 @@ where or in which order tasks ran.
 replications; every other task still runs. :meth:`Study.raise_failures` turns them into one error.
 
 **Resume.** With a ``cache`` folder, every finished task is saved there (``<key>.npz``, written atomically as
-it arrives). The key is a hash of the resolved scenario (:func:`sim.runs.records.scenario_hash`), seed, replication
+it arrives). The key is a hash of the resolved scenario (:func:`sim.scenario.loaded.scenario_hash`), seed, replication
 range, grid, pinned inputs and docket's version, so a changed scenario never reuses an old task. With
 ``resume=True`` a task whose file exists is loaded instead of computed. Callers delete the cache once the
 study's outputs are written (:func:`clear_cache`, which deletes only the task files): it exists only to survive an
@@ -39,9 +39,9 @@ from sim.runs.atomic import atomic_path
 from sim.runs.executors import Executor, open_executor
 from sim.runs.memory import require
 from sim.runs.owned import clear_tasks
-from sim.runs.records import scenario_hash
 from sim.runs.results import aggregate as results_of
 from sim.scenario.errors import DocketError
+from sim.scenario.loaded import Loaded, run_defaults
 from sim.scenario.schema import Scenario
 from sim.scenario.values import Dist
 
@@ -56,7 +56,7 @@ class RunSpec:
     Attributes:
         label: how messages name the run (a variant, a sweep point, ``input=low``).
         scenario: the validated scenario.
-        digest: SHA-256 of the resolved scenario data (:func:`sim.runs.records.scenario_hash`); keys the task cache
+        digest: SHA-256 of the resolved scenario data (:func:`sim.scenario.loaded.scenario_hash`); keys the task cache
             (empty for a run that is never cached).
         replications: replications of the run.
         seed: root seed.
@@ -73,18 +73,15 @@ class RunSpec:
     pins: tuple[tuple[str, float], ...] = ()
 
     @classmethod
-    def of(cls, label: str, scenario: Scenario, data: dict[str, Any] | None, replications: int | None = None,
-           seed: int | None = None, grid: Sequence[int] | None = None,
-           pins: dict[str, float] | None = None) -> RunSpec:
-        """A run of ``scenario`` (validated from the resolved ``data``; ``None``: a run that cannot be cached),
-        with its defaults filled in."""
+    def of(cls, label: str, run: Loaded | Scenario, replications: int | None = None, seed: int | None = None,
+           grid: Sequence[int] | None = None, pins: dict[str, float] | None = None) -> RunSpec:
+        """A run of a loaded scenario (a bare :class:`Scenario`: a run that cannot be cached), with its defaults
+        filled in (:func:`sim.scenario.loaded.run_defaults`)."""
 
-        n = scenario.replications if replications is None else replications
-        if n < 1:
-            raise DocketError(f"replications must be at least 1, got {n}")
-        digest = scenario_hash(data) if data is not None else ""
-        return cls(label, scenario, digest, n, scenario.seed if seed is None else seed,
-                   tuple(grids(scenario)[0] if grid is None else grid), tuple(sorted((pins or {}).items())))
+        scenario, digest = (run.scenario, run.digest) if isinstance(run, Loaded) else (run, "")
+        n, sd = run_defaults(scenario, replications, seed)
+        return cls(label, scenario, digest, n, sd, tuple(grids(scenario)[0] if grid is None else grid),
+                   tuple(sorted((pins or {}).items())))
 
     @property
     def dtype(self) -> type:
@@ -161,6 +158,21 @@ class Study:
                          "--resume to compute only what is missing")
         raise DocketError("\n".join(lines))
 
+    def finish(self, cache: str | Path, resume: bool, say: Callable[[str], None]) -> None:
+        """After the study's outputs are written: ``say`` what was reused (with ``resume``) and where the computed
+        tasks ran, then drop the task cache (:func:`clear_cache`).
+
+        Example:
+            >>> Study([], [], [], computed=3, executor="2 processes", wall_time=1.25).finish("/none", False, print)
+            3 tasks ran on 2 processes in 1.2 s
+        """
+        if resume:
+            say(f"resumed: reused {self.reused} of {self.tasks} tasks from {cache}/, computed {self.computed}")
+        if self.computed:
+            say(f"{self.computed} task{'s' if self.computed != 1 else ''} ran on {self.executor} in "
+                f"{self.wall_time:.1f} s")
+        clear_cache(cache)
+
 
 def aggregate(spec: RunSpec, collected: Collected, wall_time: float = 0.0, keep_replications: bool = False,
               ) -> Results:
@@ -172,7 +184,7 @@ def aggregate(spec: RunSpec, collected: Collected, wall_time: float = 0.0, keep_
 
 def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler: str | None = None,
               executor: Executor | None = None, cache: str | Path | None = None, resume: bool = False,
-              chunk: int = CHUNK, check: bool = False, progress: Callable[[int], None] | None = None,
+              chunk: int = CHUNK, verify_accounting: bool = False, progress: Callable[[int], None] | None = None,
               reduce: Callable[[int, Collected], Any] | None = None, keep_replications: bool = False) -> Study:
     """Run every task of every run on one executor; finished tasks are saved to ``cache`` as they arrive.
 
@@ -184,7 +196,7 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
         cache: folder for finished tasks (``None``: keep nothing).
         resume: load tasks already in ``cache`` instead of computing them.
         chunk: replications per task (results do not depend on it).
-        check: verify stock accounting in every task.
+        verify_accounting: verify stock accounting in every task (:func:`sim.engine.replications.run_chunk`).
         progress: called with the number of replications finished, for every task (reused ones first).
         reduce: called as ``reduce(i, collected)`` as soon as run ``i`` is complete; its value goes to
             :attr:`Study.outputs` and the run's arrays are dropped, so a study of many runs holds only what each
@@ -203,7 +215,7 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
     t0 = time.perf_counter()
     folder = Path(cache) if cache is not None else None
     if folder is not None and not all(spec.digest for spec in specs):
-        raise DocketError("a cached study needs every run's resolved scenario (RunSpec.of with its data): tasks "
+        raise DocketError("a cached study needs every run's resolved scenario (RunSpec.of a Loaded): tasks "
                           "are keyed by its hash")
     tasks = [(i, a, min(spec.replications, a + chunk)) for i, spec in enumerate(specs)
              for a in range(0, spec.replications, chunk)]
@@ -234,7 +246,7 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
             take(i, found)
         else:
             todo.append((i, a, b))
-    args = [(specs[i].scenario, specs[i].seed, a, b, list(specs[i].grid), check, specs[i].dtype,
+    args = [(specs[i].scenario, specs[i].seed, a, b, list(specs[i].grid), verify_accounting, specs[i].dtype,
              dict(specs[i].pins) or None) for i, a, b in todo]
     if todo:
         own = executor is None

@@ -136,6 +136,15 @@ class DocketError(Exception):
         return printable(super().__str__(), keep_newlines=True)
 
 
+class UsageError(DocketError):
+    """Options of a command that do not go together, or a bad value of one (``param``: its name, such as
+    ``NAME``); the command line shows it as a usage error (exit 2)."""
+
+    def __init__(self, message: str, param: str | None = None):
+        super().__init__(message)
+        self.param = param
+
+
 class ScenarioError(DocketError):
     """A scenario file (or one it extends) is invalid; carries every problem found in one pass."""
 

@@ -271,6 +271,18 @@ def validate_data(data: dict[str, Any], filename: str) -> tuple[Scenario | None,
     return (scenario if not diagnostics else None), _dedupe(diagnostics)
 
 
+def validated(data: dict[str, Any], filename: str) -> Scenario:
+    """The scenario validated from resolved ``data``; ``filename`` names it in messages.
+
+    Raises:
+        ScenarioError: every schema and cross-field problem, together.
+    """
+    scenario, diagnostics = validate_data(data, filename)
+    if scenario is None:
+        raise ScenarioError(diagnostics)
+    return scenario
+
+
 def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     seen: set[tuple[object, ...]] = set()
     out = []
@@ -297,11 +309,7 @@ def load_scenario(path: str | os.PathLike[str], variant: str | None = None) -> S
         >>> s.measures[0].id
         'sales_ban'
     """
-    data = resolve_raw(path, variant)
-    scenario, diagnostics = validate_data(data, str(path))
-    if scenario is None:
-        raise ScenarioError(diagnostics)
-    return scenario
+    return validated(resolve_raw(path, variant), str(path))
 
 
 def check_file(path: str | os.PathLike[str]) -> list[Diagnostic]:

@@ -47,9 +47,8 @@ def _day(s: Scenario, spec: DateSpec, seen: frozenset[str]) -> int | None:
         e = next((x for x in s.events if x.id == aid), None)
         if e is not None and _certain(e):
             anchor = _day(s, e.date, seen | {aid})
-            start = s.window.start.fixed_day()
-            if anchor is not None and start is not None:
-                anchor = max(anchor, start)  # an event dated before the window occurs at its start
+            if anchor is not None:
+                anchor = max(anchor, s.start_day)  # an event dated before the window occurs at its start
     return None if anchor is None else spec.from_anchor(anchor, spec.offset.params[0])
 
 

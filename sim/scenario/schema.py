@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr, model_validator
 
 from sim.scenario.checkkinds import kind_type
 from sim.scenario.effects import EffectBase, effect_union
+from sim.scenario.errors import DocketError
 from sim.scenario.fields import (
     ID_REGEX,
     READ_WHOLE,
@@ -269,6 +270,29 @@ class Scenario(Strict):
     metrics: list[Metric] = []
     expectations: Expectations | None = None
     variants: list[Variant] = []
+    _days: tuple[int, int] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _window_days(self) -> Scenario:
+        # The window's day numbers, resolved once (the cross-checks refuse a window without fixed dates).
+        start, end = self.window.start.fixed_day(), self.window.end.fixed_day()
+        self._days = (start, end) if start is not None and end is not None else None
+        return self
+
+    @property
+    def start_day(self) -> int:
+        """The day number of ``window.start`` (day 0 of the simulation)."""
+        return self._window_days_or_raise()[0]
+
+    @property
+    def end_day(self) -> int:
+        """The day number of ``window.end`` (the last reported date)."""
+        return self._window_days_or_raise()[1]
+
+    def _window_days_or_raise(self) -> tuple[int, int]:
+        if self._days is None:
+            raise DocketError("the window needs fixed start and end dates")
+        return self._days
 
 
 def use_registries() -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +33,8 @@ from sim.runs.atomic import write_text
 from sim.runs.results import Results, cumulative_unit
 from sim.runs.study import RunSpec, run_study
 from sim.scenario.calendar import day_to_date
-from sim.scenario.errors import DocketError
+from sim.scenario.errors import DocketError, UsageError
+from sim.scenario.loaded import Loaded, run_defaults
 from sim.scenario.schema import Scenario
 from sim.text.humanize import number, percent
 
@@ -88,9 +89,7 @@ class _Run:
 
 
 def _window_text(s: Scenario) -> str:
-    start, end = s.window.start.fixed_day(), s.window.end.fixed_day()
-    assert start is not None and end is not None
-    return f"{day_to_date(start).isoformat()} to {day_to_date(end).isoformat()}"
+    return f"{day_to_date(s.start_day).isoformat()} to {day_to_date(s.end_day).isoformat()}"
 
 
 def _check(scenarios: Sequence[Scenario], labels: Sequence[str]) -> None:
@@ -101,29 +100,71 @@ def _check(scenarios: Sequence[Scenario], labels: Sequence[str]) -> None:
     if len(set(labels)) != len(labels):
         raise DocketError(f"labels must be distinct, got {', '.join(labels)}")
     ref = scenarios[0]
-    key = (ref.window.start.fixed_day(), ref.window.end.fixed_day())
+    key = (ref.start_day, ref.end_day)
     for s, label in zip(scenarios[1:], labels[1:], strict=True):
-        if (s.window.start.fixed_day(), s.window.end.fixed_day()) != key:
+        if (s.start_day, s.end_day) != key:
             raise DocketError(
                 f"scenarios compared must share a window: `{labels[0]}` runs {_window_text(ref)} but `{label}` runs "
                 f"{_window_text(s)}; give both the same `window`")
 
 
-def compare(scenarios: Sequence[Scenario], labels: Sequence[str], replications: int | None = None,
-            seed: int | None = None, workers: int | None = 1, *, data: Sequence[dict[str, Any]] | None = None,
-            scheduler: str | None = None, cache: str | Path | None = None, resume: bool = False,
+def compared_runs(files: Sequence[str], variants: str | None, reference: str | None,
+                  limit: int) -> tuple[list[tuple[str, str | None]], list[str]]:
+    """The ``(file, variant)`` runs ``docket compare`` runs, the reference first, and their labels.
+
+    With one file, ``variants`` (comma-separated) are compared with ``reference`` (``None``: the file as
+    written); with several files, ``variants`` gives one id per file (``-``: the file as written).
+
+    Raises:
+        UsageError: options that do not go together, a run listed twice, or more than ``limit`` runs.
+
+    Example:
+        >>> compared_runs(["a.yaml"], "x, y", None, 8)
+        ([('a.yaml', None), ('a.yaml', 'x'), ('a.yaml', 'y')], ['as written', 'x', 'y'])
+        >>> compared_runs(["a.yaml", "b.yaml"], "-,z", None, 8)[1]
+        ['a', 'b.z']
+    """
+    wanted = [v.strip() for v in variants.split(",")] if variants is not None else None
+    if len(files) == 1:
+        if not wanted:
+            raise UsageError("give two or more FILES, or one FILE with --variants A,B")
+        others = [v for v in wanted if v and v != reference]
+        if not others:
+            raise UsageError("--variants lists no variant besides the reference")
+        pairs = [(files[0], reference), *((files[0], v) for v in others)]
+        labels = [reference or "as written", *others]
+    else:
+        if reference is not None:
+            raise UsageError("--reference works with one FILE; with several, the first FILE is the reference")
+        if wanted is not None and len(wanted) != len(files):
+            raise UsageError(f"--variants gives {len(wanted)} ids for {len(files)} files; give one per file "
+                             "(`-` for the file as written)")
+        chosen: list[str | None] = [None if v in ("", "-") else v for v in wanted] if wanted is not None else \
+            [None] * len(files)
+        pairs = list(zip(files, chosen, strict=True))
+        labels = [Path(f).stem + (f".{v}" if v else "") for f, v in pairs]
+    if len(set(labels)) != len(labels):
+        raise UsageError(f"the same run is listed twice: {', '.join(labels)}")
+    if len(pairs) > limit:
+        raise UsageError(f"compare at most {limit} runs, got {len(pairs)}")
+    return pairs, labels
+
+
+def compare(runs: Sequence[Loaded | Scenario], labels: Sequence[str], replications: int | None = None,
+            seed: int | None = None, workers: int | None = 1, *, scheduler: str | None = None,
+            cache: str | Path | None = None, resume: bool = False,
             progress: Callable[[int], None] | None = None) -> Comparison:
     """Run every scenario on the same draws and report paired differences against the first.
 
     All runs go to one executor as one study (:func:`sim.runs.study.run_study`), so variants run side by side.
 
     Args:
-        scenarios: the reference first, then the scenarios to compare with it; all with the same window.
+        runs: the reference first, then the scenarios to compare with it, all with the same window: loaded
+            (:func:`sim.scenario.loaded.load`), or bare :class:`Scenario` objects for a comparison never cached.
         labels: a distinct name for each scenario (e.g. its variant id).
         replications: replications of every run (default: the reference's).
         seed: the root seed of every run (default: the reference's).
         workers: local processes (``None``: every core); the numbers do not depend on it.
-        data: each scenario's resolved data (needed for ``cache``: tasks are keyed by its hash).
         scheduler: a Dask scheduler address or ``local`` (see :mod:`sim.runs.executors`).
         cache: folder where finished tasks are kept until the comparison is written (for ``resume``).
         resume: reuse the tasks in ``cache`` instead of computing them again.
@@ -143,27 +184,24 @@ def compare(scenarios: Sequence[Scenario], labels: Sequence[str], replications: 
         [1.0]
     """
 
+    scenarios = [r.scenario if isinstance(r, Loaded) else r for r in runs]
     _check(scenarios, labels)
     ref = scenarios[0]
-    n = ref.replications if replications is None else replications
-    sd = ref.seed if seed is None else seed
-    if n < 1:
-        raise DocketError(f"replications must be at least 1, got {n}")
+    n, sd = run_defaults(ref, replications, seed)
     keys = key_days(ref)
     # the reference's key dates on every grid, reported on the run's own grid
-    resolved: Sequence[dict[str, Any] | None] = data if data is not None else [None] * len(scenarios)
-    specs = [RunSpec.of(label, s, d, n, sd, grids(s, keys)[0])
-             for s, label, d in zip(scenarios, labels, resolved, strict=True)]
+    specs = [RunSpec.of(label, r, n, sd, grids(s, keys)[0])
+             for r, s, label in zip(runs, scenarios, labels, strict=True)]
     study = run_study(specs, workers=workers, scheduler=scheduler, cache=cache, resume=resume, progress=progress)
     study.raise_failures(Path(cache) if cache is not None else None)
-    runs = []
+    done = []
     for spec, collected in zip(specs, study.collected, strict=True):
         assert collected is not None
         arrays = {k: v.astype(np.float64, copy=False) if v.dtype.kind == "f" else v
                   for k, v in collected.arrays.items()}
-        runs.append(_Run(spec.scenario, arrays, list(spec.grid)))
+        done.append(_Run(spec.scenario, arrays, list(spec.grid)))
     results = [study.results(i) for i in range(len(specs))]
-    rows = [row for run, label in zip(runs[1:], labels[1:], strict=True) for row in _rows(runs[0], run, label, keys)]
+    rows = [row for run, label in zip(done[1:], labels[1:], strict=True) for row in _rows(done[0], run, label, keys)]
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     order = {q: i for i, q in enumerate(QUANTITIES)}
     table = table.sort_values("quantity", key=lambda c: c.map(order), kind="stable", ignore_index=True)
@@ -209,8 +247,7 @@ def _index(items: Sequence[object], ident: str) -> int | None:
 
 
 def _rows(ref: _Run, run: _Run, label: str, keys: list[int]) -> Iterator[dict[str, object]]:
-    start = ref.scenario.window.start.fixed_day()
-    assert start is not None
+    start = ref.scenario.start_day
     for quantity, target, d, a, b, scale in _values(ref, run, keys):
         diff = b - a  # replication r against replication r: same draws wherever the scenarios agree
         same = np.abs(diff) <= REL_TOL * scale

@@ -36,10 +36,10 @@ from sim.engine.replications import grids
 from sim.engine.streams import stable_hash
 from sim.runs.runner import simulate
 from sim.scenario.calendar import day_to_date, parse_iso_date
-from sim.scenario.errors import DocketError, ScenarioError
-from sim.scenario.loader import validate_data
+from sim.scenario.errors import DocketError
+from sim.scenario.loaded import run_defaults
+from sim.scenario.loader import validated
 from sim.scenario.quantities import ISO_DATE, QuantityError, parse_duration, split_number, split_suffix
-from sim.scenario.schema import Scenario
 from sim.studies.inputs import describe, text, value_at
 
 PILOT = 256
@@ -226,8 +226,8 @@ def uncertain_inputs(data: dict[str, Any], seed: int | None = None, patterns: Se
         DocketError: no uncertain value input was found (or none matches ``patterns``).
     """
 
-    scenario = validated(data)
-    found = simulate(scenario, pilot, scenario.seed if seed is None else seed, grids(scenario)[0]).inputs
+    scenario = validated(data, "sweep")
+    found = simulate(scenario, *run_defaults(scenario, pilot, seed), grids(scenario)[0]).inputs
     values = [x for _, x in sorted(found.items()) if x.dist is not None]
     chosen = [x for x in values if not patterns or any(fnmatch.fnmatchcase(x.name, p) for p in patterns)]
     if not values:
@@ -257,7 +257,7 @@ def sample_design(data: dict[str, Any], spans: Sequence[Span], samples: int, met
         raise DocketError(f"--samples must be at least 1, got {samples}")
     if len({s.key for s in spans}) != len(spans):
         raise DocketError("each --param key may be swept only once")
-    root = validated(data).seed if seed is None else seed
+    root = run_defaults(validated(data, "sweep"), seed=seed)[1]
     if spans:
         u = unit_cube(method, samples, len(spans), root)
         points = tuple({s.key: s.at(float(u[i, j])) for j, s in enumerate(spans)} for i in range(samples))
@@ -270,13 +270,6 @@ def sample_design(data: dict[str, Any], spans: Sequence[Span], samples: int, met
                     for x in inputs} for q in pins)
     return Design(method, tuple(x.name for x in inputs), {x.name: describe(x) for x in inputs}, points, pins,
                   PILOT)
-
-
-def validated(data: dict[str, Any]) -> Scenario:
-    scenario, problems = validate_data(data, "sweep")
-    if scenario is None:
-        raise ScenarioError(problems)
-    return scenario
 
 
 def numeric(values: Sequence[Any]) -> tuple[list[float], str]:

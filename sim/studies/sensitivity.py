@@ -52,6 +52,7 @@ from sim.runs.study import RunSpec, Study, run_study
 from sim.scenario.calendar import day_to_date
 from sim.scenario.diagnose import suggest
 from sim.scenario.errors import DocketError
+from sim.scenario.loaded import Loaded
 from sim.scenario.schema import Scenario
 from sim.studies.correlation import bin_count, first_order, rank_correlation
 from sim.studies.inputs import describe, kind, level_text, uniforms
@@ -141,8 +142,7 @@ def parse_outcome(scenario: Scenario, text: str) -> Outcome:
         raise DocketError(f"--outcome {text}: no metric, population or measure `{name}`"
                           + (f" (did you mean `{close}`?)" if close else "")
                           + f"; valid outcomes: {', '.join(valid)} (optionally @YYYY-MM-DD)")
-    start, end = scenario.window.start.fixed_day(), scenario.window.end.fixed_day()
-    assert start is not None and end is not None
+    start, end = scenario.start_day, scenario.end_day
     day = end - start
     if at:
         try:
@@ -249,15 +249,14 @@ def _fixed(x: float, signed: bool) -> str:
     return f"{x + 0.0:+.2f}" if signed else f"{x:.2f}"
 
 
-def sensitivity(scenario: Scenario, data: dict[str, Any], outcome: str, *, replications: int | None = None,
+def sensitivity(loaded: Loaded | Scenario, outcome: str, *, replications: int | None = None,
                 seed: int | None = None, top: int = 12, low: float = 0.1, high: float = 0.9, workers: int | None = 1,
                 scheduler: str | None = None, cache: str | Path | None = None, resume: bool = False,
                 progress: Callable[[int], None] | None = None) -> Sensitivity:
-    """Rank the uncertain inputs of ``scenario`` by how much they move ``outcome`` (see the module docstring).
+    """Rank the uncertain inputs of a scenario by how much they move ``outcome`` (see the module docstring).
 
     Args:
-        scenario: the validated scenario.
-        data: its resolved data (keys the task cache).
+        loaded: the loaded scenario (:func:`sim.scenario.loaded.load`; a bare :class:`Scenario` cannot be cached).
         outcome: ``NAME[.avoided][@YYYY-MM-DD]`` (:func:`parse_outcome`).
         replications: replications of every run (default: the scenario's).
         seed: root seed of every run (default: the scenario's).
@@ -277,20 +276,20 @@ def sensitivity(scenario: Scenario, data: dict[str, Any], outcome: str, *, repli
         DocketError: an unknown outcome, bad quantiles, a scenario without uncertain inputs, or failed tasks.
 
     Example:
-        >>> from sim.scenario.loader import resolve_raw, validate_data
-        >>> data = resolve_raw("scenarios/quickstart.yaml")
-        >>> s = sensitivity(validate_data(data, "quickstart")[0], data, "sales_ban@2026-04-01", replications=200)
+        >>> from sim.scenario.loaded import load
+        >>> s = sensitivity(load("scenarios/quickstart.yaml"), "sales_ban@2026-04-01", replications=200)
         >>> s.table[["input", "low_text", "high_text", "low_mean", "high_mean"]].values.tolist()
         [['measure:sales_ban:deferral:u', 'yes', 'no', 0.0, 1.0]]
     """
 
+    scenario = loaded.scenario if isinstance(loaded, Loaded) else loaded
     out = parse_outcome(scenario, outcome)
     if not 0.0 < low < high < 1.0:
         raise DocketError(f"quantiles must satisfy 0 < low < high < 1, got low={low} and high={high}")
     if top < 0:
         raise DocketError(f"top must be 0 (every input) or more, got {top}")
     grid = grids(scenario, [out.day])[0]
-    base = RunSpec.of("base", scenario, data, replications, seed, grid)
+    base = RunSpec.of("base", loaded, replications, seed, grid)
     folder = Path(cache) if cache is not None else None
     with open_executor(workers, scheduler) as ex:
         first = run_study([base], executor=ex, cache=folder, resume=resume, progress=progress)

@@ -11,6 +11,7 @@ only in the yes/no draws and hazard times: an outer design over parameters, an i
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,100 @@ import pandas as pd
 
 from sim.runs.results import Results
 from sim.runs.study import RunSpec, Study, aggregate, run_study
-from sim.scenario.overrides import apply_overrides
+from sim.scenario.errors import UsageError
+from sim.scenario.loaded import Loaded, load
 from sim.scenario.quantities import split_number
 from sim.studies.correlation import rank_correlation
-from sim.studies.design import Design, Param, grid, numeric, validated
+from sim.studies.design import Design, Param, Span, grid, numeric, parse_all, parse_span, sample_design
 from sim.text.humanize import number
+
+
+def check_mode(method: str, samples: int | None, params: Sequence[str], patterns: Sequence[str]) -> None:
+    """Refuse ``docket sweep`` options that do not go together: a grid needs ``--param`` values with STEPS and
+    no ``--samples``; ``--method lhs|random`` needs ``--samples``; ``--inputs`` only picks sampled inputs.
+
+    Raises:
+        UsageError: naming the options and what to give instead.
+    """
+    sampled = method != "grid"
+    if samples is not None and not sampled:
+        raise UsageError("--samples N needs --method lhs or random (a grid's points come from each "
+                         "--param's STEPS)")
+    if sampled and samples is None:
+        raise UsageError(f"--method {method} needs --samples N")
+    if not sampled and not params:
+        raise UsageError("a grid needs at least one --param KEY=LO:HI:STEPS; or sample the scenario's "
+                         "uncertain inputs with --samples N --method lhs")
+    if patterns and (not sampled or params):
+        raise UsageError("--inputs picks which of the scenario's uncertain inputs to sample: use it with "
+                         "--samples N --method lhs|random and no --param")
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """What ``docket sweep`` was asked for, checked and parsed before the scenario is loaded.
+
+    Attributes:
+        method: ``grid``, ``lhs`` or ``random``.
+        params: a grid's parameters (``KEY=LO:HI:STEPS``).
+        spans: a sampled design's ranges (``KEY=LO:HI``); none: sample the scenario's own uncertain inputs.
+        samples: points of a sampled design.
+        patterns: stream-name patterns picking which uncertain inputs are sampled.
+    """
+
+    method: str
+    params: list[Param]
+    spans: list[Span]
+    samples: int
+    patterns: tuple[str, ...]
+
+    @classmethod
+    def of(cls, method: str, samples: int | None, params: Sequence[str], patterns: Sequence[str]) -> SweepRequest:
+        """Check the options go together (:func:`check_mode`), then parse every ``--param``.
+
+        Example:
+            >>> SweepRequest.of("grid", None, ["seed=1:3:3"], ()).params[0].values
+            ('1', '2', '3')
+        """
+        check_mode(method, samples, params, patterns)
+        sampled = method != "grid"
+        return cls(method, [] if sampled else parse_all(list(params)),
+                   [parse_span(p) for p in params] if sampled else [], samples or 0, tuple(patterns))
+
+    def plan(self, loaded: Loaded, seed: int | None = None) -> SweepPlan:
+        """The points to run on ``loaded``; a sampled design of its own inputs runs a pilot to find them."""
+        design = sample_design(loaded.data, self.spans, self.samples, self.method, seed=seed,
+                               patterns=self.patterns) if self.method != "grid" else None
+        return SweepPlan(self, loaded, design)
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """The points of a sweep, ready to run: a grid of :class:`Param` values or a sampled :class:`Design`."""
+
+    request: SweepRequest
+    loaded: Loaded
+    design: Design | None
+
+    @property
+    def keys(self) -> list[str]:
+        """The table's input columns."""
+        return list(self.design.columns) if self.design else [p.key for p in self.request.params]
+
+    @property
+    def points(self) -> int:
+        """How many points run."""
+        return len(self.design.points) if self.design else len(grid(self.request.params))
+
+    def run(self, **run: Any) -> tuple[pd.DataFrame, list[Results], Study]:
+        """Run every point (``run``: the keywords of :func:`sweep` after ``params``)."""
+        data = self.loaded.data
+        return run_design(data, self.design, **run) if self.design else sweep(data, self.request.params, **run)
+
+    def summary(self, table: pd.DataFrame) -> str:
+        """The table for the terminal (:func:`summary_text`): a sampled design's first 20 rows, totals only."""
+        return summary_text(table, self.keys, max_rows=20, quantities=("total",)) if self.design else \
+            summary_text(table, self.keys)
 
 
 def run_design(data: dict[str, Any], design: Design, *, replications: int | None = None,
@@ -37,8 +127,8 @@ def run_design(data: dict[str, Any], design: Design, *, replications: int | None
         DocketError: failed tasks (each named with its sample and seed).
     """
     if any(design.pins):
-        scenario = validated(data)
-        specs = [RunSpec.of(f"sample {i + 1}", scenario, data, replications, seed, pins=pins)
+        loaded = load(data, filename="sweep")
+        specs = [RunSpec.of(f"sample {i + 1}", loaded, replications, seed, pins=pins)
                  for i, pins in enumerate(design.pins)]
     else:
         specs = [spec_for(data, point, replications, seed) for point in design.points]
@@ -88,8 +178,8 @@ def sweep(data: dict[str, Any], params: list[Param], *, replications: int | None
 
 def spec_for(data: dict[str, Any], point: dict[str, str], replications: int | None, seed: int | None) -> RunSpec:
     """The run of one point: ``data`` with the point's values as overrides, validated like the file."""
-    patched = apply_overrides(data, [f"{k}={v}" for k, v in point.items()])
-    return RunSpec.of(point_label(point), validated(patched), patched, replications, seed)
+    loaded = load(data, sets=[f"{k}={v}" for k, v in point.items()], filename="sweep")
+    return RunSpec.of(point_label(point), loaded, replications, seed)
 
 
 def run_points(points: list[dict[str, str]], specs: list[RunSpec], *, workers: int | None = 1,

@@ -66,7 +66,7 @@ def snapshot(results: Results, scenario_hash: str, dates: set[str] | None = None
     Example:
         >>> from sim import load_scenario, run
         >>> from sim.scenario.loader import resolve_raw
-        >>> from sim.runs.records import scenario_hash
+        >>> from sim.scenario.loaded import scenario_hash
         >>> s = load_scenario("scenarios/quickstart.yaml")
         >>> record = snapshot(run(s, replications=200, keep_replications=True),
         ...                   scenario_hash(resolve_raw("scenarios/quickstart.yaml")))

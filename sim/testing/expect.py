@@ -149,7 +149,7 @@ def mean_interval(values: npt.NDArray[np.float64], z: float = Z) -> tuple[float,
 
 def check_day(scenario: Scenario, when: DateSpec | None) -> int:
     """The day (since the epoch of :mod:`sim.scenario.quantities`) a check reads: its date, or the end of the window."""
-    day = (when or scenario.window.end).fixed_day()
+    day = scenario.end_day if when is None else when.fixed_day()
     if day is None:
         raise DocketError("a check's date must be a fixed date")
     return day

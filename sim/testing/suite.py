@@ -19,12 +19,12 @@ from typing import Any
 
 from sim.engine.replications import key_days, report_grid
 from sim.runs.atomic import write_text
-from sim.runs.records import scenario_hash
 from sim.runs.results import Results
 from sim.runs.runner import run
 from sim.scenario.calendar import day_to_date
 from sim.scenario.errors import DocketError, ScenarioError
-from sim.scenario.loader import SCENARIO_SUFFIXES, resolve_raw, validate_data, variant_ids, yaml_files
+from sim.scenario.loaded import load, run_defaults
+from sim.scenario.loader import SCENARIO_SUFFIXES, resolve_raw, variant_ids, yaml_files
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlload import load_yaml_file
 from sim.testing.baseline import Comparison, baseline_path, compare, read_baseline, snapshot, write_baseline
@@ -82,11 +82,8 @@ def targets(file: str | os.PathLike[str]) -> list[Target]:
 def load_target(target: Target) -> tuple[Scenario, str]:
     """The validated scenario of a target and the hash of its resolved data."""
 
-    data = resolve_raw(target.file, target.variant)
-    scenario, diagnostics = validate_data(data, str(target.file))
-    if scenario is None:
-        raise ScenarioError(diagnostics)
-    return scenario, scenario_hash(data)
+    loaded = load(target.file, target.variant)
+    return loaded.scenario, loaded.digest
 
 
 @dataclass
@@ -183,9 +180,8 @@ def run_target(target: Target, *, replications: int | None = None, allow_noise: 
         exp = scenario.expectations
         path = baseline_path(target.file, target.variant, exp.baseline if exp else None)
         stored = read_baseline(path)
-        n = (replications or (exp.replications if exp else None)
-             or (int(stored["replications"]) if stored and "replications" in stored else None)
-             or scenario.replications)
+        n = run_defaults(scenario, replications or (exp.replications if exp else None)
+                         or (int(stored["replications"]) if stored and "replications" in stored else None))[0]
         results, dates = run_for_checks(scenario, n)
         out = TargetResult(target, n, evaluate(results, exp.checks if exp else []))
         record = snapshot(results, digest, dates)
@@ -200,7 +196,7 @@ def run_target(target: Target, *, replications: int | None = None, allow_noise: 
         out.written = path
         return out
 
-    start = scenario.window.start.fixed_day() or 0
+    start = scenario.start_day
     keys = tuple(_iso(start + d) for d in key_days(scenario))
     out.baseline = compare(stored, record, allow_noise=allow_noise, key_dates=keys, update=update_command(target, n))
     return out
@@ -216,7 +212,7 @@ def run_for_checks(scenario: Scenario, n: int) -> tuple[Results, set[str]]:
     (values on a date do not depend on the grid), and the ISO dates of the plain report grid, which are the
     only ones a baseline records (so it equals ``docket run -n N --keep-replications``)."""
 
-    start = scenario.window.start.fixed_day() or 0
+    start = scenario.start_day
     grid = report_grid(scenario)
     checks = scenario.expectations.checks if scenario.expectations else []
     days = {check_day(scenario, c.date) - start for c in checks if c.kind in ("series", "avoided")}

@@ -7,6 +7,7 @@ from sim.engine.replications import grids, run_chunk
 from sim.runs.results import Results
 from sim.scenario.calendar import day_to_date
 from sim.scenario.dates import DateSpec
+from sim.scenario.loaded import run_defaults
 from sim.scenario.planned import date_order, planned_text
 from sim.scenario.schema import Measure, Scenario
 from sim.scenario.values import Dist
@@ -69,9 +70,8 @@ def _rules(m: Measure) -> list[str]:
 def explain_text(s: Scenario, replication: int, seed: int | None = None) -> str:
     """Replication ``replication`` told in dated sentences (same draws as in a full run)."""
 
-    sd = s.seed if seed is None else seed
-    start = s.window.start.fixed_day()
-    assert start is not None
+    sd = run_defaults(s, seed=seed)[1]
+    start = s.start_day
     chunk = run_chunk(s, sd, replication, replication + 1, grids(s)[0])
     titles = {m.id: m.title or m.id for m in s.measures} | {e.id: e.title or e.id for e in s.events}
     lines = [f"replication {replication} of {s.name}" + (f" ({s.variant})" if s.variant else "") + f", seed {sd}"]
