@@ -120,7 +120,7 @@ def test_the_json_schema_offers_every_registered_type() -> None:
 def test_the_two_check_kind_registries_name_the_same_kinds() -> None:
     """Each check kind has a schema entry and an evaluator, and the schema accepts exactly those kinds."""
     assert list(EVALUATORS) == list(CHECK_KINDS)
-    schema = Scenario.model_json_schema(by_alias=True)["$defs"]["Check"]["properties"]["kind"]
+    schema = Scenario.model_json_schema(by_alias=True)["$defs"]["Expectation"]["properties"]["kind"]
     assert schema["enum"] == list(CHECK_KINDS)
 
 

@@ -46,7 +46,7 @@ def test_install_hints_work_from_a_checkout() -> None:
     """docket is installed from its checkout: a hint must never say `pip install 'docket[...]'` (that would fetch
     an unrelated package of that name from the index)."""
     offenders = []
-    for path in [*ROOT.glob("cli*.py"), *ROOT.glob("sim/**/*.py"), *ROOT.glob("plots/**/*.py"), *ROOT.glob("docs/*.md"),
+    for path in [ROOT / "cli.py", *ROOT.glob("sim/**/*.py"), *ROOT.glob("plots/**/*.py"), *ROOT.glob("docs/*.md"),
                  ROOT / "README.md"]:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if re.search(r"pip install\s+['\"]?docket\[", line):
