@@ -421,6 +421,12 @@ def test_check_min_above_max() -> None:
     assert (d.path, d.message, d.found) == ("expectations.checks.holds", "`min` is above `max`", "min 0.9, max 0.1")
 
 
+def test_check_min_above_max_written_as_exponents() -> None:
+    """`2e6` and `1e6` are text to YAML but numbers to a check's bounds: the order is checked all the same."""
+    d = only("min: 0.1, max: 0.9", "min: 2e6, max: 1e6")
+    assert (d.message, d.found) == ("`min` is above `max`", "min 2e6, max 1e6")
+
+
 # --- one pass -----------------------------------------------------------------------------------------------
 
 

@@ -1,7 +1,6 @@
-"""Output folders (`sim.runs.outdir`, `sim.runs.atomic`): whole-folder swaps, kills at any moment, a full disk, other
-people's
-files, and the output place checked before anything is simulated. The kill tests use real processes and signals."""
-
+"""Output folders (`sim.runs.outdir`, `sim.runs.atomic`): whole-folder swaps, kills at any moment, a full disk,
+other people's files, and the output place checked before anything is simulated. The kill tests use real processes and
+signals."""
 from __future__ import annotations
 
 import contextlib

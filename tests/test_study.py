@@ -1,6 +1,5 @@
-"""Studies (`sim.runs.study`, `sim.runs.executors`): one set of tasks over runs, executors that never change the
-numbers,
-failures named with their run and seed, and resume from the task cache."""
+"""Studies (`sim.runs.study`, `sim.runs.executors`): one set of tasks over runs, executors that never change
+the numbers, failures named with their run and seed, and resume from the task cache."""
 
 from __future__ import annotations
 

@@ -2,10 +2,9 @@
 
 A run keeps, for every replication, its series on the solve grid (stocks and metrics, with and without the
 measures: ``2 x populations + 5 x metrics`` arrays of ``report days`` values, float64 up to
-:data:`sim.engine.replications.EXACT_LIMIT` replications and float32 beyond), a few numbers per measure, and its event
-log
-(a handful of rows per measure, challenge and event). ``--keep-replications`` (and ``docket test``) adds a table
-with one row per replication, series and report day. :func:`estimate` adds these up from the scenario's shape
+:data:`sim.engine.replications.EXACT_LIMIT` replications and float32 beyond), a few numbers per measure, and its
+event log (a handful of rows per measure, challenge and event). ``--keep-replications`` (and ``docket test``) adds a
+table with one row per replication, series and report day. :func:`estimate` adds these up from the scenario's shape
 alone, in microseconds, so a run that cannot fit is refused before anything is allocated:
 
 >>> size_text(Estimate(10**12, 44, 23, 4, 25).bytes)

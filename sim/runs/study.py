@@ -1,10 +1,9 @@
 """Studies: the runs of one question (variants, sweep points, inputs held low or high) as one set of tasks.
 
 A study is a list of :class:`RunSpec` (a resolved scenario, its replications, seed and report grid, and any
-pinned inputs). Each run is cut into tasks of :data:`sim.engine.replications.CHUNK` replications and every task of
-every run
-goes to one executor (:mod:`sim.runs.executors`): this process, a local process pool, or a Dask cluster. Tasks are
-pure functions of their run and replication range and are put back in place, so the numbers never depend on
+pinned inputs). Each run is cut into tasks of :data:`sim.engine.replications.CHUNK` replications and every task
+of every run goes to one executor (:mod:`sim.runs.executors`): this process, a local process pool, or a Dask cluster.
+Tasks are pure functions of their run and replication range and are put back in place, so the numbers never depend on
 where or in which order tasks ran.
 
 **Failures.** A task that raises is recorded as a :class:`Failure` naming its run's label, seed and

@@ -15,7 +15,7 @@ from sim.scenario.dates import DateSpec, read_date
 from sim.scenario.diagnose import raw_path, suggest
 from sim.scenario.effects import EFFECTS
 from sim.scenario.errors import Diagnostic, found_repr, join_ids
-from sim.scenario.quantities import QuantityError
+from sim.scenario.quantities import QuantityError, parse_number
 from sim.scenario.values import read_value
 from sim.scenario.yamlload import key_mark_at, mark_at
 
@@ -224,9 +224,19 @@ def _check_expectations(c: _Checker, series: set[str], measures: set[str], metri
         known = {"series": series, "measure": measures, "metric": metrics}[target]
         c.ref((*path, "target"), chk.get("target"), known, TARGETS[target])
         _check_quantity(c, path, chk, metrics)
-        lo, hi = chk.get("min"), chk.get("max")
-        if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
-            c.report(path, "`min` is above `max`", expected="min <= max", found=f"min {lo}, max {hi}")
+        lo, hi = _bound(chk.get("min")), _bound(chk.get("max"))
+        if lo is not None and hi is not None and lo > hi:
+            c.report(path, "`min` is above `max`", expected="min <= max",
+                     found=f"min {chk.get('min')}, max {chk.get('max')}")
+
+
+def _bound(raw: object) -> float | None:
+    """A check bound as the schema reads it (``1e6`` is text to YAML), or ``None`` when it is not a number
+    (the schema reports that)."""
+    try:
+        return parse_number(raw) if raw is not None else None
+    except QuantityError:
+        return None
 
 
 def _check_quantity(c: _Checker, path: Path, chk: dict[str, Any], metrics: set[str]) -> None:

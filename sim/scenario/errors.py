@@ -151,12 +151,17 @@ class ScenarioError(DocketError):
     def __init__(self, diagnostics: Sequence[Diagnostic] | Diagnostic):
         if isinstance(diagnostics, Diagnostic):
             diagnostics = [diagnostics]
-        self.diagnostics: list[Diagnostic] = sorted(diagnostics, key=_sort_key)
+        self.diagnostics: list[Diagnostic] = in_file_order(diagnostics)
         super().__init__(self.format())
 
     def format(self) -> str:
         """All diagnostics, one block each, in file order."""
         return "\n".join(d.format() for d in self.diagnostics)
+
+
+def in_file_order(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """Diagnostics sorted by file, line, column and key (those without a position first)."""
+    return sorted(diagnostics, key=_sort_key)
 
 
 def _sort_key(d: Diagnostic) -> tuple[str, int, int, str]:

@@ -2,9 +2,8 @@
 
 ``Count``, ``Rate``, ``PerCapita``, ``Probability``, ``Share``, ``Factor``, ``Span`` (a duration) hold a
 :class:`~sim.scenario.values.Dist`; ``When`` holds a :class:`~sim.scenario.dates.DateSpec`. ``Whole`` (seed,
-replications, a
-deferral's ``max``) and ``Number`` (a check's bounds) are plain numbers that refuse booleans (pydantic's lax mode
-would read ``true`` as 1), NaN and infinities, in this one place. A value of the wrong kind (a
+replications, a deferral's ``max``) and ``Number`` (a check's bounds) are plain numbers that refuse booleans
+(pydantic's lax mode would read ``true`` as 1), NaN and infinities, in this one place. A value of the wrong kind (a
 duration where a rate is needed) fails with a ``docket_value`` error whose context carries what was expected,
 what was found and a hint; :mod:`sim.scenario.diagnose` turns it into a :class:`~sim.scenario.errors.Diagnostic`.
 """

@@ -8,9 +8,8 @@ The pipeline, each step reporting through :class:`~sim.scenario.errors.ScenarioE
    recursion, and the file is merged over it by the rules of :mod:`sim.scenario.merge`; a cycle, a chain of more than
    :data:`MAX_EXTENDS` steps, a path holding control characters or naming no regular file are errors;
 3. a named variant's ``changes`` are merged over the result the same way;
-4. the merged data is validated against :mod:`sim.scenario.schema` and checked by :mod:`sim.scenario.crosschecks`; all
-problems of
-   both steps are reported together.
+4. the merged data is validated against :mod:`sim.scenario.schema` and checked by
+   :mod:`sim.scenario.crosschecks`; all problems of both steps are reported together.
 """
 
 from __future__ import annotations
@@ -24,7 +23,17 @@ from pydantic import ValidationError
 
 from sim.scenario.crosschecks import check
 from sim.scenario.diagnose import from_validation_error, suggest
-from sim.scenario.errors import Diagnostic, DocketError, Mark, ScenarioError, excerpt, found_repr, join_ids, unprintable
+from sim.scenario.errors import (
+    Diagnostic,
+    DocketError,
+    Mark,
+    ScenarioError,
+    excerpt,
+    found_repr,
+    in_file_order,
+    join_ids,
+    unprintable,
+)
 from sim.scenario.files import MISSING, kind_of, refusal
 from sim.scenario.merge import merge
 from sim.scenario.schema import Scenario
@@ -320,7 +329,7 @@ def check_file(path: str | os.PathLike[str]) -> list[Diagnostic]:
         return exc.diagnostics
     _, diagnostics = validate_data(data, str(path))
     if diagnostics:
-        return ScenarioError(diagnostics).diagnostics
+        return in_file_order(diagnostics)
     for vid in variant_ids(data):
         try:
             merged = apply_variant(data, vid)
@@ -330,7 +339,7 @@ def check_file(path: str | os.PathLike[str]) -> list[Diagnostic]:
         for d in validate_data(merged, str(path))[1]:
             diagnostics.append(Diagnostic(d.message + f" (in variant `{vid}`)", d.mark, d.path, d.expected,
                                           d.found, d.hint))
-    return ScenarioError(_dedupe(diagnostics)).diagnostics
+    return in_file_order(_dedupe(diagnostics))
 
 
 def yaml_files(paths: Iterable[str | os.PathLike[str]],

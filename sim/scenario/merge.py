@@ -16,10 +16,9 @@
    ``initial: {between: [80M, 120M]}`` over ``initial: {value: 100M, source: x}`` gets exactly the range.
 4. **Anything else** — lists without ids, scalars, a mapping over a scalar, ``null`` over anything — the
    patch value replaces the base value wholesale.
-5. The result is made of new :class:`~sim.scenario.yamlload.MDict` / :class:`~sim.scenario.yamlload.MList` objects;
-the inputs
-   are never changed. Every key, value and item keeps the mark of the side it came from: the patch's for what
-   the patch set (including a merged mapping or list itself), the base's for what it left alone.
+5. The result is made of new :class:`~sim.scenario.yamlload.MDict` / :class:`~sim.scenario.yamlload.MList`
+   objects; the inputs are never changed. Every key, value and item keeps the mark of the side it came from: the
+   patch's for what the patch set (including a merged mapping or list itself), the base's for what it left alone.
 6. ``$delete`` markers never survive. Wherever the patch brings in a value the base does not have (a new
    key, a replacing value, an appended item), that value is treated as merged over *nothing*: any
    ``key: $delete`` or ``{id: x, $delete: true}`` inside it deletes something that does not exist and is an
