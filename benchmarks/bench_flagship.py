@@ -64,17 +64,18 @@ checking the rules:
   day, before that day's step, as docket reports them.
 
 Random draws: the plain model does not call docket's lifecycle or runner; it asks
-:class:`sim.engine.draws.ChunkDraws` over :class:`sim.engine.streams.Streams` (chunks of 1,024 replications, as docket)
-for the same stream names with the same calls as ``sim/engine/lifecycle.py`` and ``sim/runs/runner.py::_params``
+:class:`sim.engine.draws.ChunkDraws` over :class:`sim.engine.streams.Streams` (chunks of 1,024 replications, as
+docket) for the same stream names with the same calls as ``sim/engine/lifecycle.py`` and
+``sim/engine/replications.py::_params`` (effect values: :func:`sim.engine.effects.effect_values`)
 (``event:ID:date``, ``event:ID``, ``measure:ID:deadline``, ``measure:ID:deferral`` (column = extension,
 width = cap), ``measure:ID:deferral:delay``, ``challenge:ID:decision|filed|injunction|appeal|appeal_delay
 |reversal``, ``param:populations.ID.initial|inflow|outflow|ceiling``, ``param:flows.ID.rate``,
 ``param:metrics.ID.T.weight``, ``param:measures.ID.effects.I.factor|extra|rate|time_constant|phase_in``),
 so every replication's realised timeline is the same as docket's.
 
-Deviations (none affects the flagship): relative dates (``anchor + offset``) and waivers and shelving are
-not implemented -- the script refuses a scenario that uses them; an appeal decided zero days after the
-injunction is decided in the same day's court phase (docket: the same).
+Deviations (none affects the flagship): relative dates (``anchor + offset``), waivers, shelving and durations in
+months other than fixed deferral delays are not implemented -- the script refuses a scenario that uses them; an
+appeal decided zero days after the injunction is decided in the same day's court phase (docket: the same).
 """
 
 from __future__ import annotations
@@ -160,7 +161,8 @@ class Court:
 
 
 class PlainParams:
-    """Per-chunk parameter draws, by the stream names of ``sim.runs.runner._params`` (written out by hand)."""
+    """Per-chunk parameter draws, by the stream names of ``sim.engine.replications._params`` and
+    ``sim.engine.effects.effect_values`` (written out by hand)."""
 
     def __init__(self, s: Scenario, draws: ChunkDraws):
         R, n = draws.stop - draws.start, len(s.populations)
@@ -414,6 +416,14 @@ def check_supported(s: Scenario) -> None:
         raise SystemExit("plain model: relative dates are not implemented")
     if any(m.waivers or m.shelving for m in s.measures):
         raise SystemExit("plain model: waivers and shelving are not implemented")
+    # docket adds durations written in months by the calendar (docs/calendar.md rule 3); the plain model adds
+    # days, except a fixed whole-month deferral delay: refuse every other month duration.
+    spans = [e.phase_in for m in s.measures for e in m.effects if e.phase_in is not None]
+    spans += [c.appeal.decision for m in s.measures for c in m.challenges if c.appeal is not None]
+    delays = [d for m in s.measures if m.deferral is not None
+              for d in (m.deferral.schedule or [m.deferral.delay]) if d is not None]
+    if any(d.month_params for d in spans) or any(d.month_params and not d.is_fixed for d in delays):
+        raise SystemExit("plain model: durations in months are implemented only as fixed deferral delays")
 
 
 def run_plain(s: Scenario, n: int, seed: int, grid: list[int]) -> tuple[FloatArray, FloatArray,
