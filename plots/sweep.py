@@ -15,7 +15,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from plots import style
 from sim.runs.results import Results
-from sim.studies.sweep import SweepPlan
+from sim.studies.design import numeric
+from sim.studies.sweep import SweepPlan, rank_correlations
 from sim.text.humanize import number
 
 
@@ -93,9 +94,6 @@ def plot_samples(table: pd.DataFrame, columns: Sequence[str], results: Sequence[
         >>> table, results, _ = run_design(data, design, replications=50)
         >>> plot_samples(table, design.columns, results, design.labels).savefig(out / "samples.png")
     """
-    from sim.studies.design import numeric
-    from sim.studies.sweep import rank_correlations
-
     first = results[0]
     mid = metric or first.scenario.metrics[0].id
     title = next((m.title or m.id for m in first.scenario.metrics if m.id == mid), mid)

@@ -82,42 +82,41 @@ class ChunkDraws:
 
     def values(self, name: str, dist: Dist, width: int = 1) -> FloatArray:
         """``(n,)`` (or ``(n, width)``) draws of ``dist`` from stream ``name``; dates as days since the start."""
-        key = (name, id(dist), width)
+        return self._sampled(name, dist, width, months=False)
+
+    def month_values(self, name: str, dist: Dist, width: int = 1) -> FloatArray:
+        """``(n,)`` draws, in calendar months, of a duration written in months (``dist.month_params``), from the
+        same uniforms as :meth:`values`."""
+        return self._sampled(name, dist, width, months=True)
+
+    def value(self, name: str, dist: Dist, r: int, col: int = 0, width: int = 1) -> float:
+        """One replication's draw (``r`` is the run-wide replication number)."""
+        return self._one(name, dist, r, col, width, months=False)
+
+    def months(self, name: str, dist: Dist, r: int, col: int = 0, width: int = 1) -> float:
+        """One replication's draw, in calendar months, of a duration written in months."""
+        return self._one(name, dist, r, col, width, months=True)
+
+    def _sampled(self, name: str, dist: Dist, width: int, months: bool) -> FloatArray:
+        key = (name + (":months" if months else ""), id(dist), width)
         found = self._cache.get(key)
         if found is None:
             if not dist.is_fixed:
                 self.inputs[name] = Input(name, dist, width)
-            out = sample(dist, self.uniforms(name, width))
-            if dist.unit == "date":
+            u = self.uniforms(name, width)
+            out = sample_months(dist, u) if months else sample(dist, u)
+            if dist.unit == "date" and not months:
                 out = out - self.day0
-            found = self._cache[key] = out if width > 1 else out[:, 0]
+            found = self._cache[key] = np.asarray(out if width > 1 else out[:, 0], dtype=np.float64)
         return found
 
-    def value(self, name: str, dist: Dist, r: int, col: int = 0, width: int = 1) -> float:
-        """One replication's draw (``r`` is the run-wide replication number)."""
-        key = (name, id(dist), width)
+    def _one(self, name: str, dist: Dist, r: int, col: int, width: int, months: bool) -> float:
+        key = (name + (":months" if months else ""), id(dist), width)
         found = self._lists.get(key)
         if found is None:  # plain lists: indexing them is much cheaper than numpy scalars, per replication
-            found = self._lists[key] = self.values(name, dist, width).tolist()
+            found = self._lists[key] = self._sampled(name, dist, width, months).tolist()
         row = found[r - self.start]
         return float(row[col] if width > 1 else row)
-
-    def months(self, name: str, dist: Dist, r: int, col: int = 0, width: int = 1) -> float:
-        """One replication's draw, in calendar months, of a duration written in months (``dist.month_params``),
-        from the same uniforms as :meth:`value`."""
-        key = (name + ":months", id(dist), width)
-        found = self._lists.get(key)
-        if found is None:
-            if not dist.is_fixed:
-                self.inputs[name] = Input(name, dist, width)
-            out = sample_months(dist, self.uniforms(name, width))
-            found = self._lists[key] = (out if width > 1 else out[:, 0]).tolist()
-        row = found[r - self.start]
-        return float(row[col] if width > 1 else row)
-
-    def month_values(self, name: str, dist: Dist) -> FloatArray:
-        """``(n,)`` draws, in calendar months, of a duration written in months (the chunk's replications)."""
-        return np.asarray(sample_months(dist, self.uniforms(name))[:, 0], dtype=np.float64)
 
     def happens(self, name: str, probability: Dist | None, r: int, col: int = 0, width: int = 1) -> bool:
         """A Bernoulli trial: ``True`` with the (possibly uncertain) ``probability``; ``None`` means 1."""

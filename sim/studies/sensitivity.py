@@ -37,7 +37,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -47,7 +47,7 @@ from sim.engine.draws import Input
 from sim.engine.replications import Collected, grids
 from sim.runs.atomic import write_text
 from sim.runs.executors import open_executor
-from sim.runs.results import cumulative_unit
+from sim.runs.results import Results, cumulative_unit
 from sim.runs.study import RunSpec, Study, run_study
 from sim.scenario.calendar import day_to_date
 from sim.scenario.diagnose import suggest
@@ -57,10 +57,6 @@ from sim.scenario.schema import Scenario
 from sim.studies.correlation import bin_count, first_order, rank_correlation
 from sim.studies.inputs import describe, kind, level_text, uniforms
 from sim.text.humanize import number, percent
-
-if TYPE_CHECKING:
-    from sim.runs.results import Results
-    from sim.runs.study import Study
 
 FloatArray = npt.NDArray[np.float64]
 
