@@ -23,6 +23,7 @@ from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import validate_data
 from sim.scenario.schema import Scenario, use_registries
 from sim.testing.expect import EVALUATORS, Statistic, evaluate
+from sim.testing.suite import run_for_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMAT = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
@@ -195,6 +196,17 @@ def test_a_new_effect_type_and_check_kind_need_only_their_entries(halve_inflow: 
     [result] = evaluate(res, s.expectations.checks)
     assert result.passed and result.estimate == pytest.approx(18_250, rel=1e-9)
     assert '"halve_inflow"' in json.dumps(Scenario.model_json_schema(by_alias=True))
+
+
+def test_a_new_statistic_kind_is_read_on_its_own_date(halve_inflow: None) -> None:
+    """`docket test` solves the date of any statistic check, not only of the built-in kinds: a registered kind
+    checked off a monthly grid (2020-06-17) reads 50 x 168 days."""
+    checks = [{"id": "mid", "kind": "final_stock", "target": "users", "stat": "mean", "date": "2020-06-17",
+               "min": 8_350, "max": 8_450}]
+    s = build(replications=2, report="month", **{**NEW, "expectations": {"checks": checks}})
+    res, _ = run_for_checks(s, 2)
+    [result] = evaluate(res, checks=s.expectations.checks if s.expectations else [])
+    assert result.passed and result.estimate == pytest.approx(50 * 168, rel=1e-9)
 
 
 def test_a_new_entry_reaches_the_messages(halve_inflow: None) -> None:

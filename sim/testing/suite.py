@@ -28,7 +28,7 @@ from sim.scenario.loader import SCENARIO_SUFFIXES, resolve_raw, variant_ids, yam
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlload import load_yaml_file
 from sim.testing.baseline import Comparison, baseline_path, compare, read_baseline, snapshot, write_baseline
-from sim.testing.expect import CheckResult, check_day, evaluate
+from sim.testing.expect import EVALUATORS, CheckResult, Statistic, check_day, evaluate
 
 
 def is_scenario_file(path: str | os.PathLike[str]) -> bool:
@@ -203,7 +203,6 @@ def run_target(target: Target, *, replications: int | None = None, allow_noise: 
 
 
 def _iso(day: int) -> str:
-
     return day_to_date(day).isoformat()
 
 
@@ -215,7 +214,8 @@ def run_for_checks(scenario: Scenario, n: int) -> tuple[Results, set[str]]:
     start = scenario.start_day
     grid = report_grid(scenario)
     checks = scenario.expectations.checks if scenario.expectations else []
-    days = {check_day(scenario, c.date) - start for c in checks if c.kind in ("series", "avoided")}
+    # A statistic reads the series on its date, so that date is solved too; a probability reads in-force shares.
+    days = {check_day(scenario, c.date) - start for c in checks if isinstance(EVALUATORS[c.kind], Statistic)}
     outside = sorted(d for d in days if not 0 <= d <= grid[-1])
     if outside:
         raise DocketError(f"a check reads {_iso(start + outside[0])}, outside the window "
