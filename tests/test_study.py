@@ -161,6 +161,25 @@ def test_unreadable_cache_file_is_recomputed(tmp_path: Path) -> None:
     assert (again.reused, again.computed) == (0, 1)
 
 
+def test_a_full_disk_for_the_task_cache_costs_resumability_not_the_study(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A task file that cannot be written (no space left) is a warning: the study finishes with its numbers."""
+    import errno
+
+    import sim.runs.study as study
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    runs = specs(deadlines=("2020-03-01",))
+    expected = run_study(runs, workers=1)
+    monkeypatch.setattr(study.np, "savez", full)
+    done = run_study(runs, workers=1, cache=tmp_path)
+    assert not done.failures and done.computed == 1 and not list(tmp_path.glob("*.npz"))
+    assert all(np.array_equal(done.collected[0].arrays[k], expected.collected[0].arrays[k]) for k in ARRAYS)
+    assert "No space left on device" in capsys.readouterr().err
+
+
 def test_cli_sweep_resumes_an_interrupted_sweep(tmp_path: Path) -> None:
     """`docket sweep --resume` after an interrupted sweep of the same points reuses what finished (and says so),
     writes the same table as a fresh sweep, and removes the task cache."""

@@ -34,7 +34,7 @@ import numpy as np
 from sim import __version__
 from sim.engine.draws import Input
 from sim.engine.replications import ARRAYS, CHUNK, EXACT_LIMIT, Chunk, Collected, EventLog, grids, report_grid, work
-from sim.runs.atomic import atomic_path
+from sim.runs.atomic import write_with
 from sim.runs.executors import Executor, open_executor
 from sim.runs.memory import require
 from sim.runs.owned import clear_tasks
@@ -306,10 +306,8 @@ def _save(path: Path, c: Chunk) -> None:
                        for x in c.inputs.values()]}
     arrays["meta"] = np.array(json.dumps(meta))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-    except OSError as exc:
+        write_with(path, lambda fh: np.savez(fh, **arrays))
+    except DocketError as exc:  # atomic writes report any OSError (a full disk) as a DocketError
         print(f"warning: could not save a finished task to {path} ({exc}); --resume will recompute it",
               file=sys.stderr)
 
