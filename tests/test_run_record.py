@@ -122,3 +122,31 @@ def test_ignore_hash_runs_with_a_warning(recorded: Path, tmp_path: Path) -> None
 def test_ignore_hash_needs_from() -> None:
     """--ignore-hash with a scenario FILE is a usage error."""
     assert CliRunner().invoke(cli, ["run", FLAGSHIP, "--ignore-hash"]).exit_code == 2
+
+
+@pytest.mark.parametrize(("content", "found"), [(b"\xff\xfe not utf-8", "utf-8"), (b'"x"', "found text"),
+                                               (b"[1, 2]", "found a list"), (b"{", "Expecting")])
+def test_a_damaged_run_json_is_a_clean_error(tmp_path: Path, content: bytes, found: str) -> None:
+    """A run.json that is not UTF-8, not JSON, or not an object: exit 1 naming the file, never an internal error."""
+    (tmp_path / "run.json").write_bytes(content)
+    for args in (["run", "--from", str(tmp_path), "--out", str(tmp_path / "out")], ["plot", str(tmp_path)]):
+        res = CliRunner().invoke(cli, args)
+        assert res.exit_code == 1 and isinstance(res.exception, DocketError), (args, res.output)
+        assert str(tmp_path / "run.json") in str(res.exception) and found in str(res.exception)
+
+
+@pytest.mark.parametrize("content", ["[1]", '{"replications": "many"}', "\"text\""])
+def test_a_damaged_baseline_fails_its_target_only(tmp_path: Path, content: str) -> None:
+    """A baseline that is not an object, or whose replications are not a number, fails that target with a
+    message naming it; the other targets of the run still run."""
+    from sim.testing.suite import run_tests
+
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.yaml").write_text(Path("scenarios/quickstart.yaml").read_text().replace(
+            "name: quickstart", f"name: {name}"))
+    (tmp_path / "baselines").mkdir()
+    (tmp_path / "baselines" / "a.json").write_text(content)
+    report = run_tests([tmp_path], replications=20)
+    errors = {r.target.name: r.error for r in report.results}
+    assert errors["a"] is not None and "baselines/a.json" in errors["a"]
+    assert errors["b"] is None

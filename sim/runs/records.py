@@ -38,6 +38,7 @@ from sim import __version__
 from sim.runs.atomic import atomic_path, write_text
 from sim.runs.results import Results
 from sim.scenario.errors import DocketError, UsageError, found_repr
+from sim.scenario.files import read_json_object
 from sim.scenario.loaded import Loaded, load, scenario_hash
 from sim.scenario.loader import validated
 from sim.scenario.schema import Scenario
@@ -252,11 +253,9 @@ def read_run(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """Read ``run.json`` of a run folder (for ``docket run --from``)."""
     path = Path(run_dir) / "run.json"
     try:
-        record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        record = read_json_object(path, "re-run the scenario file with `docket run FILE`")
     except FileNotFoundError:
         raise DocketError(f"{path} not found: expected a run folder written by `docket run`") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DocketError(f"cannot read {path}: {exc}") from None
     for key in ("scenario", "seed", "replications"):
         if key not in record:
             raise DocketError(f"{path} has no `{key}`; it was not written by `docket run`")
@@ -305,9 +304,9 @@ def load_results(run_dir: str | os.PathLike[str]) -> Results:
     if missing:
         raise DocketError(f"{out} lacks {', '.join(missing)}: re-run it with `docket run --from {out}`")
     try:
-        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DocketError(f"cannot read {out / 'summary.json'}: {exc}") from None
+        summary = read_json_object(out / "summary.json", f"re-run it with `docket run --from {out}`")
+    except FileNotFoundError:
+        raise DocketError(f"{out / 'summary.json'} not found: re-run it with `docket run --from {out}`") from None
     frames = {k: v for k, v in tables.items() if v is not None}
     return Results(scenario, int(record["replications"]), int(record["seed"]), float(record.get("wall_time_s", 0.0)),
                    frames["series"], frames["in_force"], frames["effective"], frames["measures"], frames["events"],

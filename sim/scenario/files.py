@@ -9,9 +9,12 @@ check and the read cannot hang docket either.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
-from typing import Final
+from typing import Any, Final
+
+from sim.scenario.errors import DocketError
 
 _KINDS: Final = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"),
                  (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
@@ -95,3 +98,35 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def read_json_object(path: str | os.PathLike[str], hint: str) -> dict[str, Any]:
+    """A JSON file docket wrote (``run.json``, ``summary.json``, a baseline), read back as a mapping.
+
+    Raises:
+        FileNotFoundError: the file is not there (callers say what that means for them).
+        DocketError: it cannot be read, is not UTF-8 or JSON, or holds something other than a mapping; the
+            message names the file and ends with ``hint``.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "run.json"
+        >>> _ = p.write_text('"x"')
+        >>> read_json_object(p, "re-run it")
+        Traceback (most recent call last):
+        ...
+        sim.scenario.errors.DocketError: cannot read ...run.json: expected a JSON object, found text; re-run it
+    """
+    try:
+        with open(path, "rb") as fh:
+            record = json.loads(fh.read().decode("utf-8"))
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise DocketError(f"cannot read {path}: {exc.strerror or exc}; {hint}") from None
+    except ValueError as exc:  # not UTF-8, or not JSON
+        raise DocketError(f"cannot read {path}: {exc}; {hint}") from None
+    if not isinstance(record, dict):
+        found = {str: "text", list: "a list", bool: "true/false", type(None): "null"}.get(type(record), "a number")
+        raise DocketError(f"cannot read {path}: expected a JSON object, found {found}; {hint}")
+    return record

@@ -29,6 +29,7 @@ from sim import __version__
 from sim.runs.atomic import write_text
 from sim.runs.results import Results
 from sim.scenario.errors import DocketError
+from sim.scenario.files import read_json_object
 
 SHIFT_Z = 3.0
 """A change of at least this many standard errors at some point is a shift, not noise."""
@@ -134,11 +135,12 @@ def write_baseline(path: str | os.PathLike[str], record: dict[str, Any]) -> None
 def read_baseline(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     """A stored baseline, or ``None`` when there is none."""
     try:
-        record: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+        record = read_json_object(path, "refresh it with `docket test --update`")
     except FileNotFoundError:
         return None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DocketError(f"cannot read baseline {path}: {exc}; refresh it with `docket test --update`") from None
+    if not isinstance(record.get("replications"), int) or isinstance(record.get("replications"), bool):
+        raise DocketError(f"cannot read baseline {path}: `replications` is not a whole number; refresh it with "
+                          "`docket test --update`")
     return record
 
 
