@@ -138,3 +138,12 @@ def test_require_sums_the_runs_of_a_study() -> None:
     assert need - memory.BASE == pytest.approx(3 * (one - memory.BASE), rel=1e-9)
     with pytest.raises(DocketError, match="these 3 runs would need about"):
         memory.require(specs, limit=need - 1)
+
+
+def test_a_reduced_study_counts_the_runs_it_holds_at_once() -> None:
+    """A sweep drops each run's arrays once it is aggregated: 1,000 points need what two runs need, not 1,000."""
+    s = load_scenario(FLAGSHIP)
+    specs = [RunSpec.of(f"r{i}", s, 1000) for i in range(1000)]
+    one = memory.require(specs[:1], limit=10**15) - memory.BASE
+    assert memory.require(specs, limit=10**15, reduced=True) - memory.BASE == pytest.approx(2 * one, rel=1e-9)
+    assert memory.require(specs, limit=10**15) - memory.BASE == pytest.approx(1000 * one, rel=1e-9)

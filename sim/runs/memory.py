@@ -44,6 +44,9 @@ class Planned(Protocol):
     def grid(self) -> Sequence[int]: ...
 
 
+IN_FLIGHT: Final = 2
+"""Runs of a reduced study whose arrays are held at once: tasks go out in run order, so while one run's last
+tasks finish the next run's first ones arrive."""
 BASE: Final = 250 * 2**20
 """Bytes of a docket process before any replication: Python, numpy, pandas, SimPy and the scenario."""
 LOG_ROW: Final = 120
@@ -207,8 +210,12 @@ def estimate(s: Scenario, replications: int, days: int, keep_replications: bool 
                     days * series if keep_replications else 0)
 
 
-def require(specs: Sequence[Planned], keep_replications: bool = False, limit: int | None = None) -> int:
+def require(specs: Sequence[Planned], keep_replications: bool = False, limit: int | None = None,
+            reduced: bool = False) -> int:
     """Refuse a study whose runs together would need more memory than ``limit`` (default: the one in force).
+
+    A study whose runs are ``reduced`` as they complete (a sweep, a sensitivity study: each run's arrays are
+    dropped once it is aggregated) holds at most :data:`IN_FLIGHT` runs' arrays at a time, not all of them.
 
     Returns:
         The estimated bytes.
@@ -218,7 +225,8 @@ def require(specs: Sequence[Planned], keep_replications: bool = False, limit: in
     """
     limit = current_limit() if limit is None else limit
     estimates = [estimate(spec.scenario, spec.replications, len(spec.grid), keep_replications) for spec in specs]
-    need = BASE + sum(e.bytes for e in estimates)
+    held = sorted((e.bytes for e in estimates), reverse=True)[:IN_FLIGHT] if reduced else [e.bytes for e in estimates]
+    need = BASE + sum(held)
     if need <= limit:
         return need
     biggest = max(estimates, key=lambda e: e.bytes)

@@ -210,7 +210,7 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
             (:func:`sim.runs.memory.require`, ``--max-memory``).
     """
 
-    require(specs, keep_replications)
+    require(specs, keep_replications, reduced=reduce is not None)
     t0 = time.perf_counter()
     folder = Path(cache) if cache is not None else None
     if folder is not None and not all(spec.digest for spec in specs):
