@@ -169,7 +169,7 @@ class Staging:
         when the ``with`` block is left)."""
         files = sorted(p.relative_to(self.path).as_posix() for p in self.path.rglob("*")
                        if not p.is_dir() or p.is_symlink())
-        record = {"written_by": f"docket {_version()}", "command": self.command, "argv": sys.argv,
+        record = {"written_by": f"docket {__version__}", "command": self.command, "argv": sys.argv,
                   "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "files": files}
         write_text(self.path / MARKER, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
         pause = os.environ.get(PAUSE_ENV)
@@ -274,8 +274,3 @@ def _signals_held() -> Iterator[None]:
             signal.signal(s, handler if handler is not None else signal.SIG_DFL)
         if got:
             signal.raise_signal(got[0])
-
-
-def _version() -> str:
-
-    return __version__

@@ -130,8 +130,10 @@ def check_source(file: str | None, from_run: str | None, sets: tuple[str, ...], 
     Raises:
         UsageError: naming the options.
     """
-    if (file is None) == (from_run is None):
-        raise UsageError("give a scenario FILE or --from RUN_DIR (not both)")
+    if file is None and from_run is None:
+        raise UsageError("give a scenario FILE, or --from RUN_DIR to re-run a recorded run")
+    if file is not None and from_run is not None:
+        raise UsageError("give a scenario FILE or --from RUN_DIR, not both")
     if from_run is not None and sets:
         raise UsageError("--set applies to a scenario FILE; to change a recorded run, re-run its file")
     if ignore_hash and from_run is None:
