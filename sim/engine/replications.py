@@ -21,9 +21,9 @@ import numpy.typing as npt
 
 from sim.engine.draws import ChunkDraws, Input
 from sim.engine.dynamics import conservation_error, solve
-from sim.engine.effects import EffectRef, effect_refs, effect_values
+from sim.engine.effects import ACTIONS, EffectRef, effect_refs, effect_values
 from sim.engine.lifecycle import Replication
-from sim.engine.segments import Params, coefficients, distinct, intensities, profile
+from sim.engine.segments import Params, coefficients, distinct, intensities, profile, scheduled
 from sim.engine.streams import Streams
 from sim.scenario.calendar import add_months, day_to_date
 from sim.scenario.errors import DocketError
@@ -188,7 +188,9 @@ def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
             key = (ref.measure, float(phase[e][k]), float(phase_months[e][k]), ref.effect.steps)
             if key not in cache:
                 cache[key] = profile(states[ref.measure], key[1], key[3], horizon, key[2], day0)
-            profs.append(cache[key])
+            schedule = ACTIONS[ref.effect.type].schedule
+            profs.append(cache[key] if schedule is None else scheduled(
+                cache[key], states[ref.measure], schedule(float(params.effect_value[e][k])), horizon))
         forced = [[(0, 0.0), *((d, 1.0 if on else 0.0) for d, on in st.switches)] for st in states]
         days, rows = intensities(profs, forced, horizon)
         per_rep.append((days, *distinct(rows)))
