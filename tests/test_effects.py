@@ -298,3 +298,15 @@ def test_an_unregistered_effect_type_is_refused() -> None:
     with pytest.raises(ScenarioError) as err:
         build(replications=2, **{**NEW, "expectations": None})
     assert re.search(r"unknown effect type `halve_inflow`", str(err.value))
+
+
+def test_a_scale_to_its_own_population_is_refused_at_to() -> None:
+    """``scale_effects`` with ``to`` equal to ``population`` is refused at the ``to`` key, with a hint."""
+    data = copy.deepcopy(BASE)
+    data["measures"] = [{"id": "m", "deadline": "2020-03-01", "effects": [
+        {"type": "scale_effects", "population": "users", "to": "users", "factor": 0.5}]}]
+    _, diagnostics = validate_data(data, "<test>")
+    [d] = diagnostics
+    assert (d.path, d.message, d.hint) == ("measures.m.effects[0].to",
+                                           "a scale_effects must go to a different population",
+                                           "name another population in `to`")

@@ -173,9 +173,10 @@ def _check_measure(c: _Checker, path: Path, m: dict[str, Any], pops: set[str], e
         if kind is not None and len(kind.value_keys) > 1:  # its value is one of several keys
             _exactly_one(c, epath, effect, kind.value_keys, f"a {kind.name}")
         moves = kind is not None and "to" in kind.model.model_fields  # from one population to another
-        if moves and isinstance(effect.get("from"), str) and effect.get("from") == effect.get("to"):
+        source = effect.get("from", effect.get("population"))
+        if moves and isinstance(source, str) and source == effect.get("to"):
             c.report((*epath, "to"), f"a {effect.get('type')} must go to a different population",
-                     found=f"`{effect['to']}`")
+                     found=f"`{effect['to']}`", hint="name another population in `to`")
     deferral = m.get("deferral")
     if isinstance(deferral, dict):
         dpath = (*path, "deferral")

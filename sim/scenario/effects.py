@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from sim.scenario.fields import Factor, PerCapita, Span, Whole
 from sim.scenario.strict import Strict
@@ -106,12 +106,6 @@ class ScaleEffects(EffectBase):
     population: str
     factor: Factor
     to: str | None = None
-
-    @model_validator(mode="after")
-    def _to_another(self) -> ScaleEffects:
-        if self.to == self.population:
-            raise ValueError("`to` must be another population (leave it out to scale every transfer)")
-        return self
 
     def acts_on(self) -> tuple[str, str, str | None]:
         """The population, and ``to`` if given (only the transfers to it are scaled)."""
