@@ -116,12 +116,26 @@ def test_a_fleet_retired_over_its_life_falls_linearly_to_zero() -> None:
     assert x[grid == 182][0] == pytest.approx(5e5, rel=1e-9)
 
 
+def test_a_life_in_years_ends_on_its_calendar_day() -> None:
+    """``life: 1y`` from 2020-01-01 ends on 2021-01-01, 366 days later (docs/calendar.md rule 3): the line is
+    ``1M (1 - t / 366)``."""
+    s = build(populations=[{"id": "fleet", "initial": "1M"}], metrics=[{"id": "exposure", "terms": [
+        {"population": "fleet"}]}], replications=2, report="day", window={"start": "2020-01-01", "end": "2021-03-31"},
+        measures=[{"id": "m", "deadline": "2020-01-01",
+                   "effects": [{"type": "retire_over", "population": "fleet", "life": "1y"}]}])
+    grid = np.array(report_grid(s))
+    x = run_chunk(s, s.seed, 0, 2, list(grid)).stocks[0, :, 0]
+    steps = (grid % 7 == 0) & (grid < 366)
+    assert np.allclose(x[steps], 1e6 * (1 - grid[steps] / 366), rtol=1e-9)
+    assert x[grid == 364][0] == pytest.approx(1e6 * 2 / 366, rel=1e-9) and x[grid == 366][0] < 1e-3
+
+
 def test_a_retirement_restarts_its_life_when_the_measure_comes_back() -> None:
     """The clock restarts each day the measure (re)takes effect, as a phase-in does (``scheduled``)."""
     from sim.engine.segments import scheduled
     from sim.engine.timeline import MeasureState
     st = MeasureState(switches=[(0, True), (10, False), (20, True)])
-    assert scheduled([(0, 1.0), (10, 0.0), (20, 1.0)], st, [(0, 0.5), (7, 2.0), (14, 0.0)], 100) == [
+    assert scheduled([(0, 1.0), (10, 0.0), (20, 1.0)], st, lambda day: [(0, 0.5), (7, 2.0), (14, 0.0)], 100) == [
         (0, 0.5), (7, 2.0), (10, 0.0), (20, 0.5), (27, 2.0), (34, 0.0)]
 
 

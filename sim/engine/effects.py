@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.engine.draws import ChunkDraws
+from sim.scenario.calendar import add_month_span
 from sim.scenario.effects import EFFECTS, EffectBase
 from sim.scenario.schema import Scenario
 
@@ -170,6 +171,41 @@ def effect_values(scenario: Scenario, draws: ChunkDraws, refs: list[EffectRef]) 
         if key is None:
             values.append(np.ones(draws.stop - draws.start))
             continue
-        name = f"param:measures.{scenario.measures[ref.measure].id}.effects.{ref.index}.{key}"
-        values.append(ACTIONS[e.type].value(key, draws.values(name, getattr(e, key))))
+        values.append(ACTIONS[e.type].value(key, draws.values(_stream(scenario, ref, key), getattr(e, key))))
     return values
+
+
+def _stream(scenario: Scenario, ref: EffectRef, key: str) -> str:
+    return f"param:measures.{scenario.measures[ref.measure].id}.effects.{ref.index}.{key}"
+
+
+def calendar_months(scenario: Scenario, draws: ChunkDraws, refs: list[EffectRef]) -> list[FloatArray | None]:
+    """Per effect with a schedule whose value is a duration written in months (``life: 5y``): its draws in
+    calendar months, from the stream of its value (``None`` for every other effect)."""
+    out: list[FloatArray | None] = []
+    for ref in refs:
+        key = EFFECTS[ref.effect.type].value_key(ref.effect)
+        dist = getattr(ref.effect, key) if key is not None else None
+        if key is None or dist is None or ACTIONS[ref.effect.type].schedule is None or not dist.month_params:
+            out.append(None)
+            continue
+        out.append(draws.month_values(_stream(scenario, ref, key), dist))
+    return out
+
+
+def schedule_from(schedule: Schedule, value: float, months: float | None, day0: int
+                  ) -> Callable[[int], list[tuple[int, float]]]:
+    """An effect's schedule from each day its measure takes effect: for ``value`` days, or, for a duration
+    written in months, for ``months`` calendar months from that day (``docs/calendar.md`` rule 3).
+
+    Example:
+        >>> from sim.scenario.calendar import parse_iso_date
+        >>> schedule_from(retirement, 30.44, 1.0, parse_iso_date("2024-01-01"))(31)[-1]  # 2024-02-01 + 1mo
+        (29, 0.0)
+        >>> schedule_from(retirement, 30.44, None, 0)(31)[-1]  # 30.44 days, in whole days
+        (30, 0.0)
+    """
+    def at(day: int) -> list[tuple[int, float]]:
+        life = value if months is None else add_month_span(day0 + day, months) - (day0 + day)
+        return schedule(life)
+    return at

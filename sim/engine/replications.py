@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from sim.engine.draws import ChunkDraws, Input
 from sim.engine.dynamics import conservation_error, solve
-from sim.engine.effects import ACTIONS, EffectRef, effect_refs, effect_values
+from sim.engine.effects import ACTIONS, EffectRef, calendar_months, effect_refs, effect_values, schedule_from
 from sim.engine.lifecycle import Replication
 from sim.engine.segments import Params, coefficients, distinct, intensities, profile, scheduled
 from sim.engine.streams import Streams
@@ -179,6 +179,7 @@ def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
     phase_months = [draws.month_values(name, ref.effect.phase_in)  # calendar months, from each (re)start
                     if ref.effect.phase_in is not None and ref.effect.phase_in.month_params else np.zeros(R)
                     for name, ref in zip(names, refs, strict=True)]
+    months = calendar_months(s, draws, refs)  # a retirement life in months ends on its calendar day
     per_rep = []
     for k, rep in enumerate(reps):
         states = [rep.states[m.id] for m in s.measures]
@@ -188,9 +189,10 @@ def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
             key = (ref.measure, float(phase[e][k]), float(phase_months[e][k]), ref.effect.steps)
             if key not in cache:
                 cache[key] = profile(states[ref.measure], key[1], key[3], horizon, key[2], day0)
-            schedule = ACTIONS[ref.effect.type].schedule
-            profs.append(cache[key] if schedule is None else scheduled(
-                cache[key], states[ref.measure], schedule(float(params.effect_value[e][k])), horizon))
+            schedule, life_months = ACTIONS[ref.effect.type].schedule, months[e]
+            profs.append(cache[key] if schedule is None else scheduled(cache[key], states[ref.measure], schedule_from(
+                schedule, float(params.effect_value[e][k]), None if life_months is None else float(life_months[k]),
+                day0), horizon))
         forced = [[(0, 0.0), *((d, 1.0 if on else 0.0) for d, on in st.switches)] for st in states]
         days, rows = intensities(profs, forced, horizon)
         per_rep.append((days, *distinct(rows)))

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -110,13 +111,14 @@ def profile(state: MeasureState, phase_days: float, steps: int | None, horizon: 
     return out
 
 
-def scheduled(prof: Profile, state: MeasureState, steps: Profile, horizon: int) -> Profile:
-    """An effect's intensity ``prof`` times its rate ``steps`` (``(days after taking effect, rate)``), the
-    clock restarting each day the measure (re)takes effect.
+def scheduled(prof: Profile, state: MeasureState, steps_at: Callable[[int], Profile], horizon: int) -> Profile:
+    """An effect's intensity ``prof`` times its rate (``steps_at(day)``: ``(days after taking effect, rate)``
+    steps for a measure taking effect on ``day``), the clock restarting each day the measure (re)takes effect.
 
     Example:
         >>> st = MeasureState(switches=[(10, True), (40, False)])
-        >>> scheduled([(0, 0.0), (10, 1.0), (40, 0.0)], st, [(0, 0.5), (7, 2.0), (14, 0.0)], 100)
+        >>> steps = [(0, 0.5), (7, 2.0), (14, 0.0)]
+        >>> scheduled([(0, 0.0), (10, 1.0), (40, 0.0)], st, lambda day: steps, 100)
         [(0, 0.0), (10, 0.5), (17, 2.0), (24, 0.0)]
     """
     starts, on_before = [], False
@@ -124,12 +126,13 @@ def scheduled(prof: Profile, state: MeasureState, steps: Profile, horizon: int) 
         if on and not on_before:
             starts.append(day)
         on_before = on
-    days = sorted({0, *(d for d, _ in prof), *(s0 + t for s0 in starts for t, _ in steps if s0 + t <= horizon)})
+    steps = {s0: steps_at(s0) for s0 in starts}
+    days = sorted({0, *(d for d, _ in prof), *(s0 + t for s0 in starts for t, _ in steps[s0] if s0 + t <= horizon)})
     base = _evaluate(prof, days)
     out: Profile = []
     for day, level in zip(days, base, strict=True):
         since = [s0 for s0 in starts if s0 <= day]
-        value = level * _evaluate(steps, [day - since[-1]])[0] if since and level else 0.0
+        value = level * _evaluate(steps[since[-1]], [day - since[-1]])[0] if since and level else 0.0
         if not out or out[-1][1] != value:
             out.append((day, value))
     return out
