@@ -18,14 +18,15 @@ import numpy.typing as npt
 from sim.engine.draws import ChunkDraws
 from sim.scenario.calendar import add_month_span
 from sim.scenario.effects import EFFECTS, EffectBase
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Measure, Scenario, Shock
 
 FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
 class EffectRef:
-    """One effect of one measure, with the indices it acts on."""
+    """One effect of one measure (``measure`` < the number of measures) or of a shock (shock ``measure - M``),
+    with the indices it acts on."""
 
     measure: int
     index: int
@@ -36,11 +37,12 @@ class EffectRef:
 
 
 def effect_refs(scenario: Scenario) -> list[EffectRef]:
-    """Every effect of every measure, with population and metric indices resolved."""
+    """Every effect of every measure, then of every shock, with population and metric indices resolved."""
     pops = {p.id: i for i, p in enumerate(scenario.populations)}
     metrics = {m.id: i for i, m in enumerate(scenario.metrics)}
     out = []
-    for mi, m in enumerate(scenario.measures):
+    owners: list[Measure | Shock] = [*scenario.measures, *scenario.shocks]
+    for mi, m in enumerate(owners):
         for ei, e in enumerate(m.effects):
             src, dst, metric = e.acts_on()
             out.append(EffectRef(mi, ei, e, pops[src], pops[dst], metrics[metric] if metric else -1))
@@ -171,12 +173,17 @@ def effect_values(scenario: Scenario, draws: ChunkDraws, refs: list[EffectRef]) 
         if key is None:
             values.append(np.ones(draws.stop - draws.start))
             continue
-        values.append(ACTIONS[e.type].value(key, draws.values(_stream(scenario, ref, key), getattr(e, key))))
+        values.append(ACTIONS[e.type].value(key, draws.values(effect_stream(scenario, ref, key), getattr(e, key))))
     return values
 
 
-def _stream(scenario: Scenario, ref: EffectRef, key: str) -> str:
-    return f"param:measures.{scenario.measures[ref.measure].id}.effects.{ref.index}.{key}"
+def effect_stream(scenario: Scenario, ref: EffectRef, key: str) -> str:
+    """The stream an effect's ``key`` is drawn from: ``param:measures.<id>.effects.<i>.<key>``, or
+    ``param:shocks.<id>...`` for a shock's effect."""
+    M = len(scenario.measures)
+    owner = f"measures.{scenario.measures[ref.measure].id}" if ref.measure < M else \
+        f"shocks.{scenario.shocks[ref.measure - M].id}"
+    return f"param:{owner}.effects.{ref.index}.{key}"
 
 
 def calendar_months(scenario: Scenario, draws: ChunkDraws, refs: list[EffectRef]) -> list[FloatArray | None]:
@@ -189,7 +196,7 @@ def calendar_months(scenario: Scenario, draws: ChunkDraws, refs: list[EffectRef]
         if key is None or dist is None or ACTIONS[ref.effect.type].schedule is None or not dist.month_params:
             out.append(None)
             continue
-        out.append(draws.month_values(_stream(scenario, ref, key), dist))
+        out.append(draws.month_values(effect_stream(scenario, ref, key), dist))
     return out
 
 
