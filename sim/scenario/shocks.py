@@ -33,14 +33,15 @@ class Checker(Protocol):
     def date(self, path: Path) -> DateSpec | None: ...
 
 
-def exactly_one(c: Checker, path: Path, node: dict[str, Any], keys: tuple[str, ...], what: str) -> None:
-    """Report ``node`` at ``path`` unless exactly one of ``keys`` is given."""
+def exactly_one(c: Checker, path: Path, node: dict[str, Any], keys: tuple[str, ...], what: str,
+                hint: str | None = None) -> None:
+    """Report ``node`` at ``path`` unless exactly one of ``keys`` is given (with ``hint``, if any)."""
     given = [k for k in keys if node.get(k) is not None]
     if len(given) != 1:
         shown = " or ".join(f"`{k}`" for k in keys)
         c.report(path, f"{what} needs exactly one of {shown}",
                  expected=f"one of {shown}", found=("both " if len(given) == 2 else "all of ")
-                 + " and ".join(f"`{k}`" for k in given) if given else "none of them")
+                 + " and ".join(f"`{k}`" for k in given) if given else "none of them", hint=hint)
 
 
 def check_effects(c: Checker, path: Path, owner: dict[str, Any], pops: set[str], metrics: set[str]) -> None:
@@ -149,7 +150,8 @@ def check_cohorts(c: Checker) -> None:
 
 
 def _check_group(c: Checker, path: Path, group: dict[str, Any]) -> None:
-    exactly_one(c, path, group, ("start", "starts"), "a cohort")
+    exactly_one(c, path, group, ("start", "starts"), "a cohort", "`start` is drawn for each of `members`; "
+                "`starts` lists one date per member")
     members, starts = group.get("members"), group.get("starts")
     if isinstance(starts, list) and members is not None:
         c.report((*path, "members"), "`members` goes with `start`; `starts` already lists one date per member",
