@@ -84,18 +84,24 @@ class EffectProfiles:
             return [(1.0, days, rows)]
         mi = found.measure
         if self.masked[mi]:  # each member's intensities are the measure's from its day on: no profile to redo
-            return masked_copies(found, k, days, rows, [*self.columns[mi], len(self.refs) + mi], self.horizon)
+            return whole(masked_copies(found, k, days, rows, [*self.columns[mi], len(self.refs) + mi], self.horizon))
         out = []
         for w, st in copies(found, k, states[mi]):
             mine = [*states[:mi], st, *states[mi + 1:]]
             flags = [*forced[:mi], in_force(st), *forced[mi + 1:]]
             out.append((w, *intensities(self.of(k, mine, mi, profs), flags, self.horizon)))
-        return out
+        return whole(out)
 
     def counterfactual(self, k: int, states: list[MeasureState], M: int) -> list[Row]:
         """The row of chunk row ``k`` without the measures: only the shocks' effects act."""
         profs = [OFF if ref.measure < M else p for ref, p in zip(self.refs, self.of(k, states), strict=True)]
         return [(1.0, *intensities(profs, [OFF] * M, self.horizon))]
+
+
+def whole(rows: list[Row]) -> list[Row]:
+    """``rows``, with the share of a lone copy exactly 1 (the cohorts' shares add up to 100%, their sum in
+    floating point may not): every member with the same timeline is solved as the replication itself."""
+    return [(1.0, rows[0][1], rows[0][2])] if len(rows) == 1 else rows
 
 
 def masked_copies(found: Members, k: int, days: list[int], rows: list[tuple[float, ...]], columns: list[int],

@@ -3,7 +3,10 @@ story (``docket explain``), and the terminal summary of a run."""
 
 from __future__ import annotations
 
+from sim.engine.cohorts import members
+from sim.engine.draws import ChunkDraws
 from sim.engine.replications import grids, run_chunk
+from sim.engine.streams import Streams
 from sim.runs.results import Results
 from sim.scenario.calendar import day_to_date
 from sim.scenario.dates import DateSpec
@@ -73,7 +76,7 @@ def explain_text(s: Scenario, replication: int, seed: int | None = None) -> str:
     sd = run_defaults(s, seed=seed)[1]
     start = s.start_day
     chunk = run_chunk(s, sd, replication, replication + 1, grids(s)[0])
-    titles = {m.id: m.title or m.id for m in s.measures} | {e.id: e.title or e.id for e in s.events}
+    titles = {x.id: x.title or x.id for x in (*s.measures, *s.events, *s.shocks)}
     lines = [f"replication {replication} of {s.name}" + (f" ({s.variant})" if s.variant else "") + f", seed {sd}"]
     for _, day, subject, what, why in chunk.log.rows():
         because = f" ({why})" if why else ""
@@ -84,6 +87,12 @@ def explain_text(s: Scenario, replication: int, seed: int | None = None) -> str:
         first = chunk.first_in_force[0, mi]
         state = f"first in force {day_to_date(start + int(first))}" if first < 1e18 else "never in force"
         lines.append(f"  {m.id}: {state}")
+    found = members(s, ChunkDraws(Streams(sd), replication, replication + 1, start))
+    if found is not None:
+        days = sorted(found.days[0].tolist())
+        lines.append(f"  {s.measures[found.measure].id}: {len(days)} members, each bound from its own date once "
+                     f"the measure is in force: from {day_to_date(start + days[0])} to "
+                     f"{day_to_date(start + days[-1])} ({len(set(days))} distinct dates)")
     return "\n".join(lines)
 
 
