@@ -145,7 +145,7 @@ def check_cohorts(c: Checker) -> None:
             total += share.params[0]
         if shares_read and groups and abs(total - 1.0) > 1e-9:
             c.report((*mpath, "cohorts"), "the cohorts' shares do not add up to 100%", key=True,
-                     expected="shares adding up to 100%", found=f"{total:.4%}".rstrip("0").rstrip("."),
+                     expected="shares adding up to 100%", found=f"{total * 100:.6g}%",
                      hint="every member of the population belongs to one group: add a group for the rest")
 
 
@@ -158,7 +158,7 @@ def _check_group(c: Checker, path: Path, group: dict[str, Any]) -> None:
                  key=True, hint="remove `members`")
     if (isinstance(members, int) and not isinstance(members, bool) and members < 1) or starts == []:
         c.report((*path, "starts" if starts == [] else "members"), "a cohort with no members",
-                 expected="one member or more", found="none", hint="give it members (`members: 100` with "
+                 expected="one member or more", found="`starts: []`" if starts == [] else f"`members: {members}`", hint="give it members (`members: 100` with "
                  "`start`, or a list of `starts`) or remove the group")
     paths = [(*path, "start")] + [(*path, "starts", i) for i in range(len(starts) if isinstance(starts, list) else 0)]
     for p in paths:
