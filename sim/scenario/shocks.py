@@ -157,8 +157,9 @@ def _check_group(c: Checker, path: Path, group: dict[str, Any]) -> None:
         c.report((*path, "members"), "`members` goes with `start`; `starts` already lists one date per member",
                  key=True, hint="remove `members`")
     if (isinstance(members, int) and not isinstance(members, bool) and members < 1) or starts == []:
+        found = "`starts: []`" if starts == [] else f"`members: {members}`"
         c.report((*path, "starts" if starts == [] else "members"), "a cohort with no members",
-                 expected="one member or more", found="`starts: []`" if starts == [] else f"`members: {members}`", hint="give it members (`members: 100` with "
+                 expected="one member or more", found=found, hint="give it members (`members: 100` with "
                  "`start`, or a list of `starts`) or remove the group")
     paths = [(*path, "start")] + [(*path, "starts", i) for i in range(len(starts) if isinstance(starts, list) else 0)]
     for p in paths:

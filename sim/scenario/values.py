@@ -28,6 +28,7 @@ calendar (:func:`sim.scenario.sampling.sample_months`, :func:`sim.scenario.calen
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -126,6 +127,13 @@ class Dist(Opaque):
     def describe(self) -> str:
         """How the value reads in an assumptions table, e.g. ``between 1.5%/month and 2.5%/month``."""
         return self.text or f"{self.kind} {self.params}"
+
+
+def _shown(body: list[object]) -> str:
+    """A list of values as written, YAML dates as ISO dates (``[2026-03-01, 2026-04-01]``)."""
+    if not any(isinstance(v, dt.date) for v in body):
+        return str(body)
+    return "[" + ", ".join(v.isoformat() if isinstance(v, dt.date) else str(v) for v in body) + "]"
 
 
 def _fail(message: str, expected: str, found: object, hint: str | None = None) -> QuantityError:
@@ -237,7 +245,7 @@ def _dist_from_mapping(raw: dict[str, Any], unit: str) -> Dist:
     if not isinstance(body, list) or not body:
         raise _fail("`empirical` needs a non-empty list of values", "a list of values", body)
     values = tuple(sorted(read(v) for v in body))  # sorted: a monotone inverse CDF
-    return Dist("empirical", values, text=f"one of {body}", **meta)
+    return Dist("empirical", values, text=f"one of {_shown(body)}", **meta)
 
 
 def _parametric(key: str, body: object, unit: str, meta: dict[str, Any]) -> Dist:

@@ -12,7 +12,7 @@ from sim.scenario.calendar import day_to_date
 from sim.scenario.dates import DateSpec
 from sim.scenario.loaded import run_defaults
 from sim.scenario.planned import date_order, planned_text
-from sim.scenario.schema import Measure, Scenario
+from sim.scenario.schema import Event, Measure, Scenario, Shock
 from sim.scenario.values import Dist
 from sim.text.humanize import interval, number, percent
 
@@ -43,6 +43,10 @@ def plan_text(s: Scenario) -> str:
         items.append((m.deadline, f"deadline {m.id}" + (f": {m.title}" if m.title else "")))
         for c in m.challenges:
             items.append((c.decision, f"court    {m.id}: {c.title or c.id} decides; injunction {_p(c.injunction)}"))
+    for sh in s.shocks:
+        lasts = f"for {sh.duration.describe()}" if sh.duration is not None else "to the end of the window"
+        items.append((sh.date, f"shock    {sh.id}: {sh.title or ''} ({lasts}, probability {_p(sh.probability)}, in "
+                               "both runs)"))
     for spec, text in sorted(items, key=lambda it: date_order(s, it[0])):
         lines.append(f"{planned_text(s, spec):<34} {text}")
     lines.append("")
@@ -51,8 +55,20 @@ def plan_text(s: Scenario) -> str:
     return "\n".join(lines)
 
 
+def _cohorts(m: Measure) -> list[str]:
+    """The cohort groups of ``m``, for its rules line."""
+    groups = []
+    for g in m.cohorts or []:
+        n = len(g.starts) if g.starts is not None else g.members or 1
+        when = "listed starts" if g.starts is not None else f"starts {g.start.describe() if g.start else '?'}"
+        period = f" + {g.period.describe()}" if g.period is not None else ""
+        groups.append(f"{g.id} ({_p(g.share)}, {n} member{'s' if n > 1 else ''}, {when}{period})")
+    return [f"cohorts, each member bound from its own date: {', '.join(groups)}"] if groups else []
+
+
 def _rules(m: Measure) -> list[str]:
     out = [f"{len(m.effects)} effect{'s' if len(m.effects) > 1 else ''}: " + ", ".join(e.type for e in m.effects)]
+    out += _cohorts(m)
     d = m.deferral
     if d is not None:
         times = f"{d.max} time{'s' if (d.max or 0) > 1 else ''}"
@@ -76,7 +92,8 @@ def explain_text(s: Scenario, replication: int, seed: int | None = None) -> str:
     sd = run_defaults(s, seed=seed)[1]
     start = s.start_day
     chunk = run_chunk(s, sd, replication, replication + 1, grids(s)[0])
-    titles = {x.id: x.title or x.id for x in (*s.measures, *s.events, *s.shocks)}
+    named: list[Measure | Event | Shock] = [*s.measures, *s.events, *s.shocks]
+    titles = {x.id: x.title or x.id for x in named}
     lines = [f"replication {replication} of {s.name}" + (f" ({s.variant})" if s.variant else "") + f", seed {sd}"]
     for _, day, subject, what, why in chunk.log.rows():
         because = f" ({why})" if why else ""
