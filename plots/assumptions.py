@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from matplotlib.figure import Figure
 from plots import style
 from sim.runs.results import Results
 from sim.scenario.dates import DateSpec
+from sim.scenario.effects import EffectBase
 from sim.scenario.errors import DocketError
 from sim.scenario.schema import Scenario
 from sim.scenario.values import Dist
@@ -74,7 +76,7 @@ def _rows_of(scenario: Scenario, item: str, obj: Any, fallback: str | None, pref
 
 
 def rows(scenario: Scenario) -> list[Row]:
-    """Every parameter of the scenario as table rows: populations, flows, events, then measures.
+    """Every parameter of the scenario as table rows: populations, flows, events, measures, then shocks.
 
     A value without its own source inherits the source of the item that holds it; one with none says so.
 
@@ -98,12 +100,15 @@ def rows(scenario: Scenario) -> list[Row]:
             if block is not None:
                 label = "deferral" if block is m.deferral else "shelving"
                 out += _rows_of(scenario, name, block, block.source, prefix=label + " ")
-        for k, effect in enumerate(m.effects, 1):
-            src, dst, _ = effect.acts_on()
-            target = src if src == dst else f"{src} to {dst}"
-            out.append(Row(name, f"effect {k}", f"{effect.type.replace('_', ' ')}: {target}",
-                           _source(scenario, effect.source or m.source)))
-            out += _rows_of(scenario, name, effect, effect.source, prefix=f"effect {k}: ")
+        out += _effect_rows(scenario, name, m.effects, m.source)
+        for k, g in enumerate(m.cohorts or [], 1):
+            n = len(g.starts) if g.starts is not None else g.members or 1
+            out.append(Row(name, f"cohort {k}", f"{g.title or g.id} ({n} member{'s' if n > 1 else ''})",
+                           _source(scenario, g.source or m.source)))
+            out += _rows_of(scenario, name, g, g.source or m.source, prefix=f"cohort {k}: ")
+            if g.starts is not None:
+                out.append(Row(name, f"cohort {k}: starts", ", ".join(d.describe() for d in g.starts),
+                               _source(scenario, g.source or m.source)))
         for k, c in enumerate(m.challenges, 1):
             out.append(Row(name, f"challenge {k}", c.title or c.id, _source(scenario, c.source)))
             out += _rows_of(scenario, name, c, c.source, prefix=f"challenge {k}: ")
@@ -112,6 +117,22 @@ def rows(scenario: Scenario) -> list[Row]:
             out += _rows_of(scenario, name, w, w.source, prefix=f"waiver {k}: ")
         for event in m.lifted_by:
             out.append(Row(name, "lifted by", event, _source(scenario, m.source)))
+    for sh in scenario.shocks:
+        name = f"{sh.title or sh.id} (shock)"
+        out += _rows_of(scenario, name, sh, sh.source)
+        out += _effect_rows(scenario, name, sh.effects, sh.source)
+    return out
+
+
+def _effect_rows(scenario: Scenario, name: str, effects: Sequence[EffectBase], source: str | None) -> list[Row]:
+    """The rows of a measure's or a shock's effects: what each acts on, then its values."""
+    out: list[Row] = []
+    for k, effect in enumerate(effects, 1):
+        src, dst, _ = effect.acts_on()
+        target = src if src == dst else f"{src} to {dst}"
+        out.append(Row(name, f"effect {k}", f"{effect.type.replace('_', ' ')}: {target}",
+                       _source(scenario, effect.source or source)))
+        out += _rows_of(scenario, name, effect, effect.source, prefix=f"effect {k}: ")
     return out
 
 
