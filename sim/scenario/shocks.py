@@ -80,7 +80,8 @@ def _measure_dependent(c: Checker, measures: set[str]) -> set[str]:
     for path, event in c.items("events"):
         spec = c.date((*path, "date"))
         found = {spec.anchor_id} if spec is not None and spec.anchor_id else set()
-        found |= {r for r in event.get("requires") or [] if isinstance(r, str)}
+        required = event.get("requires")
+        found |= {r for r in required if isinstance(r, str)} if isinstance(required, list) else set()
         if isinstance(event.get("id"), str):
             needs[event["id"]] = found
     out = {e for e, n in needs.items() if n & measures}
@@ -133,6 +134,9 @@ def check_cohorts(c: Checker) -> None:
         total, shares_read = 0.0, True
         for gpath, group in c.items("cohorts", measure, mpath):
             _check_group(c, gpath, group)
+            if group.get("share") is None:  # the schema reports it
+                shares_read = False
+                continue
             try:
                 share = read_value(group.get("share"), "share")
             except QuantityError:
