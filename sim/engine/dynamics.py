@@ -146,13 +146,24 @@ def solve(
 
     G, new = days.size, np.empty if owner is None else np.zeros  # copies are added up into their replication
     out = Trajectory(*(new((coef.R, G, k)) for k in (n, n, m, m, n, n, n, n)))  # in the order of its fields
-    for r0 in range(0, coef.R, chunk_size):  # by replications: the copies of one stay together
-        own_rows = slice(r0, min(coef.R, r0 + chunk_size))
-        rows = slice(*np.searchsorted(own, [r0, own_rows.stop]).tolist())
+    for r0, r1 in _chunks(own, coef.R, chunk_size):  # by replications: the copies of one stay together
+        own_rows = slice(r0, r1)
+        rows = slice(*np.searchsorted(own, [r0, r1]).tolist())
         part = Coefficients(b=coef.b[own_rows], g=coef.g[own_rows], d=coef.d[own_rows], T=coef.T[own_rows],
                             W=coef.W[own_rows])
         _solve_chunk(x0a[rows], part, starts[rows], configs[rows], days, out, own_rows, own[rows] - r0,
                      None if weight is None else as_float("weight", weight, 1)[rows], owner is not None)
+    return out
+
+
+def _chunks(own: IntArray, R: int, size: int) -> list[tuple[int, int]]:
+    """Replication ranges ``[r0, r1)`` of at most ``size`` rows of ``own`` each (at least one replication)."""
+    ends = np.searchsorted(own, np.arange(1, R + 1))  # rows before replication r + 1
+    out, r0 = [], 0
+    while r0 < R:
+        r1 = max(r0 + 1, int(np.searchsorted(ends, (ends[r0 - 1] if r0 else 0) + size, side="right")))
+        out.append((r0, min(r1, R)))
+        r0 = min(r1, R)
     return out
 
 
