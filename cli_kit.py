@@ -150,6 +150,9 @@ class Bar:
         self.finished += replications
         if self.bar is not None:
             self.bar.update(replications)
+            if self.finished >= self.planned:  # end the line before the command says what ran where
+                self.bar.__exit__(None, None, None)
+                self.bar = None
 
     def __enter__(self) -> Bar:
         return self
