@@ -43,7 +43,8 @@ def all_imports(path: Path) -> list[tuple[str, int, bool]]:
 
 def imports(path: Path) -> list[tuple[str, int, bool]]:
     """The docket imports of a file (sim, plots, cli, cli_kit)."""
-    return [(m, line, inner) for m, line, inner in all_imports(path) if m.split(".")[0] in ("sim", "plots", "cli", "cli_kit")]
+    ours = ("sim", "plots", "cli", "cli_kit")
+    return [(m, line, inner) for m, line, inner in all_imports(path) if m.split(".")[0] in ours]
 
 
 MODULES = {module_name(p): p for p in sorted(SIM.rglob("*.py"))}

@@ -15,7 +15,7 @@ import pytest
 from conftest import BASE, build
 
 from sim.engine.effects import ACTIONS, Acted, Action, EffectRef
-from sim.engine.replications import report_grid, run_chunk
+from sim.engine.replications import replicate, report_grid
 from sim.runs.runner import run
 from sim.scenario.checkkinds import CHECK_KINDS, CheckKind
 from sim.scenario.effects import EFFECTS, EffectBase, EffectType
@@ -73,7 +73,7 @@ def test_each_effect_type_validates_draws_and_acts(kind: str) -> None:
     s = scenario_with(kind, keys)
     effect = s.measures[0].effects[0]
     assert type(effect) is EFFECTS[kind].model and EFFECTS[kind].value_key(effect) == drawn
-    chunk = run_chunk(s, s.seed, 0, 8, report_grid(s))
+    chunk = replicate(s, s.seed, 0, 8, report_grid(s))
     params = {name for name in chunk.inputs if name.startswith("param:measures.m.effects.0.")}
     assert params == ({f"param:measures.m.effects.0.{drawn}"} if drawn else set())
     actual, cf = getattr(chunk, series)[:, -1, index], getattr(chunk, "cf_" + series)[:, -1, index]
@@ -89,7 +89,7 @@ def test_a_transfer_at_its_time_constant_moves_members_at_its_inverse() -> None:
               metrics=METRICS[:1], measures=[{"id": "m", "deadline": "2020-01-01", "effects": [
                   {"type": "transfer", "from": "users", "to": "vpn", "time_constant": "50d"}]}])
     grid = report_grid(s)
-    chunk = run_chunk(s, s.seed, 0, 2, grid)
+    chunk = replicate(s, s.seed, 0, 2, grid)
     t = np.array(grid, dtype=float)
     assert np.allclose(chunk.stocks[0, :, 1], 1e6 * (1 - np.exp(-t / 50)), rtol=1e-9)
 

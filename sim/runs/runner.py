@@ -12,11 +12,11 @@ from sim.scenario.loaded import run_defaults
 from sim.scenario.schema import Scenario
 
 
-def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, workers: int | None = 1,
-             chunk: int = CHUNK, verify_accounting: bool = False, progress: Progress | None = None,
-             scheduler: str | None = None, keep_replications: bool = False) -> Collected:
-    """Run all chunks of one run (see :func:`sim.runs.study.run_study`); results are identical for any ``workers``
-    or ``scheduler``.
+def collect(s: Scenario, replications: int, seed: int, grid: list[int], *, workers: int | None = 1,
+            chunk: int = CHUNK, verify_accounting: bool = False, progress: Progress | None = None,
+            scheduler: str | None = None, keep_replications: bool = False) -> Collected:
+    """The arrays of one run: every chunk of it (see :func:`sim.runs.study.run_study`); results are identical for
+    any ``workers`` or ``scheduler``.
 
     Raises:
         DocketError: when a chunk fails (naming its replications and seed).
@@ -60,7 +60,7 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
     n, sd = run_defaults(scenario, replications, seed)
     grid, report = grids(scenario, extra_days)
     t0 = time.perf_counter()
-    collected = simulate(scenario, n, sd, grid, workers=workers, verify_accounting=verify_accounting,
+    collected = collect(scenario, n, sd, grid, workers=workers, verify_accounting=verify_accounting,
                          progress=progress, scheduler=scheduler, keep_replications=keep_replications)
     return aggregate(scenario, collected, grid, report, n, sd, time.perf_counter() - t0, keep_replications)
 

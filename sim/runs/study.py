@@ -33,7 +33,17 @@ import numpy as np
 
 from sim import __version__
 from sim.engine.draws import Input
-from sim.engine.replications import ARRAYS, CHUNK, EXACT_LIMIT, Chunk, Collected, EventLog, grids, report_grid, work
+from sim.engine.replications import (
+    ARRAYS,
+    CHUNK,
+    EXACT_LIMIT,
+    Chunk,
+    Collected,
+    EventLog,
+    chunk_task,
+    grids,
+    report_grid,
+)
 from sim.runs.atomic import write_with
 from sim.runs.executors import Executor, open_executor
 from sim.runs.memory import require
@@ -210,7 +220,7 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
         cache: folder for finished tasks (``None``: keep nothing).
         resume: load tasks already in ``cache`` instead of computing them.
         chunk: replications per task (results do not depend on it).
-        verify_accounting: verify stock accounting in every task (:func:`sim.engine.replications.run_chunk`).
+        verify_accounting: verify stock accounting in every task (:func:`sim.engine.replications.replicate`).
         progress: told the replications planned, then those finished, task by task (reused ones first).
         reduce: called as ``reduce(i, collected)`` as soon as run ``i`` is complete; its value goes to
             :attr:`Study.outputs` and the run's arrays are dropped, so a study of many runs holds only what each
@@ -269,7 +279,7 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
         ex = executor or open_executor(workers, scheduler, len(todo))
         try:
             study.executor = ex.describe()
-            for k, result in ex.map(work, args):
+            for k, result in ex.map(chunk_task, args):
                 i, a, b = todo[k]
                 if isinstance(result, BaseException):
                     study.failures.append(Failure(specs[i].label, specs[i].seed, a, b, _error_text(result)))

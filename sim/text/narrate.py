@@ -3,7 +3,7 @@ story (``docket explain``), and the terminal summary of a run."""
 
 from __future__ import annotations
 
-from sim.engine.replications import grids, run_chunk
+from sim.engine.replications import grids, replicate
 from sim.runs.results import Results
 from sim.scenario.calendar import day_to_date
 from sim.scenario.dates import DateSpec
@@ -72,7 +72,7 @@ def explain_text(s: Scenario, replication: int, seed: int | None = None) -> str:
 
     sd = run_defaults(s, seed=seed)[1]
     start = s.start_day
-    chunk = run_chunk(s, sd, replication, replication + 1, grids(s)[0])
+    chunk = replicate(s, sd, replication, replication + 1, grids(s)[0])
     titles = {m.id: m.title or m.id for m in s.measures} | {e.id: e.title or e.id for e in s.events}
     lines = [f"replication {replication} of {s.name}" + (f" ({s.variant})" if s.variant else "") + f", seed {sd}"]
     for _, day, subject, what, why in chunk.log.rows():
