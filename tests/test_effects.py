@@ -45,13 +45,19 @@ CASES: dict[str, tuple[dict[str, Any], str | None, tuple[str, int, int]]] = {
     "stop_updates": ({"population": "users"}, None, ("metric_cum", 1, 1)),
     "scale_exposure": ({"population": "users", "factor": {"between": [0.3, 0.6]}, "metric": "exposure"}, "factor",
                        ("metric_cum", 0, -1)),
+    "retire_over": ({"population": "users", "life": {"between": ["1y", "2y"]}}, "life", ("stocks", 0, -1)),
+    "scale_effects": ({"population": "users", "factor": {"between": [0.2, 0.5]}}, "factor", ("stocks", 1, 1)),
 }
+# Effects a case's measure holds after the one tested (a `scale_effects` scales the transfer written after it).
+AFTER: dict[str, list[dict[str, Any]]] = {"scale_effects": [{"type": "transfer", "from": "users", "to": "vpn",
+                                                             "rate": "1%/day"}]}
 
 
 def scenario_with(kind: str, keys: dict[str, Any]) -> Scenario:
     """BASE with two populations, two metrics and one measure (in force from day 10) holding one effect."""
     return build(populations=POPULATIONS, metrics=METRICS, replications=8,
-                 measures=[{"id": "m", "deadline": "2020-01-11", "effects": [{"type": kind, **keys}]}])
+                 measures=[{"id": "m", "deadline": "2020-01-11",
+                            "effects": [{"type": kind, **keys}, *AFTER.get(kind, [])]}])
 
 
 def test_the_two_effect_registries_name_the_same_types() -> None:
@@ -92,6 +98,85 @@ def test_a_transfer_at_its_time_constant_moves_members_at_its_inverse() -> None:
     chunk = replicate(s, s.seed, 0, 2, grid)
     t = np.array(grid, dtype=float)
     assert np.allclose(chunk.stocks[0, :, 1], 1e6 * (1 - np.exp(-t / 50)), rtol=1e-9)
+
+
+def test_a_fleet_retired_over_its_life_falls_linearly_to_zero() -> None:
+    """Closed form: ``retire_over`` with ``life: 364d`` on a population with no other flow, in force from day 0,
+    leaves ``1M (1 - t / 364)`` on every weekly step day, never more in between, and (almost) none after."""
+    s = build(populations=[{"id": "fleet", "initial": "1M"}], metrics=[{"id": "exposure", "terms": [
+        {"population": "fleet"}]}], replications=2, report="day", measures=[{"id": "m", "deadline": "2020-01-01",
+            "effects": [{"type": "retire_over", "population": "fleet", "life": "364d"}]}])
+    grid = np.array(report_grid(s))
+    x = run_chunk(s, s.seed, 0, 2, list(grid)).stocks[0, :, 0]
+    linear = 1e6 * np.clip(1 - grid / 364, 0, 1)
+    steps = (grid % 7 == 0) & (grid < 364)
+    assert np.allclose(x[steps], linear[steps], rtol=1e-9), "exact on every step day"
+    assert np.all(x[grid < 364] <= linear[grid < 364] * (1 + 1e-12)), "convex within a step: never above the line"
+    assert np.all(x[grid >= 364] < 1e-3), "a billionth of the last step's stock is left"
+    assert x[grid == 182][0] == pytest.approx(5e5, rel=1e-9)
+
+
+def test_a_life_in_years_ends_on_its_calendar_day() -> None:
+    """``life: 1y`` from 2020-01-01 ends on 2021-01-01, 366 days later (docs/calendar.md rule 3): the line is
+    ``1M (1 - t / 366)``."""
+    s = build(populations=[{"id": "fleet", "initial": "1M"}], metrics=[{"id": "exposure", "terms": [
+        {"population": "fleet"}]}], replications=2, report="day", window={"start": "2020-01-01", "end": "2021-03-31"},
+        measures=[{"id": "m", "deadline": "2020-01-01",
+                   "effects": [{"type": "retire_over", "population": "fleet", "life": "1y"}]}])
+    grid = np.array(report_grid(s))
+    x = run_chunk(s, s.seed, 0, 2, list(grid)).stocks[0, :, 0]
+    steps = (grid % 7 == 0) & (grid < 366)
+    assert np.allclose(x[steps], 1e6 * (1 - grid[steps] / 366), rtol=1e-9)
+    assert x[grid == 364][0] == pytest.approx(1e6 * 2 / 366, rel=1e-9) and x[grid == 366][0] < 1e-3
+
+
+def test_a_retirement_restarts_its_life_when_the_measure_comes_back() -> None:
+    """The clock restarts each day the measure (re)takes effect, as a phase-in does (``scheduled``)."""
+    from sim.engine.segments import scheduled
+    from sim.engine.timeline import MeasureState
+    st = MeasureState(switches=[(0, True), (10, False), (20, True)])
+    assert scheduled([(0, 1.0), (10, 0.0), (20, 1.0)], st, lambda day: [(0, 0.5), (7, 2.0), (14, 0.0)], 100) == [
+        (0, 0.5), (7, 2.0), (10, 0.0), (20, 0.5), (27, 2.0), (34, 0.0)]
+
+
+FUNDED = {"populations": [{"id": "gear", "initial": "1M"}, {"id": "replaced", "initial": 0},
+                          {"id": "rival", "initial": 0}],
+          "metrics": [{"id": "exposure", "terms": [{"population": "gear"}]}],
+          "events": [{"id": "full_funding", "date": "2020-04-10"}]}
+
+
+def _funded(scale: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Stocks of ``gear`` and ``rival`` on days 50 and 200: a programme moves gear to ``replaced`` at 1%/day
+    and to ``rival`` at 0.5%/day and retires it at 0.2%/day, scaled by ``scale`` until full funding on day 100."""
+    s = build(**FUNDED, replications=2, report="day", measures=[
+        {"id": "programme", "deadline": "2020-01-01", "effects": [
+            {"type": "transfer", "from": "gear", "to": "replaced", "rate": "1%/day"},
+            {"type": "transfer", "from": "gear", "to": "rival", "rate": "0.5%/day"},
+            {"type": "raise_outflow", "population": "gear", "extra": "0.2%/day"}]},
+        {"id": "partial", "deadline": "2020-01-01", "lifted_by": ["full_funding"],
+         "effects": [{"type": "scale_effects", "population": "gear", **scale}]}])
+    grid = report_grid(s)
+    stocks = run_chunk(s, s.seed, 0, 2, grid).stocks[0]
+    return stocks[[grid.index(50), grid.index(200)], 0], stocks[[grid.index(50), grid.index(200)], 2]
+
+
+RATES = -np.log1p(-np.array([0.01, 0.005, 0.002]))  # 1%, 0.5%, 0.2% a day as continuous rates (-ln(1 - p))
+
+
+def test_scaled_effects_slow_until_an_event_lifts_the_scale() -> None:
+    """Hand-computed: 40% funding scales every effect on gear (total rate r = 0.017065/day becomes 0.4 r) until
+    the ``full_funding`` event lifts it on day 100: gear is ``1M e^(-0.4 r t)``, then ``e^(-40 r - r (t - 100))``."""
+    r = RATES.sum()
+    gear, rival = _funded({"factor": "40%"})
+    assert gear == pytest.approx(1e6 * np.exp(-np.array([0.4 * r * 50, 0.4 * r * 100 + r * 100])), rel=1e-9)
+    assert rival == pytest.approx(RATES[1] / r * (1e6 - gear), rel=1e-9), "every effect scaled alike"
+
+
+def test_a_scale_to_one_population_scales_only_the_transfers_to_it() -> None:
+    """With ``to: replaced`` only that transfer runs at 50% until day 100; the others stay at 100%."""
+    r, r_half = RATES.sum(), RATES.sum() - 0.5 * RATES[0]
+    gear, _ = _funded({"factor": 0.5, "to": "replaced"})
+    assert gear == pytest.approx(1e6 * np.exp(-np.array([r_half * 50, r_half * 100 + r * 100])), rel=1e-9)
 
 
 @pytest.mark.parametrize("name", list(EFFECTS))
@@ -218,7 +303,7 @@ def test_a_new_entry_reaches_the_messages(halve_inflow: None) -> None:
                 expectations={"checks": checks})
     _, diagnostics = validate_data(data, "<test>")
     found = {d.message: d.expected for d in diagnostics}
-    assert found["an effect needs a `type`"].endswith("`scale_exposure` or `halve_inflow`")
+    assert found["an effect needs a `type`"].endswith("`scale_effects` or `halve_inflow`")
     assert found["a `final_stock` check takes no `quantity: value`"] == "stock"
 
 
@@ -227,3 +312,15 @@ def test_an_unregistered_effect_type_is_refused() -> None:
     with pytest.raises(ScenarioError) as err:
         build(replications=2, **{**NEW, "expectations": None})
     assert re.search(r"unknown effect type `halve_inflow`", str(err.value))
+
+
+def test_a_scale_to_its_own_population_is_refused_at_to() -> None:
+    """``scale_effects`` with ``to`` equal to ``population`` is refused at the ``to`` key, with a hint."""
+    data = copy.deepcopy(BASE)
+    data["measures"] = [{"id": "m", "deadline": "2020-03-01", "effects": [
+        {"type": "scale_effects", "population": "users", "to": "users", "factor": 0.5}]}]
+    _, diagnostics = validate_data(data, "<test>")
+    [d] = diagnostics
+    assert (d.path, d.message, d.hint) == ("measures.m.effects[0].to",
+                                           "a scale_effects must go to a different population",
+                                           "name another population in `to`")

@@ -119,6 +119,8 @@ def solve(
     grid: npt.ArrayLike,
     *,
     chunk_size: int = DEFAULT_CHUNK,
+    owner: npt.ArrayLike | None = None,
+    weight: npt.ArrayLike | None = None,
 ) -> Trajectory:
     """Solve the piecewise-constant linear stock dynamics exactly and report it on a grid of days.
 
@@ -137,6 +139,11 @@ def solve(
         grid: ``(G,)`` strictly increasing integer report days, ``grid[0] == 0``; its last entry is the
             horizon.
         chunk_size: replications solved together (memory vs. per-step overhead); never changes results.
+        owner: ``(R',)`` non-decreasing: row ``r`` of ``x0``, ``seg_start`` and ``seg_config`` (a *copy*) uses
+            the coefficients of replication ``owner[r]`` (default: its own). Copies of a replication share its
+            matrix exponentials, so ``R'`` copies cost little more than ``R`` replications.
+        weight: ``(R',)`` factor on the inflow ``b`` of each copy (default 1): a copy holding share ``w`` of
+            every stock (``x0`` scaled by ``w``) then gives ``w`` times the solution, exactly (it is linear).
 
     Returns:
         The :class:`Trajectory` at every grid day.
@@ -156,9 +163,13 @@ def solve(
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     x0a = as_float("x0", x0, 2)
-    R, C, n, m = coef.R, coef.C, coef.n, coef.m
-    if x0a.shape != (R, n):
-        raise ValueError(f"x0: expected shape {(R, n)} to match the coefficients, got {x0a.shape}")
+    C, n, m = coef.C, coef.n, coef.m
+    own = np.arange(coef.R) if owner is None else _as_int("owner", owner, 1)
+    R = own.size
+    if x0a.shape != (R, n) or np.any(np.diff(own) < 0) or (R and (own[0] < 0 or own[-1] >= coef.R)):
+        raise ValueError(f"x0: expected shape {(R, n)} to match the coefficients (and owners non-decreasing in "
+                         f"[0, {coef.R})), got {x0a.shape}")
+    w = None if weight is None else as_float("weight", weight, 1)
     if np.any(x0a < 0):
         raise ValueError("x0: stocks must be >= 0")
     days = _as_int("grid", grid, 1)
@@ -169,20 +180,14 @@ def solve(
     _check_segments(starts, configs, R, C, int(days[-1]))
 
     G = days.size
-    out = Trajectory(
-        stocks=np.empty((R, G, n)),
-        integral=np.empty((R, G, n)),
-        metric=np.empty((R, G, m)),
-        metric_cum=np.empty((R, G, m)),
-        inflow=np.empty((R, G, n)),
-        outflow=np.empty((R, G, n)),
-        transfer_in=np.empty((R, G, n)),
-        transfer_out=np.empty((R, G, n)),
-    )
-    for r0 in range(0, R, chunk_size):
-        rows = slice(r0, min(R, r0 + chunk_size))
-        part = Coefficients(b=coef.b[rows], g=coef.g[rows], d=coef.d[rows], T=coef.T[rows], W=coef.W[rows])
-        _solve_chunk(x0a[rows], part, starts[rows], configs[rows], days, out, rows)
+    out = Trajectory(*(np.empty((R, G, k)) for k in (n, n, m, m, n, n, n, n)))  # in the order of its fields
+    for r0 in range(0, coef.R, chunk_size):  # by replications: the copies of one stay together
+        own_rows = slice(r0, min(coef.R, r0 + chunk_size))
+        rows = slice(*np.searchsorted(own, [r0, own_rows.stop]).tolist())
+        part = Coefficients(b=coef.b[own_rows], g=coef.g[own_rows], d=coef.d[own_rows], T=coef.T[own_rows],
+                            W=coef.W[own_rows])
+        _solve_chunk(x0a[rows], part, starts[rows], configs[rows], days, out, rows, own[rows] - r0,
+                     None if w is None else w[rows])
     return out
 
 
@@ -241,14 +246,16 @@ def _flow_tables(coef: Coefficients) -> tuple[FloatArray, FloatArray]:
     return dense, diag
 
 
-def _apply(table: FloatArray, flat: IntArray, v: FloatArray, with_last: bool = True) -> FloatArray:
-    """``sum_j table[flat][:, j, :] * v[:, j]`` (``+ table[flat][:, len(v), :]``), summed in that order."""
+def _apply(table: FloatArray, flat: IntArray, v: FloatArray, with_last: bool = True,
+           last: FloatArray | None = None) -> FloatArray:
+    """``sum_j table[flat][:, j, :] * v[:, j]`` (``+ table[flat][:, len(v), :]``, times ``last`` if given),
+    summed in that order."""
     q = table.take(flat, axis=0)
     y = q[:, 0, :] * v[:, 0, None]
     for j in range(1, v.shape[1]):
         y += q[:, j, :] * v[:, j, None]
     if with_last:
-        y += q[:, v.shape[1], :]
+        y += q[:, v.shape[1], :] if last is None else q[:, v.shape[1], :] * last[:, None]
     return y
 
 
@@ -260,8 +267,11 @@ def _solve_chunk(
     days: IntArray,
     out: Trajectory,
     rows: slice,
+    own: IntArray,
+    w: FloatArray | None,
 ) -> None:
-    """Solve replications ``rows`` (already validated) and write their results into ``out``.
+    """Solve replications (or copies) ``rows`` (already validated) and write their results into ``out``; row
+    ``r`` uses the coefficients of ``own[r]`` with its inflow times ``w[r]`` (see :func:`solve`).
 
     Each replication steps through the sorted union of the grid and its change days (K = G + S stops;
     repeats and padding give empty steps). A step of ``dt`` days applies ``Phi^(2^k)`` for each set bit of
@@ -282,7 +292,7 @@ def _solve_chunk(
         nseg += starts[:, s, None] <= stops
     cfg_at = np.take_along_axis(configs, nseg - 1, axis=1)  # config in force on each stop day
     dt = np.diff(stops, axis=1).T.copy()  # (K-1, Rc): step k goes from stop k-1 to stop k
-    src = (ar[:, None] * C + cfg_at[:, :-1]).T.copy()  # (K-1, Rc) (r, config of the step's first day)
+    src = (own[:, None] * C + cfg_at[:, :-1]).T.copy()  # (K-1, Rc) (owner, config of the step's first day)
     nbits = int(dt.max()).bit_length()
     # Grid day g is stop pos[r, g]: after the g earlier grid days and the change days before it (the
     # first of its repeats); at[k, r] is the grid index reached at stop k, or -1.
@@ -311,8 +321,8 @@ def _solve_chunk(
     state[:, :n] = x0
     record(0, state)
     if nbits:
-        used = np.zeros((Rc, C), dtype=bool)
-        used[ar[:, None], cfg_at] = True  # configs some stop is in; padding configs are never read
+        used = np.zeros((coef.R, C), dtype=bool)
+        used[own[:, None], cfg_at] = True  # configs some stop is in; padding configs are never read
         qtab, (dense, diag) = _propagators(coef, nbits, used), _flow_tables(coef)
         bits = np.arange(nbits)[:, None]  # bit b of every replication's step length
         x, tot = x0, state[:, n:]
@@ -321,10 +331,11 @@ def _solve_chunk(
             top = int(step.max()).bit_length()
             if top:
                 # Table rows of Phi^(2^bit) for set bits, of the identity (the last row) for clear ones.
-                flat = np.where((step >> bits[:top]) & 1 == 1, src[k - 1] + bits[:top] * (Rc * C), len(qtab) - 1)
+                flat = np.where((step >> bits[:top]) & 1 == 1, src[k - 1] + bits[:top] * (coef.R * C),
+                                len(qtab) - 1)
                 inc = np.zeros((Rc, n))
                 for bit in range(top):
-                    y = _apply(qtab, flat[bit], x)
+                    y = _apply(qtab, flat[bit], x, last=w)
                     x = y[:, :n]
                     inc += y[:, n:]
                 state[:, :n] = x
@@ -332,15 +343,15 @@ def _solve_chunk(
                 tot[:, n:o] += _apply(dense, src[k - 1], inc, with_last=False)  # metric_cum, transfer_in
                 dg = diag.take(src[k - 1], axis=0)
                 lin = dg[:, :3] * inc[:, None, :]  # g dI, d dI, sum_j T_ij dI
-                lin[:, 0] += dg[:, 3] * step[:, None]  # + b dt
+                lin[:, 0] += dg[:, 3] * (step[:, None] if w is None else (step * w)[:, None])  # + b dt
                 tot[:, o:] += lin.reshape(Rc, 3 * n)
             record(k, state)
     x_at = out.stocks[rows]
-    wsel = ar[:, None] * C + np.take_along_axis(cfg_at, pos, axis=1)  # config in force on the grid day
+    wsel = own[:, None] * C + np.take_along_axis(cfg_at, pos, axis=1)  # config in force on the grid day
     metric = out.metric[rows]
-    metric[...] = coef.W[..., 0].reshape(Rc * C, m).take(wsel, axis=0) * x_at[..., 0, None]
+    metric[...] = coef.W[..., 0].reshape(coef.R * C, m).take(wsel, axis=0) * x_at[..., 0, None]
     for i in range(1, n):
-        metric += coef.W[..., i].reshape(Rc * C, m).take(wsel, axis=0) * x_at[..., i, None]
+        metric += coef.W[..., i].reshape(coef.R * C, m).take(wsel, axis=0) * x_at[..., i, None]
 
 
 def conservation_error(traj: Trajectory, x0: npt.ArrayLike) -> float:

@@ -19,11 +19,14 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from sim.engine.cohorts import members
 from sim.engine.draws import ChunkDraws, Input
 from sim.engine.dynamics import conservation_error, solve
 from sim.engine.effects import EffectRef, effect_refs, effect_values
+from sim.engine.layout import EffectProfiles, Layout
 from sim.engine.lifecycle import Replication
-from sim.engine.segments import Params, coefficients, distinct, intensities, profile
+from sim.engine.segments import Params, coefficients
+from sim.engine.shocks import shock_states
 from sim.engine.streams import Streams
 from sim.scenario.calendar import add_months, day_to_date
 from sim.scenario.errors import DocketError
@@ -172,41 +175,26 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
     refs = effect_refs(s)
     params = _params(s, draws, refs)
     R, E, M = stop - start, len(refs), len(s.measures)
-    reps = [Replication(s, draws, r, horizon).run() for r in range(start, stop)]
-    names = [f"param:measures.{s.measures[ref.measure].id}.effects.{ref.index}.phase_in" for ref in refs]
-    phase = [draws.values(name, ref.effect.phase_in) if ref.effect.phase_in is not None else np.zeros(R)
-             for name, ref in zip(names, refs, strict=True)]
-    phase_months = [draws.month_values(name, ref.effect.phase_in)  # calendar months, from each (re)start
-                    if ref.effect.phase_in is not None and ref.effect.phase_in.month_params else np.zeros(R)
-                    for name, ref in zip(names, refs, strict=True)]
-    per_rep = []
-    for k, rep in enumerate(reps):
-        states = [rep.states[m.id] for m in s.measures]
-        cache: dict[tuple[int, float, float, int | None], list[tuple[int, float]]] = {}
-        profs = []
-        for e, ref in enumerate(refs):  # effects of one measure with the same phase-in share a profile
-            key = (ref.measure, float(phase[e][k]), float(phase_months[e][k]), ref.effect.steps)
-            if key not in cache:
-                cache[key] = profile(states[ref.measure], key[1], key[3], horizon, key[2], day0)
-            profs.append(cache[key])
-        forced = [[(0, 0.0), *((d, 1.0 if on else 0.0) for d, on in st.switches)] for st in states]
-        days, rows = intensities(profs, forced, horizon)
-        per_rep.append((days, *distinct(rows)))
-    S = max(len(days) for days, _, _ in per_rep)
-    C = max(len(configs) for _, configs, _ in per_rep)
-    seg_start = np.full((R, S), horizon + 1, dtype=np.int64)
-    seg_config = np.zeros((R, S), dtype=np.int64)
-    table = np.zeros((R, C, E + M))
-    for k, (days, configs, inverse) in enumerate(per_rep):
-        seg_start[k, : len(days)] = days
-        seg_config[k, : len(days)] = inverse
-        table[k, : len(configs)] = configs
-    level, flags = table[:, :, :E], table[:, :, E:]
-    coef = coefficients(s, refs, params, level, flags)
-    cf_coef = coefficients(s, refs, params, np.zeros((R, 1, E)), np.zeros((R, 1, M)))
+    reps, shocks = [], []
+    for r in range(start, stop):
+        rep = Replication(s, draws, r, horizon)
+        shocks.append(shock_states(rep))  # before the run: their processes start with it
+        reps.append(rep.run())
+    profiles, cohort = EffectProfiles(s, draws, refs, params, horizon), members(s, draws)
+    states = [[*(rep.states[m.id] for m in s.measures), *shocks[k]] for k, rep in enumerate(reps)]
+    lay = Layout.of([profiles.rows(k, st, M, cohort) for k, st in enumerate(states)], horizon, E + M)
+    coef = coefficients(s, refs, params, lay.table[:, :, :E], lay.table[:, :, E:])
+    if s.shocks:  # the counterfactual has the shocks' effects: segments of its own
+        cf_lay = Layout.of([profiles.counterfactual(k, st, M) for k, st in enumerate(states)], horizon, E + M)
+        cf_coef = coefficients(s, refs, params, cf_lay.table[:, :, :E], cf_lay.table[:, :, E:])
+        cf_start, cf_config = cf_lay.seg_start, cf_lay.seg_config
+    else:
+        cf_coef = coefficients(s, refs, params, np.zeros((R, 1, E)), np.zeros((R, 1, M)))
+        cf_start, cf_config = np.zeros((R, 1), dtype=np.int64), np.zeros((R, 1), dtype=np.int64)
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by name (check_finite)
-        traj = solve(params.x0, coef, seg_start, seg_config, grid)
-        cf = solve(params.x0, cf_coef, np.zeros((R, 1), dtype=np.int64), np.zeros((R, 1), dtype=np.int64), grid)
+        traj = lay.summed(solve(lay.x0(params.x0), coef, lay.seg_start, lay.seg_config, grid, owner=lay.owner,
+                                weight=lay.weight))
+        cf = solve(params.x0, cf_coef, cf_start, cf_config, grid)
     err = max(conservation_error(traj, params.x0), conservation_error(cf, params.x0)) if verify_accounting \
         else 0.0
     if verify_accounting and err > CHECK_TOLERANCE:

@@ -10,8 +10,12 @@ With intensities ``I_e`` per segment the coefficients of :mod:`sim.engine.dynami
 
 * inflow ``b_i = a_i * prod_e (1 - I_e (1 - f_e))`` over ``scale_inflow`` effects; with a ceiling ``K`` the
   inflow tapers linearly, ``a (K - x) / (K - x0)``, i.e. ``b = a K / (K - x0)`` and ``g = -a / (K - x0)``;
-* outflow ``d_i = churn_i + sum_e I_e extra_e`` over ``raise_outflow`` effects;
-* transfers ``T_ij = flow_ij + sum_e I_e rate_e`` over ``transfer`` effects;
+* outflow ``d_i = churn_i + S_i sum_e I_e extra_e`` over ``raise_outflow`` effects, and ``S_i I_e h_e(t)``
+  per ``retire_over`` effect, ``h_e`` its retirement rate ``t`` days after its measure (re)took effect
+  (:func:`sim.engine.effects.retirement`);
+* transfers ``T_ij = flow_ij + S_ij sum_e I_e rate_e`` over ``transfer`` effects; ``S_i`` and ``S_ij`` are
+  ``prod_e (1 - I_e (1 - f_e))`` over ``scale_effects`` effects of population ``i`` (``S_ij``: also those
+  with ``to: j``), 1 without any;
 * metric weights ``W_ki = sum_terms w * U * M * prod_e (1 - I_e (1 - f_e))``, where ``U`` is the unpatched
   share (the largest ``stop_updates`` intensity) for ``only: unpatched`` terms, ``M`` is 1 while the
   ``while`` measure is in force, and the product runs over ``scale_exposure`` effects of that population.
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -101,6 +106,33 @@ def profile(state: MeasureState, phase_days: float, steps: int | None, horizon: 
             keep = waiver[wi][1]
             wi += 1
         value = level * keep
+        if not out or out[-1][1] != value:
+            out.append((day, value))
+    return out
+
+
+def scheduled(prof: Profile, state: MeasureState, steps_at: Callable[[int], Profile], horizon: int) -> Profile:
+    """An effect's intensity ``prof`` times its rate (``steps_at(day)``: ``(days after taking effect, rate)``
+    steps for a measure taking effect on ``day``), the clock restarting each day the measure (re)takes effect.
+
+    Example:
+        >>> st = MeasureState(switches=[(10, True), (40, False)])
+        >>> steps = [(0, 0.5), (7, 2.0), (14, 0.0)]
+        >>> scheduled([(0, 0.0), (10, 1.0), (40, 0.0)], st, lambda day: steps, 100)
+        [(0, 0.0), (10, 0.5), (17, 2.0), (24, 0.0)]
+    """
+    starts, on_before = [], False
+    for day, on in state.switches:
+        if on and not on_before:
+            starts.append(day)
+        on_before = on
+    steps = {s0: steps_at(s0) for s0 in starts}
+    days = sorted({0, *(d for d, _ in prof), *(s0 + t for s0 in starts for t, _ in steps[s0] if s0 + t <= horizon)})
+    base = _evaluate(prof, days)
+    out: Profile = []
+    for day, level in zip(days, base, strict=True):
+        since = [s0 for s0 in starts if s0 <= day]
+        value = level * _evaluate(steps[since[-1]], [day - since[-1]])[0] if since and level else 0.0
         if not out or out[-1][1] != value:
             out.append((day, value))
     return out
@@ -185,9 +217,10 @@ def _coefficient_arrays(scenario: Scenario, refs: list[EffectRef], params: Param
     n, m = len(scenario.populations), len(scenario.metrics)
     acted = Acted(scale_in=np.ones((R, S, n)), extra_out=np.zeros((R, S, n)),
                   T=np.broadcast_to(params.flows[:, None], (R, S, n, n)).copy(), unpatched=np.zeros((R, S, n)),
-                  expo=np.ones((R, S, m, n)))
-    for e, ref in enumerate(refs):  # in the order written (see sim.engine.effects)
-        ACTIONS[ref.effect.type].act(acted, ref, level[:, :, e], params.effect_value[e][:, None])
+                  expo=np.ones((R, S, m, n)), scale_T=np.ones((R, S, n, n)), scale_out=np.ones((R, S, n)))
+    order = sorted(range(len(refs)), key=lambda e: not ACTIONS[refs[e].effect.type].first)  # stable
+    for e in order:  # in the order written, those that scale the others first (see sim.engine.effects)
+        ACTIONS[refs[e].effect.type].act(acted, refs[e], level[:, :, e], params.effect_value[e][:, None])
     scale_in, extra_out, T, unpatched, expo = acted.scale_in, acted.extra_out, acted.T, acted.unpatched, acted.expo
     a = params.inflow[:, None, :] * scale_in
     K, x0 = params.ceiling[:, None, :], params.x0[:, None, :]

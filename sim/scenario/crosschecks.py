@@ -13,15 +13,16 @@ from sim.scenario.calendar import day_to_date
 from sim.scenario.checkkinds import CHECK_KINDS, TARGETS
 from sim.scenario.dates import DateSpec, read_date
 from sim.scenario.diagnose import raw_path, suggest
-from sim.scenario.effects import EFFECTS
 from sim.scenario.errors import Diagnostic, found_repr, join_ids
 from sim.scenario.quantities import QuantityError, parse_number
+from sim.scenario.shocks import check_cohorts, check_effects, check_shocks
+from sim.scenario.shocks import exactly_one as _exactly_one
 from sim.scenario.values import read_value
 from sim.scenario.yamlload import key_mark_at, mark_at
 
 Path = tuple[str | int, ...]
 ASSUMPTION = "assumption"
-ID_LISTS = ("populations", "flows", "events", "measures", "metrics")
+ID_LISTS = ("populations", "flows", "events", "measures", "shocks", "metrics")
 
 
 class _Checker:
@@ -101,6 +102,8 @@ def check(data: dict[str, Any]) -> list[Diagnostic]:
             c.ref((*path, "requires", i), req, events, "event")
     for path, measure in c.items("measures"):
         _check_measure(c, path, measure, pops, events, metrics)
+    check_shocks(c, pops, events, measures, metrics)
+    check_cohorts(c)
     for path, metric in c.items("metrics"):
         for tpath, term in c.items("terms", metric, path):
             c.ref((*tpath, "population"), term.get("population"), pops, "population")
@@ -116,7 +119,7 @@ def check(data: dict[str, Any]) -> list[Diagnostic]:
 
 def _unique_ids(c: _Checker) -> None:
     seen: dict[str, str] = {}
-    nested = (("measures", "waivers"), ("measures", "challenges"))
+    nested = (("measures", "waivers"), ("measures", "challenges"), ("measures", "cohorts"))
     paths = [p for key in ID_LISTS for p, _ in c.items(key)]
     for outer, inner in nested:
         paths += [p for op, o in c.items(outer) for p, _ in c.items(inner, o, op)]
@@ -153,29 +156,9 @@ def _at(data: Any, path: Path) -> Any:
     return data
 
 
-def _exactly_one(c: _Checker, path: Path, node: dict[str, Any], keys: tuple[str, ...], what: str) -> None:
-    given = [k for k in keys if node.get(k) is not None]
-    if len(given) != 1:
-        shown = " or ".join(f"`{k}`" for k in keys)
-        c.report(path, f"{what} needs exactly one of {shown}",
-                 expected=f"one of {shown}", found=("both " if len(given) == 2 else "all of ")
-                 + " and ".join(f"`{k}`" for k in given) if given else "none of them")
-
-
 def _check_measure(c: _Checker, path: Path, m: dict[str, Any], pops: set[str], events: set[str],
                    metrics: set[str]) -> None:
-    for epath, effect in c.items("effects", m, path):
-        for key in ("population", "from", "to"):
-            c.ref((*epath, key), effect.get(key), pops, "population")
-        if effect.get("metric") is not None:
-            c.ref((*epath, "metric"), effect.get("metric"), metrics, "metric")
-        kind = EFFECTS.get(str(effect.get("type")))
-        if kind is not None and len(kind.value_keys) > 1:  # its value is one of several keys
-            _exactly_one(c, epath, effect, kind.value_keys, f"a {kind.name}")
-        moves = kind is not None and "to" in kind.model.model_fields  # from one population to another
-        if moves and isinstance(effect.get("from"), str) and effect.get("from") == effect.get("to"):
-            c.report((*epath, "to"), f"a {effect.get('type')} must go to a different population",
-                     found=f"`{effect['to']}`")
+    check_effects(c, path, m, pops, metrics)
     deferral = m.get("deferral")
     if isinstance(deferral, dict):
         dpath = (*path, "deferral")

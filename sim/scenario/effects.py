@@ -9,7 +9,7 @@ coefficients is its entry in :data:`sim.engine.effects.ACTIONS`, which names the
 
 Example:
     >>> [t.name for t in EFFECTS.values()]
-    ['scale_inflow', 'raise_outflow', 'transfer', 'stop_updates', 'scale_exposure']
+    ['scale_inflow', 'raise_outflow', 'transfer', 'stop_updates', 'scale_exposure', 'retire_over', 'scale_effects']
     >>> EFFECTS["transfer"].value_keys
     ('rate', 'time_constant')
 """
@@ -91,6 +91,27 @@ class ScaleExposure(EffectBase):
         return self.population, self.population, self.metric
 
 
+class RetireOver(EffectBase):
+    """Retire a population linearly over ``life`` while in force: with no other flow it falls to 0 at ``life``."""
+
+    type: Literal["retire_over"]
+    population: str
+    life: Span
+
+
+class ScaleEffects(EffectBase):
+    """Multiply what the other effects move out of a population (transfers, extra outflow) by ``factor``."""
+
+    type: Literal["scale_effects"]
+    population: str
+    factor: Factor
+    to: str | None = None
+
+    def acts_on(self) -> tuple[str, str, str | None]:
+        """The population, and ``to`` if given (only the transfers to it are scaled)."""
+        return self.population, self.to or self.population, None
+
+
 @dataclass(frozen=True)
 class EffectType:
     """One effect type: its model, its documentation row (keys, what it does) and the keys it draws."""
@@ -128,6 +149,14 @@ EFFECTS: dict[str, EffectType] = {t.name: t for t in (
                "`only: unpatched`"),
     EffectType("scale_exposure", ScaleExposure, "`population`, `factor`, `metric` (optional)",
                "the population's weight in `metric` (or in every metric) is multiplied by `factor`", ("factor",)),
+    EffectType("retire_over", RetireOver, "`population`, `life` (duration)",
+               "the population retires linearly over `life` from each day the measure takes effect: it falls to 0 "
+               "at `life` if nothing else flows (exact at weekly steps; see Retirement over a fixed life)",
+               ("life",)),
+    EffectType("scale_effects", ScaleEffects, "`population`, `factor` (share), `to` (optional)",
+               "what the other effects of any measure move out of the population (`transfer`s, to `to` only if "
+               "given; `raise_outflow`, `retire_over`) is multiplied by `factor`; lift it with `lifted_by` to "
+               "restore 100%", ("factor",)),
 )}
 """Every effect type, by name, in the order documented (and tried by the schema's discriminated union)."""
 
@@ -149,8 +178,8 @@ def effect_names(last: str = "or") -> str:
     """The registered type names for a message: ``scale_inflow``, ``raise_outflow`` ... ``or`` the last one.
 
     Example:
-        >>> effect_names()
-        '`scale_inflow`, `raise_outflow`, `transfer`, `stop_updates` or `scale_exposure`'
+        >>> effect_names().endswith("`retire_over` or `scale_effects`")
+        True
     """
     names = [f"`{n}`" for n in EFFECTS]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {last} {names[-1]}"

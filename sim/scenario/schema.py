@@ -173,6 +173,21 @@ class Challenge(Strict):
     source: str | None = None
 
 
+class Cohort(Strict):
+    """A group of the members a measure applies to, each with its own date: ``members`` members sharing
+    ``share`` of every population the measure acts on; member ``j`` is bound from its start (``start``, drawn
+    for each member, or the ``j``-th of ``starts``) plus ``period``."""
+
+    id: Id
+    title: str | None = None
+    share: Share
+    members: Whole | None = Field(default=None, le=10_000)
+    start: When | None = None
+    starts: list[When] | None = None
+    period: Span | None = None
+    source: str | None = None
+
+
 class Measure(Strict):
     """A government measure with a deadline, its effects while in force, and what can move or stop it."""
 
@@ -188,6 +203,23 @@ class Measure(Strict):
     challenges: list[Challenge] = []
     lifted_by: list[str] = []
     unless: list[str] = []
+    cohorts: list[Cohort] | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+class Shock(Strict):
+    """A shock that is not a government measure (an outage, a migration wave): from ``date``, for ``duration``
+    (default: to the end of the window), its effects act at ``intensity`` in the factual run and in the
+    counterfactual alike, so exposure avoided counts only the measures."""
+
+    id: Id
+    title: str | None = None
+    date: When
+    duration: Span | None = None
+    probability: Probability | None = None
+    intensity: Share | None = None
+    effects: list[Effect] = Field(min_length=1)
     source: str | None = None
     note: str | None = None
 
@@ -267,6 +299,7 @@ class Scenario(Strict):
     flows: list[Flow] = []
     events: list[Event] = []
     measures: list[Measure] = []
+    shocks: list[Shock] = []
     metrics: list[Metric] = []
     expectations: Expectations | None = None
     variants: list[Variant] = []
@@ -299,6 +332,7 @@ def use_registries() -> None:
     """Rebuild the models after an effect type or a check kind was added to (or removed from) its registry,
     :data:`sim.scenario.effects.EFFECTS` or :data:`sim.scenario.checkkinds.CHECK_KINDS`."""
     Measure.model_fields["effects"].annotation = list[effect_union()]  # type: ignore[assignment, misc]
+    Shock.model_fields["effects"].annotation = list[effect_union()]  # type: ignore[assignment, misc]
     Expectation.model_fields["kind"].annotation = kind_type()
-    for model in (Measure, Expectation, Expectations, Scenario):
+    for model in (Measure, Shock, Expectation, Expectations, Scenario):
         model.model_rebuild(force=True)
