@@ -9,7 +9,7 @@ import pytest
 
 from sim.engine.cohorts import members
 from sim.engine.draws import ChunkDraws
-from sim.engine.replications import report_grid, run_chunk
+from sim.engine.replications import replicate, report_grid
 from sim.engine.streams import Streams
 from sim.scenario.errors import ScenarioError
 from tests.conftest import build
@@ -28,7 +28,7 @@ def programme(cohorts: list[dict[str, Any]], deadline: str = "2020-01-01", **ext
 def gear(*groups: dict[str, Any], replications: int = 2, **extra: Any) -> tuple[np.ndarray, list[int], Any]:
     s = build(**{**GEAR, "replications": replications}, measures=[programme(list(groups), **extra)])
     grid = report_grid(s)
-    chunk = run_chunk(s, s.seed, 0, replications, grid, verify_accounting=True)
+    chunk = replicate(s, s.seed, 0, replications, grid, verify_accounting=True)
     return chunk.stocks[:, :, 0], grid, s
 
 
@@ -78,7 +78,7 @@ def build_lifted() -> tuple[np.ndarray, list[int], Any]:
     s = build(**GEAR, events=[{"id": "repeal", "date": "2020-01-31"}], measures=[programme(
         [{"id": "c", "share": "100%", "starts": ["2020-01-01", "2020-02-20"]}], lifted_by=["repeal"])])
     grid = report_grid(s)
-    return run_chunk(s, s.seed, 0, 2, grid).stocks[:, :, 0], grid, s
+    return replicate(s, s.seed, 0, 2, grid).stocks[:, :, 0], grid, s
 
 
 def test_members_with_the_same_timeline_are_one_copy() -> None:

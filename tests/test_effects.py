@@ -107,7 +107,7 @@ def test_a_fleet_retired_over_its_life_falls_linearly_to_zero() -> None:
         {"population": "fleet"}]}], replications=2, report="day", measures=[{"id": "m", "deadline": "2020-01-01",
             "effects": [{"type": "retire_over", "population": "fleet", "life": "364d"}]}])
     grid = np.array(report_grid(s))
-    x = run_chunk(s, s.seed, 0, 2, list(grid)).stocks[0, :, 0]
+    x = replicate(s, s.seed, 0, 2, list(grid)).stocks[0, :, 0]
     linear = 1e6 * np.clip(1 - grid / 364, 0, 1)
     steps = (grid % 7 == 0) & (grid < 364)
     assert np.allclose(x[steps], linear[steps], rtol=1e-9), "exact on every step day"
@@ -124,7 +124,7 @@ def test_a_life_in_years_ends_on_its_calendar_day() -> None:
         measures=[{"id": "m", "deadline": "2020-01-01",
                    "effects": [{"type": "retire_over", "population": "fleet", "life": "1y"}]}])
     grid = np.array(report_grid(s))
-    x = run_chunk(s, s.seed, 0, 2, list(grid)).stocks[0, :, 0]
+    x = replicate(s, s.seed, 0, 2, list(grid)).stocks[0, :, 0]
     steps = (grid % 7 == 0) & (grid < 366)
     assert np.allclose(x[steps], 1e6 * (1 - grid[steps] / 366), rtol=1e-9)
     assert x[grid == 364][0] == pytest.approx(1e6 * 2 / 366, rel=1e-9) and x[grid == 366][0] < 1e-3
@@ -156,7 +156,7 @@ def _funded(scale: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         {"id": "partial", "deadline": "2020-01-01", "lifted_by": ["full_funding"],
          "effects": [{"type": "scale_effects", "population": "gear", **scale}]}])
     grid = report_grid(s)
-    stocks = run_chunk(s, s.seed, 0, 2, grid).stocks[0]
+    stocks = replicate(s, s.seed, 0, 2, grid).stocks[0]
     return stocks[[grid.index(50), grid.index(200)], 0], stocks[[grid.index(50), grid.index(200)], 2]
 
 
