@@ -1,0 +1,124 @@
+"""How deadlines move: the deferral chain drawn at a deadline, and extension decisions on their own dates.
+
+A deferral is drawn at the deadline: ``probability`` with ``delay``/``schedule`` (streams
+``measure:<id>:deferral`` and ``...:deferral:delay``, one column per extension), or a chain of ``steps``, each
+with its own probability and length (streams ``measure:<id>:deferral:step<i>`` and ``...:step<i>:delay``, one
+column per repeat); a failed draw ends the chain. A decision (``decisions:``) happens on its own date, in the
+``decisions`` phase, with its own streams (``decision:<measure>:<id>:...``); ``docs/calendar.md`` rule 8 has
+its arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sim.engine.clock import Clock, Proc
+from sim.engine.timeline import DEFERRED
+from sim.scenario.calendar import day_to_date
+from sim.scenario.extensions import Decision, Step
+from sim.scenario.schema import Deferral, Measure
+
+
+def chain_length(d: Deferral | None) -> int:
+    """The most extensions a deferral chain can grant.
+
+    Example:
+        >>> from sim.scenario.schema import Deferral
+        >>> chain_length(Deferral(probability=0.5, schedule=["7d", "14d"]))
+        2
+    """
+    if d is None:
+        return 0
+    if d.steps:
+        return sum(s.times for s in d.steps)
+    return len(d.schedule) if d.schedule else d.max or 0
+
+
+def _step(d: Deferral, k: int) -> tuple[int, Step, int]:
+    """The step of the ``k``-th extension (from 0) of a chain: its index, the step and the repeat."""
+    assert d.steps is not None
+    for i, s in enumerate(d.steps):
+        if k < s.times:
+            return i, s, k
+        k -= s.times
+    raise IndexError(k)
+
+
+class Decisions(Clock):
+    """The extension part of a replication's timeline."""
+
+    def defer(self, m: Measure, d: Deferral, cap: int) -> bool:
+        """Draw the next extension of ``m``'s chain at its deadline; move the deadline if it is granted."""
+        st, k = self.states[m.id], self.states[m.id].chain
+        old = st.deadline  # a deferral moves the deadline by at least a day
+        if d.steps is None:
+            if not self.d.happens(f"measure:{m.id}:deferral", d.probability, self.r, k, cap):
+                return False
+            delay = d.schedule[k] if d.schedule else d.delay
+            assert delay is not None  # the cross-checks require delay or schedule
+            new = self.later(old, f"measure:{m.id}:deferral:delay", delay, k, cap)
+        else:
+            i, step, j = _step(d, k)
+            name = f"measure:{m.id}:deferral:step{i}"
+            p = self.d.value(name + ":p", step.probability, self.r) * self._factor(m, d, step, j)
+            if not self.d.trial(name, min(p, 1.0), self.r, j, step.times):
+                return False
+            new = self.later(old, name + ":delay", step.delay, j, step.times)
+        st.deadline = max(old + 1, new)
+        st.chain += 1
+        self._extended(m, f"deadline moved by {int(st.deadline - old)} days")
+        return True
+
+    def _factor(self, m: Measure, d: Deferral, step: Step, j: int) -> float:
+        """How much likelier than its written probability the ``j``-th repeat of ``step`` is: ``decay`` per
+        repeat, times the ``stricter`` factor once its event has occurred."""
+        name = f"measure:{m.id}:deferral"
+        assert d.steps is not None
+        f = 1.0
+        if step.decay is not None and j:
+            f = self.d.value(f"{name}:step{d.steps.index(step)}:decay", step.decay, self.r) ** j
+        if d.stricter is not None and d.stricter.on in self.event_day:
+            f *= self.d.value(f"{name}:stricter", d.stricter.factor, self.r)
+        return f
+
+    def _extended(self, m: Measure, why: str) -> None:
+        st = self.states[m.id]
+        st.extensions += 1
+        self.note(m.id, f"{DEFERRED}{st.extensions})", why)
+        self.mark(m.id, "deferred")
+
+    def decision(self, m: Measure, dec: Decision) -> Proc:
+        """An extension decision of ``m`` on its date (``docs/calendar.md`` rule 8)."""
+        st, name = self.states[m.id], f"decision:{m.id}:{dec.id}"
+        day = yield from self.when(name + ":date", dec.date)
+        until = (yield from self.when(name + ":until", dec.until)) if dec.until is not None else None
+        if day > self.horizon:
+            return
+        yield self.at(day, self.DECISIONS)
+        if st.lifted or st.cancelled or not self.d.happens(name, dec.probability, self.r):
+            return
+        what = dec.title or dec.id
+        base = st.deadline if dec.from_ == "deadline" else self.env.now
+        if until is not None:
+            new = float(until)
+        else:
+            assert dec.extend is not None  # the cross-checks require extend or until
+            new = self.later(base, name + ":extend", dec.extend)
+        old, now = st.deadline, self.env.now
+        if not math.isfinite(new) or new <= now or (new <= old and not dec.replaces and not st.due):
+            self.note(m.id, f"decision {what}", "did not move the deadline")
+            return
+        st.deadline = new
+        self._extended(m, f"{what}: deadline moved to {day_to_date(int(new) + self.d.day0)}")
+        if st.due:  # in force (or due): not enforced again until the new deadline
+            st.due = False
+            self.update(m, f"not enforced: {what}")
+            self.env.process(self._due_again(m, new))
+
+    def _due_again(self, m: Measure, day: float) -> Proc:
+        st = self.states[m.id]
+        yield self.at(day, self.DEADLINES)
+        if st.deadline != self.env.now or st.lifted or st.cancelled or st.due:
+            return  # moved again, or over
+        st.due = True
+        self.update(m, f"deadline reached after {st.extensions} extension{'s' if st.extensions > 1 else ''}")
