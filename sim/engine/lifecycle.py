@@ -29,6 +29,7 @@ import simpy
 from sim.engine.clock import Proc
 from sim.engine.courts import Courts
 from sim.engine.decisions import Decisions, chain_length
+from sim.engine.timeline import MeasureState
 from sim.scenario.schema import Measure, Shelving, Waiver
 
 PHASES: Final = ("events", "lifts", "shelving", "courts", "decisions", "deferrals", "deadlines", "waivers")

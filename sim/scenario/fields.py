@@ -10,6 +10,7 @@ what was found and a hint; :mod:`sim.scenario.diagnose` turns it into a :class:`
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any, Final
 
@@ -17,8 +18,6 @@ from pydantic import BeforeValidator, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from sim.scenario.dates import ID_PATTERN, DateSpec, read_date
-import datetime as dt
-
 from sim.scenario.quantities import (
     EXAMPLES,
     QuantityError,
