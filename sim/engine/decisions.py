@@ -110,15 +110,32 @@ class Decisions(Clock):
             return
         st.deadline = new
         self._extended(m, f"{what}: deadline moved to {day_to_date(int(new) + self.d.day0)}")
-        if st.due:  # in force (or due): not enforced again until the new deadline
+        was_due = st.due
+        if was_due:  # in force (or due): not enforced again until the new deadline
             st.due = False
             self.update(m, f"not enforced: {what}")
-            self.env.process(self._due_again(m, new))
+        if was_due or new < old:  # after the deadline, or bringing it forward: this process takes it from here
+            self.env.process(self._deadline_at(m, new))
 
-    def _due_again(self, m: Measure, day: float) -> Proc:
+    def _deadline_at(self, m: Measure, day: float) -> Proc:
         st = self.states[m.id]
         yield self.at(day, self.DEADLINES)
-        if st.deadline != self.env.now or st.lifted or st.cancelled or st.due:
-            return  # moved again, or over
+        if st.deadline == self.env.now and not (st.lifted or st.cancelled or st.due):
+            self.reach_deadline(m)  # unless moved again, or over
+
+    def reach_deadline(self, m: Measure) -> None:
+        """The deadlines phase of ``m``'s deadline day: it takes effect, or an ``unless`` event cancels it."""
+        st = self.states[m.id]
+        seen = [e for e in m.unless if e in self.event_day]
+        if seen:
+            st.cancelled = True
+            self.note(m.id, "cancelled", f"{seen[0]} occurred before the deadline")
+            self.mark(m.id, "cancelled")
+            return
         st.due = True
-        self.update(m, f"deadline reached after {st.extensions} extension{'s' if st.extensions > 1 else ''}")
+        self.update(m, "deadline reached" if not st.extensions else f"deadline reached after {st.extensions} "
+                    f"extension{'s' if st.extensions > 1 else ''}")
+        if not st.in_force and not st.lifted:
+            blocked = "enjoined" if st.enjoined else "shelved" if st.shelved else ""
+            if blocked:
+                self.note(m.id, f"deadline passed while {blocked}", "did not take effect")

@@ -121,31 +121,22 @@ class Replication(Courts, Decisions):
         while True:
             while st.deadline <= self.horizon and d is not None and st.chain < cap:
                 yield self.at(st.deadline, self.DEFERRALS)
-                if self.env.now != st.deadline:
-                    continue  # a decision moved the deadline meanwhile
+                if self.env.now != st.deadline:  # a decision moved the deadline meanwhile
+                    if self.env.now > st.deadline:
+                        return  # brought forward: the decision's own process takes it from here
+                    continue
                 if st.lifted or st.cancelled or not self.defer(m, d, cap):
                     cap = st.chain  # a failed draw ends the chain
                     break
             if st.deadline > self.horizon or st.lifted or st.cancelled:
                 return
             yield self.at(st.deadline, self.DEADLINES)
+            if self.env.now > st.deadline:
+                return  # brought forward by a decision, whose own process takes it from here
             if self.env.now == st.deadline or st.lifted:
-                break  # else a decision moved the deadline meanwhile
-        if st.lifted:
-            return
-        seen = [e for e in m.unless if e in self.event_day]
-        if seen:
-            st.cancelled = True
-            self.note(m.id, "cancelled", f"{seen[0]} occurred before the deadline")
-            self.mark(m.id, "cancelled")
-            return
-        st.due = True
-        self.update(m, "deadline reached" if not st.extensions else f"deadline reached after {st.extensions} "
-                    f"extension{'s' if st.extensions > 1 else ''}")
-        if not st.in_force and not st.lifted:
-            blocked = "enjoined" if st.enjoined else "shelved" if st.shelved else ""
-            if blocked:
-                self.note(m.id, f"deadline passed while {blocked}", "did not take effect")
+                break  # else a decision moved the deadline later meanwhile
+        if not st.lifted:
+            self.reach_deadline(m)
 
     def _lifter(self, m: Measure, event: str) -> Callable[[simpy.Event], None]:
         """The callback run when ``event`` occurs: lift ``m`` on that day, in the lifts phase."""
