@@ -74,13 +74,16 @@ def test_an_unlikely_decision_and_a_chain_of_decisions() -> None:
 
 def test_chain_steps_each_with_its_probability_and_length() -> None:
     """A statutory 90-day step (certain) then executive 30-day steps (certain, at most 2): Mar 1 + 90 + 30 + 30
-    = Jul 29; a step with probability 0 ends the chain at once."""
+    = Jul 29; a step not granted gives way to the next one the same day (Mar 1 + 30 = Mar 31), and a last
+    step not granted ends the chain."""
     steps = [{"probability": 1, "delay": "90d"}, {"probability": 1, "delay": "30d", "times": 2}]
     rep = one(build(measures=[measure(deferral={"steps": steps})]))
     assert switches(rep) == [(day("2020-07-29"), True)]
     assert rep.states["ban"].extensions == 3
-    none = [{"probability": 0, "delay": "90d"}, {"probability": 1, "delay": "30d"}]
-    assert switches(one(build(measures=[measure(deferral={"steps": none})]))) == [(day("2020-03-01"), True)]
+    skip = [{"probability": 0, "delay": "90d"}, {"probability": 1, "delay": "30d"}]
+    assert switches(one(build(measures=[measure(deferral={"steps": skip})]))) == [(day("2020-03-31"), True)]
+    last = [{"probability": 1, "delay": "30d"}, {"probability": 0, "delay": "90d", "times": 3}]
+    assert switches(one(build(measures=[measure(deferral={"steps": last})]))) == [(day("2020-03-31"), True)]
 
 
 def test_each_renewal_less_likely_and_stricter_after_an_event() -> None:

@@ -3,7 +3,8 @@
 A deferral is drawn at the deadline: ``probability`` with ``delay``/``schedule`` (streams
 ``measure:<id>:deferral`` and ``...:deferral:delay``, one column per extension), or a chain of ``steps``, each
 with its own probability and length (streams ``measure:<id>:deferral:step<i>`` and ``...:step<i>:delay``, one
-column per repeat); a failed draw ends the chain. A decision (``decisions:``) happens on its own date, in the
+column per repeat); a failed draw ends the chain (of steps: ends its step, and the next step is drawn the same
+day). A decision (``decisions:``) happens on its own date, in the
 ``decisions`` phase, with its own streams (``decision:<measure>:<id>:...``); ``docs/calendar.md`` rule 8 has
 its arithmetic.
 """
@@ -57,12 +58,16 @@ class Decisions(Clock):
             delay = d.schedule[k] if d.schedule else d.delay
             assert delay is not None  # the cross-checks require delay or schedule
             new = self.later(old, f"measure:{m.id}:deferral:delay", delay, k, cap)
-        else:
-            i, step, j = _step(d, k)
-            name = f"measure:{m.id}:deferral:step{i}"
-            p = self.d.value(name + ":p", step.probability, self.r) * self._factor(m, d, step, j)
-            if not self.d.trial(name, min(p, 1.0), self.r, j, step.times):
-                return False
+        else:  # a step not granted gives way to the next step, drawn the same day; after the last, none
+            while True:
+                i, step, j = _step(d, st.chain)
+                name = f"measure:{m.id}:deferral:step{i}"
+                p = self.d.value(name + ":p", step.probability, self.r) * self._factor(m, d, step, j)
+                if self.d.trial(name, min(p, 1.0), self.r, j, step.times):
+                    break
+                st.chain = sum(s.times for s in d.steps[: i + 1])
+                if st.chain >= cap:
+                    return False
             new = self.later(old, name + ":delay", step.delay, j, step.times)
         st.deadline = max(old + 1, new)
         st.chain += 1
