@@ -148,7 +148,8 @@ def _check_expectations(c: Checker, series: set[str], measures: set[str], metric
         for key in ("from", "n"):
             if chk.get(key) is not None and kind is not None and key not in kind.keys:
                 readers = [k.name for k in CHECK_KINDS.values() if key in k.keys]
-                c.report((*path, key), f"a `{kind.name}` check takes no `{key}`", key=True,
+                article = "an" if kind.name[0] in "aeiou" else "a"
+                c.report((*path, key), f"{article} `{kind.name}` check takes no `{key}`", key=True,
                          hint=f"`{key}` is read by {', '.join(f'`{r}`' for r in readers)} checks; remove it")
         lo, hi = _bound(chk.get("min")), _bound(chk.get("max"))
         if lo is not None and hi is not None and lo > hi:
