@@ -71,7 +71,8 @@ class Decisions(Clock):
             new = self.later(old, name + ":delay", step.delay, j, step.times)
         st.deadline = max(old + 1, new)
         st.chain += 1
-        self._extended(m, f"deadline moved by {int(st.deadline - old)} days")
+        step_title = f"{step.title}: " if d.steps is not None and step.title else ""
+        self._extended(m, f"{step_title}deadline moved by {int(st.deadline - old)} days")
         return True
 
     def _factor(self, m: Measure, d: Deferral, step: Step, j: int) -> float:
