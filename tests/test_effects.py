@@ -217,19 +217,29 @@ def test_each_check_kind_is_documented() -> None:
 
 
 def test_each_check_kind_evaluates() -> None:
-    """One check of each kind on a run: each gives a result of its kind (probabilities in [0, 1])."""
+    """One check of each kind on a run: each gives a result of its kind (probabilities in [0, 1]). The measure
+    takes effect on 2020-03-01 after one 14-day extension decided on 2020-02-10 (deadline 2020-02-16)."""
     checks = [{"id": "s", "kind": "series", "target": "users", "min": 0},
               {"id": "f", "kind": "in_force", "target": "m", "min": 0.5},
+              {"id": "b", "kind": "in_force_by", "target": "m", "date": "2020-03-01", "min": 1},
+              {"id": "o", "kind": "in_force_on", "target": "m", "date": "2020-02-29", "max": 0},
               {"id": "n", "kind": "never_in_force", "target": "m", "max": 0.5},
+              {"id": "d", "kind": "days_in_force", "target": "m", "from": "2020-02-20", "date": "2020-03-10",
+               "min": "10d", "max": "10d"},
+              {"id": "e", "kind": "extensions", "target": "m", "min": 1, "max": 1},
+              {"id": "t", "kind": "extension_date", "target": "m", "min": "2020-02-10", "max": "2020-02-10"},
               {"id": "a", "kind": "avoided", "target": "exposure", "min": 0}]
     assert {c["kind"] for c in checks} == set(CHECK_KINDS)
-    s = build(replications=20, measures=[{"id": "m", "deadline": "2020-03-01", "effects": [
-        {"type": "scale_inflow", "population": "users", "factor": 0}]}], expectations={"checks": checks})
+    s = build(replications=20, measures=[{"id": "m", "deadline": "2020-02-16", "effects": [
+        {"type": "scale_inflow", "population": "users", "factor": 0}], "decisions": [
+        {"id": "eo", "date": "2020-02-10", "extend": "14d"}]}], expectations={"checks": checks})
     assert s.expectations is not None
     results = evaluate(run(s, keep_replications=True), s.expectations.checks)
-    assert [(r.id, r.passed) for r in results] == [("s", True), ("f", True), ("n", True), ("a", True)]
-    assert (results[1].estimate, results[2].estimate) == (1.0, 0.0)
-    assert results[3].estimate > 0 and "avoided" in results[3].what
+    assert [(r.id, r.passed) for r in results] == [(c["id"], True) for c in checks]
+    est = {r.id: r.estimate for r in results}
+    assert (est["f"], est["b"], est["o"], est["n"], est["d"], est["e"]) == (1.0, 1.0, 0.0, 0.0, 10.0, 1.0)
+    assert results[7].message().startswith("PASS t: median of date of extension 1 of m = 2020-02-10")
+    assert results[-1].estimate > 0 and "avoided" in results[-1].what
 
 
 # -- the recipe: a new effect type or check kind is its entries and nothing else ------------------------------

@@ -40,6 +40,15 @@ def plan_text(s: Scenario) -> str:
         items.append((m.deadline, f"deadline {m.id}" + (f": {m.title}" if m.title else "")))
         for c in m.challenges:
             items.append((c.decision, f"court    {m.id}: {c.title or c.id} decides; injunction {_p(c.injunction)}"))
+        for dec in m.decisions:
+            length = (f"extends by {dec.extend.describe()} from the {dec.from_}" if dec.extend is not None
+                      else f"extends to {planned_text(s, dec.until)}" if dec.until is not None else "")
+            items.append((dec.date, f"decision {m.id}: {dec.title or dec.id} {length}"
+                          + ("; replaces a running extension" if dec.replaces else "")
+                          + (f" (probability {_p(dec.probability)})" if dec.probability is not None else "")))
+    for c in s.rulings:
+        items.append((c.decision, f"court    {', '.join(c.measures)}: {c.title or c.id} decides once for all; "
+                      f"injunction {_p(c.injunction)}"))
     for spec, text in sorted(items, key=lambda it: date_order(s, it[0])):
         lines.append(f"{planned_text(s, spec):<34} {text}")
     lines.append("")
@@ -51,7 +60,13 @@ def plan_text(s: Scenario) -> str:
 def _rules(m: Measure) -> list[str]:
     out = [f"{len(m.effects)} effect{'s' if len(m.effects) > 1 else ''}: " + ", ".join(e.type for e in m.effects)]
     d = m.deferral
-    if d is not None:
+    if d is not None and d.steps:
+        out.append("each deadline deferred by a chain: " + ", then ".join(
+            f"{x.title or 'a step'} ({_p(x.probability)}, {x.delay.describe()}"
+            + (f", up to {x.times} times" if x.times > 1 else "")
+            + (f", each {x.decay.describe()} as likely" if x.decay is not None else "") + ")" for x in d.steps)
+            + (f"; {d.stricter.factor.describe()} as likely once {d.stricter.on} occurred" if d.stricter else ""))
+    elif d is not None:
         times = f"{d.max} time{'s' if (d.max or 0) > 1 else ''}"
         how = (f"by {', then '.join(x.describe() for x in d.schedule)}" if d.schedule
                else f"by {d.delay.describe() if d.delay else '?'}, at most {times}")
