@@ -1,5 +1,6 @@
 """The coefficients of the linear stock dynamics ``dx/dt = A x + b`` (:mod:`sim.engine.dynamics`), per
-replication and config, checked for the shapes and signs that keep stocks >= 0."""
+replication and config, checked for the shapes and signs that keep stocks >= 0; the checks of the solver's
+day tables (:func:`check_segments`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 def as_float(name: str, value: npt.ArrayLike, ndim: int) -> FloatArray:
@@ -132,3 +134,34 @@ class Coefficients:
         return a
 
 
+def as_int(name: str, value: npt.ArrayLike, ndim: int) -> IntArray:
+    """An int64 C-contiguous view/copy of ``value``; floats are refused rather than truncated."""
+    arr = np.asarray(value)
+    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"{name}: expected an integer array (whole days), got dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        raise ValueError(f"{name}: expected {ndim} dimensions, got shape {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=np.int64)
+
+
+def check_segments(seg_start: IntArray, seg_config: IntArray, R: int, C: int, last: int) -> None:
+    """Validate the change-day table against the replications, configs and last report day."""
+    if seg_start.shape != seg_config.shape or seg_start.shape[0] != R or seg_start.shape[1] < 1:
+        raise ValueError(
+            f"seg_start {seg_start.shape} and seg_config {seg_config.shape} must both be (R={R}, S>=1)"
+        )
+    if np.any(seg_start[:, 0] != 0):
+        raise ValueError("seg_start: the first segment of every replication must start on day 0")
+    live = seg_start <= last  # entries past the last report day are padding; their config is never used
+    step = np.diff(seg_start, axis=1)
+    if np.any(step[live[:, 1:]] <= 0) or np.any(step < 0):
+        raise ValueError(
+            "seg_start: change days must be strictly increasing up to the last report day "
+            "(padding after it may repeat but not decrease)"
+        )
+    cfg = seg_config[live]
+    if np.any((cfg < 0) | (cfg >= C)):
+        raise ValueError(
+            f"seg_config: configs of segments starting on or before the last report day ({last}) must be in "
+            f"[0, {C}); a sentinel equal to the last day counts as a real change -- pad with last day + 1"
+        )

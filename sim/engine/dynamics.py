@@ -33,7 +33,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from sim.engine.coefficients import Coefficients, as_float
+from sim.engine.coefficients import Coefficients, as_float, as_int, check_segments
 from sim.engine.expm import expm
 
 FloatArray = npt.NDArray[np.float64]
@@ -43,16 +43,6 @@ __all__ = ["DEFAULT_CHUNK", "Trajectory", "conservation_error", "solve"]
 
 #: Replications solved together; bounds working memory (a few hundred MB at n=4, C=8), not the results.
 DEFAULT_CHUNK: Final = 4096
-
-
-def _as_int(name: str, value: npt.ArrayLike, ndim: int) -> IntArray:
-    """An int64 C-contiguous view/copy of ``value``; floats are refused rather than truncated."""
-    arr = np.asarray(value)
-    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError(f"{name}: expected an integer array (whole days), got dtype {arr.dtype}")
-    if arr.ndim != ndim:
-        raise ValueError(f"{name}: expected {ndim} dimensions, got shape {arr.shape}")
-    return np.ascontiguousarray(arr, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -88,29 +78,6 @@ class Trajectory:
     transfer_out: FloatArray
 
 
-def _check_segments(seg_start: IntArray, seg_config: IntArray, R: int, C: int, last: int) -> None:
-    """Validate the change-day table against the replications, configs and last report day."""
-    if seg_start.shape != seg_config.shape or seg_start.shape[0] != R or seg_start.shape[1] < 1:
-        raise ValueError(
-            f"seg_start {seg_start.shape} and seg_config {seg_config.shape} must both be (R={R}, S>=1)"
-        )
-    if np.any(seg_start[:, 0] != 0):
-        raise ValueError("seg_start: the first segment of every replication must start on day 0")
-    live = seg_start <= last  # entries past the last report day are padding; their config is never used
-    step = np.diff(seg_start, axis=1)
-    if np.any(step[live[:, 1:]] <= 0) or np.any(step < 0):
-        raise ValueError(
-            "seg_start: change days must be strictly increasing up to the last report day "
-            "(padding after it may repeat but not decrease)"
-        )
-    cfg = seg_config[live]
-    if np.any((cfg < 0) | (cfg >= C)):
-        raise ValueError(
-            f"seg_config: configs of segments starting on or before the last report day ({last}) must be in "
-            f"[0, {C}); a sentinel equal to the last day counts as a real change -- pad with last day + 1"
-        )
-
-
 def solve(
     x0: npt.ArrayLike,
     coef: Coefficients,
@@ -140,8 +107,8 @@ def solve(
             horizon.
         chunk_size: replications solved together (memory vs. per-step overhead); never changes results.
         owner: ``(R',)`` non-decreasing: row ``r`` of ``x0``, ``seg_start`` and ``seg_config`` (a *copy*) uses
-            the coefficients of replication ``owner[r]`` (default: its own). Copies of a replication share its
-            matrix exponentials, so ``R'`` copies cost little more than ``R`` replications.
+            the coefficients of replication ``owner[r]`` (default: its own), and the trajectory returned is,
+            per replication, the sum of its copies'. Copies share their replication's matrix exponentials.
         weight: ``(R',)`` factor on the inflow ``b`` of each copy (default 1): a copy holding share ``w`` of
             every stock (``x0`` scaled by ``w``) then gives ``w`` times the solution, exactly (it is linear).
 
@@ -164,30 +131,28 @@ def solve(
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     x0a = as_float("x0", x0, 2)
     C, n, m = coef.C, coef.n, coef.m
-    own = np.arange(coef.R) if owner is None else _as_int("owner", owner, 1)
+    own = np.arange(coef.R) if owner is None else as_int("owner", owner, 1)
     R = own.size
     if x0a.shape != (R, n) or np.any(np.diff(own) < 0) or (R and (own[0] < 0 or own[-1] >= coef.R)):
-        raise ValueError(f"x0: expected shape {(R, n)} to match the coefficients (and owners non-decreasing in "
-                         f"[0, {coef.R})), got {x0a.shape}")
-    w = None if weight is None else as_float("weight", weight, 1)
+        raise ValueError(f"x0: expected shape {(R, n)} (owners non-decreasing in [0, {coef.R})), got {x0a.shape}")
     if np.any(x0a < 0):
         raise ValueError("x0: stocks must be >= 0")
-    days = _as_int("grid", grid, 1)
+    days = as_int("grid", grid, 1)
     if days.size == 0 or days[0] != 0 or np.any(np.diff(days) <= 0):
         raise ValueError("grid: must start at day 0 and be strictly increasing")
-    starts = _as_int("seg_start", seg_start, 2)
-    configs = _as_int("seg_config", seg_config, 2)
-    _check_segments(starts, configs, R, C, int(days[-1]))
+    starts = as_int("seg_start", seg_start, 2)
+    configs = as_int("seg_config", seg_config, 2)
+    check_segments(starts, configs, R, C, int(days[-1]))
 
-    G = days.size
-    out = Trajectory(*(np.empty((R, G, k)) for k in (n, n, m, m, n, n, n, n)))  # in the order of its fields
+    G, new = days.size, np.empty if owner is None else np.zeros  # copies are added up into their replication
+    out = Trajectory(*(new((coef.R, G, k)) for k in (n, n, m, m, n, n, n, n)))  # in the order of its fields
     for r0 in range(0, coef.R, chunk_size):  # by replications: the copies of one stay together
         own_rows = slice(r0, min(coef.R, r0 + chunk_size))
         rows = slice(*np.searchsorted(own, [r0, own_rows.stop]).tolist())
         part = Coefficients(b=coef.b[own_rows], g=coef.g[own_rows], d=coef.d[own_rows], T=coef.T[own_rows],
                             W=coef.W[own_rows])
-        _solve_chunk(x0a[rows], part, starts[rows], configs[rows], days, out, rows, own[rows] - r0,
-                     None if w is None else w[rows])
+        _solve_chunk(x0a[rows], part, starts[rows], configs[rows], days, out, own_rows, own[rows] - r0,
+                     None if weight is None else as_float("weight", weight, 1)[rows], owner is not None)
     return out
 
 
@@ -248,8 +213,7 @@ def _flow_tables(coef: Coefficients) -> tuple[FloatArray, FloatArray]:
 
 def _apply(table: FloatArray, flat: IntArray, v: FloatArray, with_last: bool = True,
            last: FloatArray | None = None) -> FloatArray:
-    """``sum_j table[flat][:, j, :] * v[:, j]`` (``+ table[flat][:, len(v), :]``, times ``last`` if given),
-    summed in that order."""
+    """``sum_j table[flat][:, j, :] * v[:, j]`` (``+ table[flat][:, len(v), :]`` x ``last``), in that order."""
     q = table.take(flat, axis=0)
     y = q[:, 0, :] * v[:, 0, None]
     for j in range(1, v.shape[1]):
@@ -269,9 +233,11 @@ def _solve_chunk(
     rows: slice,
     own: IntArray,
     w: FloatArray | None,
+    add: bool = False,
 ) -> None:
-    """Solve replications (or copies) ``rows`` (already validated) and write their results into ``out``; row
-    ``r`` uses the coefficients of ``own[r]`` with its inflow times ``w[r]`` (see :func:`solve`).
+    """Solve replications ``rows`` (already validated) and write their results into ``out``; row ``r`` of the
+    states uses the coefficients of ``own[r]`` with its inflow times ``w[r]`` and, with ``add``, is added into
+    the results of that replication (see :func:`solve`).
 
     Each replication steps through the sorted union of the grid and its change days (K = G + S stops;
     repeats and padding give empty steps). A step of ``dt`` days applies ``Phi^(2^k)`` for each set bit of
@@ -306,12 +272,20 @@ def _solve_chunk(
     o, width = 2 * n + m, 6 * n + m
     names = ("stocks", "integral", "metric_cum", "transfer_in", "inflow", "outflow", "transfer_out")
     edges = np.cumsum([0, n, n, m, n, n, n, n])
-    dest = [getattr(out, name)[rows].reshape(Rc * G, -1) for name in names]
+    dest = [getattr(out, name)[rows].reshape(Rc * G, -1) for name in names] if not add else []
+    weights, acc = coef.W.reshape(coef.R * C, m, n), np.zeros((coef.R * G * (width + m)) if add else 0)
+    cols = np.arange(width + m)
 
     def record(k: int, state: FloatArray) -> None:
-        """Copy the rows of ``state`` that reached a grid day at stop ``k`` into the outputs."""
+        """Copy the rows of ``state`` that reached a grid day at stop ``k`` into the outputs or, with ``add``,
+        add them, with the metric of each copy on that day, into their replication's (one flat ``add.at``:
+        copies of a replication can reach a grid day at the same stop)."""
         hit = np.flatnonzero(at[k] >= 0)
-        if hit.size:
+        if hit.size and add:
+            metric = np.einsum("hmn,hn->hm", weights[own[hit] * C + cfg_at[hit, k]], state[hit, :n])
+            flat = ((own[hit] * G + at[k, hit])[:, None] * (width + m) + cols).ravel()
+            np.add.at(acc, flat, np.concatenate([state[hit], metric], axis=1).ravel())
+        elif hit.size:
             part = state if hit.size == Rc else state[hit]
             where = hit * G + at[k, hit]
             for view, lo, hi in zip(dest, edges[:-1], edges[1:], strict=True):
@@ -346,6 +320,11 @@ def _solve_chunk(
                 lin[:, 0] += dg[:, 3] * (step[:, None] if w is None else (step * w)[:, None])  # + b dt
                 tot[:, o:] += lin.reshape(Rc, 3 * n)
             record(k, state)
+    if add:
+        table = acc.reshape(coef.R, G, width + m)
+        for name, lo, hi in zip((*names, "metric"), edges, [*edges[1:], width + m], strict=True):
+            getattr(out, name)[rows] = table[:, :, lo:hi]
+        return
     x_at = out.stocks[rows]
     wsel = own[:, None] * C + np.take_along_axis(cfg_at, pos, axis=1)  # config in force on the grid day
     metric = out.metric[rows]

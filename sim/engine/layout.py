@@ -9,6 +9,7 @@ row's replication and share (:func:`sim.engine.dynamics.solve`'s ``owner`` and `
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +17,6 @@ import numpy.typing as npt
 
 from sim.engine.cohorts import Members, copies
 from sim.engine.draws import ChunkDraws
-from sim.engine.dynamics import Trajectory
 from sim.engine.effects import ACTIONS, EffectRef, calendar_months, effect_stream, schedule_from
 from sim.engine.segments import Params, Profile, distinct, intensities, profile, scheduled
 from sim.engine.timeline import MeasureState
@@ -47,6 +47,12 @@ class EffectProfiles:
                              if ref.effect.phase_in is not None and ref.effect.phase_in.month_params else np.zeros(R)
                              for name, ref in zip(names, refs, strict=True)]
         self.months = calendar_months(s, draws, refs)  # a retirement life in months ends on its calendar day
+        owners = len(s.measures) + len(s.shocks)
+        self.columns = [[e for e, ref in enumerate(refs) if ref.measure == i] for i in range(owners)]
+        # A timeline whose effects have no phase-in and no schedule acts at its intensity x [day >= d] when
+        # bound from day d (a member of a cohort): its members' rows are the measure's, masked.
+        self.masked = [all(refs[e].effect.phase_in is None and ACTIONS[refs[e].effect.type].schedule is None
+                           for e in cols) for cols in self.columns]
 
     def of(self, k: int, states: list[MeasureState], only: int | None = None,
            base: list[Profile] | None = None) -> list[Profile]:
@@ -73,19 +79,51 @@ class EffectProfiles:
         timeline of the cohort measure (``found``)."""
         profs = self.of(k, states)
         forced = [in_force(st) for st in states[:M]]
+        days, rows = intensities(profs, forced, self.horizon)
         if found is None:
-            return [(1.0, *intensities(profs, forced, self.horizon))]
+            return [(1.0, days, rows)]
+        mi = found.measure
+        if self.masked[mi]:  # each member's intensities are the measure's from its day on: no profile to redo
+            return masked_copies(found, k, days, rows, [*self.columns[mi], len(self.refs) + mi], self.horizon)
         out = []
-        for w, st in copies(found, k, states[found.measure]):
-            mine = [*states[:found.measure], st, *states[found.measure + 1:]]
-            flags = [*forced[:found.measure], in_force(st), *forced[found.measure + 1:]]
-            out.append((w, *intensities(self.of(k, mine, found.measure, profs), flags, self.horizon)))
+        for w, st in copies(found, k, states[mi]):
+            mine = [*states[:mi], st, *states[mi + 1:]]
+            flags = [*forced[:mi], in_force(st), *forced[mi + 1:]]
+            out.append((w, *intensities(self.of(k, mine, mi, profs), flags, self.horizon)))
         return out
 
     def counterfactual(self, k: int, states: list[MeasureState], M: int) -> list[Row]:
         """The row of chunk row ``k`` without the measures: only the shocks' effects act."""
         profs = [OFF if ref.measure < M else p for ref, p in zip(self.refs, self.of(k, states), strict=True)]
         return [(1.0, *intensities(profs, [OFF] * M, self.horizon))]
+
+
+def masked_copies(found: Members, k: int, days: list[int], rows: list[tuple[float, ...]], columns: list[int],
+                  horizon: int) -> list[Row]:
+    """The rows of replication ``k``'s copies when a member bound from day ``d`` has the replication's
+    intensities from ``d`` on and, before it, those with ``columns`` (the measure's effects and in-force
+    flag) at 0; members with the same rows are one copy, their shares summed.
+
+    Example:
+        >>> from sim.engine.cohorts import Members
+        >>> found = Members(0, np.array([0.5, 0.25, 0.25]), np.array([[0, 20, 30]]))
+        >>> masked_copies(found, 0, [0, 10], [(0.0, 0.0), (1.0, 1.0)], [0, 1], 100)
+        [(0.5, [0, 10], [(0.0, 0.0), (1.0, 1.0)]), (0.25, [0, 20], [(0.0, 0.0), (1.0, 1.0)]), \
+(0.25, [0, 30], [(0.0, 0.0), (1.0, 1.0)])]
+    """
+    zero = [tuple(0.0 if i in columns else v for i, v in enumerate(row)) for row in rows]
+    shares: dict[int, float] = {}
+    for d, w in zip(found.days[k].tolist(), found.weights.tolist(), strict=True):
+        shares[min(max(d, 0), horizon + 1)] = shares.get(min(max(d, 0), horizon + 1), 0.0) + w
+    merged: dict[tuple[tuple[int, tuple[float, ...]], ...], float] = {}
+    for d, w in shares.items():
+        at = bisect_right(days, d) - 1  # the segment day d falls in
+        seg = [*zip(days[:at + 1], zero[:at + 1], strict=True)]
+        if d <= horizon:
+            seg = [*(p for p in seg if p[0] < d), (d, rows[at]), *zip(days[at + 1:], rows[at + 1:], strict=True)]
+        kept = tuple(p for i, p in enumerate(seg) if i == 0 or p[1] != seg[i - 1][1])
+        merged[kept] = merged.get(kept, 0.0) + w
+    return [(w, [d for d, _ in seg], [r for _, r in seg]) for seg, w in merged.items()]
 
 
 def in_force(state: MeasureState) -> Profile:
@@ -132,10 +170,3 @@ class Layout:
     def x0(self, x0: FloatArray) -> FloatArray:
         """Each row's initial stocks: its replication's, times its share."""
         return x0 if self.owner is None or self.weight is None else x0[self.owner] * self.weight[:, None]
-
-    def summed(self, traj: Trajectory) -> Trajectory:
-        """The trajectory of each replication: the sum of its rows' (exact: the dynamics are linear)."""
-        if self.owner is None:
-            return traj
-        first = np.flatnonzero(np.r_[True, np.diff(self.owner) > 0])
-        return Trajectory(*(np.add.reduceat(getattr(traj, f), first, axis=0) for f in traj.__dataclass_fields__))

@@ -192,8 +192,8 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
         cf_coef = coefficients(s, refs, params, np.zeros((R, 1, E)), np.zeros((R, 1, M)))
         cf_start, cf_config = np.zeros((R, 1), dtype=np.int64), np.zeros((R, 1), dtype=np.int64)
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by name (check_finite)
-        traj = lay.summed(solve(lay.x0(params.x0), coef, lay.seg_start, lay.seg_config, grid, owner=lay.owner,
-                                weight=lay.weight))
+        traj = solve(lay.x0(params.x0), coef, lay.seg_start, lay.seg_config, grid, owner=lay.owner,
+                     weight=lay.weight)
         cf = solve(params.x0, cf_coef, cf_start, cf_config, grid)
     err = max(conservation_error(traj, params.x0), conservation_error(cf, params.x0)) if verify_accounting \
         else 0.0

@@ -181,8 +181,9 @@ class Estimate:
 def log_rows(s: Scenario) -> int:
     """An upper bound on the event-log rows of one replication: per measure its coming into force, lifting
     and cancellation, each extension, each challenge's injunction, appeal and deadline, shelving and revival,
-    each waiver and renewal; one row per event (measured at about half of this on the bundled scenarios)."""
-    rows = len(s.events)
+    each waiver and renewal; one row per event and two per shock (measured at about half of this on the bundled
+    scenarios)."""
+    rows = len(s.events) + 2 * len(s.shocks)
     for m in s.measures:
         rows += 3
         if m.deferral is not None:
