@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from sim.engine.replications import report_grid, run_chunk
+from sim.engine.replications import replicate, report_grid
 from sim.scenario.loader import validate_data
 
 R = 1024
@@ -59,9 +59,9 @@ def _valid(data: dict[str, Any]) -> Any:
 def cpu(s: Any, reps: int) -> float:
     """CPU seconds of one chunk of ``reps`` replications (after a small warm-up chunk)."""
     grid = report_grid(s)
-    run_chunk(s, 1, 0, 8, grid)
+    replicate(s, 1, 0, 8, grid)
     t = time.process_time()
-    run_chunk(s, 1, 0, reps, grid)
+    replicate(s, 1, 0, reps, grid)
     return time.process_time() - t
 
 

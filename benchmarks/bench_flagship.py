@@ -17,7 +17,7 @@ Parts (``--parts`` picks a comma-separated subset; default ``parity,horizon,memo
    models play the *same* timelines: every replication of the first chunk is compared measure by measure
    (in-force switch days, extensions, injunctions, lifted, cancelled) with docket's
    :class:`sim.engine.lifecycle.Replication`, and its stocks replication by replication with
-   :func:`sim.engine.replications.run_chunk`.
+   :func:`sim.engine.replications.replicate`.
 2. **horizon** -- docket's cost per replication with the window end moved to start + 1 year and start + 5
    years (raw data edited and re-validated with :func:`sim.scenario.loader.validate_data`; monthly report grid, as in
    part 1). Target: 5y/1y <= 2.
@@ -105,7 +105,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from sim.engine.draws import ChunkDraws
 from sim.engine.lifecycle import Replication
-from sim.engine.replications import report_grid, run_chunk
+from sim.engine.replications import replicate, report_grid
 from sim.engine.streams import Streams
 from sim.runs.runner import run
 from sim.scenario.calendar import add_months, day_to_date
@@ -516,7 +516,7 @@ def part_parity(s: Scenario, n: int) -> None:
             == (b.switches, b.extensions, b.injunctions, bool(b.lifted), bool(b.cancelled))
             for a, b in ((rep.states[mm.id], ref.states[mm.id]) for mm in sm.measures))
     row(f"identical timelines (first chunk, {m:,} reps)", f"{same:,} / {m:,}", "all", same == m)
-    chunk = run_chunk(sm, sm.seed, 0, m, grid)
+    chunk = replicate(sm, sm.seed, 0, m, grid)
     per_rep = float(rel_diff(chunk.stocks, stocks[:m]).max())
     row(f"max rel. diff of stocks per replication (first {m:,} reps)", f"{per_rep:.3e}", "<= 1.0e-03",
         per_rep <= 1e-3)

@@ -67,6 +67,10 @@ def _rows_of(scenario: Scenario, item: str, obj: Any, fallback: str | None, pref
         elif hasattr(type(value), "model_fields"):
             own = getattr(value, "source", None) or fallback
             out += _rows_of(scenario, item, value, own, prefix=label + " ")
+        elif isinstance(value, list) and value and hasattr(type(value[0]), "model_fields"):  # a chain's steps
+            for k, step in enumerate(value, 1):
+                own = getattr(step, "source", None) or fallback
+                out += _rows_of(scenario, item, step, own, prefix=f"{label} {k}: ")
         elif name in ("max", "steps", "only") and value is not None:
             out.append(Row(item, label, str(value), _source(scenario, fallback)))
         elif name == "schedule" and value:
@@ -115,6 +119,12 @@ def rows(scenario: Scenario) -> list[Row]:
         for k, w in enumerate(m.waivers, 1):
             out.append(Row(name, f"waiver {k}", w.title or w.id, _source(scenario, w.source)))
             out += _rows_of(scenario, name, w, w.source, prefix=f"waiver {k}: ")
+        for k, d in enumerate(m.decisions, 1):
+            out.append(Row(name, f"decision {k}", d.title or d.id, _source(scenario, d.source)))
+            out += _rows_of(scenario, name, d, d.source, prefix=f"decision {k}: ")
+        for k, c in enumerate((c for c in scenario.rulings if m.id in c.measures), 1):
+            out.append(Row(name, f"shared ruling {k}", c.title or c.id, _source(scenario, c.source)))
+            out += _rows_of(scenario, name, c, c.source, prefix=f"shared ruling {k}: ")
         for event in m.lifted_by:
             out.append(Row(name, "lifted by", event, _source(scenario, m.source)))
     for sh in scenario.shocks:

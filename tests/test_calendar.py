@@ -134,18 +134,18 @@ def test_rule6_dates_before_window_happen_at_start():
 def test_rule6_shocks_and_cohort_members_before_the_window():
     """Rule 6: a shock from Dec 29 for 5 days acts on Jan 1 and 2; a member whose start is before the measure's
     deadline is bound from the deadline (the stock moves from day 20, not from its start on day 0)."""
-    from sim.engine.replications import report_grid, run_chunk
+    from sim.engine.replications import replicate, report_grid
 
     outage = {"id": "outage", "date": "2019-12-29", "duration": "5d",
               "effects": [{"type": "scale_inflow", "population": "users", "factor": 0}]}
     s = build(shocks=[outage], report="day", populations=[{"id": "users", "initial": 0, "inflow": "1k/day"}])
-    x = run_chunk(s, s.seed, 0, 1, report_grid(s)).stocks[0, :, 0]
+    x = replicate(s, s.seed, 0, 1, report_grid(s)).stocks[0, :, 0]
     assert (x[2], x[3]) == (0.0, 1000.0)
     group = {"id": "all", "share": "100%", "start": "2020-01-01"}
     m = {"id": "replace", "deadline": "2020-01-21", "cohorts": [group],
          "effects": [{"type": "raise_outflow", "population": "users", "extra": "1%/day"}]}
     s = build(measures=[m], report="day", populations=[{"id": "users", "initial": "1M"}])
-    x = run_chunk(s, s.seed, 0, 1, report_grid(s)).stocks[0, :, 0]
+    x = replicate(s, s.seed, 0, 1, report_grid(s)).stocks[0, :, 0]
     assert x[20] == 1e6 and x[21] < 1e6
 
 
@@ -153,10 +153,10 @@ def test_rule5_shocks_begin_in_the_events_phase():
     """Rule 5: a shock on a deal's day is logged with the events, before the day's deadline."""
     outage = {"id": "outage", "date": "2020-03-01", "duration": "2d",
               "effects": [{"type": "scale_inflow", "population": "users", "factor": 0}]}
-    from sim.engine.replications import report_grid, run_chunk
+    from sim.engine.replications import replicate, report_grid
 
     s = build(shocks=[outage], measures=[measure()])
-    log = [(d, subject, what) for _, d, subject, what, _ in run_chunk(s, s.seed, 0, 1, report_grid(s)).log.rows()]
+    log = [(d, subject, what) for _, d, subject, what, _ in replicate(s, s.seed, 0, 1, report_grid(s)).log.rows()]
     assert log.index((day("2020-03-01"), "outage", "began")) < log.index((day("2020-03-01"), "ban", "in force"))
     assert (day("2020-03-03"), "outage", "ended") in log
 

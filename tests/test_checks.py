@@ -321,11 +321,11 @@ def test_transfer_to_the_same_population() -> None:
     ("{probability: 0.3, delay: 14d, max: 2, schedule: [7d]}", "both `delay` and `schedule`"),
 ])  # fmt: skip
 def test_deferral_needs_exactly_one_of_delay_and_schedule(new: str, found: str) -> None:
-    """A deferral gives `delay` or `schedule`, not neither and not both."""
+    """A deferral gives `delay`, `schedule` or `steps`, not none and not two."""
     diagnostics = diagnose("{probability: 0.3, delay: 14d, max: 2}", new)
     d = diagnostics[0]
     assert (d.path, d.message, d.found) == ("measures.ban.deferral",
-                                            "a deferral needs exactly one of `delay` or `schedule`", found)
+                                            "a deferral needs exactly one of `delay` or `schedule` or `steps`", found)
 
 
 def test_deferral_delay_needs_max() -> None:

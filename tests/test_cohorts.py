@@ -9,7 +9,7 @@ import pytest
 
 from sim.engine.cohorts import members
 from sim.engine.draws import ChunkDraws
-from sim.engine.replications import report_grid, run_chunk
+from sim.engine.replications import replicate, report_grid
 from sim.engine.streams import Streams
 from sim.scenario.errors import ScenarioError
 from tests.conftest import build
@@ -28,7 +28,7 @@ def programme(cohorts: list[dict[str, Any]], deadline: str = "2020-01-01", **ext
 def gear(*groups: dict[str, Any], replications: int = 2, **extra: Any) -> tuple[np.ndarray, list[int], Any]:
     s = build(**{**GEAR, "replications": replications}, measures=[programme(list(groups), **extra)])
     grid = report_grid(s)
-    chunk = run_chunk(s, s.seed, 0, replications, grid, verify_accounting=True)
+    chunk = replicate(s, s.seed, 0, replications, grid, verify_accounting=True)
     return chunk.stocks[:, :, 0], grid, s
 
 
@@ -78,7 +78,7 @@ def build_lifted() -> tuple[np.ndarray, list[int], Any]:
     s = build(**GEAR, events=[{"id": "repeal", "date": "2020-01-31"}], measures=[programme(
         [{"id": "c", "share": "100%", "starts": ["2020-01-01", "2020-02-20"]}], lifted_by=["repeal"])])
     grid = report_grid(s)
-    return run_chunk(s, s.seed, 0, 2, grid).stocks[:, :, 0], grid, s
+    return replicate(s, s.seed, 0, 2, grid).stocks[:, :, 0], grid, s
 
 
 def test_members_with_the_same_timeline_are_one_copy() -> None:
@@ -128,7 +128,7 @@ def test_a_phase_in_counts_from_each_members_date() -> None:
                                  "effects": [{"type": "transfer", "from": "gear", "to": "replaced", "rate": "1%/day",
                                               "phase_in": "14d"}]}])
     grid = report_grid(s)
-    x = run_chunk(s, s.seed, 0, 2, grid, verify_accounting=True).stocks[0, :, 0]
+    x = replicate(s, s.seed, 0, 2, grid, verify_accounting=True).stocks[0, :, 0]
     t = np.array(grid, dtype=float)
 
     def member(d: float) -> np.ndarray:
@@ -148,7 +148,7 @@ def test_masked_rows_give_what_replayed_profiles_give(monkeypatch: pytest.Monkey
     group = {"id": "c", "share": "100%", "members": 20, "start": {"between": ["2020-01-01", "2020-06-01"]}}
     s = build(**{**GEAR, "replications": 16}, measures=[programme([group], challenges=court)])
     grid = report_grid(s)
-    fast = run_chunk(s, s.seed, 0, 16, grid)
+    fast = replicate(s, s.seed, 0, 16, grid)
     init = layout.EffectProfiles.__init__
 
     def replaying(self: layout.EffectProfiles, *args: Any) -> None:
@@ -156,7 +156,7 @@ def test_masked_rows_give_what_replayed_profiles_give(monkeypatch: pytest.Monkey
         self.masked = [False] * len(self.masked)
 
     monkeypatch.setattr(layout.EffectProfiles, "__init__", replaying)
-    slow = run_chunk(s, s.seed, 0, 16, grid)
+    slow = replicate(s, s.seed, 0, 16, grid)
     assert fast.stocks == pytest.approx(slow.stocks, rel=1e-12)
     assert fast.metric_cum == pytest.approx(slow.metric_cum, rel=1e-12)
     assert 0 < fast.injunctions.sum() < 16, "some replications enjoined and restored, some not"

@@ -12,7 +12,7 @@ import yaml
 
 import cli
 from sim.engine.replications import key_days, report_grid
-from sim.runs.runner import simulate
+from sim.runs.runner import collect
 from sim.scenario.errors import DocketError
 from sim.studies.compare import COLUMNS, compare, table_text
 from tests.conftest import BASE, build, day, measure
@@ -43,7 +43,7 @@ def test_later_deadline_is_identical_before_and_exposes_more_after() -> None:
     """A later deadline gives bit-identical trajectories before the earlier one and never less exposure."""
     early, late = scenario("2020-03-01"), scenario("2020-06-01")
     grid = sorted(set(report_grid(early)) | set(key_days(early)))
-    a, b = simulate(early, 30, 5, grid).arrays, simulate(late, 30, 5, grid).arrays
+    a, b = collect(early, 30, 5, grid).arrays, collect(late, 30, 5, grid).arrays
     before = [i for i, d in enumerate(grid) if d <= day("2020-03-01")]
     assert np.array_equal(a["stocks"][:, before], b["stocks"][:, before])
     assert np.array_equal(a["metric_cum"][:, before], b["metric_cum"][:, before])

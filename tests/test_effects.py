@@ -15,7 +15,7 @@ import pytest
 from conftest import BASE, build
 
 from sim.engine.effects import ACTIONS, Acted, Action, EffectRef
-from sim.engine.replications import report_grid, run_chunk
+from sim.engine.replications import replicate, report_grid
 from sim.runs.runner import run
 from sim.scenario.checkkinds import CHECK_KINDS, CheckKind
 from sim.scenario.effects import EFFECTS, EffectBase, EffectType
@@ -79,7 +79,7 @@ def test_each_effect_type_validates_draws_and_acts(kind: str) -> None:
     s = scenario_with(kind, keys)
     effect = s.measures[0].effects[0]
     assert type(effect) is EFFECTS[kind].model and EFFECTS[kind].value_key(effect) == drawn
-    chunk = run_chunk(s, s.seed, 0, 8, report_grid(s))
+    chunk = replicate(s, s.seed, 0, 8, report_grid(s))
     params = {name for name in chunk.inputs if name.startswith("param:measures.m.effects.0.")}
     assert params == ({f"param:measures.m.effects.0.{drawn}"} if drawn else set())
     actual, cf = getattr(chunk, series)[:, -1, index], getattr(chunk, "cf_" + series)[:, -1, index]
@@ -95,7 +95,7 @@ def test_a_transfer_at_its_time_constant_moves_members_at_its_inverse() -> None:
               metrics=METRICS[:1], measures=[{"id": "m", "deadline": "2020-01-01", "effects": [
                   {"type": "transfer", "from": "users", "to": "vpn", "time_constant": "50d"}]}])
     grid = report_grid(s)
-    chunk = run_chunk(s, s.seed, 0, 2, grid)
+    chunk = replicate(s, s.seed, 0, 2, grid)
     t = np.array(grid, dtype=float)
     assert np.allclose(chunk.stocks[0, :, 1], 1e6 * (1 - np.exp(-t / 50)), rtol=1e-9)
 
@@ -107,7 +107,7 @@ def test_a_fleet_retired_over_its_life_falls_linearly_to_zero() -> None:
         {"population": "fleet"}]}], replications=2, report="day", measures=[{"id": "m", "deadline": "2020-01-01",
             "effects": [{"type": "retire_over", "population": "fleet", "life": "364d"}]}])
     grid = np.array(report_grid(s))
-    x = run_chunk(s, s.seed, 0, 2, list(grid)).stocks[0, :, 0]
+    x = replicate(s, s.seed, 0, 2, list(grid)).stocks[0, :, 0]
     linear = 1e6 * np.clip(1 - grid / 364, 0, 1)
     steps = (grid % 7 == 0) & (grid < 364)
     assert np.allclose(x[steps], linear[steps], rtol=1e-9), "exact on every step day"
@@ -124,7 +124,7 @@ def test_a_life_in_years_ends_on_its_calendar_day() -> None:
         measures=[{"id": "m", "deadline": "2020-01-01",
                    "effects": [{"type": "retire_over", "population": "fleet", "life": "1y"}]}])
     grid = np.array(report_grid(s))
-    x = run_chunk(s, s.seed, 0, 2, list(grid)).stocks[0, :, 0]
+    x = replicate(s, s.seed, 0, 2, list(grid)).stocks[0, :, 0]
     steps = (grid % 7 == 0) & (grid < 366)
     assert np.allclose(x[steps], 1e6 * (1 - grid[steps] / 366), rtol=1e-9)
     assert x[grid == 364][0] == pytest.approx(1e6 * 2 / 366, rel=1e-9) and x[grid == 366][0] < 1e-3
@@ -156,7 +156,7 @@ def _funded(scale: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         {"id": "partial", "deadline": "2020-01-01", "lifted_by": ["full_funding"],
          "effects": [{"type": "scale_effects", "population": "gear", **scale}]}])
     grid = report_grid(s)
-    stocks = run_chunk(s, s.seed, 0, 2, grid).stocks[0]
+    stocks = replicate(s, s.seed, 0, 2, grid).stocks[0]
     return stocks[[grid.index(50), grid.index(200)], 0], stocks[[grid.index(50), grid.index(200)], 2]
 
 
@@ -217,19 +217,29 @@ def test_each_check_kind_is_documented() -> None:
 
 
 def test_each_check_kind_evaluates() -> None:
-    """One check of each kind on a run: each gives a result of its kind (probabilities in [0, 1])."""
+    """One check of each kind on a run: each gives a result of its kind (probabilities in [0, 1]). The measure
+    takes effect on 2020-03-01 after one 14-day extension decided on 2020-02-10 (deadline 2020-02-16)."""
     checks = [{"id": "s", "kind": "series", "target": "users", "min": 0},
               {"id": "f", "kind": "in_force", "target": "m", "min": 0.5},
+              {"id": "b", "kind": "in_force_by", "target": "m", "date": "2020-03-01", "min": 1},
+              {"id": "o", "kind": "in_force_on", "target": "m", "date": "2020-02-29", "max": 0},
               {"id": "n", "kind": "never_in_force", "target": "m", "max": 0.5},
+              {"id": "d", "kind": "days_in_force", "target": "m", "from": "2020-02-20", "date": "2020-03-10",
+               "min": "10d", "max": "10d"},
+              {"id": "e", "kind": "extensions", "target": "m", "min": 1, "max": 1},
+              {"id": "t", "kind": "extension_date", "target": "m", "min": "2020-02-10", "max": "2020-02-10"},
               {"id": "a", "kind": "avoided", "target": "exposure", "min": 0}]
     assert {c["kind"] for c in checks} == set(CHECK_KINDS)
-    s = build(replications=20, measures=[{"id": "m", "deadline": "2020-03-01", "effects": [
-        {"type": "scale_inflow", "population": "users", "factor": 0}]}], expectations={"checks": checks})
+    s = build(replications=20, measures=[{"id": "m", "deadline": "2020-02-16", "effects": [
+        {"type": "scale_inflow", "population": "users", "factor": 0}], "decisions": [
+        {"id": "eo", "date": "2020-02-10", "extend": "14d"}]}], expectations={"checks": checks})
     assert s.expectations is not None
     results = evaluate(run(s, keep_replications=True), s.expectations.checks)
-    assert [(r.id, r.passed) for r in results] == [("s", True), ("f", True), ("n", True), ("a", True)]
-    assert (results[1].estimate, results[2].estimate) == (1.0, 0.0)
-    assert results[3].estimate > 0 and "avoided" in results[3].what
+    assert [(r.id, r.passed) for r in results] == [(c["id"], True) for c in checks]
+    est = {r.id: r.estimate for r in results}
+    assert (est["f"], est["b"], est["o"], est["n"], est["d"], est["e"]) == (1.0, 1.0, 0.0, 0.0, 10.0, 1.0)
+    assert results[7].message().startswith("PASS t: median of date of extension 1 of m = 2020-02-10")
+    assert results[-1].estimate > 0 and "avoided" in results[-1].what
 
 
 # -- the recipe: a new effect type or check kind is its entries and nothing else ------------------------------

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest import build, day, measure
 
-from sim.engine.replications import report_grid, run_chunk
+from sim.engine.replications import replicate, report_grid
 from sim.runs.runner import run
 from sim.scenario.loader import load_scenario
 
@@ -148,12 +148,12 @@ def test_same_seed_same_results():
 
 def test_workers_and_chunks_do_not_change_results(flagship_path):
     """One worker or two, one chunk or many: identical numbers."""
-    from sim.runs.runner import simulate
+    from sim.runs.runner import collect
 
     s = load_scenario(flagship_path)
     grid = report_grid(s)
-    one = simulate(s, 40, 3, grid, workers=1, chunk=1024)
-    many = simulate(s, 40, 3, grid, workers=2, chunk=16)
+    one = collect(s, 40, 3, grid, workers=1, chunk=1024)
+    many = collect(s, 40, 3, grid, workers=2, chunk=16)
     for field in ("stocks", "metric_cum", "avoided", "first_in_force", "in_force"):
         assert np.array_equal(one.arrays[field], many.arrays[field]), field
     assert one.log.rows() == many.log.rows()
@@ -167,7 +167,7 @@ def test_adding_unrelated_measure_keeps_draws():
     b = measure("b", "2020-04-01", deferral={"probability": 0.7, "delay": "20d", "max": 2})
     s1, s2 = build(measures=[a]), build(measures=[b, a])
     grid = report_grid(s1)
-    c1, c2 = run_chunk(s1, 9, 0, 200, grid), run_chunk(s2, 9, 0, 200, grid)
+    c1, c2 = replicate(s1, 9, 0, 200, grid), replicate(s2, 9, 0, 200, grid)
     assert np.array_equal(c1.first_in_force[:, 0], c2.first_in_force[:, 1])
     assert np.isfinite(c1.first_in_force[:, 0]).sum() > 20  # the draws did vary
 

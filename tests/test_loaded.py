@@ -157,16 +157,16 @@ def test_library_usage_errors_show_as_click_usage_errors(tmp_path: Path) -> None
 def test_verify_accounting_option_and_its_old_name(flags: list[str], expected: bool, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """`docket run --verify-accounting` (and its hidden old name `--check`) asks the run to verify accounting."""
-    import sim.runs.runner
+    import sim.runs.job
 
     seen: list[bool] = []
-    real = sim.runs.runner.run
+    real = sim.runs.job.run
 
     def spy(*args: Any, verify_accounting: bool = False, **kwargs: Any) -> Any:
         seen.append(verify_accounting)
         return real(*args, verify_accounting=verify_accounting, **kwargs)
 
-    monkeypatch.setattr(sim.runs.runner, "run", spy)
+    monkeypatch.setattr(sim.runs.job, "run", spy)
     res = CliRunner().invoke(cli, ["run", str(QUICKSTART), "-n", "8", "-q", "--out", str(tmp_path / "r"), *flags])
     assert res.exit_code == 0, res.output
     assert seen == [expected]

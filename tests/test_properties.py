@@ -9,7 +9,7 @@ from conftest import build
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.engine.replications import report_grid, run_chunk
+from sim.engine.replications import replicate, report_grid
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -49,7 +49,7 @@ def scenarios(draw):
 def exposure(data, **measure_changes):
     d = {**data, "measures": [{**data["measures"][0], **measure_changes}]}
     s = build(**d)
-    c = run_chunk(s, 5, 0, 24, report_grid(s), verify_accounting=True)
+    c = replicate(s, 5, 0, 24, report_grid(s), verify_accounting=True)
     return c
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.engine.replications import report_grid, run_chunk
+from sim.engine.replications import replicate, report_grid
 from sim.scenario.errors import ScenarioError
 from tests.conftest import build, day, measure
 
@@ -25,7 +25,7 @@ def stocks(**changes: Any) -> tuple[np.ndarray, np.ndarray, list[int], Any]:
     """Replication 0's stocks of ``users`` with and without the measures, the grid and the chunk."""
     s = build(**{**SIGNUPS, **changes})
     grid = report_grid(s)
-    chunk = run_chunk(s, s.seed, 0, 2, grid)
+    chunk = replicate(s, s.seed, 0, 2, grid)
     return chunk.stocks[0, :, 0], chunk.cf_stocks[0, :, 0], grid, chunk
 
 
@@ -84,7 +84,7 @@ def test_an_uncertain_shock_draws_from_its_own_streams() -> None:
     s0 = build(**{**SIGNUPS, "replications": 64}, measures=[deferred])
     s1 = build(**{**SIGNUPS, "replications": 64}, measures=[deferred], shocks=[maybe])
     grid = report_grid(s0)
-    a, b = run_chunk(s0, 3, 0, 64, grid), run_chunk(s1, 3, 0, 64, grid)
+    a, b = replicate(s0, 3, 0, 64, grid), replicate(s1, 3, 0, 64, grid)
     assert np.array_equal(a.in_force, b.in_force) and np.array_equal(a.extensions, b.extensions)
     began = {r for r, _, subject, what, _ in b.log.rows() if subject == "outage" and what == "began"}
     assert 10 < len(began) < 54, "about half the replications have the outage"

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -124,7 +125,7 @@ def test_resume_after_interrupt_recomputes_nothing_that_finished(tmp_path: Path)
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_study(runs, workers=1, chunk=16, cache=tmp_path, progress=interrupt)
+        run_study(runs, workers=1, chunk=16, cache=tmp_path, progress=SimpleNamespace(plan=abs, update=interrupt))
     assert len(list(tmp_path.glob("*.npz"))) == 4
     resumed = run_study(runs, workers=1, chunk=16, cache=tmp_path, resume=True)
     assert (resumed.reused, resumed.computed) == (4, 11)
@@ -195,7 +196,7 @@ def test_cli_sweep_resumes_an_interrupted_sweep(tmp_path: Path) -> None:
 
     with pytest.raises(KeyboardInterrupt):  # the same points, data and cache folder as the command uses
         sweep(resolve_raw(QUICKSTART, None), [parse_param(param)], replications=40, workers=1,
-              cache=task_cache(out), progress=interrupt)
+              cache=task_cache(out), progress=SimpleNamespace(plan=abs, update=interrupt))
     res = CliRunner().invoke(cli.cli, [*args, "--out", str(out), "--resume"])
     assert res.exit_code == 0, res.output
     assert "resumed: reused 2 of 3 tasks" in res.output and not task_cache(out).exists()

@@ -137,7 +137,15 @@ def test_a_list_is_not_a_value() -> None:
     """A bare list is refused with a hint to write a range."""
     err = refused(["10M", "19M"], "count")
     assert err.message == "a list is not a single value"
-    assert err.hint == "for a range write `{between: [lo, hi]}`"
+    assert err.hint == "for a range of uncertainty write `{between: [lo, hi]}`"
+
+
+def test_a_list_of_durations_also_points_to_per_step_values() -> None:
+    """A list of durations (or probabilities) may be meant as one value per extension: the hint says where."""
+    for raw, unit in ((["75d", "90d"], "duration"), ([0.5, 0.3], "probability")):
+        hint = refused(raw, unit).hint or ""
+        assert hint.startswith("for a range of uncertainty write `{between: [lo, hi]}`; for one value per")
+        assert "`schedule` or `steps`" in hint
 
 
 @pytest.mark.parametrize(("raw", "message"), [

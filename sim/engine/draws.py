@@ -123,10 +123,15 @@ class ChunkDraws:
         if probability is None:
             return True
         p = self.value(name + ":p", probability, r)
+        return self.trial(name, p, r, col, width, certain=probability.is_fixed and probability.params[0] in (0, 1))
+
+    def trial(self, name: str, p: float, r: int, col: int = 0, width: int = 1, certain: bool = False) -> bool:
+        """A Bernoulli trial with a known ``p``, from stream ``name + ":u"`` (``certain``: ``p`` is a fixed 0 or 1,
+        so the stream is no uncertain input)."""
         key = (name + ":u", -1, width)
         found = self._lists.get(key)
         if found is None:
-            if not (probability.is_fixed and probability.params[0] in (0.0, 1.0)):
+            if not certain:
                 self.inputs[name + ":u"] = Input(name + ":u", None, width)
             found = self._lists[key] = self.uniforms(name + ":u", width).tolist()
         return bool(found[r - self.start][col] < p)

@@ -162,7 +162,7 @@ def _params(s: Scenario, draws: ChunkDraws, refs: list[EffectRef]) -> Params:
     return Params(x0, inflow, churn, ceiling, flows, weights, values)
 
 
-def run_chunk(s: Scenario, seed: int, start: int, stop: int, grid: list[int], verify_accounting: bool = False,
+def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], verify_accounting: bool = False,
               dtype: type = np.float64, pins: dict[str, float] | None = None) -> Chunk:
     """Simulate replications ``start .. stop - 1``: lifecycles, exact dynamics, counterfactual.
 
@@ -290,15 +290,15 @@ class Collected:
         return cls({k: np.empty((replications, *getattr(c, k).shape[1:]), getattr(c, k).dtype) for k in ARRAYS})
 
 
-def work(args: tuple[Scenario, int, int, int, list[int], bool, type, dict[str, float] | None]) -> Chunk:
-    """:func:`run_chunk` of a task's arguments, as a worker process or a Dask worker runs it."""
+def chunk_task(args: tuple[Scenario, int, int, int, list[int], bool, type, dict[str, float] | None]) -> Chunk:
+    """:func:`replicate` of a task's arguments, as a worker process or a Dask worker runs it."""
     # The lifecycle allocates many short-lived SimPy objects while the event log keeps many long-lived ones;
     # the cyclic collector would rescan the log over and over. Nothing here makes reference cycles that
     # outlive the chunk, so collect once afterwards instead.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return run_chunk(*args)
+        return replicate(*args)
     finally:
         if enabled:
             gc.enable()

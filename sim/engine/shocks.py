@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from sim.engine.lifecycle import EVENTS, Proc, Replication
+from sim.engine.lifecycle import Proc, Replication
 from sim.engine.timeline import MeasureState
 from sim.scenario.schema import Shock
 
@@ -29,7 +29,7 @@ def play(rep: Replication, shock: Shock, state: MeasureState) -> Proc:
            else (yield from rep.when(name + ":date", shock.date)))
     if day > rep.horizon:
         return
-    yield rep.at(day, EVENTS)
+    yield rep.at(day, rep.EVENTS)
     if not rep.d.happens(name, shock.probability, rep.r):
         return
     end = rep.later(day, name + ":duration", shock.duration) if shock.duration is not None else math.inf
@@ -41,7 +41,7 @@ def play(rep: Replication, shock: Shock, state: MeasureState) -> Proc:
     state.switches.append((int(rep.env.now), True))
     rep.note(shock.id, "began", f"for {int(end - day)} days" if math.isfinite(end) else "to the end of the window")
     if end <= rep.horizon:
-        yield rep.at(end, EVENTS)
+        yield rep.at(end, rep.EVENTS)
         state.switches.append((int(rep.env.now), False))
         rep.note(shock.id, "ended")
 

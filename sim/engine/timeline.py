@@ -8,6 +8,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Final
+
+IN_FORCE: Final = "in force"
+"""The log's ``what`` when a measure comes into force (again): with :data:`SUSPENDED`, its switches."""
+SUSPENDED: Final = "suspended"
+"""The log's ``what`` when a measure stops being in force."""
+DEFERRED: Final = "deferred (extension "
+"""How the log's ``what`` of an extension begins: ``deferred (extension 2)``."""
 
 
 @dataclass(slots=True)
@@ -32,6 +40,7 @@ class MeasureState:
     in_force: bool = False
     deadline: float = math.inf
     extensions: int = 0
+    chain: int = 0  # extensions drawn from the deferral chain (decisions count only in ``extensions``)
     injunctions: int = 0
     enjoined_by: set[str] = field(default_factory=set)  # challenges whose injunction stands
     shelvings: int = 0

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from sim.engine.replications import CHUNK, Collected, grids
 from sim.runs.results import Results, aggregate
-from sim.runs.study import RunSpec, run_study
+from sim.runs.study import Progress, RunSpec, run_study
 from sim.scenario.loaded import run_defaults
 from sim.scenario.schema import Scenario
 
 
-def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, workers: int | None = 1,
-             chunk: int = CHUNK, verify_accounting: bool = False, progress: Callable[[int], None] | None = None,
-             scheduler: str | None = None, keep_replications: bool = False) -> Collected:
-    """Run all chunks of one run (see :func:`sim.runs.study.run_study`); results are identical for any ``workers``
-    or ``scheduler``.
+def collect(s: Scenario, replications: int, seed: int, grid: list[int], *, workers: int | None = 1,
+            chunk: int = CHUNK, verify_accounting: bool = False, progress: Progress | None = None,
+            scheduler: str | None = None, keep_replications: bool = False) -> Collected:
+    """The arrays of one run: every chunk of it (see :func:`sim.runs.study.run_study`); results are identical for
+    any ``workers`` or ``scheduler``.
 
     Raises:
         DocketError: when a chunk fails (naming its replications and seed).
@@ -32,7 +32,7 @@ def simulate(s: Scenario, replications: int, seed: int, grid: list[int], *, work
 
 def run(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
         workers: int | None = 1, scheduler: str | None = None, verify_accounting: bool = False,
-        keep_replications: bool = False, progress: Callable[[int], None] | None = None,
+        keep_replications: bool = False, progress: Progress | None = None,
         extra_days: Iterable[int] = ()) -> Results:
     """Simulate a scenario and aggregate the results.
 
@@ -44,7 +44,7 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
         scheduler: run on a Dask cluster at this address (``local``: start one here); see :mod:`sim.runs.executors`.
         verify_accounting: verify stock accounting (inflow - outflow - transfers = change) in every chunk.
         keep_replications: keep per-replication series in the results.
-        progress: called with the number of replications finished after each chunk.
+        progress: told the replications planned and finished (:class:`sim.runs.study.Progress`).
         extra_days: days (since the window start) to report in addition to the report grid.
 
     Returns:
@@ -60,7 +60,7 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
     n, sd = run_defaults(scenario, replications, seed)
     grid, report = grids(scenario, extra_days)
     t0 = time.perf_counter()
-    collected = simulate(scenario, n, sd, grid, workers=workers, verify_accounting=verify_accounting,
+    collected = collect(scenario, n, sd, grid, workers=workers, verify_accounting=verify_accounting,
                          progress=progress, scheduler=scheduler, keep_replications=keep_replications)
     return aggregate(scenario, collected, grid, report, n, sd, time.perf_counter() - t0, keep_replications)
 

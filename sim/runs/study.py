@@ -27,13 +27,23 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from sim import __version__
 from sim.engine.draws import Input
-from sim.engine.replications import ARRAYS, CHUNK, EXACT_LIMIT, Chunk, Collected, EventLog, grids, report_grid, work
+from sim.engine.replications import (
+    ARRAYS,
+    CHUNK,
+    EXACT_LIMIT,
+    Chunk,
+    Collected,
+    EventLog,
+    chunk_task,
+    grids,
+    report_grid,
+)
 from sim.runs.atomic import write_with
 from sim.runs.executors import Executor, open_executor
 from sim.runs.memory import require
@@ -46,6 +56,21 @@ from sim.scenario.values import Dist
 
 if TYPE_CHECKING:
     from sim.runs.results import Results
+
+
+class Progress(Protocol):
+    """Where a study reports its progress (the command line's progress bar).
+
+    :func:`run_study` calls ``plan`` once with the replications of all its runs, before any of them finishes, then
+    ``update`` with the replications of each task as it finishes (reused tasks first). A command that runs two
+    studies one after the other (sensitivity: the base run, then the inputs held low and high) plans twice.
+    """
+
+    def plan(self, replications: int) -> None:
+        """``replications`` more replications are to run."""
+
+    def update(self, replications: int) -> None:
+        """``replications`` replications have finished."""
 
 
 @dataclass(frozen=True)
@@ -183,7 +208,7 @@ def aggregate(spec: RunSpec, collected: Collected, wall_time: float = 0.0, keep_
 
 def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler: str | None = None,
               executor: Executor | None = None, cache: str | Path | None = None, resume: bool = False,
-              chunk: int = CHUNK, verify_accounting: bool = False, progress: Callable[[int], None] | None = None,
+              chunk: int = CHUNK, verify_accounting: bool = False, progress: Progress | None = None,
               reduce: Callable[[int, Collected], Any] | None = None, keep_replications: bool = False) -> Study:
     """Run every task of every run on one executor; finished tasks are saved to ``cache`` as they arrive.
 
@@ -195,8 +220,8 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
         cache: folder for finished tasks (``None``: keep nothing).
         resume: load tasks already in ``cache`` instead of computing them.
         chunk: replications per task (results do not depend on it).
-        verify_accounting: verify stock accounting in every task (:func:`sim.engine.replications.run_chunk`).
-        progress: called with the number of replications finished, for every task (reused ones first).
+        verify_accounting: verify stock accounting in every task (:func:`sim.engine.replications.replicate`).
+        progress: told the replications planned, then those finished, task by task (reused ones first).
         reduce: called as ``reduce(i, collected)`` as soon as run ``i`` is complete; its value goes to
             :attr:`Study.outputs` and the run's arrays are dropped, so a study of many runs holds only what each
             run reduces to (a sweep keeps each point's aggregated results, not its replications).
@@ -234,9 +259,11 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
         if reduce is not None and done[i] == needed[i]:
             study.outputs[i] = reduce(i, got)
             study.collected[i] = None
-        if progress:
-            progress(len(c.stocks))
+        if progress is not None:
+            progress.update(len(c.stocks))
 
+    if progress is not None:
+        progress.plan(sum(spec.replications for spec in specs))
     todo = []
     for i, a, b in tasks:
         found = _load(folder / f"{specs[i].task_key(a, b)}.npz") if resume and folder is not None else None
@@ -252,7 +279,7 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
         ex = executor or open_executor(workers, scheduler, len(todo))
         try:
             study.executor = ex.describe()
-            for k, result in ex.map(work, args):
+            for k, result in ex.map(chunk_task, args):
                 i, a, b = todo[k]
                 if isinstance(result, BaseException):
                     study.failures.append(Failure(specs[i].label, specs[i].seed, a, b, _error_text(result)))

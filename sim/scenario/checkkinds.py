@@ -6,8 +6,9 @@ kind is evaluated on a run is its entry in :data:`sim.testing.expect.EVALUATORS`
 (a test checks). ``docs/architecture.md`` has the recipe for adding a kind.
 
 Example:
-    >>> list(CHECK_KINDS)
-    ['series', 'in_force', 'never_in_force', 'avoided']
+    >>> list(CHECK_KINDS)  # doctest: +NORMALIZE_WHITESPACE
+    ['series', 'in_force', 'in_force_by', 'in_force_on', 'never_in_force', 'days_in_force', 'extensions',
+     'extension_date', 'avoided']
     >>> CHECK_KINDS["in_force"].target, CHECK_KINDS["in_force"].quantities
     ('measure', ())
 """
@@ -31,12 +32,17 @@ class CheckKind:
         quantities: the ``quantity`` values it accepts (the first is what it reads); ``()`` none; ``None``: by
             its target (``stock`` for a population, ``value``, ``cumulative`` or ``avoided`` for a metric).
         doc: its description in the documentation.
+        keys: the check keys only this kind reads (``from``: the start of a window; ``n``: which extension).
+        unit: what its statistic counts, for messages: ``""`` (a number), ``days`` or ``date`` (a day number,
+            shown as a date).
     """
 
     name: str
     target: Literal["series", "measure", "metric"]
     quantities: tuple[str, ...] | None
     doc: str
+    keys: tuple[str, ...] = ()
+    unit: str = ""
 
     def row(self) -> str:
         """Its part of the ``kind`` row of the check table in ``docs/scenario-format.md``."""
@@ -46,9 +52,18 @@ class CheckKind:
 CHECK_KINDS: dict[str, CheckKind] = {k.name: k for k in (
     CheckKind("series", "series", None, "a statistic of a population or metric (`target`) on `date`"),
     CheckKind("in_force", "measure", (), "the probability that measure `target` is in force **by** `date` (its "
-              "first day in force is on or before `date`)"),
+              "first day in force is on or before `date`; the same as `in_force_by`)"),
+    CheckKind("in_force_by", "measure", (), "the same as `in_force`, named explicitly"),
+    CheckKind("in_force_on", "measure", (), "the probability that measure `target` is in force **on** `date` "
+              "(as the run's in-force table shows it)"),
     CheckKind("never_in_force", "measure", (), "the probability that measure `target` never comes into force "
               "in the window"),
+    CheckKind("days_in_force", "measure", (), "a statistic of the days measure `target` is in force from `from` "
+              "(default: the window's start) to `date`, both included", ("from",), "days"),
+    CheckKind("extensions", "measure", (), "a statistic of the number of extensions of measure `target` (drawn "
+              "or decided) on or before `date`"),
+    CheckKind("extension_date", "measure", (), "a statistic of the date of the `n`-th extension (default 1) of "
+              "measure `target` (never: after every date); bounds are dates", ("n",), "date"),
     CheckKind("avoided", "metric", ("avoided",), "a statistic of the exposure of metric `target` avoided by "
               "`date` compared with the same draws with no measure in force"),
 )}

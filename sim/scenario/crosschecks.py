@@ -10,74 +10,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from sim.scenario.calendar import day_to_date
+from sim.scenario.checker import Checker, Path, at, exactly_one, items_of
 from sim.scenario.checkkinds import CHECK_KINDS, TARGETS
-from sim.scenario.dates import DateSpec, read_date
-from sim.scenario.diagnose import raw_path, suggest
-from sim.scenario.errors import Diagnostic, found_repr, join_ids
-from sim.scenario.quantities import QuantityError, parse_number
+from sim.scenario.dates import DateSpec
+from sim.scenario.errors import Diagnostic, found_repr
+from sim.scenario.fields import read_bound
+from sim.scenario.lifecyclechecks import check_deferral, check_lifecycle, state_edges
+from sim.scenario.quantities import QuantityError
 from sim.scenario.shocks import check_cohorts, check_effects, check_shocks
-from sim.scenario.shocks import exactly_one as _exactly_one
 from sim.scenario.values import read_value
-from sim.scenario.yamlload import key_mark_at, mark_at
+from sim.scenario.yamlload import mark_at
 
-Path = tuple[str | int, ...]
 ASSUMPTION = "assumption"
-ID_LISTS = ("populations", "flows", "events", "measures", "shocks", "metrics")
-
-
-class _Checker:
-    def __init__(self, data: dict[str, Any]):
-        self.data = data
-        self.out: list[Diagnostic] = []
-
-    def items(self, key: str, node: Any = None, path: Path = ()) -> Iterator[tuple[Path, dict[str, Any]]]:
-        """The mapping items of list ``key`` (of the scenario, or of ``node`` at ``path``), with their paths."""
-        seq = (self.data if node is None else node).get(key)
-        if isinstance(seq, list):
-            for i, item in enumerate(seq):
-                if isinstance(item, dict):
-                    yield (*path, key, i), item
-
-    def ids(self, key: str) -> set[str]:
-        """The ids declared in list ``key``."""
-        return {str(item["id"]) for _, item in self.items(key) if isinstance(item.get("id"), str)}
-
-    def report(self, path: Path, message: str, *, key: bool = False, **extra: str | None) -> None:
-        """Add a diagnostic at ``path`` (at its key with ``key=True``)."""
-        mark = key_mark_at(self.data, path) if key else mark_at(self.data, path)
-        self.out.append(Diagnostic(message, mark, raw_path(self.data, path)[1], **extra))
-
-    def ref(self, path: Path, value: Any, known: set[str], what: str) -> None:
-        """Report ``value`` at ``path`` unless it is one of the ``known`` ids of a ``what``."""
-        if not isinstance(value, str) or value in known:
-            return
-        close = suggest(value, sorted(known))
-        hint = f"did you mean `{close}`? " if close else ""
-        article = "an" if what[0] in "aeiou" else "a"
-        self.report(path, f"`{value}` is not a known {what}", expected=f"the id of {article} {what}",
-                    found=f"`{value}`",
-                    hint=f"{hint}known {what} ids: {join_ids(known)}")
-
-    def date(self, path: Path) -> DateSpec | None:
-        """The date at ``path``, or ``None`` if absent or unreadable (the schema reports that)."""
-        raw = _at(self.data, path)
-        if raw is None:
-            return None
-        try:
-            return read_date(raw)
-        except QuantityError:
-            return None
-
-
-def _list(value: Any) -> list[Any]:
-    """``value`` if it is a list, else no items (the schema reports a non-list)."""
-    return value if isinstance(value, list) else []
-
-
-def _has(node: Any, step: str | int) -> bool:
-    if isinstance(node, dict):
-        return step in node
-    return isinstance(step, int) and 0 <= step < len(node)
+ID_LISTS = ("populations", "flows", "events", "measures", "rulings", "shocks", "metrics")
 
 
 def check(data: dict[str, Any]) -> list[Diagnostic]:
@@ -88,7 +33,7 @@ def check(data: dict[str, Any]) -> list[Diagnostic]:
         >>> [d.message for d in check(bad)]
         ['`b` is not a known population']
     """
-    c = _Checker(data)
+    c = Checker(data)
     _unique_ids(c)
     pops, events, measures, metrics = c.ids("populations"), c.ids("events"), c.ids("measures"), c.ids("metrics")
     sources = c.ids("sources") | {ASSUMPTION}
@@ -98,7 +43,7 @@ def check(data: dict[str, Any]) -> list[Diagnostic]:
         if isinstance(flow.get("from"), str) and flow.get("from") == flow.get("to"):
             c.report((*path, "to"), "a flow must go to a different population", found=f"`{flow['to']}`")
     for path, event in c.items("events"):
-        for i, req in enumerate(_list(event.get("requires"))):
+        for i, req in enumerate(items_of(event.get("requires"))):
             c.ref((*path, "requires", i), req, events, "event")
     for path, measure in c.items("measures"):
         _check_measure(c, path, measure, pops, events, metrics)
@@ -113,19 +58,21 @@ def check(data: dict[str, Any]) -> list[Diagnostic]:
     _check_expectations(c, pops | metrics, measures, metrics)
     _check_sources(c, data, (), sources)
     _check_dates(c, events, measures)
+    check_lifecycle(c, events, measures, list(_date_fields(c)))
     _check_cycles(c)
     return c.out
 
 
-def _unique_ids(c: _Checker) -> None:
+def _unique_ids(c: Checker) -> None:
     seen: dict[str, str] = {}
-    nested = (("measures", "waivers"), ("measures", "challenges"), ("measures", "cohorts"))
+    nested = (("measures", "waivers"), ("measures", "challenges"), ("measures", "decisions"),
+              ("measures", "cohorts"))
     paths = [p for key in ID_LISTS for p, _ in c.items(key)]
     for outer, inner in nested:
         paths += [p for op, o in c.items(outer) for p, _ in c.items(inner, o, op)]
     for path in paths:
         item = mark_at(c.data, path)
-        ident = _at(c.data, (*path, "id"))
+        ident = at(c.data, (*path, "id"))
         if not isinstance(ident, str):
             continue
         if ident in seen:
@@ -148,44 +95,27 @@ def _unique_ids(c: _Checker) -> None:
             names.add(str(entry.get("id")))
 
 
-def _at(data: Any, path: Path) -> Any:
-    for step in path:
-        if not isinstance(data, dict | list) or not _has(data, step):
-            return None
-        data = data[step]  # type: ignore[index]
-    return data
-
-
-def _check_measure(c: _Checker, path: Path, m: dict[str, Any], pops: set[str], events: set[str],
+def _check_measure(c: Checker, path: Path, m: dict[str, Any], pops: set[str], events: set[str],
                    metrics: set[str]) -> None:
     check_effects(c, path, m, pops, metrics)
-    deferral = m.get("deferral")
-    if isinstance(deferral, dict):
-        dpath = (*path, "deferral")
-        _exactly_one(c, dpath, deferral, ("delay", "schedule"), "a deferral")
-        if deferral.get("delay") is not None and deferral.get("max") is None:
-            c.report(dpath, "a deferral with `delay` needs `max`, the cap on the number of extensions",
-                     expected="`max: <number of extensions>`", found="no `max`", hint="add e.g. `max: 2`")
-        if deferral.get("schedule") is not None and deferral.get("max") is not None:
-            c.report((*dpath, "max"), "`max` goes with `delay`; a `schedule` already fixes the extensions",
-                     key=True, hint="remove `max`")
+    check_deferral(c, path, m, events)
     shelving = m.get("shelving")
     if isinstance(shelving, dict):
-        _exactly_one(c, (*path, "shelving"), shelving, ("on", "date", "hazard"), "shelving")
+        exactly_one(c, (*path, "shelving"), shelving, ("on", "date", "hazard"), "shelving")
         c.ref((*path, "shelving", "on"), shelving.get("on"), events, "event")
         revive = shelving.get("revive")
         if isinstance(revive, dict):
-            _exactly_one(c, (*path, "shelving", "revive"), revive, ("on", "hazard"), "a revival")
+            exactly_one(c, (*path, "shelving", "revive"), revive, ("on", "hazard"), "a revival")
             c.ref((*path, "shelving", "revive", "on"), revive.get("on"), events, "event")
     for wpath, waiver in c.items("waivers", m, path):
         if waiver.get("until") is not None and waiver.get("duration") is not None:
             c.report(wpath, "a waiver takes `until` or `duration`, not both", hint="keep one of them")
     for key in ("lifted_by", "unless"):
-        for i, ev in enumerate(_list(m.get(key))):
+        for i, ev in enumerate(items_of(m.get(key))):
             c.ref((*path, key, i), ev, events, "event")
 
 
-def _check_ceiling(c: _Checker, path: Path, pop: dict[str, Any]) -> None:
+def _check_ceiling(c: Checker, path: Path, pop: dict[str, Any]) -> None:
 
     try:
         initial = read_value(pop.get("initial"), "count").high
@@ -197,7 +127,7 @@ def _check_ceiling(c: _Checker, path: Path, pop: dict[str, Any]) -> None:
                  expected=f"more than {initial:,.0f}", found=f"{ceiling:,.0f}")
 
 
-def _check_expectations(c: _Checker, series: set[str], measures: set[str], metrics: set[str]) -> None:
+def _check_expectations(c: Checker, series: set[str], measures: set[str], metrics: set[str]) -> None:
     exp = c.data.get("expectations")
     if not isinstance(exp, dict):
         return
@@ -207,6 +137,12 @@ def _check_expectations(c: _Checker, series: set[str], measures: set[str], metri
         known = {"series": series, "measure": measures, "metric": metrics}[target]
         c.ref((*path, "target"), chk.get("target"), known, TARGETS[target])
         _check_quantity(c, path, chk, metrics)
+        for key in ("from", "n"):
+            if chk.get(key) is not None and kind is not None and key not in kind.keys:
+                readers = [k.name for k in CHECK_KINDS.values() if key in k.keys]
+                article = "an" if kind.name[0] in "aeiou" else "a"
+                c.report((*path, key), f"{article} `{kind.name}` check takes no `{key}`", key=True,
+                         hint=f"`{key}` is read by {', '.join(f'`{r}`' for r in readers)} checks; remove it")
         lo, hi = _bound(chk.get("min")), _bound(chk.get("max"))
         if lo is not None and hi is not None and lo > hi:
             c.report(path, "`min` is above `max`", expected="min <= max",
@@ -217,12 +153,12 @@ def _bound(raw: object) -> float | None:
     """A check bound as the schema reads it (``1e6`` is text to YAML), or ``None`` when it is not a number
     (the schema reports that)."""
     try:
-        return parse_number(raw) if raw is not None else None
+        return read_bound(raw) if raw is not None else None
     except QuantityError:
         return None
 
 
-def _check_quantity(c: _Checker, path: Path, chk: dict[str, Any], metrics: set[str]) -> None:
+def _check_quantity(c: Checker, path: Path, chk: dict[str, Any], metrics: set[str]) -> None:
     """A check's ``quantity`` fits its kind and target: ``stock`` for a population, the others for a metric."""
     qty, kind, target = chk.get("quantity"), CHECK_KINDS.get(str(chk.get("kind"))), chk.get("target")
     if not isinstance(qty, str) or kind is None:
@@ -238,7 +174,7 @@ def _check_quantity(c: _Checker, path: Path, chk: dict[str, Any], metrics: set[s
                      expected="value, cumulative or avoided" if is_metric else "stock", found=qty)
 
 
-def _check_sources(c: _Checker, node: Any, path: Path, known: set[str]) -> None:
+def _check_sources(c: Checker, node: Any, path: Path, known: set[str]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "source" and isinstance(value, str) and path[:1] != ("sources",):
@@ -250,22 +186,24 @@ def _check_sources(c: _Checker, node: Any, path: Path, known: set[str]) -> None:
             _check_sources(c, item, (*path, i), known)
 
 
-def _date_fields(c: _Checker) -> Iterator[tuple[Path, DateSpec]]:
+def _date_fields(c: Checker) -> Iterator[tuple[Path, DateSpec]]:
     candidates: list[Path] = [("as_of",)]
     candidates += [(*p, "date") for p, _ in c.items("events")]
     for p, m in c.items("measures"):
         candidates += [(*p, "deadline"), (*p, "shelving", "date")]
         candidates += [(*wp, k) for wp, _ in c.items("waivers", m, p) for k in ("from", "until")]
         candidates += [(*cp, k) for cp, _ in c.items("challenges", m, p) for k in ("filed", "decision")]
+        candidates += [(*dp, k) for dp, _ in c.items("decisions", m, p) for k in ("date", "until")]
+    candidates += [(*p, k) for p, _ in c.items("rulings") for k in ("filed", "decision")]
     for path in candidates:
         spec = c.date(path)
         if spec is not None:
             yield path, spec
 
 
-def _fixed_dates(c: _Checker, s0: int | None, s1: int | None) -> None:
+def _fixed_dates(c: Checker, s0: int | None, s1: int | None) -> None:
     """Key dates, check dates and source dates are plain dates; key dates lie inside the window."""
-    paths: list[Path] = [("key_dates", i) for i in range(len(_list(c.data.get("key_dates"))))]
+    paths: list[Path] = [("key_dates", i) for i in range(len(items_of(c.data.get("key_dates"))))]
     paths += [(*p, "date") for p, _ in c.items("sources")]
     exp = c.data.get("expectations")
     if isinstance(exp, dict):
@@ -283,7 +221,7 @@ def _fixed_dates(c: _Checker, s0: int | None, s1: int | None) -> None:
                      f"{day_to_date(s1)}", found=str(day_to_date(day)), hint="move it or widen `window`")
 
 
-def _check_dates(c: _Checker, events: set[str], measures: set[str]) -> None:
+def _check_dates(c: Checker, events: set[str], measures: set[str]) -> None:
     start, end = c.date(("window", "start")), c.date(("window", "end"))
     s0 = start.fixed_day() if start else None
     s1 = end.fixed_day() if end else None
@@ -298,12 +236,14 @@ def _check_dates(c: _Checker, events: set[str], measures: set[str]) -> None:
     for path, spec in _date_fields(c):
         if spec.anchor is not None:
             anchor = spec.anchor_id or ""
-            if spec.anchor.endswith(".deadline"):
-                c.ref(path, anchor, measures, "measure (before `.deadline`)")
+            if spec.state is not None:
+                c.ref(path, anchor, measures, f"measure (before `.{spec.state}`)")
             else:
                 c.ref(path, anchor, events | measures, "event or measure")
-            if anchor in measures and not spec.anchor.endswith(".deadline") and spec.offset.low < 0:
-                c.report(path, "a date relative to when a measure came into force cannot be before it",
+            if anchor in measures and spec.state != "deadline" and spec.offset.low < 0:
+                c.report(path, "a date relative to when a measure came into force cannot be before it"
+                         if spec.state is None else f"a date relative to when a measure became {spec.state} "
+                         "cannot be before it",
                          expected="`measure + <duration>`", found=f"`{spec.describe()}`",
                          hint=f"anchor on the deadline instead: `{anchor}.deadline - ...`")
         elif path[-1] == "deadline" and s0 is not None and s1 is not None:
@@ -323,16 +263,19 @@ def _day(x: float) -> str:
         return found_repr(x)
 
 
-def _check_cycles(c: _Checker) -> None:
+def _check_cycles(c: Checker) -> None:
     graph: dict[str, list[tuple[str, Path]]] = {}
     for path, spec in _date_fields(c):
-        owner = _at(c.data, (*path[:2], "id"))
+        owner = at(c.data, (*path[:2], "id"))
         # A measure comes into force by its deadline alone; its waivers, challenges and shelving dates are
         # resolved afterwards, so they may refer to the measure itself (`from: app_store_ban + 7d`).
         if isinstance(owner, str) and spec.anchor_id and (path[0] == "events" or path[2:] == ("deadline",)):
-            graph.setdefault(owner, []).append((spec.anchor_id, path))
+            node = spec.anchor_id if spec.state in (None, "deadline") else f"{spec.anchor_id}.{spec.state}"
+            graph.setdefault(owner, []).append((node, path))
+    for node, edges in state_edges(c).items():
+        graph.setdefault(node, []).extend(edges)
     for path, event in c.items("events"):
-        for i, req in enumerate(_list(event.get("requires"))):
+        for i, req in enumerate(items_of(event.get("requires"))):
             if isinstance(event.get("id"), str) and isinstance(req, str):
                 graph.setdefault(event["id"], []).append((req, (*path, "requires", i)))
     reported: set[frozenset[str]] = set()

@@ -7,6 +7,9 @@ Forms accepted wherever a key takes a date:
 * ``oracle_deal + 14d`` or just ``oracle_deal``: relative to the date an **event** occurs;
 * ``app_store_ban + 30d``: relative to the date a **measure** came into force;
 * ``hosting_cutoff.deadline - 7d``: relative to a measure's **initial deadline** (before any deferral);
+* ``ban.deferred``, ``ban.enjoined``, ``ban.in_force``, ``ban.lifted``, ``ban.cancelled``, ``ban.shelved``: the
+  day a measure is **first** deferred, enjoined, in force, lifted, cancelled or shelved (a trigger on its state);
+* ``{after: ban, in_force_for: 30d}``: the day a measure has been in force for 30 days in all;
 * ``{between: [2020-10-01, 2020-12-31]}`` and the other distributions of :mod:`sim.scenario.values` over dates;
 * ``{from: oracle_deal, offset: {between: [7d, 30d]}}``: relative, with an uncertain offset.
 
@@ -27,8 +30,13 @@ from sim.scenario.quantities import QuantityError
 from sim.scenario.values import META_KEYS, Dist, read_value
 
 ID_PATTERN: Final = r"[A-Za-z_][A-Za-z0-9_]*"
+STATES: Final = ("deferred", "enjoined", "in_force", "lifted", "cancelled", "shelved")
+"""The states of a measure a date can anchor on (``ban.deferred``): the day the measure first enters it."""
+ANCHOR_PATTERN: Final = rf"{ID_PATTERN}(?:\.(?:deadline|{'|'.join(STATES)}))?"
+IN_FORCE_FOR: Final = ".in_force_for:"
+"""The anchor of ``{after: ban, in_force_for: 30d}`` is ``ban.in_force_for:30``."""
 _EXPR_RE: Final = re.compile(
-    rf"^\s*(?P<base>\d{{4}}-\d{{2}}-\d{{2}}|{ID_PATTERN}(?:\.deadline)?)\s*"
+    rf"^\s*(?P<base>\d{{4}}-\d{{2}}-\d{{2}}|{ANCHOR_PATTERN})\s*"
     r"(?:(?P<sign>[+-])\s*(?P<dur>\S.*?))?\s*$"
 )
 
@@ -60,6 +68,14 @@ class DateSpec(Opaque):
     def anchor_id(self) -> str | None:
         """The id the anchor refers to (``hosting_cutoff`` for ``hosting_cutoff.deadline``)."""
         return None if self.anchor is None else self.anchor.split(".")[0]
+
+    @property
+    def state(self) -> str | None:
+        """The measure state the anchor names (``deferred`` for ``ban.deferred``, ``in_force_for`` for
+        ``{after: ban, in_force_for: 30d}``), ``deadline``, or ``None`` for an event or a bare measure id."""
+        if self.anchor is None or "." not in self.anchor:
+            return None
+        return self.anchor.split(".", 1)[1].split(":")[0]
 
     @property
     def source(self) -> str | None:
@@ -142,10 +158,12 @@ def read_date(raw: object) -> DateSpec:
         for key, value in meta.items():
             if not isinstance(value, str):
                 raise QuantityError(f"`{key}` must be text", "text", f"`{value}`")
+        if "in_force_for" in raw or "after" in raw:
+            return _in_force_for(raw, meta)
         if "from" in raw:
             extra = [k for k in raw if k not in ("from", "offset", *META_KEYS)]
             anchor = raw["from"]
-            if extra or not isinstance(anchor, str) or not re.fullmatch(rf"{ID_PATTERN}(\.deadline)?", anchor):
+            if extra or not isinstance(anchor, str) or not re.fullmatch(ANCHOR_PATTERN, anchor):
                 raise QuantityError("`from` needs an event or measure id and an `offset`",
                                     "{from: <id>, offset: <duration>}", f"`{dict(raw)}`")
             offset = read_value(raw.get("offset", "0d"), "signed_duration")
@@ -166,3 +184,20 @@ def read_date(raw: object) -> DateSpec:
     if isinstance(raw, dt.datetime):
         raise QuantityError("docket works in whole days", _EXPECTED, f"`{raw}` (date and time)", "drop the time")
     raise QuantityError("not a date", _EXPECTED, f"`{raw}`")
+
+
+def _in_force_for(raw: dict[str, Any], meta: dict[str, Any]) -> DateSpec:
+    """``{after: ban, in_force_for: 30d}``: the day measure ``ban`` has been in force for 30 days in all."""
+    extra = [k for k in raw if k not in ("after", "in_force_for", *META_KEYS)]
+    measure, span = raw.get("after"), raw.get("in_force_for")
+    form = "{after: <measure id>, in_force_for: <days>}"
+    if extra or not isinstance(measure, str) or not re.fullmatch(ID_PATTERN, measure) or span is None:
+        raise QuantityError("a trigger on days in force needs `after` (a measure id) and `in_force_for`", form,
+                            f"`{dict(raw)}`", "write e.g. `{after: ban, in_force_for: 30d}`")
+    days = q.parse_duration(span)
+    if days.months or days.days != round(days.days) or days.days < 1:
+        raise QuantityError("`in_force_for` counts whole days in force", "`in_force_for: 30d`", f"`{span}`",
+                            "write a number of days (or weeks) of at least 1d")
+    text = f"{measure} in force for {round(days.days)}d"
+    return DateSpec(f"{measure}{IN_FORCE_FOR}{round(days.days)}",
+                    Dist("value", (0.0,), "signed_duration", text=text, **meta), 0, text)

@@ -8,6 +8,7 @@ accepted choices for a wrong literal.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Sequence
@@ -123,7 +124,7 @@ def from_validation_error(exc: ValidationError, data: Any, context: dict[str, An
                 f"unknown key `{key}`", key_mark_at(data, path) or mark, shown,
                 expected="one of " + ", ".join(f"`{n}`" for n in names) if names else None,
                 found=f"`{key}`",
-                hint=f"did you mean `{close}`?" if close else "remove it, or check its indentation"))
+                hint=f"did you mean `{close}`?" if close else _moved(key, names)))
         elif kind == "missing":
             out.append(Diagnostic(f"missing required key `{path[-1]}`", mark, shown,
                                   expected=f"a `{path[-1]}` key", found="no such key",
@@ -137,7 +138,7 @@ def from_validation_error(exc: ValidationError, data: Any, context: dict[str, An
             close = suggest(tag, tags)
             out.append(Diagnostic(f"unknown effect type `{tag}`", mark_at(data, [*path, "type"]) or mark, shown,
                                   expected="one of " + ", ".join(f"`{t}`" for t in tags), found=f"`{tag}`",
-                                  hint=f"did you mean `{close}`?" if close else None))
+                                  hint=_close_type(tag, close)))
         elif kind == "union_tag_not_found":
             out.append(Diagnostic("an effect needs a `type`", mark, shown,
                                   expected="`type: " + effect_names()[1:], found=found,
@@ -148,6 +149,10 @@ def from_validation_error(exc: ValidationError, data: Any, context: dict[str, An
             out.append(Diagnostic("not one of the accepted choices", mark, shown,
                                   expected=str(ctx.get("expected")), found=found,
                                   hint=f"did you mean `{close}`?" if close else None))
+        elif kind == "string_type" and isinstance(err.get("input"), dt.date | int | float | bool):
+            raw, what = err["input"], "a date" if isinstance(err["input"], dt.date) else "a number"
+            out.append(Diagnostic(f"YAML read this as {what}, not text", mark, shown, expected="text", found=found,
+                                  hint=f"quote it to keep it as text: `{path[-1]}: '{_yaml_text(raw)}'`"))
         elif kind == "string_pattern_mismatch" and isinstance(err.get("input"), str):
             out.append(_bad_name(str(err["input"]), str(ctx.get("pattern")), mark, shown, found))
         else:
@@ -165,6 +170,34 @@ def _bad_name(text: str, pattern: str, mark: Mark, shown: str, found: str) -> Di
     fixed = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.") or "x"
     return Diagnostic("not a valid name", mark, shown, expected="a name: letters, digits, `_`, `.` or `-`",
                       found=found, hint=f"no spaces or other characters: try `{fixed}`")
+
+
+MOVED: dict[str, str] = {"delay": "extend", "extend": "delay", "length": "extend", "schedule": "steps",
+                         "chance": "probability", "on": "date"}
+"""Keys people carry over from a neighbouring construct: ``delay`` is a deferral's, ``extend`` a decision's."""
+
+
+def _moved(key: str, names: list[str]) -> str:
+    """The hint for an unknown key: the name this mapping uses for it, if it has one."""
+    other = MOVED.get(key)
+    if other in names:
+        return f"here it is called `{other}` (`{key}` belongs to another construct)"
+    return "remove it, or check its indentation"
+
+
+def _close_type(tag: str, close: str | None) -> str | None:
+    """Suggest a close effect type, unless it is only part of the name written (``scale_transfer`` is not a
+    kind of ``transfer``)."""
+    if close is None:
+        return None
+    if set(close.split("_")) < set(tag.split("_")):  # a word added to a type's name: another effect meant
+        return (f"`{close}` is a different effect, not a variant of `{tag}`: pick from the types listed "
+                "(docs/scenario-format.md, effect table)")
+    return f"did you mean `{close}`?"
+
+
+def _yaml_text(raw: object) -> str:
+    return str(raw).lower() if isinstance(raw, bool) else raw.isoformat() if isinstance(raw, dt.date) else str(raw)
 
 
 def _message(msg: str) -> str:

@@ -10,6 +10,7 @@ what was found and a hint; :mod:`sim.scenario.diagnose` turns it into a :class:`
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any, Final
 
@@ -17,7 +18,15 @@ from pydantic import BeforeValidator, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from sim.scenario.dates import ID_PATTERN, DateSpec, read_date
-from sim.scenario.quantities import EXAMPLES, QuantityError, parse_number, parse_whole
+from sim.scenario.quantities import (
+    EXAMPLES,
+    QuantityError,
+    parse_count,
+    parse_duration,
+    parse_fraction,
+    parse_number,
+    parse_whole,
+)
 from sim.scenario.values import Dist, read_value
 
 ERROR_TYPE: Final = "docket_value"
@@ -84,5 +93,51 @@ Whole = Annotated[int, READ_WHOLE]
 """A whole number (not a boolean); its range is set with ``Field(ge=..., le=...)`` where it is used."""
 Number = Annotated[float, BeforeValidator(_plain(parse_number))]
 """A finite number (not a boolean, NaN or an infinity)."""
+
+BOUND_EXPECTED: Final = "a number such as `0.95` or `40_000`, or with its unit: `169M`, `35%`, `30d`, `2025-04-05`"
+
+
+def read_bound(value: object) -> float:
+    """Read a check's bound as values are written: a plain number, a count (``169M``), a percentage (``35%``),
+    a duration in days (``30d``) or a date (``2025-04-05``, read as its day number).
+
+    Example:
+        >>> read_bound("169M"), read_bound("30d"), read_bound("35%"), read_bound(2)
+        (169000000.0, 30.0, 0.35, 2.0)
+        >>> read_bound("2025-04-05") == dt.date(2025, 4, 5).toordinal()
+        True
+    """
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return float(value.toordinal())
+    try:
+        return parse_number(value)
+    except QuantityError as plain:
+        if not isinstance(value, str):
+            raise
+        for read in (parse_count, lambda v: parse_fraction(v, "share"), _days, _date_day):
+            try:
+                return read(value)
+            except QuantityError:
+                continue
+        raise QuantityError(plain.message, BOUND_EXPECTED, plain.found, "write a number, or a value with its "
+                            "unit as the check's quantity has it") from None
+
+
+def _days(value: str) -> float:
+    span = parse_duration(value)
+    if span.months:
+        raise QuantityError("a bound in months", "days or weeks", f"`{value}`", "write the bound in days")
+    return span.days
+
+
+def _date_day(value: str) -> float:
+    day = read_date(value).fixed_day()
+    if day is None:
+        raise QuantityError("not a fixed date", "a fixed date", f"`{value}`")
+    return float(day)
+
+
+Bound = Annotated[float, BeforeValidator(_plain(read_bound))]
+"""A check's bound: a finite number, or a value with its unit (:func:`read_bound`)."""
 
 ID_REGEX: Final = f"^{ID_PATTERN}$"

@@ -14,17 +14,16 @@ date            ``2020-11-12``                        day number (``date.toordin
 probability     ``0.35``, ``35%``                     number in [0, 1]
 share           ``0.3``, ``30%``                      number in [0, 1]
 factor          ``0.5``, ``50%``, ``2``               number >= 0
-number          ``0.95``, ``40_000``, ``1e6``         a plain finite number (a check's bounds)
+number          ``0.95``, ``40_000``, ``1e6``         a plain finite number
 whole           ``2``, ``1000``                       a whole number (seed, replications, ``max``)
 ==============  ==================================  ==========================================
 
-No kind accepts a boolean (YAML ``true`` is not 1), NaN or an infinity (``.nan``, ``.inf``, ``1e400``), and
-each has a largest value (:data:`sim.scenario.limits.LIMITS`, e.g. counts up to 1e15) so that results stay finite.
+No kind accepts a boolean (YAML ``true`` is not 1), NaN or an infinity (``.nan``, ``.inf``, ``1e400``); each
+has a largest value (:data:`sim.scenario.limits.LIMITS`, e.g. counts up to 1e15). Durations are whole days.
 
 A per-capita rate ``p/T`` means "a share *p* of the stock present at the start of a period *T* has left by its
 end, if nothing else acts": the continuous rate is ``-ln(1 - p) / T``. Months are 365.25/12 days and years
-365.25 days when a rate or a duration is used as a length of time; months added to a date use the calendar
-(:func:`sim.scenario.calendar.add_month_span`, ``docs/calendar.md``).
+365.25 days as lengths of time; months added to a date use the calendar (``docs/calendar.md``).
 """
 
 from __future__ import annotations
@@ -48,6 +47,7 @@ _LEADING_RE = re.compile(rf"^\s*({_NUMBER})\s*(.*?)\s*$")
 _PERCENT_RE = re.compile(rf"^\s*({_NUMBER})\s*%\s*$")
 _DURATION_RE = re.compile(rf"^\s*({_NUMBER})\s*(d|days?|w|wk|weeks?|mo|months?|y|yr|years?)\s*$")
 _PER_RE = re.compile(r"^(?P<amount>[^/]+)/(?P<per>[^/]+)$")
+_SUB_DAY = re.compile(rf"^\s*{_NUMBER}\s*(h|hrs?|hours?|min|minutes?|s|secs?|seconds?)\s*$")  # hint: whole days
 ISO_DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 """How a date is written: ``YYYY-MM-DD`` (read by :func:`sim.scenario.calendar.parse_iso_date`)."""
 
@@ -304,7 +304,8 @@ def parse_duration(value: object, *, signed: bool = False) -> Duration:
         hint = f"add a unit, e.g. `{value}d`" if not isinstance(value, bool) else None
         raise mismatch("duration", value, hint, what="a duration needs a unit")
     if not isinstance(value, str) or not (m := _DURATION_RE.match(value)):
-        raise mismatch("duration", value)
+        raise mismatch("duration", value, "docket works in whole days (docs/calendar.md rule 3): write `1d`, or a "
+                       "day's effect scaled down" if isinstance(value, str) and _SUB_DAY.match(value) else None)
     amount, unit = _number(m.group(1)), m.group(2)
     if not math.isfinite(amount * _UNIT_DAYS[unit]):
         raise mismatch("duration", value, what="a duration must be a finite length of time")

@@ -14,12 +14,13 @@ from pydantic import Field, PrivateAttr, model_validator
 from sim.scenario.checkkinds import kind_type
 from sim.scenario.effects import EffectBase, effect_union
 from sim.scenario.errors import DocketError
+from sim.scenario.extensions import Decision, Step, Stricter
 from sim.scenario.fields import (
     ID_REGEX,
     READ_WHOLE,
+    Bound,
     Count,
     Factor,
-    Number,
     PerCapita,
     Probability,
     Rate,
@@ -103,12 +104,14 @@ else:  # from the registries: the union of the effect types, told apart by `type
 
 class Deferral(Strict):
     """Each deadline is pushed back with ``probability``: by ``delay`` up to ``max`` times, or by the next
-    entry of ``schedule``."""
+    entry of ``schedule``; or by a chain of ``steps``, each with its own probability and length."""
 
-    probability: Probability
+    probability: Probability | None = None
     delay: Span | None = None
     max: Whole | None = Field(default=None, ge=1, le=100)
     schedule: list[Span] | None = None
+    steps: list[Step] | None = Field(default=None, min_length=1)
+    stricter: Stricter | None = None
     source: str | None = None
 
 
@@ -188,6 +191,13 @@ class Cohort(Strict):
     source: str | None = None
 
 
+class Ruling(Challenge):
+    """One lawsuit (and its appeal) shared by several ``measures``: drawn once per replication, it enjoins
+    each of them."""
+
+    measures: list[str] = Field(min_length=1)
+
+
 class Measure(Strict):
     """A government measure with a deadline, its effects while in force, and what can move or stop it."""
 
@@ -198,6 +208,7 @@ class Measure(Strict):
     deadline: When
     effects: list[Effect] = Field(min_length=1)
     deferral: Deferral | None = None
+    decisions: list[Decision] = []
     waivers: list[Waiver] = []
     shelving: Shelving | None = None
     challenges: list[Challenge] = []
@@ -256,10 +267,12 @@ class Expectation(Strict):
     kind: CheckKindName
     target: str
     quantity: Literal["stock", "value", "cumulative", "avoided"] | None = None
+    from_: When | None = Field(default=None, alias="from")
     date: When | None = None
+    n: Whole | None = Field(default=None, ge=1, le=100)
     stat: Literal["mean", "median", "p05", "p10", "p25", "p50", "p75", "p90", "p95"] = "median"
-    min: Number | None = None
-    max: Number | None = None
+    min: Bound | None = None
+    max: Bound | None = None
 
 
 class Expectations(Strict):
@@ -300,6 +313,7 @@ class Scenario(Strict):
     events: list[Event] = []
     measures: list[Measure] = []
     shocks: list[Shock] = []
+    rulings: list[Ruling] = []
     metrics: list[Metric] = []
     expectations: Expectations | None = None
     variants: list[Variant] = []

@@ -2,46 +2,20 @@
 
 A shock (``shocks:``) acts in the counterfactual too, which has no measures: its date may be absolute or
 anchored on an event that depends on no measure. A cohort (``measures[].cohorts``) splits a measure's members
-into groups with dates of their own; its shares add up to 100%. The checks take the checker of
-:mod:`sim.scenario.crosschecks` (anything with its methods, :class:`Checker`), so this module imports none of
-it.
+into groups with dates of their own; its shares add up to 100%. The checks use the shared reader
+of :mod:`sim.scenario.checker`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any
 
 from sim.scenario.calendar import day_to_date
+from sim.scenario.checker import Checker, Path, exactly_one, items_of
 from sim.scenario.dates import DateSpec
 from sim.scenario.effects import EFFECTS
 from sim.scenario.quantities import QuantityError
 from sim.scenario.values import read_value
-
-Path = tuple[str | int, ...]
-
-
-class Checker(Protocol):
-    """What these checks use of :class:`sim.scenario.crosschecks._Checker`."""
-
-    data: dict[str, Any]
-
-    def items(self, key: str, node: Any = None, path: Path = ()) -> Iterator[tuple[Path, dict[str, Any]]]: ...
-    def ids(self, key: str) -> set[str]: ...
-    def report(self, path: Path, message: str, *, key: bool = False, **extra: str | None) -> None: ...
-    def ref(self, path: Path, value: Any, known: set[str], what: str) -> None: ...
-    def date(self, path: Path) -> DateSpec | None: ...
-
-
-def exactly_one(c: Checker, path: Path, node: dict[str, Any], keys: tuple[str, ...], what: str,
-                hint: str | None = None) -> None:
-    """Report ``node`` at ``path`` unless exactly one of ``keys`` is given (with ``hint``, if any)."""
-    given = [k for k in keys if node.get(k) is not None]
-    if len(given) != 1:
-        shown = " or ".join(f"`{k}`" for k in keys)
-        c.report(path, f"{what} needs exactly one of {shown}",
-                 expected=f"one of {shown}", found=("both " if len(given) == 2 else "all of ")
-                 + " and ".join(f"`{k}`" for k in given) if given else "none of them", hint=hint)
 
 
 def check_effects(c: Checker, path: Path, owner: dict[str, Any], pops: set[str], metrics: set[str]) -> None:
@@ -80,8 +54,7 @@ def _measure_dependent(c: Checker, measures: set[str]) -> set[str]:
     for path, event in c.items("events"):
         spec = c.date((*path, "date"))
         found = {spec.anchor_id} if spec is not None and spec.anchor_id else set()
-        required = event.get("requires")
-        found |= {r for r in required if isinstance(r, str)} if isinstance(required, list) else set()
+        found |= {r for r in items_of(event.get("requires")) if isinstance(r, str)}
         if isinstance(event.get("id"), str):
             needs[event["id"]] = found
     out = {e for e, n in needs.items() if n & measures}

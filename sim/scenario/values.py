@@ -330,8 +330,10 @@ def read_value(raw: object, unit: str) -> Dist:
         dist = _dist_from_mapping(raw, unit)
         return _with_months(dist, raw, unit) if unit in MONTH_UNITS else dist
     if isinstance(raw, list):
+        per_step = "; for one value per extension, write them under a deferral's `schedule` or `steps`" if unit in (
+            "duration", "probability") else ""
         raise _fail("a list is not a single value", q.EXAMPLES[_kind(unit)], raw,
-                    "for a range write `{between: [lo, hi]}`")
+                    f"for a range of uncertainty write `{{between: [lo, hi]}}`{per_step}")
     if unit in ("duration", "signed_duration"):
         dur = _duration(raw) if unit == "duration" else q.parse_duration(raw, signed=True)
         months = (float(dur.months),) if dur.months else ()

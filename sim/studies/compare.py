@@ -19,7 +19,7 @@ A population, metric or measure that a scenario does not share with the referenc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +31,7 @@ import pandas as pd
 from sim.engine.replications import grids, key_days
 from sim.runs.atomic import write_text
 from sim.runs.results import Results, cumulative_unit
-from sim.runs.study import RunSpec, run_study
+from sim.runs.study import Progress, RunSpec, run_study
 from sim.scenario.calendar import day_to_date
 from sim.scenario.errors import DocketError, UsageError
 from sim.scenario.loaded import Loaded, run_defaults
@@ -153,7 +153,7 @@ def compared_runs(files: Sequence[str], variants: str | None, reference: str | N
 def compare(runs: Sequence[Loaded | Scenario], labels: Sequence[str], replications: int | None = None,
             seed: int | None = None, workers: int | None = 1, *, scheduler: str | None = None,
             cache: str | Path | None = None, resume: bool = False,
-            progress: Callable[[int], None] | None = None) -> Comparison:
+            progress: Progress | None = None) -> Comparison:
     """Run every scenario on the same draws and report paired differences against the first.
 
     All runs go to one executor as one study (:func:`sim.runs.study.run_study`), so variants run side by side.
@@ -168,7 +168,7 @@ def compare(runs: Sequence[Loaded | Scenario], labels: Sequence[str], replicatio
         scheduler: a Dask scheduler address or ``local`` (see :mod:`sim.runs.executors`).
         cache: folder where finished tasks are kept until the comparison is written (for ``resume``).
         resume: reuse the tasks in ``cache`` instead of computing them again.
-        progress: called with replications finished, over all runs.
+        progress: told the replications planned and finished, over all runs (:class:`sim.runs.study.Progress`).
 
     Returns:
         A :class:`Comparison`: the table of paired differences and each run's results.

@@ -34,7 +34,7 @@ import numpy as np
 from sim.engine.draws import Input
 from sim.engine.replications import grids
 from sim.engine.streams import stable_hash
-from sim.runs.runner import simulate
+from sim.runs.runner import collect
 from sim.scenario.calendar import day_to_date, parse_iso_date
 from sim.scenario.errors import DocketError
 from sim.scenario.loaded import run_defaults
@@ -227,7 +227,7 @@ def uncertain_inputs(data: dict[str, Any], seed: int | None = None, patterns: Se
     """
 
     scenario = validated(data, "sweep")
-    found = simulate(scenario, *run_defaults(scenario, pilot, seed), grids(scenario)[0]).inputs
+    found = collect(scenario, *run_defaults(scenario, pilot, seed), grids(scenario)[0]).inputs
     values = [x for _, x in sorted(found.items()) if x.dist is not None]
     chosen = [x for x in values if not patterns or any(fnmatch.fnmatchcase(x.name, p) for p in patterns)]
     if not values:

@@ -34,7 +34,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +47,7 @@ from sim.engine.replications import Collected, grids
 from sim.runs.atomic import write_text
 from sim.runs.executors import open_executor
 from sim.runs.results import Results, cumulative_unit
-from sim.runs.study import RunSpec, Study, run_study
+from sim.runs.study import Progress, RunSpec, Study, run_study
 from sim.scenario.calendar import day_to_date
 from sim.scenario.diagnose import suggest
 from sim.scenario.errors import DocketError
@@ -248,7 +247,7 @@ def _fixed(x: float, signed: bool) -> str:
 def sensitivity(loaded: Loaded | Scenario, outcome: str, *, replications: int | None = None,
                 seed: int | None = None, top: int = 12, low: float = 0.1, high: float = 0.9, workers: int | None = 1,
                 scheduler: str | None = None, cache: str | Path | None = None, resume: bool = False,
-                progress: Callable[[int], None] | None = None) -> Sensitivity:
+                progress: Progress | None = None) -> Sensitivity:
     """Rank the uncertain inputs of a scenario by how much they move ``outcome`` (see the module docstring).
 
     Args:
@@ -263,7 +262,7 @@ def sensitivity(loaded: Loaded | Scenario, outcome: str, *, replications: int | 
         scheduler: a Dask scheduler address or ``local`` (see :mod:`sim.runs.executors`).
         cache: folder where finished tasks are kept until the outputs are written (for ``resume``).
         resume: reuse the tasks in ``cache`` instead of computing them again.
-        progress: called with replications finished, over the base run and then the one-at-a-time runs.
+        progress: told the replications of the base run, then of the one-at-a-time runs (planned, then finished).
 
     Returns:
         A :class:`Sensitivity`: the table (one row per input) and the base run's results.

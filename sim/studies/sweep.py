@@ -10,7 +10,7 @@ only in the yes/no draws and hazard times: an outer design over parameters, an i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.runs.results import Results
-from sim.runs.study import RunSpec, Study, aggregate, run_study
+from sim.runs.study import Progress, RunSpec, Study, aggregate, run_study
 from sim.scenario.errors import UsageError
 from sim.scenario.loaded import Loaded, load
 from sim.scenario.quantities import split_number
@@ -119,7 +119,7 @@ class SweepPlan:
 def run_design(data: dict[str, Any], design: Design, *, replications: int | None = None,
                seed: int | None = None, workers: int | None = 1, scheduler: str | None = None,
                cache: str | Path | None = None, resume: bool = False,
-               progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, list[Results], Study]:
+               progress: Progress | None = None) -> tuple[pd.DataFrame, list[Results], Study]:
     """Run every sample of ``design`` as one study; the table has ``sample`` (1..N), the inputs, the outcomes.
 
     Raises:
@@ -158,7 +158,7 @@ def point_label(point: dict[str, str]) -> str:
 
 def sweep(data: dict[str, Any], params: list[Param], *, replications: int | None = None, seed: int | None = None,
           workers: int | None = 1, scheduler: str | None = None, cache: str | Path | None = None,
-          resume: bool = False, progress: Callable[[int], None] | None = None,
+          resume: bool = False, progress: Progress | None = None,
           ) -> tuple[pd.DataFrame, list[Results], Study]:
     """Run every grid point of the resolved scenario ``data``; returns the table, each point's results and the
     study (how its tasks went).
@@ -184,7 +184,7 @@ def spec_for(data: dict[str, Any], point: dict[str, str], replications: int | No
 
 def run_points(points: list[dict[str, str]], specs: list[RunSpec], *, workers: int | None = 1,
                scheduler: str | None = None, cache: str | Path | None = None, resume: bool = False,
-               progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, list[Results], Study]:
+               progress: Progress | None = None) -> tuple[pd.DataFrame, list[Results], Study]:
     """Run the points' specs as one study; one table row (the point's values, then its outcomes) per point."""
     study = run_study(specs, workers=workers, scheduler=scheduler, cache=cache, resume=resume, progress=progress,
                       reduce=lambda i, collected: aggregate(specs[i], collected))

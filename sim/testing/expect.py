@@ -21,6 +21,7 @@ past a bound of 0 or 1, so the only evidence there can be is every replication a
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -36,6 +37,7 @@ from sim.scenario.checkkinds import CHECK_KINDS
 from sim.scenario.dates import DateSpec
 from sim.scenario.errors import DocketError
 from sim.scenario.schema import Expectation, Scenario
+from sim.testing import timelines
 
 Z = 3.0
 """Width of every confidence interval, in standard errors."""
@@ -72,6 +74,7 @@ class CheckResult:
     n: int
     what: str
     certain: bool = False
+    unit: str = ""
 
     def message(self) -> str:
         """One line: ``PASS id: what = 0.42 [0.35, 0.49] (z=3, n=200); bounds [0.3, 0.6]``.
@@ -85,17 +88,26 @@ class CheckResult:
         note = " (uncertain: the interval straddles a bound)" if self.passed and self.uncertain else ""
         if self.certain:
             note = f" (certain: {'every one' if self.estimate == 1 else 'none'} of the {self.n} replications)"
-        lo = "-inf" if self.min is None else _num(self.min)
-        hi = "inf" if self.max is None else _num(self.max)
-        return (f"{status} {self.id}: {self.what} = {_num(self.estimate)}, interval [{_num(self.low)}, "
-                f"{_num(self.high)}] (z={Z:g}, n={self.n}); bounds [{lo}, {hi}]{note}")
+        lo = "-inf" if self.min is None else _num(self.min, self.unit)
+        hi = "inf" if self.max is None else _num(self.max, self.unit)
+        return (f"{status} {self.id}: {self.what} = {_num(self.estimate, self.unit)}, interval "
+                f"[{_num(self.low, self.unit)}, {_num(self.high, self.unit)}] (z={Z:g}, n={self.n}); "
+                f"bounds [{lo}, {hi}]{note}")
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
         return asdict(self)
 
 
-def _num(x: float) -> str:
+def _num(x: float, unit: str = "") -> str:
+    """A number as a message shows it; a day number (``unit="date"``) as its date, ``never`` if infinite.
+
+    Example:
+        >>> _num(0.5), _num(2.5e6), _num(739346.0, "date"), _num(math.inf, "date")
+        ('0.5', '2,500,000', '2025-04-05', 'never')
+    """
+    if unit == "date":
+        return day_to_date(round(x)).isoformat() if math.isfinite(x) else "never"
     return f"{x:.4g}" if abs(x) < 1e6 or not math.isfinite(x) else f"{x:,.0f}"
 
 
@@ -186,25 +198,29 @@ def _evaluate_one(results: Results, check: Expectation) -> CheckResult:
         p = round(p * n) / n  # a count of replications over n: exactly 0 or 1 when none or all agree
         low, high = wilson(p, n)
         return _result(check, p, low, high, n, what, probability=True)
-    quantity = _quantity(s, check)
-    values = _values(results, check.target, quantity, date)
+    if how.values is not None:
+        values, what = how.values(results, check)
+    else:
+        quantity = _quantity(s, check)
+        values, what = _values(results, check.target, quantity, date), f"{check.target} {quantity} on {date}"
     if check.stat == "mean":
         estimate, low, high = mean_interval(values)
     else:
         level = STAT_LEVELS[check.stat]
-        estimate = float(np.quantile(values, level))
+        days = CHECK_KINDS[check.kind].unit == "date"  # a day some replication saw (never is infinite)
+        estimate = float(np.quantile(values, level, method="inverted_cdf" if days else "linear"))
         low, high = quantile_interval(values, level)
-    return _result(check, estimate, low, high, n, f"{check.stat} of {check.target} {quantity} on {date}")
+    return _result(check, estimate, low, high, n, f"{check.stat} of {what}", unit=CHECK_KINDS[check.kind].unit)
 
 
 def _result(check: Expectation, estimate: float, low: float, high: float, n: int, what: str,
-            probability: bool = False) -> CheckResult:
+            probability: bool = False, unit: str = "") -> CheckResult:
     outside = (check.min is not None and high < check.min) or (check.max is not None and low > check.max)
     straddles = (check.min is not None and low < check.min) or (check.max is not None and high > check.max)
     certain = probability and not outside and (
         (check.min == 1 and estimate == 1) or (check.max == 0 and estimate == 0))
     return CheckResult(check.id, check.title or what, not outside, straddles and not outside and not certain,
-                       estimate, low, high, check.min, check.max, n, what, certain)
+                       estimate, low, high, check.min, check.max, n, what, certain, unit)
 
 
 def _quantity(s: Scenario, check: Expectation) -> str:
@@ -249,15 +265,46 @@ class Probability:
 
 @dataclass(frozen=True)
 class Statistic:
-    """A kind of check on a statistic (``stat``) of the per-replication values of its quantity
-    (:func:`_quantity`) of ``target`` on its date."""
+    """A kind of check on a statistic (``stat``) of per-replication values: by default those of its quantity
+    (:func:`_quantity`) of ``target`` on its date; else ``values(results, check)``, giving them and what they
+    are."""
+
+    values: Callable[[Results, Expectation], tuple[npt.NDArray[np.float64], str]] | None = None
+
+
+def _days_in_force(res: Results, c: Expectation) -> tuple[npt.NDArray[np.float64], str]:
+    first = res.scenario.start_day if c.from_ is None else check_day(res.scenario, c.from_)
+    last = check_day(res.scenario, c.date)
+    return (timelines.days_in_force(res, c.target, first, last),
+            f"days {c.target} in force from {day_to_date(first)} to {day_to_date(last)}")
+
+
+def _extensions(res: Results, c: Expectation) -> tuple[npt.NDArray[np.float64], str]:
+    day = check_day(res.scenario, c.date)
+    return timelines.extensions_by(res, c.target, day), f"extensions of {c.target} by {day_to_date(day)}"
+
+
+def _extension_date(res: Results, c: Expectation) -> tuple[npt.NDArray[np.float64], str]:
+    n = c.n or 1
+    return timelines.nth_extension(res, c.target, n), f"date of extension {n} of {c.target}"
+
+
+def _p_in_force_on(results: Results, measure: str, date: str) -> float:
+    return float(timelines.in_force_on(results, measure, dt.date.fromisoformat(date).toordinal()).mean())
 
 
 EVALUATORS: dict[str, Probability | Statistic] = {
     "series": Statistic(),
     "in_force": Probability(lambda res, target, date: (_p_in_force_by(res, target, date),
                                                        f"P({target} in force by {date})")),
+    "in_force_by": Probability(lambda res, target, date: (_p_in_force_by(res, target, date),
+                                                          f"P({target} in force by {date})")),
+    "in_force_on": Probability(lambda res, target, date: (_p_in_force_on(res, target, date),
+                                                          f"P({target} in force on {date})")),
     "never_in_force": Probability(lambda res, target, _: (_p_never(res, target), f"P({target} never in force)")),
+    "days_in_force": Statistic(_days_in_force),
+    "extensions": Statistic(_extensions),
+    "extension_date": Statistic(_extension_date),
     "avoided": Statistic(),
 }
 """How each check kind of :data:`sim.scenario.checkkinds.CHECK_KINDS` is evaluated, by name."""

@@ -22,7 +22,7 @@ from sim.runs.atomic import write_text
 from sim.runs.results import Results
 from sim.runs.runner import run
 from sim.scenario.calendar import day_to_date
-from sim.scenario.errors import DocketError, ScenarioError
+from sim.scenario.errors import DocketError, ScenarioError, UsageError
 from sim.scenario.loaded import load, run_defaults
 from sim.scenario.loader import SCENARIO_SUFFIXES, resolve_raw, variant_ids, yaml_files
 from sim.scenario.schema import Scenario
@@ -263,12 +263,15 @@ def run_tests(paths: Sequence[str | os.PathLike[str]], *, update: Sequence[str] 
         junit: write a JUnit XML report to this file (atomically).
 
     Raises:
+        UsageError: ``update_failing`` without ``update`` or ``update_all``.
         DocketError: a path does not exist, or an ``update`` name matches no target.
 
     Example:
         >>> run_tests(["scenarios/quickstart.yaml"]).passed  # expectations and the stored baseline
         True
     """
+    if update_failing and not (update or update_all):
+        raise UsageError("--update-failing goes with --update NAME or --update-all")
     found = [t for f in find_scenarios(paths) for t in targets(f)]
     unknown = [u for u in update if not any(u in (t.name, t.file.stem) for t in found)]
     if unknown:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sim.engine.cohorts import members
 from sim.engine.draws import ChunkDraws
-from sim.engine.replications import grids, run_chunk
+from sim.engine.replications import grids, replicate
 from sim.engine.streams import Streams
 from sim.runs.results import Results
 from sim.scenario.calendar import day_to_date
@@ -43,6 +43,15 @@ def plan_text(s: Scenario) -> str:
         items.append((m.deadline, f"deadline {m.id}" + (f": {m.title}" if m.title else "")))
         for c in m.challenges:
             items.append((c.decision, f"court    {m.id}: {c.title or c.id} decides; injunction {_p(c.injunction)}"))
+        for dec in m.decisions:
+            length = (f"extends by {dec.extend.describe()} from the {dec.from_}" if dec.extend is not None
+                      else f"extends to {planned_text(s, dec.until)}" if dec.until is not None else "")
+            items.append((dec.date, f"decision {m.id}: {dec.title or dec.id} {length}"
+                          + ("; replaces a running extension" if dec.replaces else "")
+                          + (f" (probability {_p(dec.probability)})" if dec.probability is not None else "")))
+    for c in s.rulings:
+        items.append((c.decision, f"court    {', '.join(c.measures)}: {c.title or c.id} decides once for all; "
+                      f"injunction {_p(c.injunction)}"))
     for sh in s.shocks:
         lasts = f"for {sh.duration.describe()}" if sh.duration is not None else "to the end of the window"
         items.append((sh.date, f"shock    {sh.id}: {sh.title or ''} ({lasts}, probability {_p(sh.probability)}, in "
@@ -70,7 +79,13 @@ def _rules(m: Measure) -> list[str]:
     out = [f"{len(m.effects)} effect{'s' if len(m.effects) > 1 else ''}: " + ", ".join(e.type for e in m.effects)]
     out += _cohorts(m)
     d = m.deferral
-    if d is not None:
+    if d is not None and d.steps:
+        out.append("each deadline deferred by a chain: " + ", then ".join(
+            f"{x.title or 'a step'} ({_p(x.probability)}, {x.delay.describe()}"
+            + (f", up to {x.times} times" if x.times > 1 else "")
+            + (f", each {x.decay.describe()} as likely" if x.decay is not None else "") + ")" for x in d.steps)
+            + (f"; {d.stricter.factor.describe()} as likely once {d.stricter.on} occurred" if d.stricter else ""))
+    elif d is not None:
         times = f"{d.max} time{'s' if (d.max or 0) > 1 else ''}"
         how = (f"by {', then '.join(x.describe() for x in d.schedule)}" if d.schedule
                else f"by {d.delay.describe() if d.delay else '?'}, at most {times}")
@@ -91,7 +106,7 @@ def explain_text(s: Scenario, replication: int, seed: int | None = None) -> str:
 
     sd = run_defaults(s, seed=seed)[1]
     start = s.start_day
-    chunk = run_chunk(s, sd, replication, replication + 1, grids(s)[0])
+    chunk = replicate(s, sd, replication, replication + 1, grids(s)[0])
     named: list[Measure | Event | Shock] = [*s.measures, *s.events, *s.shocks]
     titles = {x.id: x.title or x.id for x in named}
     lines = [f"replication {replication} of {s.name}" + (f" ({s.variant})" if s.variant else "") + f", seed {sd}"]

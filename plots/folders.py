@@ -1,0 +1,129 @@
+"""The output folders of the commands that draw charts: ``brief``, ``compare``, ``sweep`` and ``sensitivity``.
+
+Each function runs its question, then writes its tables and charts into one folder that is checked before
+anything runs and swapped in whole (:func:`sim.runs.outdir.staged`): after any failure, kill or full disk the
+folder is all-old or all-new. A study's task cache (next to the folder, for ``--resume``) is dropped once the
+outputs are written (:meth:`sim.runs.study.Study.finish`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from plots import comparison as comparison_chart
+from plots import sweep as sweep_chart
+from plots import tornado
+from plots.pack import save_figure, write_charts, write_pack
+from sim.runs.atomic import write_text
+from sim.runs.outdir import staged, task_cache
+from sim.runs.records import load_results, run_folder, write_run
+from sim.runs.runner import run
+from sim.runs.study import Progress
+from sim.scenario.loaded import load
+from sim.studies.compare import Comparison, compare, compared_runs
+from sim.studies.sensitivity import Sensitivity, parse_outcome, sensitivity
+from sim.studies.sweep import SweepPlan, SweepRequest
+
+Say = Callable[[str], None]
+
+
+def write_plots(run_dir: str, *, charts: Sequence[str] = (), fmt: str = "png", dpi: int = 200, out: str | None = None,
+                compare: Sequence[str] = (), as_of: dt.date | str | None = "scenario", force: bool = False,
+                ) -> list[Path]:
+    """Draw charts of the run folder ``run_dir`` (:func:`plots.pack.write_charts`) into ``out`` (default
+    ``RUN_DIR/charts``), with the runs ``compare`` for the comparison chart; returns the files written."""
+    results, others = load_results(run_dir), [load_results(d) for d in compare]
+    folder = Path(out or Path(run_dir) / "charts")
+    with staged(folder, "plot", force=force, protect=(run_dir, *compare)) as tmp:
+        written = write_charts(results, tmp, charts, fmt, dpi, others, as_of)
+    return [folder / path.relative_to(tmp) for path in written]
+
+
+def write_brief(file: str, *, variant: str | None = None, overrides: tuple[str, ...] = (),
+                replications: int | None = None, seed: int | None = None, out: str | None = None,
+                as_of: dt.date | str | None = "scenario", force: bool = False, workers: int | None = None,
+                scheduler: str | None = None, progress: Progress | None = None) -> tuple[Path, list[Path]]:
+    """Run ``file`` and write its run folder and its pack (:func:`plots.pack.write_pack`).
+
+    Without ``out`` the run goes to its run folder (:func:`sim.runs.records.run_folder`) and the pack to
+    ``brief/`` inside it; with ``out`` the pack goes to ``out`` and the run to ``out/run``. Either way both are
+    staged as one folder: a kill mid-pack leaves the old run and the old pack.
+
+    Returns:
+        The folder holding the pack, and the files written there (the PDF first).
+    """
+    loaded = load(file, variant, overrides)
+    run_dir = run_folder(loaded.scenario)
+    target = Path(out) if out else run_dir
+    with staged(target, "brief", force=force) as tmp:
+        results = run(loaded.scenario, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
+                      progress=progress)
+        write_run(results, tmp / "run" if out else tmp, loaded.data, source=file)
+        written = write_pack(results, tmp if out else tmp / "brief", as_of=as_of)
+    return (target if out else run_dir / "brief"), written
+
+
+def write_comparison(files: Sequence[str], *, variants: str | None, reference: str | None,
+                     overrides: tuple[str, ...] = (), replications: int | None = None, seed: int | None = None,
+                     out: str | None = None, force: bool = False, resume: bool = False, workers: int | None = None,
+                     scheduler: str | None = None, progress: Progress | None = None, say: Say = print,
+                     ) -> tuple[Comparison, Path]:
+    """Compare scenarios or variants on the same draws (:func:`sim.studies.compare.compare`) and write
+    ``comparison.csv`` and ``comparison.png`` into ``out`` (default ``runs/compare-NAME``)."""
+    pairs, labels = compared_runs(files, variants, reference, comparison_chart.MAX_RUNS)
+    loaded = [load(f, v, overrides) for f, v in pairs]
+    folder = Path(out) if out else Path("runs") / f"compare-{loaded[0].scenario.name}"
+    with staged(folder, "compare", force=force) as tmp:
+        result = compare(loaded, labels, replications, seed, workers, scheduler=scheduler, cache=task_cache(folder),
+                         resume=resume, progress=progress)
+        result.write_csv(tmp / "comparison.csv")
+        save_figure(comparison_chart.plot(result.results, labels=labels), tmp / "comparison.png")
+    if result.study is not None:  # compare() always records how its study went
+        result.study.finish(task_cache(folder), resume, say)
+    return result, folder
+
+
+def write_sweep(file: str, request: SweepRequest, *, variant: str | None = None, overrides: tuple[str, ...] = (),
+                replications: int | None = None, seed: int | None = None, out: str | None = None,
+                force: bool = False, resume: bool = False, workers: int | None = None, scheduler: str | None = None,
+                progress: Progress | None = None, say: Say = print) -> tuple[SweepPlan, pd.DataFrame, Path]:
+    """Run the points of ``request`` on ``file`` (:mod:`sim.studies.sweep`) and write ``sweep.csv`` and, when the
+    scenario has metrics, ``sweep.png`` into ``out`` (default ``runs/sweep-NAME``)."""
+    loaded = load(file, variant, overrides)
+    folder = Path(out or Path("runs") / f"sweep-{loaded.scenario.name}")
+    with staged(folder, "sweep", force=force) as tmp:  # checked and created before the pilot run and points
+        points = request.plan(loaded, seed)
+        if points.design is not None and points.design.pilot:
+            say(f"sampling {len(points.design.columns)} uncertain inputs found by a pilot run of "
+                f"{points.design.pilot} replications")
+        table, results, study = points.run(replications=replications, seed=seed, workers=workers, resume=resume,
+                                           scheduler=scheduler, cache=task_cache(folder), progress=progress)
+        write_text(tmp / "sweep.csv", table.to_csv(index=False))
+        if loaded.scenario.metrics:
+            save_figure(sweep_chart.plot_plan(points, table, results), tmp / "sweep.png")
+    study.finish(task_cache(folder), resume, say)
+    return points, table, folder
+
+
+def write_sensitivity(file: str, outcome: str, *, variant: str | None = None, overrides: tuple[str, ...] = (),
+                      replications: int | None = None, seed: int | None = None, top: int = 12,
+                      out: str | None = None, force: bool = False, resume: bool = False, workers: int | None = None,
+                      scheduler: str | None = None, progress: Progress | None = None, say: Say = print,
+                      ) -> tuple[Sensitivity, Path]:
+    """Rank the inputs of ``file`` by how much they move ``outcome`` (:mod:`sim.studies.sensitivity`) and write
+    ``sensitivity.csv``, ``tornado.png`` and ``ranking.png`` into ``out`` (default ``runs/sensitivity-NAME``)."""
+    loaded = load(file, variant, overrides)
+    parse_outcome(loaded.scenario, outcome)  # a bad name stops here, before anything runs
+    folder = Path(out or Path("runs") / f"sensitivity-{loaded.scenario.name}")
+    with staged(folder, "sensitivity", force=force) as tmp:
+        sens = sensitivity(loaded, outcome, replications=replications, seed=seed, top=top, workers=workers,
+                           scheduler=scheduler, cache=task_cache(folder), resume=resume, progress=progress)
+        sens.write_csv(tmp / "sensitivity.csv")
+        save_figure(tornado.plot(sens), tmp / "tornado.png")
+        save_figure(tornado.plot_ranking(sens), tmp / "ranking.png")
+    sens.study.finish(task_cache(folder), resume, say)
+    return sens, folder
