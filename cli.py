@@ -125,7 +125,7 @@ def new(name: str, directory: str, force: bool) -> None:
 def run(file: str | None, check_alias: bool, verify_accounting: bool, quiet: bool, **options: Any) -> None:
     """Simulate FILE and write a run folder (tables, summary.json, run.json)."""
     from sim.runs.job import run_to_folder
-    from sim.text.narrate import summary_text
+    from sim.text.narrate import next_steps, summary_text
 
     with Bar(quiet) as bar:
         results, folder = run_to_folder(file, verify_accounting=verify_accounting or check_alias, progress=bar,
@@ -133,6 +133,8 @@ def run(file: str | None, check_alias: bool, verify_accounting: bool, quiet: boo
     if not quiet:
         click.echo(summary_text(results) + "\n")
     click.echo(f"wrote {folder}/")
+    if not quiet:
+        click.echo(next_steps(str(folder), file))
 
 
 @cli.command()
@@ -199,7 +201,8 @@ def brief(file: str, **options: Any) -> None:
     from plots.folders import write_brief
 
     with Bar() as bar:
-        folder, written = write_brief(file, progress=bar, **options)
+        folder, written, text = write_brief(file, progress=bar, **options)
+    click.echo(text + "\n")
     click.echo(f"wrote {folder / written[0].name} and {len(written) - 1} chart files in {folder}/")
 
 

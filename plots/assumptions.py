@@ -17,6 +17,7 @@ from sim.scenario.effects import EffectBase
 from sim.scenario.errors import DocketError
 from sim.scenario.schema import Scenario
 from sim.scenario.values import Dist
+from sim.text import findings
 
 ROWS_PER_PAGE = 13  # two-line rows at 11 pt fill the slide between header and footer
 COLUMNS = (("Item", 0.0, 27), ("Parameter", 0.205, 25), ("Value or distribution", 0.39, 40), ("Source", 0.675, 50))
@@ -198,8 +199,10 @@ def plot(results: Results, page: int = 0, per_page: int = ROWS_PER_PAGE, ax: Axe
     if new:
         s = results.scenario
         more = f" Page {page + 1} of {pages}." if pages > 1 else ""
-        style.decorate(fig, f"{s.title}: assumptions and sources",
-                       "Every input of the scenario, the value or distribution drawn, and the source it cites; a "
-                       "value without a source of its own takes that of the block holding it (a deferral, a "
-                       f"challenge), if any.{more}", results)
+        assumed = sum(r.source.startswith("Assumption") for r in table)
+        cited = len(table) - assumed - sum(r.source == NOT_CITED for r in table)
+        style.decorate(fig, findings.sources(len(table), cited, assumed),
+                       f"{s.title}: assumptions and sources. Every input of the scenario, the value or distribution "
+                       "drawn, and the source it cites; a value without a source of its own takes that of the block "
+                       f"holding it (a deferral, a challenge), if any.{more}", results)
     return fig

@@ -1,4 +1,5 @@
-"""Drawing a simulated series as a median line with 50% and 90% bands (shared by several charts)."""
+"""Drawing a simulated series as its headline line (the mean) with the one band (5-95% of runs), shared by
+several charts; :mod:`sim.text.convention` says which statistic and which interval."""
 
 from __future__ import annotations
 
@@ -10,36 +11,30 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from plots import style
+from sim.text.convention import HEADLINE, HIGH, INTERVAL, LOW, STATISTIC
 
-BAND_ALPHA: Final = {"90": 0.16, "50": 0.34}
+BAND_ALPHA: Final = 0.22
 
 
-def draw(ax: Axes, rows: pd.DataFrame, color: str, label: str | None = None, bands: tuple[str, ...] = ("90", "50"),
-         linewidth: float = 2.6) -> None:
-    """Median of ``rows`` (a slice of ``Results.series``) with its 90% (p05-p95) and 50% (p25-p75) bands."""
-    if "90" in bands:
-        ax.fill_between(rows["date"], rows["p05"], rows["p95"], color=color, alpha=BAND_ALPHA["90"], linewidth=0,
-                        gid="band90")
-    if "50" in bands:
-        ax.fill_between(rows["date"], rows["p25"], rows["p75"], color=color, alpha=BAND_ALPHA["50"], linewidth=0,
-                        gid="band50")
-    ax.plot(rows["date"], rows["p50"], color=color, linewidth=linewidth, label=label, gid="median")
+def draw(ax: Axes, rows: pd.DataFrame, color: str, label: str | None = None, linewidth: float = 2.6) -> None:
+    """The headline statistic of ``rows`` (a slice of ``Results.series``) with its 5-95% band."""
+    ax.fill_between(rows["date"], rows[LOW], rows[HIGH], color=color, alpha=BAND_ALPHA, linewidth=0, gid="band")
+    ax.plot(rows["date"], rows[HEADLINE], color=color, linewidth=linewidth, label=label, gid="headline-line")
 
 
 def counterfactual(ax: Axes, rows: pd.DataFrame) -> None:
-    """The median of the no-measure counterfactual, dashed."""
-    ax.plot(rows["date"], rows["p50"], color=style.COUNTERFACTUAL, linewidth=1.8, linestyle="--",
+    """The headline statistic of the no-measure counterfactual, dashed."""
+    ax.plot(rows["date"], rows[HEADLINE], color=style.COUNTERFACTUAL, linewidth=1.8, linestyle="--",
             gid="counterfactual")
 
 
 def handles(color: str, with_counterfactual: bool = True) -> list[object]:
-    """Legend entries explaining the median, the bands and the counterfactual."""
+    """Legend entries explaining the line, the band and the counterfactual."""
     out: list[object] = [
-        Line2D([], [], color=color, linewidth=2.6, label="Median"),
-        Patch(facecolor=color, alpha=BAND_ALPHA["50"] + BAND_ALPHA["90"] * 0.5, label="50% of runs"),
-        Patch(facecolor=color, alpha=BAND_ALPHA["90"], label="90% of runs"),
+        Line2D([], [], color=color, linewidth=2.6, label=STATISTIC.capitalize()),
+        Patch(facecolor=color, alpha=BAND_ALPHA, label=f"{INTERVAL} of runs"),
     ]
     if with_counterfactual:
         out.append(Line2D([], [], color=style.COUNTERFACTUAL, linewidth=1.8, linestyle="--",
-                          label="No measure (median)"))
+                          label=f"No measure ({STATISTIC})"))
     return out

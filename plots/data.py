@@ -9,6 +9,7 @@ import pandas as pd
 from sim.runs.results import Results
 from sim.scenario.errors import DocketError
 from sim.scenario.schema import Measure, Scenario
+from sim.text.titles import title_of
 
 
 def series(results: Results, sid: str, quantity: str) -> pd.DataFrame:
@@ -43,26 +44,18 @@ def measure_title(measure: Measure) -> str:
 
 
 def population_title(scenario: Scenario, pid: str) -> str:
-    """A population's title, or its id."""
-    return next((p.title or p.id for p in scenario.populations if p.id == pid), pid)
+    """A population's title, or its id (:func:`sim.text.titles.title_of`)."""
+    return title_of(scenario, pid)
 
 
 def metric_title(scenario: Scenario, mid: str) -> str:
-    """A metric's title, or its id."""
-    return next((m.title or m.id for m in scenario.metrics if m.id == mid), mid)
+    """A metric's title, or its id (:func:`sim.text.titles.title_of`)."""
+    return title_of(scenario, mid)
 
 
 def acts_on(measure: Measure) -> set[str]:
     """Ids of the populations a measure's effects touch."""
     return {population for e in measure.effects for population in e.acts_on()[:2]}
-
-
-def run_label(results: Results) -> str:
-    """How a run is named in a comparison: its variant's title, else ``Scenario as written``."""
-    s = results.scenario
-    if s.variant is None:
-        return "Scenario as written"
-    return next((v.title or v.id for v in s.variants if v.id == s.variant), s.variant)
 
 
 def run_date(results: Results) -> str:

@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from plots import comparison as comparison_chart
+from plots import key_numbers, tornado
 from plots import sweep as sweep_chart
-from plots import tornado
 from plots.pack import save_figure, write_charts, write_pack
 from sim.runs.atomic import write_text
 from sim.runs.outdir import staged, task_cache
@@ -46,7 +46,7 @@ def write_plots(run_dir: str, *, charts: Sequence[str] = (), fmt: str = "png", d
 def write_brief(file: str, *, variant: str | None = None, overrides: tuple[str, ...] = (),
                 replications: int | None = None, seed: int | None = None, out: str | None = None,
                 as_of: dt.date | str | None = "scenario", force: bool = False, workers: int | None = None,
-                scheduler: str | None = None, progress: Progress | None = None) -> tuple[Path, list[Path]]:
+                scheduler: str | None = None, progress: Progress | None = None) -> tuple[Path, list[Path], str]:
     """Run ``file`` and write its run folder and its pack (:func:`plots.pack.write_pack`).
 
     Without ``out`` the run goes to its run folder (:func:`sim.runs.records.run_folder`) and the pack to
@@ -54,7 +54,8 @@ def write_brief(file: str, *, variant: str | None = None, overrides: tuple[str, 
     staged as one folder: a kill mid-pack leaves the old run and the old pack.
 
     Returns:
-        The folder holding the pack, and the files written there (the PDF first).
+        The folder holding the pack, the files written there (the PDF first), and the key numbers it charted
+        as text (:func:`plots.key_numbers.text`).
     """
     loaded = load(file, variant, overrides)
     run_dir = run_folder(loaded.scenario)
@@ -64,7 +65,7 @@ def write_brief(file: str, *, variant: str | None = None, overrides: tuple[str, 
                       progress=progress)
         write_run(results, tmp / "run" if out else tmp, loaded.data, source=file)
         written = write_pack(results, tmp if out else tmp / "brief", as_of=as_of)
-    return (target if out else run_dir / "brief"), written
+    return (target if out else run_dir / "brief"), written, key_numbers.text(results)
 
 
 def write_comparison(files: Sequence[str], *, variants: str | None, reference: str | None,
@@ -81,7 +82,7 @@ def write_comparison(files: Sequence[str], *, variants: str | None, reference: s
         result = compare(loaded, labels, replications, seed, workers, scheduler=scheduler, cache=task_cache(folder),
                          resume=resume, progress=progress)
         result.write_csv(tmp / "comparison.csv")
-        save_figure(comparison_chart.plot(result.results, labels=labels), tmp / "comparison.png")
+        save_figure(comparison_chart.plot(result.results), tmp / "comparison.png")  # named by variant titles
     if result.study is not None:  # compare() always records how its study went
         result.study.finish(task_cache(folder), resume, say)
     return result, folder

@@ -7,6 +7,7 @@ from matplotlib.figure import Figure
 
 from plots import data, style
 from sim.runs.results import Results
+from sim.text import convention, findings
 
 ONE_PANEL_MAX = 4  # more measures than this get one small panel each
 
@@ -57,7 +58,8 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
     if single and n:
         style.legend(axes[0], loc="upper left", bbox_to_anchor=(1.01, 1.0), handlelength=2.4, labelspacing=1.0)
     if new:
-        style.decorate(fig, f"{s.title}: chance each measure is in force",
-                       "Share of simulated runs in which the measure is in force on each date (not deferred, "
-                       "enjoined, shelved, lifted or cancelled). Dotted lines: planned deadlines.", results)
+        style.decorate(fig, findings.in_force(results),
+                       f"{s.title}: chance each measure is in force on each date, that day (not deferred, enjoined, "
+                       "shelved, lifted or cancelled). Dotted lines: planned deadlines.", results,
+                       stated=convention.chance_text(results.replications, "on"))
     return fig

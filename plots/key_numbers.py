@@ -1,8 +1,9 @@
-"""The key-numbers page: headline figures with their intervals, and where they come from."""
+"""The key-numbers page: the bottom line, headline figures with their intervals, and where they come from."""
 
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +13,10 @@ from matplotlib.figure import Figure
 import sim
 from plots import data, style
 from sim.runs.results import Results
+from sim.text import convention, findings
 from sim.text.humanize import interval, number, percent
+from sim.text.narrate import summary_text
+from sim.text.titles import variant_title
 
 MAX_KEY_DATES = 5
 
@@ -39,25 +43,65 @@ def _short(iso: str) -> str:
     return f"{day.day} {day:%b}\n{day:%Y}"
 
 
+def bottom_line(results: Results) -> list[str]:
+    """The lines opening page 1: the bottom line (:func:`sim.text.findings.bottom_line`), then
+    :func:`more_lines`."""
+    return [*findings.bottom_line(results), *more_lines(results)]
+
+
+def more_lines(results: Results) -> list[str]:
+    """Further lines under the bottom line, each a sentence computed from the results (none yet): the place for
+    lines such as a split outcome's ("34% chance of about X, otherwise about 0")."""
+    del results
+    return []
+
+
+def text(results: Results) -> str:
+    """The key numbers as the terminal prints them after ``docket brief``: the bottom line of page 1, then the
+    tables of the run (:func:`sim.text.narrate.summary_text`).
+
+    Example:
+        >>> print(text(res).splitlines()[0])  # doctest: +ELLIPSIS
+        Bottom line: TikTok user-days of US data: ...
+    """
+    para = textwrap.fill("Bottom line: " + " ".join(bottom_line(results)), 110)
+    return "\n".join([para, "", summary_text(results)])
+
+
+def _bottom_line(w: _Writer, results: Results, y: float) -> float:
+    """The bottom line as one wrapped paragraph; returns the y below it."""
+    lines = bottom_line(results)
+    if not lines:
+        return y
+    size = style.SMALL_SIZE + 1
+    chars = int(0.97 * style.SLIDE[0] * 72 / (size * 0.55))
+    text = style.wrap(" ".join(lines), chars, lines=6)
+    w.text(0, y, text, size, linespacing=1.3, gid="bottom-line")
+    return y + (text.count("\n") + 1) * size * 1.3 + 14
+
+
 def _exposure(w: _Writer, results: Results, y: float) -> float:
     """Cards with each metric's total and avoided exposure; returns the y below them."""
     exposure: dict[str, Any] = results.summary["exposure"]
     end = style.day_label(data.window(results)[1])
-    w.text(0, y, f"Exposure accumulated by {end}: median (90% of runs)", style.LABEL_SIZE, fontweight="bold")
+    w.text(0, y, f"Exposure accumulated by {end}: {convention.STATISTIC} ({convention.INTERVAL} of runs)",
+           style.LABEL_SIZE, fontweight="bold")
     y += 26
     n = max(len(exposure), 1)
-    big = 20 if n <= 3 else 15
+    big = 18 if n <= 3 else 15
     for k, (_mid, e) in enumerate(exposure.items()):
         x = k / n
         w.text(x, y, style.wrap(e["title"], int(120 / n)), style.SMALL_SIZE, color=style.MUTED)
         t, a, cf = e["total"], e["avoided"], e["counterfactual"]
-        # a measure can add exposure (stopped updates leave installs unpatched): say so rather than "-2.7B"
-        change = f"avoided: {interval(a['p50'], a['p05'], a['p95'])}" if a["p50"] >= 0 else \
-            f"added by the measures: {interval(-a['p50'], -a['p95'], -a['p05'])}"
-        w.text(x, y + 34, f"{number(t['p50'])} {e['unit']}", big, fontweight="bold")
-        w.text(x, y + 36 + big * 1.4, f"90%: {number(t['p05'])} to {number(t['p95'])}\n"
-               f"{change}\nwith no measure: {number(cf['p50'])}",
-               style.SMALL_SIZE - (0 if n <= 3 else 1), linespacing=1.35)
+        mean, lo, hi = convention.headline(t)
+        # a measure can add exposure (stopped updates leave installs unpatched): say so rather than "−2.7B"
+        change = f"avoided: {convention.figure(a)}" if a[convention.HEADLINE] >= 0 else \
+            f"added by the measures: {interval(-a['mean'], -a['p95'], -a['p05'])}"
+        w.text(x, y + 34, f"{number(mean)} {e['unit']}", big, fontweight="bold")
+        w.text(x, y + 36 + big * 1.4, f"{convention.INTERVAL}: {number(lo)} to {number(hi)}\n"
+               f"{change}\nwith no measure: {number(cf[convention.HEADLINE])}",
+               style.SMALL_SIZE - (0 if n <= 3 else 1), linespacing=1.35,
+               color=style.ADDED if a[convention.HEADLINE] < 0 else style.INK)
     return y + 36 + big * 1.4 + 62 if exposure else y
 
 
@@ -65,7 +109,8 @@ def _measures(w: _Writer, results: Results, y: float, width: float) -> None:
     """P(in force) on the key dates and P(never), one row per measure."""
     measures: dict[str, Any] = results.summary["measures"]
     keys = _dates(results.summary)
-    w.text(0, y, "Chance each measure is in force on the key dates", style.LABEL_SIZE, fontweight="bold")
+    w.text(0, y, "Chance each measure is in force on the key dates (that day)", style.LABEL_SIZE,
+           fontweight="bold")
     y += 24
     n = len(measures)
     size = style.SMALL_SIZE if n <= 6 else style.SMALL_SIZE - 1.5
@@ -93,15 +138,15 @@ def _populations(w: _Writer, results: Results, x: float, y: float) -> float:
     last = results.summary["key_dates"][-1] if results.summary["key_dates"] else None
     if last is None:
         return y
-    w.text(x, y, f"On {style.day_label(dt.date.fromisoformat(last))}: median (90% of runs)", style.LABEL_SIZE,
-           fontweight="bold")
+    w.text(x, y, f"On {style.day_label(dt.date.fromisoformat(last))}: {convention.STATISTIC} "
+           f"({convention.INTERVAL} of runs)", style.LABEL_SIZE, fontweight="bold")
     y += 24
     size = style.SMALL_SIZE if len(pops) <= 5 else style.SMALL_SIZE - 1
     for pid, by_date in pops.items():
         st = by_date[last]
         w.text(x, y, style.abbreviate(data.population_title(results.scenario, pid), 44), size, color=style.MUTED)
         # below one member is rounding noise of a count, not a fraction of a user
-        mid, lo, hi = (0.0 if abs(st[k]) < 1 else st[k] for k in ("p50", "p05", "p95"))
+        mid, lo, hi = (0.0 if abs(v) < 1 else v for v in convention.headline(st))
         w.text(x, y + size * 1.35, interval(mid, lo, hi), size + 1, fontweight="bold")
         y += size * 3.2
     return y
@@ -110,7 +155,8 @@ def _populations(w: _Writer, results: Results, x: float, y: float) -> float:
 def provenance(results: Results) -> list[str]:
     """Lines saying how the numbers were made: seed, replications, docket version, run date."""
     s = results.scenario
-    return [f"Scenario: {s.name}" + (f", variant {s.variant}" if s.variant else ""),
+    variant = variant_title(s)
+    return [f"Scenario: {s.name}" + (f", variant: {variant}" if variant else ""),
             f"{results.replications:,} replications, seed {results.seed}",
             f"docket {sim.__version__}, {data.run_date(results)}"]
 
@@ -133,7 +179,7 @@ def plot(results: Results, ax: Axes | None = None, notes: Sequence[str] = ()) ->
     ax = axes[0]
     ax.set_axis_off()
     w = _Writer(ax)
-    y = _exposure(w, results, 0)
+    y = _exposure(w, results, _bottom_line(w, results, 0))
     _measures(w, results, y + 12, 0.57)
     below = _populations(w, results, 0.63, y + 12)
     w.text(0.63, below + 8, "Provenance", style.LABEL_SIZE, fontweight="bold")
@@ -142,7 +188,8 @@ def plot(results: Results, ax: Axes | None = None, notes: Sequence[str] = ()) ->
     if new:
         s = results.scenario
         as_of = f" as seen on {s.as_of.describe()}" if s.as_of is not None else ""
-        style.decorate(fig, f"{s.title}: key numbers",
-                       f"Headline results of {results.replications:,} simulated runs{as_of}. Intervals hold 90% of "
-                       "the runs (5th to 95th percentile).", results)
+        style.decorate(fig, s.title,
+                       f"Key numbers of {results.replications:,} simulated runs{as_of}: the bottom line, exposure, "
+                       f"the chance each measure is in force, populations. Figures are means; intervals hold "
+                       f"{convention.INTERVAL} of the runs.", results)
     return fig

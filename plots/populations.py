@@ -7,8 +7,9 @@ from matplotlib.figure import Figure
 
 from plots import bands, data, style
 from sim.runs.results import Results
+from sim.text import convention, findings
 
-COLOR = style.PALETTE[0]
+COLOR = style.POPULATION
 
 
 def _columns(n: int) -> int:
@@ -16,7 +17,7 @@ def _columns(n: int) -> int:
 
 
 def plot(results: Results, populations: list[str] | None = None, ax: Axes | None = None) -> Figure:
-    """Median population size with 50% and 90% bands, the counterfactual dashed, deadlines as dotted lines.
+    """Mean population size with its 5-95% band, the counterfactual dashed, deadlines as dotted lines.
 
     Each population gets its own panel and y scale (100M users and 10M users do not share an axis). Dotted
     lines mark the planned deadlines of the measures whose effects act on that population.
@@ -43,7 +44,7 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
         bands.draw(a, stock, COLOR)
         bands.counterfactual(a, data.series(results, pid, "stock_cf"))
         style.style_axes(a)
-        top = max(float(stock["p95"].max()), float(data.series(results, pid, "stock_cf")["p50"].max()))
+        top = max(float(stock["p95"].max()), float(data.series(results, pid, "stock_cf")[convention.HEADLINE].max()))
         a.set_ylim(0, top * 1.15 if top > 0 else 1)  # headroom for the deadline labels
         style.date_axis(a, start, end, max_ticks=4 if ncols >= 3 else 6)
         unit = str(stock["unit"].iloc[0])
@@ -58,8 +59,8 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
     if not new:
         style.legend(axes[0], bands.handles(COLOR), loc="upper left")
     else:
-        style.decorate(fig, f"{s.title}: how many remain",
-                       "Simulated size of each population: median with the middle 50% and 90% of runs; dashed: "
-                       "the same runs with no measure in force. Dotted lines: planned deadlines of the measures "
-                       "acting on it.", results, handles=bands.handles(COLOR))
+        style.decorate(fig, findings.populations(results),
+                       f"{s.title}: how many remain. Simulated size of each population: mean with 5–95% of runs; "
+                       "dashed: the same runs with no measure in force. Dotted lines: planned deadlines of the "
+                       "measures acting on it.", results, handles=bands.handles(COLOR))
     return fig

@@ -21,13 +21,27 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 import sim
 from sim.runs.results import Results
 from sim.scenario.schema import Scenario
+from sim.text import convention
 from sim.text.humanize import number, percent
+from sim.text.titles import variant_title
 
 # Okabe & Ito (2008), ordered so the first colours are the most distinct on white; yellow comes last.
 PALETTE: Final = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 # Measures skip yellow, too faint for a line on white; black takes its place.
 MEASURE_PALETTE: Final = (*PALETTE[:6], PALETTE[7])
 LINESTYLES: Final = ("-", "--", ":")
+# What a colour means is fixed across the pack: one per measure (above); exposure, avoided, added and population
+# colours (Paul Tol's palettes, none of them a measure's) and run colours are used for nothing else.
+EXPOSURE: Final = "#882255"
+AVOIDED: Final = "#117733"
+ADDED: Final = "#CC3311"
+"""Warning colour: exposure the measures add (unpatched installs, private-carrier customers)."""
+POPULATION: Final = "#332288"
+RUN_PALETTE: Final = ("#44AA99", "#AA4499", "#999933", "#6699CC", "#661100", "#DDCC77", "#888888", "#EE7733")
+"""Runs side by side in a comparison."""
+LOW: Final = "#4477AA"
+HIGH: Final = "#EE3377"
+"""A study input held low / high (tornado); a positive / negative rank correlation (ranking)."""
 INK: Final = "#222222"
 MUTED: Final = "#666666"
 GRID: Final = "#DDDDDD"
@@ -43,7 +57,7 @@ FOOTER_SIZE: Final = 9.5
 FONT: Final = "DejaVu Sans"
 
 _HEADER_LINE_IN: Final = 0.34  # height of one header line, inches
-_FOOTER_IN: Final = 0.42
+_FOOTER_IN: Final = 0.62  # the convention line, then the source line
 
 
 def measure_colors(scenario: Scenario) -> dict[str, str]:
@@ -65,7 +79,7 @@ def measure_linestyles(scenario: Scenario) -> dict[str, str]:
 
 def run_color(index: int) -> str:
     """Colour of the ``index``-th run in a comparison."""
-    return PALETTE[index % len(PALETTE)]
+    return RUN_PALETTE[index % len(RUN_PALETTE)]
 
 
 def wrap(text: str, width: int, lines: int = 2) -> str:
@@ -141,17 +155,21 @@ def footer_text(results: Results) -> tuple[str, str]:
     left = (f"Source: docket {sim.__version__} Monte Carlo simulation, {results.replications:,} replications, "
             f"seed {results.seed}; inputs and their sources in the assumptions table")
     s = results.scenario
-    right = f"Scenario: {s.name}" + (f" · variant {s.variant}" if s.variant else "")
+    variant = variant_title(s)
+    right = f"Scenario: {s.name}" + (f" · {abbreviate(variant, 48)}" if variant else "")
     return left, right
 
 
 def decorate(fig: Figure, title: str, subtitle: str, results: Results | None,
-             handles: Sequence[Any] | None = None, footer_right: str | None = None) -> None:
-    """Add a left-aligned title, a subtitle saying what is shown, and a footer; keep the axes between them.
+             handles: Sequence[Any] | None = None, footer_right: str | None = None,
+             stated: str | None = None) -> None:
+    """Add a left-aligned title (the finding), a subtitle (the topic and how to read it), and a footer stating
+    the convention and the source; keep the axes between them.
 
     The header and footer sit in fixed bands (in inches) so they look the same on every chart; the
     constrained layout places the axes in the rest of the figure. ``handles``, if given, become a one-row
-    legend under the subtitle, shared by every panel; ``footer_right`` replaces the scenario name.
+    legend under the subtitle, shared by every panel; ``footer_right`` replaces the scenario name; ``stated``
+    replaces the convention line (default :func:`sim.text.convention.band_text`).
     """
     width, height = fig.get_size_inches()
     chars = int(width * 72 / (SUBTITLE_SIZE * 0.55))
@@ -177,6 +195,8 @@ def decorate(fig: Figure, title: str, subtitle: str, results: Results | None,
         right = footer_right or right
         fig.text(margin, 0.12 / height, left, ha="left", va="bottom", fontsize=FOOTER_SIZE, color=MUTED,
                  family=FONT, gid="footer")
+        fig.text(margin, 0.36 / height, stated or convention.band_text(results.replications), ha="left",
+                 va="bottom", fontsize=FOOTER_SIZE, color=INK, family=FONT, gid="convention")
         fig.text(1 - margin, 0.12 / height, right, ha="right", va="bottom", fontsize=FOOTER_SIZE, color=MUTED,
                  family=FONT, gid="footer-right")
         bottom_in = _FOOTER_IN

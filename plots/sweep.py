@@ -1,5 +1,5 @@
-"""Outcome against swept inputs: a grid's median and 10-90% band at each point (:func:`plot`), or a sampled
-design's median and 10-90% bar per sample against each input, as small multiples (:func:`plot_samples`)."""
+"""Outcome against swept inputs: a grid's mean and 5-95% band at each point (:func:`plot`), or a sampled
+design's mean and 5-95% bar per sample against each input, as small multiples (:func:`plot_samples`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from plots import style
 from sim.runs.results import Results
 from sim.studies.design import numeric
 from sim.studies.sweep import SweepPlan, rank_correlations
-from sim.text.humanize import number
+from sim.text import findings
+from sim.text.convention import HEADLINE, HIGH, INTERVAL, LOW, STATISTIC
+from sim.text.humanize import number, signed
 
 
 def plot(table: pd.DataFrame, key: str, results: Sequence[Results], metric: str | None = None,
@@ -38,10 +40,10 @@ def plot(table: pd.DataFrame, key: str, results: Sequence[Results], metric: str 
     fig, axes, new = style.panels(ax, 1, 1)
     ax = axes[0]
     x = list(range(len(table)))
-    lo, mid_col, hi = (table[f"{mid}.{quantity}.{s}"].astype(float) for s in ("p10", "p50", "p90"))
-    color = style.PALETTE[0]
-    ax.fill_between(x, lo, hi, color=color, alpha=0.25, linewidth=0, label="10-90% of runs")
-    ax.plot(x, mid_col, color=color, linewidth=2.5, marker="o", label="median")
+    lo, mid_col, hi = (table[f"{mid}.{quantity}.{s}"].astype(float) for s in (LOW, HEADLINE, HIGH))
+    color = style.EXPOSURE if quantity == "total" else style.AVOIDED
+    ax.fill_between(x, lo, hi, color=color, alpha=0.25, linewidth=0, label=f"{INTERVAL} of runs")
+    ax.plot(x, mid_col, color=color, linewidth=2.5, marker="o", label=STATISTIC)
     ax.set_xticks(x, [str(v) for v in table[key]], rotation=30 if len(x) > 6 else 0)
     ax.set_xlabel(key, fontsize=style.LABEL_SIZE)
     style.style_axes(ax)
@@ -49,9 +51,11 @@ def plot(table: pd.DataFrame, key: str, results: Sequence[Results], metric: str 
     style.legend(ax, loc="best")
     if new:
         what = "accumulated" if quantity == "total" else "avoided by the measures"
-        style.decorate(fig, f"{title}, {what}: sweep of {key.split('.')[-1]}",
-                       f"Median and 10-90% of runs at each value of {key}, every point on the same random draws.",
-                       first)
+        values = [str(v) for v in table[key]]
+        finding = findings.sweep(f"{title} {what}", key.split(".")[-1], float(mid_col.iloc[0]),
+                                 float(mid_col.iloc[-1]), values[0], values[-1])
+        style.decorate(fig, finding, f"{title}, {what}: sweep of {key}. {STATISTIC.capitalize()} and {INTERVAL} "
+                       "of runs at each value, every point on the same random draws.", first)
     return fig
 
 
@@ -71,7 +75,7 @@ def plot_samples(table: pd.DataFrame, columns: Sequence[str], results: Sequence[
                  ax: Axes | None = None) -> Figure:
     """Draw one metric's exposure against each sampled input, as small multiples (one dot and bar per sample).
 
-    The panels are the ``max_panels`` inputs whose values have the strongest rank correlation with the median,
+    The panels are the ``max_panels`` inputs whose values have the strongest rank correlation with the mean,
     strongest first; each x axis is in its input's unit (dates as dates).
 
     Args:
@@ -97,12 +101,12 @@ def plot_samples(table: pd.DataFrame, columns: Sequence[str], results: Sequence[
     first = results[0]
     mid = metric or first.scenario.metrics[0].id
     title = next((m.title or m.id for m in first.scenario.metrics if m.id == mid), mid)
-    lo, med, hi = (table[f"{mid}.{quantity}.{s}"].astype(float).to_numpy() for s in ("p10", "p50", "p90"))
-    rho = rank_correlations(table, columns, f"{mid}.{quantity}.p50")
+    lo, med, hi = (table[f"{mid}.{quantity}.{s}"].astype(float).to_numpy() for s in (LOW, HEADLINE, HIGH))
+    rho = rank_correlations(table, columns, f"{mid}.{quantity}.{HEADLINE}")
     chosen = list(rho)[:max_panels]
     ncols = _layout(len(chosen))
     fig, axes, new = style.panels(ax, len(chosen), ncols, sharey=True)
-    color = style.PALETTE[0]
+    color = style.EXPOSURE if quantity == "total" else style.AVOIDED
     unit = first.summary["exposure"][mid]["unit"]
     for i, (panel, col) in enumerate(zip(axes, chosen, strict=True)):
         xs, xunit = numeric(table[col].tolist())
@@ -111,7 +115,7 @@ def plot_samples(table: pd.DataFrame, columns: Sequence[str], results: Sequence[
         panel.plot(x, med, "o", color=color, markersize=5.5)
         label = (labels or {}).get(col, col)
         name = style.wrap(label.removeprefix("populations.").removeprefix("measures."), 40 if ncols == 3 else 60)
-        panel.set_title(f"{name}\nrank correlation {rho[col]:+.2f}", fontsize=style.SMALL_SIZE + 1,
+        panel.set_title(f"{name}\nrank correlation {signed(rho[col])}", fontsize=style.SMALL_SIZE + 1,
                         color=style.INK, loc="left")
         style.style_axes(panel, grid_axis="both")
         style.number_axis(panel, unit if i % ncols == 0 else None)
@@ -129,12 +133,15 @@ def plot_samples(table: pd.DataFrame, columns: Sequence[str], results: Sequence[
         held = ("each sample holds these inputs fixed; its runs vary only in events, deferrals and rulings"
                 + ("" if spread else " (none here, so a sample's runs agree)")
                 if pinned else "the scenario's other uncertain inputs vary from run to run")
-        handles = [Line2D([], [], color=color, marker="o", linestyle="none", label="median of a sample's runs"),
-                   Line2D([], [], color=color, alpha=0.35, linewidth=1.5, label="10-90% of its runs")][:1 + spread]
-        style.decorate(fig, f"{title}, {what}: {len(table)} {_METHOD_WORDS.get(method, method)} samples",
-                       (f"Against the {len(chosen)} of {len(columns)} sampled inputs most rank-correlated with the "
-                        f"median; {held}." if len(chosen) < len(columns) else f"Against each sampled input; {held}."),
-                       first, handles=handles)
+        handles = [Line2D([], [], color=color, marker="o", linestyle="none", label=f"{STATISTIC} of a sample's runs"),
+                   Line2D([], [], color=color, alpha=0.35, linewidth=1.5, label=f"{INTERVAL} of its runs")][:1 + spread]
+        against = (f"against the {len(chosen)} of {len(columns)} sampled inputs most rank-correlated with the "
+                   f"{STATISTIC}" if len(chosen) < len(columns) else "against each sampled input")
+        top = (labels or {}).get(chosen[0], chosen[0]) if chosen else ""
+        finding = f"{title} {what} moves most with {top} (rank correlation {signed(rho[chosen[0]])})" if chosen \
+            else f"{title}, {what}"
+        style.decorate(fig, finding, f"{title}, {what}: {len(table)} {_METHOD_WORDS.get(method, method)} samples, "
+                       f"{against}; {held}.", first, handles=handles)
     return fig
 
 

@@ -13,6 +13,7 @@ from matplotlib.patches import Patch
 
 from plots import data, style
 from sim.runs.results import Results
+from sim.text import convention, findings
 from sim.text.humanize import percent
 
 ODDS = (("p_never", "Never"), ("p_enjoined", "Enjoined"), ("p_shelved", "Shelved"), ("p_lifted", "Lifted"))
@@ -69,7 +70,9 @@ def plot(results: Results, as_of: dt.date | str | None = "scenario", ax: Axes | 
         if m.id not in stats:
             continue
         st = stats[m.id]
-        lo, mid, hi = (_date(st[k]) for k in ("effective_p10", "effective_p50", "effective_p90"))
+        # the one interval (5-95%) of the exact effective-date distribution; the median day as the marker
+        lo, hi = (findings.effective_quantile(results, m.id, q) for q in (0.05, 0.95))
+        mid = _date(st["effective_p50"])
         if lo is not None and hi is not None:
             left = mdates.date2num(lo) - 0.5
             width = max(mdates.date2num(hi) - mdates.date2num(lo), 0.0) + 1.0  # a one-day range stays visible
@@ -100,7 +103,7 @@ def plot(results: Results, as_of: dt.date | str | None = "scenario", ax: Axes | 
     handles: list[object] = [
         Line2D([], [], marker="D", markersize=9, markerfacecolor="white", markeredgecolor=style.INK,
                linestyle="none", label="Planned deadline"),
-        Patch(facecolor=style.MUTED, alpha=0.35, label="Takes effect: 10–90% of runs where it does"),
+        Patch(facecolor=style.MUTED, alpha=0.35, label=f"Takes effect: {convention.INTERVAL} of runs where it does"),
         Line2D([], [], marker="|", markersize=16, markeredgewidth=3, color=style.MUTED, linestyle="none",
                label="Median effective date"),
     ]
@@ -110,10 +113,11 @@ def plot(results: Results, as_of: dt.date | str | None = "scenario", ax: Axes | 
     style.legend(ax, handles, ncol=len(handles), loc="upper left", bbox_to_anchor=(0, -0.08),
                  handlelength=1.6, columnspacing=1.6)
     if new:
-        title = f"{s.title}: when each measure takes effect"
-        subtitle = ("Planned deadline against the simulated effective date (first day in force). Columns on the "
-                    "right: chance the measure never takes effect in the window, is enjoined, shelved or lifted.")
-        style.decorate(fig, title, subtitle, results)
+        subtitle = (f"{s.title}: when each measure takes effect. Planned deadline against the simulated effective "
+                    "date (first day in force). Columns on the right: chance the measure never takes effect in the "
+                    "window, is enjoined, shelved or lifted.")
+        style.decorate(fig, findings.timeline(results), subtitle, results,
+                       stated=convention.chance_text(results.replications, "dates"))
     else:
         ax.set_title("When each measure takes effect", fontsize=style.LABEL_SIZE, loc="left")
     return fig

@@ -16,10 +16,12 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from plots import style
 from sim.studies.sensitivity import Sensitivity
-from sim.text.humanize import number, percent
+from sim.text import findings
+from sim.text.convention import STATISTIC
+from sim.text.humanize import number, percent, signed
 
-LOW_COLOR = style.PALETTE[0]
-HIGH_COLOR = style.PALETTE[1]
+LOW_COLOR = style.LOW
+HIGH_COLOR = style.HIGH
 LABEL_CHARS = 54
 """Input labels longer than this are wrapped on two lines (up to 12 rows) or shortened, to keep the bars wide."""
 MIN_ROWS = 6
@@ -104,10 +106,17 @@ def plot(sens: Sensitivity, top: int = 15, ax: Axes | None = None) -> Figure:
                Patch(facecolor=HIGH_COLOR, label=f"input high ({sens.high:.0%} quantile; no for yes/no inputs)")]
     if new:
         unit = "" if o.is_probability else f" {o.unit}"
-        style.decorate(fig, f"What drives {o.title}",
-                       f"Mean outcome with one input held low or high and every other input drawn as usual, same "
-                       f"seed in every run. Line: mean of the base run ({o.show(base)}{unit}). Bar ends name the "
-                       f"input's level. Biggest swing on top.", sens.results, handles=handles)
+        finding = f"What drives {o.title}"
+        if not rows.empty:
+            top_row = rows.iloc[0].to_dict()
+            finding = findings.swing(str(top_row["label"]), o.title,
+                                     f"{o.show(float(top_row['low_mean']))} at {top_row['low_text']}",
+                                     f"{o.show(float(top_row['high_mean']))} at {top_row['high_text']}")
+        style.decorate(fig, finding,
+                       f"What drives {o.title}: {STATISTIC} outcome with one input held low or high and every "
+                       f"other input drawn as usual, same seed in every run. Line: mean of the base run "
+                       f"({o.show(base)}{unit}). Bar ends name the input's level. Biggest swing on top.",
+                       sens.results, handles=handles)
     else:
         style.legend(ax, handles=handles, loc="lower right")
     return fig
@@ -149,7 +158,7 @@ def plot_ranking(sens: Sensitivity, top: int = 15, ax: Axes | None = None) -> Fi
     key = pd.DataFrame({"rc": table["rank_correlation"].abs().fillna(-1.0), "fo": table["first_order"].fillna(-1.0)})
     rows = table.loc[key.sort_values(["rc", "fo"], ascending=False, kind="stable").index].head(top)
     style.style_axes(ax, grid_axis="x")
-    up, down = style.PALETTE[2], style.PALETTE[3]
+    up, down = style.LOW, style.HIGH
     if rows["rank_correlation"].isna().all():
         _empty(ax, "the outcome is the same in every run: no ranking")
     else:
@@ -157,7 +166,7 @@ def plot_ranking(sens: Sensitivity, top: int = 15, ax: Axes | None = None) -> Fi
             rc, fo = float(r["rank_correlation"]), float(r["first_order"])
             if not math.isnan(rc):
                 ax.barh(y, abs(rc), height=0.62, color=up if rc > 0 else down, zorder=2)
-                ax.annotate(f"{rc + 0.0:+.2f}".replace("-", "−"), xy=(abs(rc), y), xytext=(5, 0),
+                ax.annotate(signed(rc), xy=(abs(rc), y), xytext=(5, 0),
                             textcoords="offset points", ha="left", va="center", fontsize=style.SMALL_SIZE)
             if not math.isnan(fo):
                 ax.plot([fo], [y], marker="D", markersize=8, color=style.INK, linestyle="none", zorder=3)
@@ -172,11 +181,16 @@ def plot_ranking(sens: Sensitivity, top: int = 15, ax: Axes | None = None) -> Fi
                       label="first-order index (0 to 1)")]
     if new:
         o = sens.outcome
-        style.decorate(fig, f"Which inputs move {o.title}",
-                       f"From the base run of {sens.replications:,} replications: Spearman rank correlation of each "
-                       "input with the outcome, and the share of the outcome's variance it explains alone "
-                       f"({sens.bins}-bin estimate). For yes/no inputs \"higher\" means no; for waiting times, "
-                       "earlier.", sens.results, handles=handles)
+        finding = f"Which inputs move {o.title}"
+        if not rows["rank_correlation"].isna().all():
+            top_row = rows.iloc[0].to_dict()
+            finding = (f"{top_row['label']} is the input most rank-correlated with {o.title} "
+                       f"({signed(float(top_row['rank_correlation']))})")
+        style.decorate(fig, finding,
+                       f"Which inputs move {o.title}. From the base run of {sens.replications:,} replications: "
+                       "Spearman rank correlation of each input with the outcome, and the share of the outcome's "
+                       f"variance it explains alone ({sens.bins}-bin estimate). For yes/no inputs \"higher\" means "
+                       "no; for waiting times, earlier.", sens.results, handles=handles)
     else:
         style.legend(ax, handles=handles, loc="lower right")
     return fig

@@ -31,6 +31,7 @@ def _examples() -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def _plots_examples(request: pytest.FixtureRequest, doctest_namespace: dict[str, Any]) -> None:
-    """Give a ``plots`` docstring example ``res``, ``res_announced``, ``data`` and ``out`` (a fresh folder)."""
-    if isinstance(request.node, DoctestItem) and request.node.name.startswith("plots."):
+    """Give a ``plots`` (or ``sim.text.findings``) docstring example ``res``, ``res_announced``, ``data`` and
+    ``out`` (a fresh folder)."""
+    if isinstance(request.node, DoctestItem) and request.node.name.startswith(("plots.", "sim.text.findings.")):
         doctest_namespace.update(_examples(), out=request.getfixturevalue("tmp_path"))

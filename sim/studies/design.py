@@ -40,7 +40,7 @@ from sim.scenario.errors import DocketError
 from sim.scenario.loaded import run_defaults
 from sim.scenario.loader import validated
 from sim.scenario.quantities import ISO_DATE, QuantityError, parse_duration, split_number, split_suffix
-from sim.studies.inputs import describe, text, value_at
+from sim.studies.inputs import label, text, value_at
 
 PILOT = 256
 """Replications of the pilot run that finds a scenario's uncertain inputs."""
@@ -200,7 +200,7 @@ class Design:
     Attributes:
         method: ``lhs`` or ``random``.
         columns: the table's input columns: override keys, or the stream names of the sampled inputs.
-        labels: a short label for people, by column (the key, or :func:`sim.studies.inputs.describe`).
+        labels: a short label for people, by column (the key, or :func:`sim.studies.inputs.label`).
         points: each sample's values by column, as override text.
         pins: each sample's quantiles by stream name (empty for named parameters).
         pilot: replications of the pilot run that found the inputs (0 for named parameters).
@@ -257,7 +257,8 @@ def sample_design(data: dict[str, Any], spans: Sequence[Span], samples: int, met
         raise DocketError(f"--samples must be at least 1, got {samples}")
     if len({s.key for s in spans}) != len(spans):
         raise DocketError("each --param key may be swept only once")
-    root = run_defaults(validated(data, "sweep"), seed=seed)[1]
+    scenario = validated(data, "sweep")
+    root = run_defaults(scenario, seed=seed)[1]
     if spans:
         u = unit_cube(method, samples, len(spans), root)
         points = tuple({s.key: s.at(float(u[i, j])) for j, s in enumerate(spans)} for i in range(samples))
@@ -268,7 +269,7 @@ def sample_design(data: dict[str, Any], spans: Sequence[Span], samples: int, met
     pins = tuple({x.name: float(u[i, j]) for j, x in enumerate(inputs)} for i in range(samples))
     points = tuple({x.name: text(value_at(x, q[x.name]), x.dist.unit)  # type: ignore[union-attr]
                     for x in inputs} for q in pins)
-    return Design(method, tuple(x.name for x in inputs), {x.name: describe(x) for x in inputs}, points, pins,
+    return Design(method, tuple(x.name for x in inputs), {x.name: label(scenario, x) for x in inputs}, points, pins,
                   PILOT)
 
 

@@ -24,14 +24,10 @@ from sim.engine.streams import Streams
 from sim.scenario.calendar import day_to_date
 from sim.scenario.quantities import DAYS_PER_MONTH
 from sim.scenario.sampling import sample
+from sim.scenario.schema import Scenario
 from sim.text.humanize import number
+from sim.text.titles import QUANTITY_WORDS, input_title
 
-QUANTITY_WORDS = {
-    "initial": "initial size", "inflow": "inflow", "outflow": "outflow", "ceiling": "ceiling", "rate": "rate",
-    "weight": "weight", "factor": "factor", "extra": "extra outflow", "time_constant": "time constant",
-    "phase_in": "phase-in",
-}
-"""Words for the last part of a ``param:`` stream."""
 _DRAWS = {
     "date": "date", "deadline": "deadline", "delay": "delay", "hazard": "hazard rate", "revive": "revival rate",
     "revive_delay": "revival delay", "decision": "decision date", "filed": "filing date",
@@ -79,6 +75,12 @@ def describe(x: Input) -> str:
         if tail and tail[-1] == "p":
             word = ("deferral " if "deferral" in tail else "") + "probability"
     return f"{subject}: {word}" + (" (each deadline)" if x.width > 1 else "")
+
+
+def label(scenario: Scenario, x: Input) -> str:
+    """The label people read: :func:`describe` with the scenario's titles for ids, effects counted from 1 as in
+    the assumptions annex (:func:`sim.text.titles.input_title`)."""
+    return input_title(scenario, x, describe(x))
 
 
 def value_at(x: Input, q: float) -> float:
@@ -134,4 +136,4 @@ def uniforms(x: Input, seed: int, replications: int) -> np.ndarray:
     return Streams(seed).uniform(x.name, 0, replications, x.width)[:, 0]
 
 
-__all__ = ["Input", "describe", "kind", "level_text", "shown", "text", "uniforms", "value_at"]
+__all__ = ["Input", "describe", "kind", "label", "level_text", "shown", "text", "uniforms", "value_at"]

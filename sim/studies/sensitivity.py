@@ -54,7 +54,7 @@ from sim.scenario.errors import DocketError
 from sim.scenario.loaded import Loaded
 from sim.scenario.schema import Scenario
 from sim.studies.correlation import bin_count, first_order, rank_correlation
-from sim.studies.inputs import describe, kind, level_text, uniforms
+from sim.studies.inputs import kind, label, level_text, uniforms
 from sim.text.humanize import number, percent
 
 FloatArray = npt.NDArray[np.float64]
@@ -228,8 +228,8 @@ class Sensitivity:
             ran = bool(r["in_tornado"])
             cells = [o.show(r["low_mean"]) if ran else "-", o.show(r["high_mean"]) if ran else "-",
                      _swing(r["swing"], o.is_probability) if ran else "-"]
-            label = str(r["label"]) if len(str(r["label"])) <= width else str(r["label"])[: width - 1] + "…"
-            lines.append(f"  {label:<{width}}  {level:<{lw}}{cells[0]:>9}{cells[1]:>9}{cells[2]:>11}"
+            name = str(r["label"]) if len(str(r["label"])) <= width else str(r["label"])[: width - 1] + "…"
+            lines.append(f"  {name:<{width}}  {level:<{lw}}{cells[0]:>9}{cells[1]:>9}{cells[2]:>11}"
                          f"{_fixed(r['rank_correlation'], True):>12}{_fixed(r['first_order'], False):>11}")
         return "\n".join(lines)
 
@@ -316,7 +316,7 @@ def sensitivity(loaded: Loaded | Scenario, outcome: str, *, replications: int | 
         q_lo, q_hi = quantiles(x, low, high)
         lo_mean, hi_mean = means.get(x.name, (math.nan, math.nan))
         rc, fo = glob[x.name]
-        rows.append({"input": x.name, "label": describe(x), "kind": kind(x), "low_quantile": q_lo,
+        rows.append({"input": x.name, "label": label(scenario, x), "kind": kind(x), "low_quantile": q_lo,
                      "high_quantile": q_hi, "low_text": level_text(x, q_lo), "high_text": level_text(x, q_hi),
                      "low_mean": lo_mean, "high_mean": hi_mean, "swing": abs(hi_mean - lo_mean), "rank_correlation": rc,
                      "first_order": fo, "in_tornado": x.name in means})

@@ -18,13 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.runs.results import Results
+from sim.runs.results import Results, cumulative_unit
 from sim.runs.study import Progress, RunSpec, Study, aggregate, run_study
 from sim.scenario.errors import UsageError
 from sim.scenario.loaded import Loaded, load
 from sim.scenario.quantities import split_number
 from sim.studies.correlation import rank_correlation
 from sim.studies.design import Design, Param, Span, grid, numeric, parse_all, parse_span, sample_design
+from sim.text.convention import HEADLINE, HIGH, INTERVAL, LOW, STATISTIC
 from sim.text.humanize import number
 
 
@@ -112,8 +113,9 @@ class SweepPlan:
 
     def summary(self, table: pd.DataFrame) -> str:
         """The table for the terminal (:func:`summary_text`): a sampled design's first 20 rows, totals only."""
-        return summary_text(table, self.keys, max_rows=20, quantities=("total",)) if self.design else \
-            summary_text(table, self.keys)
+        units = {m.id: cumulative_unit(m.unit) for m in self.loaded.scenario.metrics}
+        return summary_text(table, self.keys, max_rows=20, quantities=("total",), units=units) if self.design \
+            else summary_text(table, self.keys, units=units)
 
 
 def run_design(data: dict[str, Any], design: Design, *, replications: int | None = None,
@@ -139,11 +141,12 @@ def run_design(data: dict[str, Any], design: Design, *, replications: int | None
 
 
 def outcomes(res: Results) -> dict[str, float]:
-    """The headline outcomes of one run: exposure totals and avoided (median, p10, p90), P(in force by key dates)."""
+    """The headline outcomes of one run: exposure totals and avoided (mean, 5th and 95th percentiles,
+    :mod:`sim.text.convention`), P(in force by key dates)."""
     out: dict[str, float] = {}
     for mid, e in res.summary["exposure"].items():
         for key in ("total", "avoided"):
-            for stat in ("p50", "p10", "p90"):
+            for stat in (HEADLINE, LOW, HIGH):
                 out[f"{mid}.{key}.{stat}"] = e[key][stat]
     for mid, m in res.summary["measures"].items():
         for day, p in m["p_in_force_by"].items():
@@ -206,8 +209,8 @@ def rank_correlations(table: pd.DataFrame, columns: Sequence[str], outcome: str)
 
 
 def headline(table: pd.DataFrame) -> str | None:
-    """The first median exposure column (``METRIC.total.p50``), if the scenario has metrics."""
-    return next((c for c in table.columns if c.endswith(".total.p50")), None)
+    """The first headline exposure column (``METRIC.total.mean``), if the scenario has metrics."""
+    return next((c for c in table.columns if c.endswith(f".total.{HEADLINE}")), None)
 
 
 def short(column: str) -> str:
@@ -229,12 +232,12 @@ def short(column: str) -> str:
 
 
 def summary_text(table: pd.DataFrame, keys: Sequence[str], *, max_inputs: int = 4, max_rows: int | None = None,
-                 quantities: Sequence[str] = ("total", "avoided")) -> str:
-    """The sweep as a terminal table: inputs, then the median of each metric's ``quantities`` (exposure
-    ``total``, ``avoided``).
+                 quantities: Sequence[str] = ("total", "avoided"), units: dict[str, str] | None = None) -> str:
+    """The sweep as a terminal table: inputs, then the mean of each metric's ``quantities`` (exposure
+    ``total``, ``avoided``), each column head naming its statistic and unit (``units``, by metric id).
 
     With more than ``max_inputs`` input columns, it shows those with the strongest rank correlation with the
-    first median exposure; with more than ``max_rows`` rows, the first ones; and it says so.
+    first mean exposure; with more than ``max_rows`` rows, the first ones; and it says so.
     """
 
     first = headline(table)
@@ -242,11 +245,11 @@ def summary_text(table: pd.DataFrame, keys: Sequence[str], *, max_inputs: int = 
         else list(keys)
     if "sample" in table.columns:
         cols = ["sample", *cols]
-    shown = [c for c in table.columns if c.endswith(tuple(f".{q}.p50" for q in quantities))]
+    shown = [c for c in table.columns if c.endswith(tuple(f".{q}.{HEADLINE}" for q in quantities))]
     heads = [short(k) for k in cols]
     if len(set(heads)) != len(heads):
         heads = list(cols)
-    names = [c.replace(".p50", "").replace(".total", " total").replace(".avoided", " avoided") for c in shown]
+    names = [_head(c, units or {}) for c in shown]
     widths = [max(6 if k == "sample" else 12, len(h)) for k, h in zip(cols, heads, strict=True)]
     widths += [max(12, len(n)) for n in names]
     lines = ["  ".join(h.rjust(w) for h, w in zip([*heads, *names], widths, strict=True))]
@@ -258,10 +261,20 @@ def summary_text(table: pd.DataFrame, keys: Sequence[str], *, max_inputs: int = 
         notes.append(f"first {max_rows} of {len(table)} rows")
     if len(cols) - ("sample" in cols) < len(keys):
         notes.append(f"the {len(cols) - ('sample' in cols)} of {len(keys)} inputs most rank-correlated with "
-                     f"median {(first or '').removesuffix('.p50').replace('.total', ' total')}")
+                     f"{STATISTIC} {(first or '').removesuffix('.' + HEADLINE).replace('.total', ' total')}")
     if notes:
         lines.append(f"showing {' and '.join(notes)}; every row and column is in sweep.csv")
+    if shown:
+        lines.append(f"exposure columns: {STATISTIC} over each point's runs; sweep.csv also has {INTERVAL} "
+                     f"({LOW}, {HIGH})")
     return "\n".join(lines)
+
+
+def _head(column: str, units: dict[str, str]) -> str:
+    """An outcome column's head with its statistic and unit: ``exposure total, mean user-days``."""
+    metric, quantity, _ = column.rsplit(".", 2)
+    unit = units.get(metric)
+    return f"{metric} {quantity}, {STATISTIC}" + (f" {unit}" if unit else "")
 
 
 def _cell(value: Any) -> str:

@@ -14,7 +14,9 @@ from sim.scenario.loaded import run_defaults
 from sim.scenario.planned import date_order, planned_text
 from sim.scenario.schema import Event, Measure, Scenario, Shock
 from sim.scenario.values import Dist
+from sim.text import convention
 from sim.text.humanize import interval, number, percent
+from sim.text.titles import variant_title
 
 
 def _p(dist: Dist | None) -> str:
@@ -129,24 +131,52 @@ def explain_text(s: Scenario, replication: int, seed: int | None = None) -> str:
 
 
 def summary_text(res: Results) -> str:
-    """The terminal summary of a run: measures by key date, exposure with intervals, populations."""
+    """The terminal summary of a run: measures by key date, exposure with intervals, populations; every table
+    says its statistic (:mod:`sim.text.convention`) and unit.
+
+    Example:
+        >>> from sim import load_scenario, run
+        >>> text = summary_text(run(load_scenario("scenarios/quickstart.yaml"), replications=20))
+        >>> print(text.splitlines()[2])
+        Lines and figures: mean of 20 runs; bands and ranges: 5–95% of runs
+    """
     sm = res.summary
     keys = sm["key_dates"]
-    lines = [f"{sm['title']}" + (f" [{sm['variant']}]" if sm["variant"] else ""),
-             f"{res.replications} replications, seed {res.seed}, {res.wall_time:.1f} s", ""]
+    variant = variant_title(res.scenario)
+    lines = [f"{sm['title']}" + (f" [{variant}]" if variant else ""),
+             f"{res.replications} replications, seed {res.seed}, {res.wall_time:.1f} s",
+             convention.band_text(res.replications), ""]
     head = f"{'P(in force on)':<28}" + "".join(f"{k:>12}" for k in keys) + f"{'never':>9}"
     lines += [head, "-" * len(head)]
     for mid, m in sm["measures"].items():
         lines.append(f"{mid[:27]:<28}" + "".join(f"{percent(m['p_in_force_on'][k]):>12}" for k in keys)
                      + f"{percent(m['p_never_in_force']):>9}")
-    lines += ["", f"{'exposure, to ' + sm['window']['end']:<28}{'median (5-95%)':>30}{'avoided, median (5-95%)':>34}"]
+    if sm["measures"]:
+        lines.append(f"({convention.IN_FORCE_ON}; never: not in force on any day of the window)")
+    end = sm["window"]["end"]
+    lines += ["", f"{'exposure to ' + end:<28}{'unit':<14}{convention.table_heading('total'):>30}"
+                  f"{convention.table_heading('avoided (or added)'):>40}"]
     for mid, e in sm["exposure"].items():
-        t, a = e["total"], e["avoided"]
-        lines.append(f"{mid[:27]:<28}{interval(t['p50'], t['p05'], t['p95']):>30}"
-                     f"{interval(a['p50'], a['p05'], a['p95']):>34}")
-    if any(e["avoided"]["p50"] < 0 for e in sm["exposure"].values()):
-        lines.append("(avoided = without measures minus with them; negative: the measures add this exposure)")
-    lines += ["", f"{'population':<28}" + "".join(f"{k:>12}" for k in keys)]
+        a = e["avoided"]
+        change = convention.figure(a) if a[convention.HEADLINE] >= 0 else \
+            "added " + interval(-a["mean"], -a["p95"], -a["p05"])
+        lines.append(f"{mid[:27]:<28}{e['unit']:<14}{convention.figure(e['total']):>30}{change:>40}")
+    if any(e["avoided"][convention.HEADLINE] < 0 for e in sm["exposure"].values()):
+        lines.append("(avoided = without measures minus with them; added: the measures increase this exposure)")
+    lines += ["", f"{'population: ' + convention.STATISTIC:<28}{'unit':<14}" + "".join(f"{k:>12}" for k in keys)]
+    units = {p.id: p.unit or p.kind for p in res.scenario.populations}
     for pid, by_day in sm["populations"].items():
-        lines.append(f"{pid[:27]:<28}" + "".join(f"{number(by_day[k]['p50']):>12}" for k in keys))
+        lines.append(f"{pid[:27]:<28}{units.get(pid, ''):<14}"
+                     + "".join(f"{number(by_day[k][convention.HEADLINE]):>12}" for k in keys))
     return "\n".join(lines)
+
+
+def next_steps(folder: str, source: str | None) -> str:
+    """The commands worth running after ``docket run``: the briefing pack, or charts of this run folder.
+
+    Example:
+        >>> next_steps("runs/quickstart", "scenarios/quickstart.yaml")
+        'next: docket plot runs/quickstart (charts of this run) or docket brief scenarios/quickstart.yaml (run + pack)'
+    """
+    brief = f" or docket brief {source} (run + pack)" if source else ""
+    return f"next: docket plot {folder} (charts of this run){brief}"

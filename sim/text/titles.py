@@ -1,0 +1,94 @@
+"""Names for people: the title of a measure, population, metric, event or variant, and of an uncertain input.
+
+Charts, tables and studies name things by their titles, never by their ids; an input of a sensitivity study is
+named as the assumptions annex names it (``TikTok app-store removal: effect 1: factor``), with effects counted
+from 1 in both.
+"""
+
+from __future__ import annotations
+
+from sim.engine.draws import Input
+from sim.scenario.schema import Scenario
+
+QUANTITY_WORDS = {
+    "initial": "initial size", "inflow": "inflow", "outflow": "outflow", "ceiling": "ceiling", "rate": "rate",
+    "weight": "weight", "factor": "factor", "extra": "extra outflow", "time_constant": "time constant",
+    "phase_in": "phase-in",
+}
+"""Words for the last part of a ``param:`` stream."""
+_BLOCKS = ("populations", "flows", "events", "measures", "shocks", "metrics")
+
+
+def title_of(scenario: Scenario, ident: str) -> str:
+    """The title of the population, flow, event, measure, shock or metric ``ident``, else ``ident`` itself.
+
+    Example:
+        >>> from sim.scenario.loader import load_scenario
+        >>> s = load_scenario("scenarios/quickstart.yaml")
+        >>> title_of(s, "sales_ban"), title_of(s, "nothing_by_that_name")
+        ('Router sales ban', 'nothing_by_that_name')
+    """
+    for block in _BLOCKS:
+        for item in getattr(scenario, block):
+            if item.id == ident:
+                return str(getattr(item, "title", None) or ident)
+    return ident
+
+
+def variant_title(scenario: Scenario) -> str | None:
+    """The title of the scenario's variant (else the first sentence of its description, else its id); ``None``
+    for the scenario as written.
+
+    Example:
+        >>> from sim.scenario.loader import load_scenario
+        >>> variant_title(load_scenario("scenarios/tiktok-wechat-2020.yaml", variant="as_announced"))
+        'Everything enforced on schedule'
+    """
+    if scenario.variant is None:
+        return None
+    v = next((v for v in scenario.variants if v.id == scenario.variant), None)
+    if v is None:
+        return scenario.variant
+    if v.title:
+        return v.title
+    if v.description:
+        return v.description.split(". ")[0].rstrip(".")
+    return v.id
+
+
+def run_title(scenario: Scenario) -> str:
+    """How a run is named beside others: its variant's title, else ``as written``."""
+    return variant_title(scenario) or "as written"
+
+
+def input_title(scenario: Scenario, x: Input, fallback: str) -> str:
+    """An uncertain input named with titles: ``TikTok app-store removal: effect 1: factor``.
+
+    ``fallback`` is the id-based label (:func:`sim.studies.inputs.describe`), whose subject (``event deal``,
+    ``measure ban``) is replaced by the item's title when the scenario has one.
+
+    Example:
+        >>> from sim.scenario.loader import load_scenario
+        >>> s = load_scenario("scenarios/tiktok-wechat-2020.yaml")
+        >>> input_title(s, Input("param:measures.tiktok_app_store.effects.0.factor", None), "")
+        'TikTok app-store removal and update ban: effect 1: factor'
+        >>> input_title(s, Input("event:oracle_deal:u", None), "event oracle_deal: happens")
+        'Oracle/Walmart "TikTok Global" deal closes and the TikTok prohibitions are withdrawn: happens'
+    """
+    parts = x.name.split(":")
+    if parts[0] == "param" and len(parts) > 1:
+        path = parts[1].split(".")
+        if len(path) < 3 or path[0] not in _BLOCKS:
+            return fallback
+        item = title_of(scenario, path[1])
+        rest = path[2:]
+        where = ""
+        if len(rest) >= 3 and rest[0] == "effects" and rest[1].isdigit():
+            where, rest = f"effect {int(rest[1]) + 1}: ", rest[2:]
+        words = " ".join(QUANTITY_WORDS.get(r, r.replace("_", " ")) for r in rest)
+        return f"{item}: {where}{words}"
+    if len(parts) > 1 and parts[0] in ("event", "measure", "shock"):
+        subject = f"{parts[0]} {parts[1]}"
+        if fallback.startswith(subject + ":"):
+            return title_of(scenario, parts[1]) + fallback[len(subject):]
+    return fallback
