@@ -61,5 +61,5 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
         style.decorate(fig, findings.in_force(results),
                        f"{s.title}: chance each measure is in force on each date, that day (not deferred, enjoined, "
                        "shelved, lifted or cancelled). Dotted lines: planned deadlines.", results,
-                       stated=convention.chance_text(results.replications, "on"))
+                       stated=convention.chance_text(results.replications, "on", "by"))
     return fig

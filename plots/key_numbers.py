@@ -73,7 +73,8 @@ def _bottom_line(w: _Writer, results: Results, y: float) -> float:
     lines = bottom_line(results)
     if not lines:
         return y
-    size = style.SMALL_SIZE + 1
+    crowded = len(results.scenario.measures) > 6 or len(results.scenario.metrics) > 3
+    size = style.SMALL_SIZE if crowded else style.SMALL_SIZE + 1
     chars = int(0.97 * style.SLIDE[0] * 72 / (size * 0.55))
     text = style.wrap(" ".join(lines), chars, lines=6)
     w.text(0, y, text, size, linespacing=1.3, gid="bottom-line")
@@ -102,7 +103,7 @@ def _exposure(w: _Writer, results: Results, y: float) -> float:
                f"{change}\nwith no measure: {number(cf[convention.HEADLINE])}",
                style.SMALL_SIZE - (0 if n <= 3 else 1), linespacing=1.35,
                color=style.ADDED if a[convention.HEADLINE] < 0 else style.INK)
-    return y + 36 + big * 1.4 + 62 if exposure else y
+    return y + 36 + big * 1.4 + 3 * style.SMALL_SIZE * 1.35 + 8 if exposure else y
 
 
 def _measures(w: _Writer, results: Results, y: float, width: float) -> None:
@@ -182,14 +183,12 @@ def plot(results: Results, ax: Axes | None = None, notes: Sequence[str] = ()) ->
     y = _exposure(w, results, _bottom_line(w, results, 0))
     _measures(w, results, y + 12, 0.57)
     below = _populations(w, results, 0.63, y + 12)
-    w.text(0.63, below + 8, "Provenance", style.LABEL_SIZE, fontweight="bold")
-    w.text(0.63, below + 32, "\n".join([*provenance(results), *notes]), style.SMALL_SIZE, color=style.MUTED,
-           linespacing=1.4, gid="provenance")
+    # one muted paragraph: the footer already gives the source, replications and seed
+    w.text(0.63, below + 4, style.wrap(" · ".join([*provenance(results), *notes]), 66, lines=4),
+           style.SMALL_SIZE - 1, color=style.MUTED, linespacing=1.3, gid="provenance")
     if new:
         s = results.scenario
         as_of = f" as seen on {s.as_of.describe()}" if s.as_of is not None else ""
-        style.decorate(fig, s.title,
-                       f"Key numbers of {results.replications:,} simulated runs{as_of}: the bottom line, exposure, "
-                       f"the chance each measure is in force, populations. Figures are means; intervals hold "
-                       f"{convention.INTERVAL} of the runs.", results)
+        style.decorate(fig, s.title, f"Key numbers of {results.replications:,} simulated runs{as_of}. Figures are "
+                       f"{convention.STATISTIC}s; intervals hold {convention.INTERVAL} of the runs.", results)
     return fig

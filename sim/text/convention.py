@@ -65,17 +65,17 @@ def band_text(replications: int) -> str:
     return f"Lines and figures: {STATISTIC} of {replications:,} runs; bands and ranges: {INTERVAL} of runs"
 
 
-def chance_text(replications: int, reading: str) -> str:
-    """The convention line of a chart of chances: ``reading`` is ``on`` (in force that day), ``by`` (took effect
-    on or before it) or ``dates`` (effective dates: the median day and the 5-95% range).
+def chance_text(replications: int, *readings: str) -> str:
+    """The convention line of a chart of chances; each of ``readings`` is ``on`` (in force that day), ``by``
+    (took effect on or before it) or ``dates`` (effective dates: the median day and the 5-95% range).
 
     Example:
         >>> chance_text(1000, "on")
         'Chances: share of 1,000 runs; in force on a date: in force that day'
     """
     words = {"on": IN_FORCE_ON, "by": IN_FORCE_BY,
-             "dates": f"dates: the median day and {INTERVAL} of the runs where the measure takes effect"}[reading]
-    return f"Chances: share of {replications:,} runs; {words}"
+             "dates": f"dates: the median day and {INTERVAL} of the runs where the measure takes effect"}
+    return "; ".join([f"Chances: share of {replications:,} runs", *(words[r] for r in readings)])
 
 
 def table_heading(what: str) -> str:

@@ -57,11 +57,12 @@ def frequency(p: float) -> str:
         return f"about {k - 1:,} in {k:,}"
     for d in _FRACTIONS:
         n = round(p * d)
-        if 0 < n < d and abs(n / d - p) <= 0.03:
+        if 0 < n < d and abs(n / d - p) <= 0.03 + 1e-9:
             g = math.gcd(n, d)
             return f"about {n // g} in {d // g}"
     n = min(max(round(p * 10), 1), 9)
-    return f"about {n} in 10"
+    g = math.gcd(n, 10)
+    return f"about {n // g} in {10 // g}"
 
 
 def chance(p: float) -> str:
