@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from plots import assumptions, comparison, exposure, in_force, key_numbers, pack, populations, style, timeline
 from plots.style import header_texts
+from sim.text import findings
 from tests.conftest import build, measure
 
 REPS = 60
@@ -72,12 +73,13 @@ def date_axes(fig: Figure) -> Iterator[Any]:
                                                           mdates.ConciseDateFormatter))
 
 
-def assert_decorated(fig: Figure, res: Any, title_part: str) -> None:
-    """Title, subtitle and footer are present and name the scenario."""
+def assert_decorated(fig: Figure, res: Any, topic: str, finding: str) -> None:
+    """The title is the finding, the subtitle names the topic, the footer states the convention and the source."""
     texts = header_texts(fig)
-    assert title_part in texts["title"].replace("\n", " "), texts["title"]
-    assert texts["subtitle"], "a subtitle says what is shown"
+    assert texts["title"].replace("\n", " ") == finding, texts["title"]
+    assert topic in texts["subtitle"].replace("\n", " "), texts["subtitle"]
     assert "docket" in texts["footer"] and res.scenario.name in texts["footer-right"]
+    assert "5–95%" in texts["convention"] or "Chances: share of" in texts["convention"], texts["convention"]
 
 
 def assert_month_ticks(fig: Figure) -> None:
@@ -102,7 +104,7 @@ def test_timeline_rows_markers_and_odds(res: Any) -> None:
                                                                                "Lifted"]
     assert len(ax.get_legend().get_texts()) >= 3
     assert_month_ticks(fig)
-    assert_decorated(fig, res, "when each measure takes effect")
+    assert_decorated(fig, res, "when each measure takes effect", findings.timeline(res))
 
 
 def test_timeline_as_of_line(flagship: Any) -> None:
@@ -138,18 +140,18 @@ def test_in_force_many_measures_get_panels() -> None:
 
 
 def test_populations_bands_counterfactual_deadlines(res: Any) -> None:
-    """Each population panel has a median, two bands, a dashed counterfactual and its deadline lines."""
+    """Each population panel has a mean, one 5-95% band, a dashed counterfactual and its deadline lines."""
     fig = quiet(lambda: populations.plot(res))
     axes = [a for a in fig.axes if a.axison]
     assert len(axes) == len(res.scenario.populations)
     for a in axes:
-        assert len([c for c in a.collections if isinstance(c, PolyCollection)]) == 2
+        assert len([c for c in a.collections if isinstance(c, PolyCollection)]) == 1
         assert [ln.get_linestyle() for ln in a.get_lines() if ln.get_gid() == "counterfactual"] == ["--"]
         assert all("e+" not in t.get_text() for t in a.get_yticklabels()), "no scientific notation"
     assert any(ln.get_gid() == "deadline" for a in axes for ln in a.get_lines())
-    assert len(fig.legends[0].get_texts()) == 4
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["Mean", "5–95% of runs", "No measure (mean)"]
     assert_month_ticks(fig)
-    assert_decorated(fig, res, "how many remain")
+    assert_decorated(fig, res, "how many remain", findings.populations(res))
 
 
 def test_exposure_three_panels(res: Any) -> None:
@@ -157,7 +159,7 @@ def test_exposure_three_panels(res: Any) -> None:
     fig = quiet(lambda: exposure.plot(res))
     axes = fig.axes
     assert [a.get_title(loc="left") for a in axes] == [t for _, t, _ in exposure.PANELS]
-    assert all(len(a.collections) == 2 for a in axes)
+    assert all(len(a.collections) == 1 for a in axes), "one band (5-95%) per panel"
     assert sum(t.get_gid() == "headline" for a in axes for t in a.texts) == 2
     assert_month_ticks(fig)
 
@@ -166,7 +168,7 @@ def test_comparison_labels_each_run(flagship: Any, announced: Any) -> None:
     """Two runs give two medians with bands, labelled by variant, with final values."""
     fig = quiet(lambda: comparison.plot([flagship, announced]))
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert labels[0].startswith("Scenario as written") and labels[1].startswith("Everything enforced on schedule")
+    assert labels[0].startswith("as written") and labels[1].startswith("Everything enforced on schedule")
     assert len(fig.axes[0].collections) == 2
     assert header_texts(fig)["footer-right"] == "Scenario: tiktok-wechat-2020"  # short: runs are in the legend
 

@@ -23,24 +23,25 @@ _FRACTIONS = (2, 3, 4, 5, 10)
 
 
 def _nice(k: float) -> int:
-    """``k`` rounded to one significant digit (two from 100 up would be false precision): 29 -> 30."""
-    if k < 10:
+    """``k`` as people round it: whole below 20, else to a half of its leading digit's place (29 -> 30,
+    143 -> 150), never off by more than 12.5%."""
+    if k < 20:
         return max(2, round(k))
-    magnitude = 10 ** math.floor(math.log10(k))
-    return int(round(k / magnitude) * magnitude)
+    step = 10 ** math.floor(math.log10(k)) / 2
+    return int(round(k / step) * step)
 
 
 def frequency(p: float) -> str:
     """A chance as a natural frequency: ``about 1 in 3``; ``every`` and ``no`` for certain outcomes.
 
-    Simple fractions (halves, thirds, quarters, fifths) within 3 points of ``p`` first, else tenths; below 10%
-    "about 1 in N", above 90% "about N-1 in N", with N rounded to one significant digit.
+    Simple fractions (halves, thirds, quarters, fifths) within 3 points of ``p`` first, else tenths; below 20%
+    "about 1 in N", above 80% "about N-1 in N", with N rounded as people do (:func:`_nice`).
 
     Example:
         >>> frequency(0.34), frequency(0.5), frequency(0.67), frequency(0.03), frequency(0.97)
-        ('about 1 in 3', 'about 1 in 2', 'about 2 in 3', 'about 1 in 30', 'about 29 in 30')
+        ('about 1 in 3', 'about 1 in 2', 'about 2 in 3', 'about 1 in 35', 'about 34 in 35')
         >>> frequency(0.0), frequency(1.0), frequency(0.0004), frequency(0.45)
-        ('no', 'every', 'fewer than 1 in 1,000', 'about 4 in 10')
+        ('no', 'every', 'fewer than 1 in 1,000', 'about 2 in 5')
     """
     if p <= 0:
         return "no"
@@ -50,9 +51,9 @@ def frequency(p: float) -> str:
         return "fewer than 1 in 1,000"
     if p > 0.999:
         return "all but fewer than 1 in 1,000"
-    if p < 0.1:
+    if p < 0.2:
         return f"about 1 in {_nice(1 / p):,}"
-    if p > 0.9:
+    if p > 0.8:
         k = _nice(1 / (1 - p))
         return f"about {k - 1:,} in {k:,}"
     for d in _FRACTIONS:
