@@ -73,7 +73,7 @@ def _bottom_line(w: _Writer, results: Results, y: float) -> float:
     lines = bottom_line(results)
     if not lines:
         return y
-    crowded = len(results.scenario.measures) > 6 or len(results.scenario.metrics) > 3
+    crowded = len(results.scenario.measures) > 4 or len(results.scenario.metrics) > 3
     size = style.SMALL_SIZE if crowded else style.SMALL_SIZE + 1
     chars = int(0.97 * style.SLIDE[0] * 72 / (size * 0.55))
     text = style.wrap(" ".join(lines), chars, lines=6)
@@ -89,7 +89,7 @@ def _exposure(w: _Writer, results: Results, y: float) -> float:
            style.LABEL_SIZE, fontweight="bold")
     y += 26
     n = max(len(exposure), 1)
-    big = 18 if n <= 3 else 15
+    big = 18 if n <= 3 else 15 if n == 4 else 13
     for k, (_mid, e) in enumerate(exposure.items()):
         x = k / n
         w.text(x, y, style.wrap(e["title"], int(120 / n)), style.SMALL_SIZE, color=style.MUTED)
@@ -97,7 +97,7 @@ def _exposure(w: _Writer, results: Results, y: float) -> float:
         mean, lo, hi = convention.headline(t)
         # a measure can add exposure (stopped updates leave installs unpatched): say so rather than "−2.7B"
         change = f"avoided: {convention.figure(a)}" if a[convention.HEADLINE] >= 0 else \
-            f"added by the measures: {interval(-a['mean'], -a['p95'], -a['p05'])}"
+            f"added{' by the measures' if n <= 3 else ''}: {interval(-a['mean'], -a['p95'], -a['p05'])}"
         w.text(x, y + 34, f"{number(mean)} {e['unit']}", big, fontweight="bold")
         w.text(x, y + 36 + big * 1.4, f"{convention.INTERVAL}: {number(lo)} to {number(hi)}\n"
                f"{change}\nwith no measure: {number(cf[convention.HEADLINE])}",
@@ -116,7 +116,7 @@ def _measures(w: _Writer, results: Results, y: float, width: float) -> None:
     n = len(measures)
     size = style.SMALL_SIZE if n <= 6 else style.SMALL_SIZE - 1.5
     lines = 2 if n <= 6 else 1
-    row = (1.4 * lines + 0.6) * size
+    row = (1.35 * lines + 0.45) * size
     first = width - 0.065 * (len(keys) + 1)
     cols = [first + 0.065 * i for i in range(len(keys) + 1)]
     for x, head in zip(cols, [*(_short(k) for k in keys), "never\nin force"], strict=True):
@@ -142,14 +142,20 @@ def _populations(w: _Writer, results: Results, x: float, y: float) -> float:
     w.text(x, y, f"On {style.day_label(dt.date.fromisoformat(last))}: {convention.STATISTIC} "
            f"({convention.INTERVAL} of runs)", style.LABEL_SIZE, fontweight="bold")
     y += 24
-    size = style.SMALL_SIZE if len(pops) <= 5 else style.SMALL_SIZE - 1
+    compact = len(pops) > 4  # one line each: the name, and the figure right-aligned
+    size = style.SMALL_SIZE if not compact else style.SMALL_SIZE - 1
     for pid, by_date in pops.items():
         st = by_date[last]
-        w.text(x, y, style.abbreviate(data.population_title(results.scenario, pid), 44), size, color=style.MUTED)
+        name = style.abbreviate(data.population_title(results.scenario, pid), 30 if compact else 44)
+        w.text(x, y, name, size, color=style.MUTED)
         # below one member is rounding noise of a count, not a fraction of a user
         mid, lo, hi = (0.0 if abs(v) < 1 else v for v in convention.headline(st))
-        w.text(x, y + size * 1.35, interval(mid, lo, hi), size + 1, fontweight="bold")
-        y += size * 3.2
+        if compact:
+            w.text(0.99, y, interval(mid, lo, hi), size, fontweight="bold", ha="right")
+            y += size * 1.9
+        else:
+            w.text(x, y + size * 1.35, interval(mid, lo, hi), size + 1, fontweight="bold")
+            y += size * 3.2
     return y
 
 
@@ -182,10 +188,12 @@ def plot(results: Results, ax: Axes | None = None, notes: Sequence[str] = ()) ->
     w = _Writer(ax)
     y = _exposure(w, results, _bottom_line(w, results, 0))
     _measures(w, results, y + 12, 0.57)
-    below = _populations(w, results, 0.63, y + 12)
-    # one muted paragraph: the footer already gives the source, replications and seed
-    w.text(0.63, below + 4, style.wrap(" · ".join([*provenance(results), *notes]), 66, lines=4),
-           style.SMALL_SIZE - 1, color=style.MUTED, linespacing=1.3, gid="provenance")
+    _populations(w, results, 0.63, y + 12)
+    # one muted paragraph at the foot of the right column (the footer already gives source, replications, seed)
+    ax.annotate(style.wrap(" · ".join([*provenance(results), *notes]), 66, lines=4), xy=(0.63, 0),
+                xycoords="axes fraction", xytext=(12, 0), textcoords="offset points", va="bottom", ha="left",
+                fontsize=style.SMALL_SIZE - 1, color=style.MUTED, linespacing=1.3, gid="provenance",
+                annotation_clip=False)
     if new:
         s = results.scenario
         as_of = f" as seen on {s.as_of.describe()}" if s.as_of is not None else ""

@@ -173,7 +173,7 @@ def decorate(fig: Figure, title: str, subtitle: str, results: Results | None,
     """
     width, height = fig.get_size_inches()
     chars = int(width * 72 / (SUBTITLE_SIZE * 0.55))
-    title_text = wrap(title, int(width * 72 / (TITLE_SIZE * 0.6)), lines=2)
+    title_text = wrap(title, int(width * 72 / (TITLE_SIZE * 0.66)), lines=2)  # bold: wide glyphs
     sub_text = wrap(subtitle, chars, lines=3)
     n_title, n_sub = title_text.count("\n") + 1, sub_text.count("\n") + 1
     top_in = 0.22 + _HEADER_LINE_IN * (n_title + 0.72 * n_sub) + 0.15 + (0.4 if handles else 0.0)

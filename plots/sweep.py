@@ -111,7 +111,8 @@ def plot_samples(table: pd.DataFrame, columns: Sequence[str], results: Sequence[
     for i, (panel, col) in enumerate(zip(axes, chosen, strict=True)):
         xs, xunit = numeric(table[col].tolist())
         x: list[Any] = [dt.date.fromordinal(round(v)) for v in xs] if xunit == "date" else xs
-        panel.errorbar(x, med, yerr=[med - lo, hi - med], fmt="none", ecolor=color, alpha=0.35, linewidth=1.5)
+        # the 5-95% range as a bar of its own: a mean can lie outside it (a rare large outcome), an error bar cannot
+        panel.vlines(x, lo, hi, color=color, alpha=0.35, linewidth=1.5)
         panel.plot(x, med, "o", color=color, markersize=5.5)
         label = (labels or {}).get(col, col)
         name = style.wrap(label.removeprefix("populations.").removeprefix("measures."), 40 if ncols == 3 else 60)

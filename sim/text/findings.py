@@ -177,7 +177,8 @@ def populations(results: Results) -> str:
     end = _day(results.summary["window"]["end"])
     found: list[tuple[bool, float, str]] = []
     for p in s.populations:
-        v, cf = _end_value(results, p.id, "stock"), _end_value(results, p.id, "stock_cf")
+        # below one member is rounding noise of a count, not a fraction of a user
+        v, cf = (x if x >= 1 else 0.0 for x in (_end_value(results, p.id, q) for q in ("stock", "stock_cf")))
         size = abs(math.log((v + 1) / (cf + 1)))
         text = f"{p.title or p.id}: the measures {change(v, cf, 'it')} by {end} ({_versus(v, cf)})"
         found.append((cf > 0, size, text))
