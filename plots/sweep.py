@@ -20,6 +20,7 @@ from sim.studies.sweep import SweepPlan, rank_correlations
 from sim.text import findings
 from sim.text.convention import HEADLINE, HIGH, INTERVAL, LOW, STATISTIC
 from sim.text.humanize import number, signed
+from sim.text.titles import title_of
 
 
 def plot(table: pd.DataFrame, key: str, results: Sequence[Results], metric: str | None = None,
@@ -52,7 +53,10 @@ def plot(table: pd.DataFrame, key: str, results: Sequence[Results], metric: str 
     if new:
         what = "accumulated" if quantity == "total" else "avoided by the measures"
         values = [str(v) for v in table[key]]
-        finding = findings.sweep(f"{title} {what}", key.split(".")[-1], float(mid_col.iloc[0]),
+        parts = key.split(".")
+        moved = f"the {parts[-1].replace('_', ' ')} of {title_of(first.scenario, parts[1])}" if len(parts) > 2 \
+            else key
+        finding = findings.sweep(f"{title} {what}", moved, float(mid_col.iloc[0]),
                                  float(mid_col.iloc[-1]), values[0], values[-1])
         style.decorate(fig, finding, f"{title}, {what}: sweep of {key}. {STATISTIC.capitalize()} and {INTERVAL} "
                        "of runs at each value, every point on the same random draws.", first)

@@ -109,9 +109,9 @@ def plot(sens: Sensitivity, top: int = 15, ax: Axes | None = None) -> Figure:
         finding = f"What drives {o.title}"
         if not rows.empty:
             top_row = rows.iloc[0].to_dict()
-            finding = findings.swing(str(top_row["label"]), o.title,
-                                     f"{o.show(float(top_row['low_mean']))} at {top_row['low_text']}",
-                                     f"{o.show(float(top_row['high_mean']))} at {top_row['high_text']}")
+            finding = findings.swing(style.abbreviate(str(top_row["label"]), 56), o.title.split(",")[0],
+                                     f"{top_row['low_text']}: {o.show(float(top_row['low_mean']))}",
+                                     f"{top_row['high_text']}: {o.show(float(top_row['high_mean']))}")
         style.decorate(fig, finding,
                        f"What drives {o.title}: {STATISTIC} outcome with one input held low or high and every "
                        f"other input drawn as usual, same seed in every run. Line: mean of the base run "

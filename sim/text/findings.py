@@ -336,13 +336,14 @@ def comparison(values: Sequence[float], names: Sequence[str], what: str) -> str:
 
 
 def swing(label: str, outcome: str, low: str, high: str) -> str:
-    """The finding of a tornado: the input that moves the outcome most, with the two ends.
+    """The finding of a tornado: the input that moves the outcome most, with the outcome at its two ends
+    (``low`` and ``high`` already say the level and the value, ``yes: 31B``).
 
     Example:
-        >>> swing("Oracle deal: happens", "TikTok user-days", "35B if yes", "12B if no")
-        'Oracle deal: happens moves TikTok user-days most: 35B if yes, 12B if no'
+        >>> swing("Oracle deal: happens", "TikTok user-days", "yes: 31B", "no: 11B")
+        'Oracle deal: happens moves TikTok user-days most (yes: 31B, no: 11B)'
     """
-    return f"{label} moves {outcome} most: {low}, {high}"
+    return f"{label} moves {outcome} most ({low}, {high})"
 
 
 def sweep(what: str, key: str, first: float, last: float, x0: str, x1: str) -> str:

@@ -20,7 +20,8 @@ _BLOCKS = ("populations", "flows", "events", "measures", "shocks", "metrics")
 
 
 def title_of(scenario: Scenario, ident: str) -> str:
-    """The title of the population, flow, event, measure, shock or metric ``ident``, else ``ident`` itself.
+    """The title of the population, flow, event, measure, shock, metric, shared ruling, or a measure's
+    challenge, waiver, decision or cohort ``ident``, else ``ident`` itself.
 
     Example:
         >>> from sim.scenario.loader import load_scenario
@@ -28,10 +29,10 @@ def title_of(scenario: Scenario, ident: str) -> str:
         >>> title_of(s, "sales_ban"), title_of(s, "nothing_by_that_name")
         ('Router sales ban', 'nothing_by_that_name')
     """
-    for block in _BLOCKS:
-        for item in getattr(scenario, block):
-            if item.id == ident:
-                return str(getattr(item, "title", None) or ident)
+    nested = [x for m in scenario.measures for x in (*m.challenges, *m.waivers, *m.decisions, *(m.cohorts or []))]
+    for item in (*(x for block in _BLOCKS for x in getattr(scenario, block)), *scenario.rulings, *nested):
+        if item.id == ident:
+            return str(getattr(item, "title", None) or ident)
     return ident
 
 
@@ -87,8 +88,7 @@ def input_title(scenario: Scenario, x: Input, fallback: str) -> str:
             where, rest = f"effect {int(rest[1]) + 1}: ", rest[2:]
         words = " ".join(QUANTITY_WORDS.get(r, r.replace("_", " ")) for r in rest)
         return f"{item}: {where}{words}"
-    if len(parts) > 1 and parts[0] in ("event", "measure", "shock"):
-        subject = f"{parts[0]} {parts[1]}"
-        if fallback.startswith(subject + ":"):
-            return title_of(scenario, parts[1]) + fallback[len(subject):]
+    subject = f"{parts[0]} {parts[1]}" if len(parts) > 1 else ""
+    if subject and fallback.startswith(subject + ":") and title_of(scenario, parts[1]) != parts[1]:
+        return title_of(scenario, parts[1]) + fallback[len(subject):]
     return fallback
