@@ -20,8 +20,8 @@ from sim.text import findings
 from sim.text.convention import STATISTIC
 from sim.text.humanize import number, percent, signed
 
-LOW_COLOR = style.LOW
-HIGH_COLOR = style.HIGH
+LOW_COLOR = style.LOW_INPUT
+HIGH_COLOR = style.HIGH_INPUT
 LABEL_CHARS = 54
 """Input labels longer than this are wrapped on two lines (up to 12 rows) or shortened, to keep the bars wide."""
 MIN_ROWS = 6
@@ -158,7 +158,7 @@ def plot_ranking(sens: Sensitivity, top: int = 15, ax: Axes | None = None) -> Fi
     key = pd.DataFrame({"rc": table["rank_correlation"].abs().fillna(-1.0), "fo": table["first_order"].fillna(-1.0)})
     rows = table.loc[key.sort_values(["rc", "fo"], ascending=False, kind="stable").index].head(top)
     style.style_axes(ax, grid_axis="x")
-    up, down = style.LOW, style.HIGH
+    up, down = style.LOW_INPUT, style.HIGH_INPUT
     if rows["rank_correlation"].isna().all():
         _empty(ax, "the outcome is the same in every run: no ranking")
     else:

@@ -127,7 +127,7 @@ def test_one_meaning_per_colour() -> None:
     """Measure, quantity, run and study colours are disjoint sets: a colour means one thing in the pack."""
     groups = {"measures": set(style.MEASURE_PALETTE), "runs": set(style.RUN_PALETTE),
               "quantities": {style.EXPOSURE, style.AVOIDED, style.ADDED, style.POPULATION},
-              "study": {style.LOW, style.HIGH}}
+              "study": {style.LOW_INPUT, style.HIGH_INPUT}}
     seen: dict[str, str] = {}
     for name, colours in groups.items():
         for c in colours:

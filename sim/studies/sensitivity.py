@@ -56,6 +56,7 @@ from sim.scenario.schema import Scenario
 from sim.studies.correlation import bin_count, first_order, rank_correlation
 from sim.studies.inputs import kind, label, level_text, uniforms
 from sim.text.humanize import number, percent
+from sim.text.titles import shorten
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -210,7 +211,8 @@ class Sensitivity:
     def table_text(self, width: int = 64) -> str:
         """The table for the terminal: inputs by swing, then by rank correlation; ``-`` where not run.
 
-        Labels longer than ``width`` characters are shortened.
+        Labels longer than ``width`` characters are shortened, keeping what tells two inputs of one item apart
+        (:func:`sim.text.titles.shorten`).
         """
         o = self.outcome
         levels = [f"{r.low_text} -> {r.high_text}" for r in self.table.itertuples()]
@@ -228,7 +230,7 @@ class Sensitivity:
             ran = bool(r["in_tornado"])
             cells = [o.show(r["low_mean"]) if ran else "-", o.show(r["high_mean"]) if ran else "-",
                      _swing(r["swing"], o.is_probability) if ran else "-"]
-            name = str(r["label"]) if len(str(r["label"])) <= width else str(r["label"])[: width - 1] + "…"
+            name = shorten(str(r["label"]), width)
             lines.append(f"  {name:<{width}}  {level:<{lw}}{cells[0]:>9}{cells[1]:>9}{cells[2]:>11}"
                          f"{_fixed(r['rank_correlation'], True):>12}{_fixed(r['first_order'], False):>11}")
         return "\n".join(lines)

@@ -28,8 +28,6 @@ STATISTIC: Final = "mean"
 """The headline statistic as words."""
 IN_FORCE_ON: Final = "in force on a date: in force that day"
 IN_FORCE_BY: Final = "in force by a date: took effect on or before it (it may have been enjoined or lifted since)"
-MINUS: Final = "−"
-"""U+2212, the minus sign of printed numbers."""
 
 
 def headline(stats: Mapping[Any, Any]) -> tuple[float, float, float]:

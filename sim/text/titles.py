@@ -92,3 +92,19 @@ def input_title(scenario: Scenario, x: Input, fallback: str) -> str:
     if subject and fallback.startswith(subject + ":") and title_of(scenario, parts[1]) != parts[1]:
         return title_of(scenario, parts[1]) + fallback[len(subject):]
     return fallback
+
+
+def shorten(label: str, width: int) -> str:
+    """``label`` in at most ``width`` characters, shortening the subject and keeping what follows its last
+    ``: `` (``happens``, ``date``), which tells two inputs of one item apart.
+
+    Example:
+        >>> shorten("Oracle/Walmart deal closes and the TikTok prohibitions are withdrawn: date", 40)
+        'Oracle/Walmart deal closes and th…: date'
+    """
+    if len(label) <= width:
+        return label
+    subject, sep, what = label.rpartition(": ")
+    if not sep or len(what) > width // 2:
+        return label[: width - 1] + "…"
+    return subject[: width - len(what) - 3].rstrip() + "…: " + what
