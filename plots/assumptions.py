@@ -204,5 +204,6 @@ def plot(results: Results, page: int = 0, per_page: int = ROWS_PER_PAGE, ax: Axe
         style.decorate(fig, findings.sources(len(table), cited, assumed),
                        f"{s.title}: assumptions and sources. Every input of the scenario, the value or distribution "
                        "drawn, and the source it cites; a value without a source of its own takes that of the block "
-                       f"holding it (a deferral, a challenge), if any.{more}", results)
+                       f"holding it (a deferral, a challenge), if any.{more}", results,
+                       stated=f"Inputs as written; each of the {results.replications:,} runs draws its own values")
     return fig
