@@ -38,7 +38,7 @@ def _dates(s: Scenario) -> list[DateSpec]:
         if m.shelving is not None and m.shelving.date is not None:
             out.append(m.shelving.date)
     out += [x for c in s.rulings for x in (c.filed, c.decision) if x is not None]
-    return out
+    return out + [sh.date for sh in s.shocks]
 
 
 def state_anchors(s: Scenario) -> tuple[frozenset[str], dict[str, tuple[int, ...]]]:

@@ -1,7 +1,7 @@
 """Cross-field checks of the effects of measures and shocks, of shocks and of cohorts.
 
-A shock (``shocks:``) acts in the counterfactual too, which has no measures: its date may be absolute or
-anchored on an event that depends on no measure. A cohort (``measures[].cohorts``) splits a measure's members
+A shock (``shocks:``) acts in the counterfactual too, on the dates it had in the run: its date may be
+absolute, or anchored on an event or on a measure's state (users drifting back after a reprieve). A cohort (``measures[].cohorts``) splits a measure's members
 into groups with dates of their own; its shares add up to 100%. The checks use the shared reader
 of :mod:`sim.scenario.checker`.
 """
@@ -48,44 +48,14 @@ def _after_window(c: Checker, path: Path, spec: DateSpec, what: str) -> None:
                  found=f"`{spec.describe()}`", hint="move it into the window or widen `window.end`")
 
 
-def _measure_dependent(c: Checker, measures: set[str]) -> set[str]:
-    """The events whose date or requirements lead, through other events, to a measure."""
-    needs: dict[str, set[str]] = {}
-    for path, event in c.items("events"):
-        spec = c.date((*path, "date"))
-        found = {spec.anchor_id} if spec is not None and spec.anchor_id else set()
-        found |= {r for r in items_of(event.get("requires")) if isinstance(r, str)}
-        if isinstance(event.get("id"), str):
-            needs[event["id"]] = found
-    out = {e for e, n in needs.items() if n & measures}
-    grew = True
-    while grew:
-        more = {e for e, n in needs.items() if e not in out and n & out}
-        out |= more
-        grew = bool(more)
-    return out
-
-
-def check_shocks(c: Checker, pops: set[str], events: set[str], measures: set[str], metrics: set[str]) -> None:
-    """Every shock: its effects, its date (absolute, or an event that depends on no measure; inside the
-    window)."""
-    dependent = _measure_dependent(c, measures)
+def check_shocks(c: Checker, pops: set[str], metrics: set[str]) -> None:
+    """Every shock: its effects, and an absolute date inside the window (an anchor is checked with every other
+    relative date, :mod:`sim.scenario.crosschecks`)."""
     for path, shock in c.items("shocks"):
         check_effects(c, path, shock, pops, metrics)
         spec = c.date((*path, "date"))
-        if spec is None:
-            continue
-        anchor = spec.anchor_id
-        if anchor is None:
+        if spec is not None and spec.anchor is None:
             _after_window(c, (*path, "date"), spec, "the shock")
-        elif anchor in measures or anchor in dependent:
-            why = "a measure" if anchor in measures else f"event `{anchor}`, which depends on a measure"
-            c.report((*path, "date"), f"a shock cannot be dated from {why}", found=f"`{spec.describe()}`",
-                     expected="a date, or an event that depends on no measure",
-                     hint="a shock acts in the counterfactual too, which has no measures: give it a date, or "
-                     "write a consequence of the measure as an effect of the measure")
-        else:
-            c.ref((*path, "date"), anchor, events, "event")
 
 
 def check_cohorts(c: Checker) -> None:

@@ -48,6 +48,7 @@ def plan_text(s: Scenario) -> str:
                       else f"extends to {planned_text(s, dec.until)}" if dec.until is not None else "")
             items.append((dec.date, f"decision {m.id}: {dec.title or dec.id} {length}"
                           + ("; replaces a running extension" if dec.replaces else "")
+                          + ("; not counted as an extension" if not dec.counts else "")
                           + (f" (probability {_p(dec.probability)})" if dec.probability is not None else "")))
     for c in s.rulings:
         items.append((c.decision, f"court    {', '.join(c.measures)}: {c.title or c.id} decides once for all; "
