@@ -55,6 +55,7 @@ def plan_text(s: Scenario) -> str:
                       f"injunction {_p(c.injunction)}"))
     for sh in s.shocks:
         lasts = f"for {sh.duration.describe()}" if sh.duration is not None else "to the end of the window"
+        lasts += f" at {sh.intensity.describe()} strength" if sh.intensity is not None else ""
         items.append((sh.date, f"shock    {sh.id}: {sh.title or ''} ({lasts}, probability {_p(sh.probability)}, in "
                                "both runs)"))
     for spec, text in sorted(items, key=lambda it: date_order(s, it[0])):
