@@ -55,7 +55,8 @@ def test_a_hold_that_does_not_count_moves_the_deadline_but_is_no_extension() -> 
     rep = decided(promise, order)
     assert switches(rep) == [(day("2020-05-16"), True)], "the hold keeps the ban out of force on Mar 1"
     assert rep.states["ban"].extensions == 1, "only the order counts as an extension"
-    assert log(rep)[:2] == [(day("2020-03-01"), "held (not an extension)"), (day("2020-03-02"), "deferred (extension 1)")]
+    assert log(rep)[:2] == [(day("2020-03-01"), "held (not an extension)"),
+                            (day("2020-03-02"), "deferred (extension 1)")]
     counted = decided({**promise, "counts": True}, order)
     assert counted.states["ban"].extensions == 2, "counted, the promise is an extension too"
 

@@ -1,8 +1,9 @@
 """Cross-field checks of the effects of measures and shocks, of shocks and of cohorts.
 
 A shock (``shocks:``) acts in the counterfactual too, on the dates it had in the run: its date may be
-absolute, or anchored on an event or on a measure's state (users drifting back after a reprieve). A cohort (``measures[].cohorts``) splits a measure's members
-into groups with dates of their own; its shares add up to 100%. The checks use the shared reader
+absolute, or anchored on an event or on a measure's state (users drifting back after a reprieve). A cohort
+(``measures[].cohorts``) splits a measure's members into groups with dates of their own; its shares add up to
+100%. The checks use the shared reader
 of :mod:`sim.scenario.checker`.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sim.scenario.calendar import day_to_date
-from sim.scenario.checker import Checker, Path, exactly_one, items_of
+from sim.scenario.checker import Checker, Path, exactly_one
 from sim.scenario.dates import DateSpec
 from sim.scenario.effects import EFFECTS
 from sim.scenario.quantities import QuantityError
