@@ -194,6 +194,10 @@ def _date_fields(c: Checker) -> Iterator[tuple[Path, DateSpec]]:
         candidates += [(*wp, k) for wp, _ in c.items("waivers", m, p) for k in ("from", "until")]
         candidates += [(*cp, k) for cp, _ in c.items("challenges", m, p) for k in ("filed", "decision")]
         candidates += [(*dp, k) for dp, _ in c.items("decisions", m, p) for k in ("date", "until")]
+        for gp, g in c.items("cohorts", m, p):
+            starts = g.get("starts")
+            candidates += [(*gp, "start")]
+            candidates += [(*gp, "starts", i) for i in range(len(starts) if isinstance(starts, list) else 0)]
     candidates += [(*p, k) for p, _ in c.items("rulings") for k in ("filed", "decision")]
     candidates += [(*p, "date") for p, _ in c.items("shocks")]
     for path in candidates:

@@ -60,8 +60,8 @@ def check_shocks(c: Checker, pops: set[str], metrics: set[str]) -> None:
 
 
 def check_cohorts(c: Checker) -> None:
-    """Every measure's ``cohorts``: members, absolute starts inside the window, shares adding up to 100%; one
-    measure at most has them."""
+    """Every measure's ``cohorts``: members, absolute starts inside the window (a start may also be relative to
+    an event or a measure's state), shares adding up to 100%; one measure at most has them."""
     first: str | None = None
     for mpath, measure in c.items("measures"):
         groups = measure.get("cohorts")
@@ -114,9 +114,5 @@ def _check_group(c: Checker, path: Path, group: dict[str, Any]) -> None:
         spec = c.date(p)
         if spec is None:
             continue
-        if spec.anchor is not None:
-            c.report(p, "a cohort member's start is a date or a distribution of dates", found=f"`{spec.describe()}`",
-                     expected="a date such as `2022-07-15` or `{between: [2022-07-15, 2023-04-15]}`",
-                     hint="members' starts are drawn before the run; anchor the measure's `deadline` instead")
-        else:
+        if spec.anchor is None:  # a relative start is checked with every other relative date
             _after_window(c, p, spec, "a cohort member's start")
