@@ -1,5 +1,6 @@
 """Regression tests of scenario files: run each scenario (and each variant), check its expectations, compare
-with its baseline, or refresh the baseline on request (``docket test``, the pytest plugin; ``docs/testing.md``).
+with its baseline, or refresh the baseline on request (for the pytest plugin, which ``docket test`` runs;
+``docs/testing.md``).
 
 A *target* is one scenario file with one variant (or none); its name is the file stem, or ``stem.variant``.
 The number of replications of a target is, in order: an explicit override (``--replications``, the pytest
