@@ -171,24 +171,28 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         return None
     if ("tests", "data") in zip(resolved.parts, resolved.parts[1:], strict=False):  # the gallery of broken files
         return None
-    from sim.testing.suite import is_scenario_file  # numpy and pandas: only once a scenario is in view
-
-    return ScenarioFile.from_parent(parent, path=file_path, shown=file_path) if is_scenario_file(file_path) else None
+    return ScenarioFile.from_parent(parent, path=file_path, shown=None)
 
 
 class ScenarioFile(pytest.File):
     """A scenario file: one :class:`ScenarioRun` per scenario and variant."""
 
-    def __init__(self, *, shown: Path, **kwargs: Any) -> None:
+    def __init__(self, *, shown: Path | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.shown = shown
-        """The file as reports show it (as named on the command line)."""
+        """The file as named on the command line (reports show it so), or ``None`` for a file found in a folder:
+        it is collected only if it looks like a scenario."""
 
     def collect(self) -> Iterator[ScenarioRun]:
-        """The scenario as written, then each variant."""
-        from sim.testing.suite import targets
+        """The scenario as written, then each variant (nothing for a YAML file found that is not a scenario).
 
-        for target in targets(self.shown):
+        The file is read here, not when pytest finds it: pytest finds every file beside a file named on its
+        command line, and drops those not named without collecting them."""
+        from sim.testing.suite import is_scenario_file, targets  # numpy and pandas: only once a scenario is in view
+
+        if self.shown is None and not is_scenario_file(self.path):
+            return
+        for target in targets(self.shown or self.path):
             yield ScenarioRun.from_parent(self, name=target.name, target=target)
 
 
