@@ -80,7 +80,8 @@ def test_docket_test_dot_collects_only_scenario_files(tmp_path: Path, monkeypatc
 
 def test_a_yaml_file_outside_scenarios_is_tested_when_named(tmp_path: Path) -> None:
     """A scenario file in a folder not named `scenarios` is tested when named, by `docket test` and by pytest
-    (with the plugin's options: `--docket-update-all` stores its baseline)."""
+    (with the plugin's options: `--docket-update-all` stores its baseline, `--docket-update-failing` alone is a
+    usage error, `--docket-max-memory` refuses a run that does not fit)."""
     path = write(tmp_path / "elsewhere")
     result = CliRunner().invoke(cli.cli, ["test", str(path)])
     assert result.exit_code == 1 and f"FAIL demo ({path}): 100 replications" in result.output, result.output
@@ -93,6 +94,9 @@ def test_a_yaml_file_outside_scenarios_is_tested_when_named(tmp_path: Path) -> N
                              timeout=120)
     assert refused.returncode == pytest.ExitCode.USAGE_ERROR, refused.stdout + refused.stderr
     assert "--docket-update-failing goes with --docket-update NAME or --docket-update-all" in refused.stderr
+    limited = subprocess.run([*args, "--docket-max-memory", "1M"], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=120)
+    assert limited.returncode == 1 and "more than --max-memory 1 MB" in limited.stdout, limited.stdout
 
 
 def test_a_crash_is_not_a_failed_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
