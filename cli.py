@@ -219,12 +219,13 @@ def brief(file: str, **options: Any) -> None:
 @click.option("--allow-noise", is_flag=True, help="a baseline that changed only within Monte Carlo noise passes")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people, json for machines")
-@click.option("--junit", type=click.Path(dir_okay=False), help="also write a JUnit XML report to this file")
+@click.option("--junit", type=click.Path(dir_okay=False),
+              help="also write a JUnit XML report to this file (pytest's --junitxml)")
 @memory_option
 def test_command(paths: tuple[str, ...], fmt: str, **options: Any) -> None:
     """Regression-test scenario files: check their expectations and compare with their baselines; exit 1 on
     any failure."""
-    from sim.testing.suite import run_tests
+    from sim.testing.session import run_tests
 
     report = run_tests(paths, **options)
     click.echo(report.as_json() if fmt == "json" else report.text(), nl=fmt != "json")

@@ -19,9 +19,9 @@ from plots import key_numbers, tornado
 from plots import sweep as sweep_chart
 from plots.pack import save_figure, write_charts, write_pack
 from sim.runs.atomic import write_text
+from sim.runs.job import staged_run
 from sim.runs.outdir import staged, task_cache
-from sim.runs.records import load_results, run_folder, write_run
-from sim.runs.runner import run
+from sim.runs.records import load_results, run_folder, study_folder
 from sim.runs.study import Progress
 from sim.scenario.loaded import load
 from sim.studies.compare import Comparison, compare, compared_runs
@@ -60,10 +60,9 @@ def write_brief(file: str, *, variant: str | None = None, overrides: tuple[str, 
     loaded = load(file, variant, overrides)
     run_dir = run_folder(loaded.scenario)
     target = Path(out) if out else run_dir
-    with staged(target, "brief", force=force) as tmp:
-        results = run(loaded.scenario, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
-                      progress=progress)
-        write_run(results, tmp / "run" if out else tmp, loaded.data, source=file)
+    with staged_run(loaded, target, "brief", source=file, force=force, into="run" if out else "",
+                    replications=replications, seed=seed, workers=workers, scheduler=scheduler,
+                    progress=progress) as (results, tmp):
         written = write_pack(results, tmp if out else tmp / "brief", as_of=as_of)
     return (target if out else run_dir / "brief"), written, key_numbers.text(results)
 
@@ -77,7 +76,7 @@ def write_comparison(files: Sequence[str], *, variants: str | None, reference: s
     ``comparison.csv`` and ``comparison.png`` into ``out`` (default ``runs/compare-NAME``)."""
     pairs, labels = compared_runs(files, variants, reference, comparison_chart.MAX_RUNS)
     loaded = [load(f, v, overrides) for f, v in pairs]
-    folder = Path(out) if out else Path("runs") / f"compare-{loaded[0].scenario.name}"
+    folder = study_folder("compare", loaded[0].scenario, out)
     with staged(folder, "compare", force=force) as tmp:
         result = compare(loaded, labels, replications, seed, workers, scheduler=scheduler, cache=task_cache(folder),
                          resume=resume, progress=progress)
@@ -95,7 +94,7 @@ def write_sweep(file: str, request: SweepRequest, *, variant: str | None = None,
     """Run the points of ``request`` on ``file`` (:mod:`sim.studies.sweep`) and write ``sweep.csv`` and, when the
     scenario has metrics, ``sweep.png`` into ``out`` (default ``runs/sweep-NAME``)."""
     loaded = load(file, variant, overrides)
-    folder = Path(out or Path("runs") / f"sweep-{loaded.scenario.name}")
+    folder = study_folder("sweep", loaded.scenario, out)
     with staged(folder, "sweep", force=force) as tmp:  # checked and created before the pilot run and points
         points = request.plan(loaded, seed)
         if points.design is not None and points.design.pilot:
@@ -119,7 +118,7 @@ def write_sensitivity(file: str, outcome: str, *, variant: str | None = None, ov
     ``sensitivity.csv``, ``tornado.png`` and ``ranking.png`` into ``out`` (default ``runs/sensitivity-NAME``)."""
     loaded = load(file, variant, overrides)
     parse_outcome(loaded.scenario, outcome)  # a bad name stops here, before anything runs
-    folder = Path(out or Path("runs") / f"sensitivity-{loaded.scenario.name}")
+    folder = study_folder("sensitivity", loaded.scenario, out)
     with staged(folder, "sensitivity", force=force) as tmp:
         sens = sensitivity(loaded, outcome, replications=replications, seed=seed, top=top, workers=workers,
                            scheduler=scheduler, cache=task_cache(folder), resume=resume, progress=progress)

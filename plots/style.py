@@ -37,6 +37,8 @@ AVOIDED: Final = "#117733"
 ADDED: Final = "#CC3311"
 """Warning colour: exposure the measures add (unpatched installs, private-carrier customers)."""
 POPULATION: Final = "#332288"
+SHOCK: Final = "#8C6BB1"
+"""A violet no measure of the palette uses: a shock is not a measure (timeline bands)."""
 RUN_PALETTE: Final = ("#44AA99", "#AA4499", "#999933", "#6699CC", "#661100", "#DDCC77", "#888888", "#EE7733")
 """Runs side by side in a comparison."""
 LOW_INPUT: Final = "#4477AA"

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from plots import data, style
+from plots import data, style, timeline_marks
 from sim.runs.results import Results
 from sim.text import convention, findings
 from sim.text.humanize import percent
@@ -110,8 +110,9 @@ def plot(results: Results, as_of: dt.date | str | None = "scenario", ax: Axes | 
     if day is not None:
         ax.axvline(float(mdates.date2num(day)), color=style.MUTED, linestyle="--", linewidth=1.2, zorder=1)
         handles.append(Line2D([], [], color=style.MUTED, linestyle="--", label=f"As of {style.day_label(day)}"))
-    style.legend(ax, handles, ncol=len(handles), loc="upper left", bbox_to_anchor=(0, -0.08),
-                 handlelength=1.6, columnspacing=1.6)
+    handles += timeline_marks.draw_shocks(ax, results) + timeline_marks.draw_members(ax, s.measures, colors)
+    style.legend(ax, handles, ncol=len(handles) if len(handles) <= 4 else 3, loc="upper left",
+                 bbox_to_anchor=(0, -0.08), handlelength=1.6, columnspacing=1.6)
     if new:
         subtitle = (f"{s.title}: when each measure takes effect. Planned deadline against the simulated effective "
                     "date (first day in force). Columns on the right: chance the measure never takes effect in the "

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from test_regression import FAILING, write
 
 import cli
-from sim.testing.suite import run_tests
+from sim.testing.session import run_tests
 
 
 def test_update_refuses_a_failing_scenario(tmp_path: Path) -> None:

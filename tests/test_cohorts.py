@@ -57,6 +57,55 @@ def test_a_hundred_members_with_drawn_starts_match_the_sum_over_members() -> Non
     assert len(set(found.days[0].tolist())) > 50, "members drawn one by one"
 
 
+def test_each_member_has_its_own_deadline_counted_from_its_own_start() -> None:
+    """The issue's case by hand: three carriers funded on Jan 1, Jan 21 and Feb 10, each with 60 days from its
+    own funding (deadlines day 60, 80 and 100); the programme is in force from day 0. Each third of the gear
+    moves at 1%/day from its own deadline: ``1M/3 (e^(-r (t-60)+) + e^(-r (t-80)+) + e^(-r (t-100)+))``."""
+    group = {"id": "carriers", "share": "100%", "starts": ["2020-01-01", "2020-01-21", "2020-02-10"],
+             "period": "60d"}
+    x, grid, _ = gear(group)
+    t = np.array(grid, dtype=float)
+    want = sum(1e6 / 3 * np.exp(-RATE * np.clip(t - d, 0, None)) for d in (60, 80, 100))
+    assert x[0] == pytest.approx(want, rel=1e-9)
+    assert x[0][grid.index(60)] == pytest.approx(1e6, rel=1e-12), "nobody is bound before the first deadline"
+
+
+def test_a_start_relative_to_an_event_counts_from_the_day_it_occurs() -> None:
+    """Funding arrives on Feb 1 (day 31): one carrier starts then, another 20 days after, each with a 30-day
+    period, so they are bound from days 61 and 81; without the event nobody is ever bound."""
+    funding = {"id": "funding", "date": "2020-02-01"}
+    group = {"id": "carriers", "share": "100%", "starts": ["funding + 0d", "funding + 20d"], "period": "30d"}
+    s = build(**GEAR, events=[funding], measures=[programme([group])])
+    grid = report_grid(s)
+    x = replicate(s, s.seed, 0, 2, grid, verify_accounting=True).stocks[:, :, 0]
+    t = np.array(grid, dtype=float)
+    want = sum(5e5 * np.exp(-RATE * np.clip(t - d, 0, None)) for d in (61, 81))
+    assert x[0] == pytest.approx(want, rel=1e-9)
+    s = build(**GEAR, events=[{**funding, "probability": 0}], measures=[programme([group])])
+    x = replicate(s, s.seed, 0, 2, grid).stocks[:, :, 0]
+    assert x[0] == pytest.approx(np.full(len(grid), 1e6), rel=1e-12), "the funding never came: nobody is bound"
+
+
+def test_a_drawn_offset_from_a_state_is_drawn_per_member() -> None:
+    """Members start 0 to 60 days after the programme is first deferred (a 10-day deferral at its Jan 1
+    deadline: deferred on day 0, in force from day 10): each member's day is 0 + its own draw, and the stock
+    is the mean over members of ``1M e^(-r (t - max(d_j, 10))+)``."""
+    group = {"id": "carriers", "share": "100%", "members": 40, "start": {"from": "replace.deferred",
+                                                                        "offset": {"between": ["0d", "60d"]}}}
+    x, grid, s = gear(group, replications=2, deferral={"probability": 1, "delay": "10d", "max": 1})
+    from sim.engine.lifecycle import Replication
+    draws = ChunkDraws(Streams(s.seed), 0, 2, s.start_day)
+    reps = [Replication(s, draws, r, s.end_day - s.start_day).run() for r in range(2)]
+    found = members(s, draws, [rep.anchor_days() for rep in reps])
+    assert found is not None and found.days.shape == (2, 40)
+    assert found.days.min() >= 0 and found.days.max() <= 60 and len(set(found.days[0].tolist())) > 20
+    t = np.array(grid, dtype=float)
+    for k in range(2):
+        bound = np.maximum(found.days[k], 10)
+        want = np.mean(1e6 * np.exp(-RATE * np.clip(t[:, None] - bound[None, :], 0, None)), axis=1)
+        assert x[k] == pytest.approx(want, rel=1e-9)
+
+
 def test_groups_with_shares_and_a_measure_that_binds_later() -> None:
     """30% of the gear from day 5 and 70% from day 40, under a rule in force from day 20: the first group is
     bound from day 20 (the rule), the second from day 40 (its own start)."""
@@ -100,8 +149,9 @@ def test_members_with_the_same_timeline_are_one_copy() -> None:
      "window"),
     ([{"id": "c", "share": "100%", "start": "2020-01-01", "starts": ["2020-01-01"]}],
      "a cohort needs exactly one of `start` or `starts`"),
-    ([{"id": "c", "share": "100%", "start": "deal + 3d"}], "a cohort member's start is a date or a distribution "
-     "of dates"),
+    ([{"id": "c", "share": "100%", "start": "nodeal + 3d"}], "`nodeal` is not a known event or measure"),
+    ([{"id": "c", "share": "100%", "start": "replace.enjoined + 3d"}],
+     "measure `replace` can never be enjoined, so this date never comes"),
     ([{"id": "c", "share": {"between": ["40%", "60%"]}, "start": "2020-01-01"}], "a cohort's share is a fixed number"),
 ])
 def test_bad_cohorts_are_refused_with_a_hint(groups: list[Any], message: str) -> None:

@@ -47,6 +47,20 @@ def test_a_later_decision_replaces_an_earlier_one_early() -> None:
     assert rep.states["ban"].extensions == 2
 
 
+def test_a_hold_that_does_not_count_moves_the_deadline_but_is_no_extension() -> None:
+    """The record's Jan 19 promise: a hold on the Mar 1 deadline day until Mar 2 (`counts: false`), then an order
+    on Mar 2, 75 days from signing: never in force until May 16, and one extension (the order), not two."""
+    promise = {"id": "promise", "date": "2020-03-01", "until": "2020-03-02", "counts": False}
+    order = {"id": "eo", "date": "2020-03-02", "extend": "75d", "from": "decision"}
+    rep = decided(promise, order)
+    assert switches(rep) == [(day("2020-05-16"), True)], "the hold keeps the ban out of force on Mar 1"
+    assert rep.states["ban"].extensions == 1, "only the order counts as an extension"
+    assert log(rep)[:2] == [(day("2020-03-01"), "held (not an extension)"),
+                            (day("2020-03-02"), "deferred (extension 1)")]
+    counted = decided({**promise, "counts": True}, order)
+    assert counted.states["ban"].extensions == 2, "counted, the promise is an extension too"
+
+
 def test_a_decision_after_the_measure_took_effect_suspends_it() -> None:
     """In force Mar 1; a decision on Mar 2 (the record's Jan 20 order, a day after the Jan 19 deadline), 75 days
     from signing: suspended Mar 2, in force again May 16."""

@@ -124,9 +124,9 @@ def test_added_by_the_measures_is_positive_and_in_the_warning_colour(adding: Any
 
 
 def test_one_meaning_per_colour() -> None:
-    """Measure, quantity, run and study colours are disjoint sets: a colour means one thing in the pack."""
+    """Measure, quantity, shock, run and study colours are disjoint sets: a colour means one thing in the pack."""
     groups = {"measures": set(style.MEASURE_PALETTE), "runs": set(style.RUN_PALETTE),
-              "quantities": {style.EXPOSURE, style.AVOIDED, style.ADDED, style.POPULATION},
+              "quantities": {style.EXPOSURE, style.AVOIDED, style.ADDED, style.POPULATION}, "shocks": {style.SHOCK},
               "study": {style.LOW_INPUT, style.HIGH_INPUT}}
     seen: dict[str, str] = {}
     for name, colours in groups.items():

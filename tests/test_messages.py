@@ -44,6 +44,17 @@ def test_a_date_where_text_is_expected_says_yaml_read_it_as_a_date(tmp_path: Pat
     assert d.path == "events.e.note" and d.hint == "quote it to keep it as text: `note: '2025-01-19'`"
 
 
+@pytest.mark.parametrize(("line", "path"), [
+    ("events:\n  - {id: e, date: 2025-01-19, note: the order, then the letters}\n", "events.e.then the letters"),
+    ("events:\n  - {id: e, date: {value: 2025-01-19, note: the order, then the letters}}\n", "events.e.date"),
+])
+def test_an_unquoted_note_cut_at_a_comma_says_to_quote_it(tmp_path: Path, line: str, path: str) -> None:
+    """In a flow mapping a comma ends the note: the rest is a key of its own, and the hint says to quote."""
+    d = first(tmp_path, line)
+    assert d.path == path and "then the letters" in d.message, d.format()
+    assert d.hint == 'a comma ends a value inside `{...}`: quote the text, `note: "the order, then the letters"`'
+
+
 def test_hours_say_docket_works_in_whole_days(tmp_path: Path) -> None:
     d = first(tmp_path, "measures:\n" + BAN.replace("factor: 0.1}", "factor: 0.1, phase_in: 14h}"))
     assert d.message == "expected a duration" and d.hint is not None
@@ -103,3 +114,10 @@ def test_the_plan_lists_decisions_chains_and_shared_rulings() -> None:
     assert "2025-09-25                         decision full_ban: the qualified-divestiture order" in text
     assert "full_ban, store_removal: TikTok v. Garland" in text
     assert "each deadline deferred by a chain" in plan_text(load_scenario("scenarios/pafaca-2024.yaml"))
+
+
+def test_the_plan_prints_a_choice_like_the_other_distributions() -> None:
+    """A `choice` reads as its values as written with their chances, not as a Python list."""
+    text = plan_text(load_scenario("scenarios/pafaca-2024.yaml"))
+    assert "one of 75d (40%), 90d (40%), 120d (20%)" in text
+    assert "[[" not in text and "'" not in text.split("full_ban:")[-1]

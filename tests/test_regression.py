@@ -1,10 +1,9 @@
-"""Tests of the scenario tester: expectations with Monte Carlo error, baselines, reports, JUnit, pytest plugin."""
+"""Tests of the scenario tester: expectations with Monte Carlo error, baselines, reports, pytest plugin."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +13,8 @@ from click.testing import CliRunner
 import cli
 from sim.runs.runner import run
 from sim.scenario.loader import load_scenario
-from sim.testing.suite import Target, run_target, run_tests
+from sim.testing.session import run_tests
+from sim.testing.suite import Target, run_target
 
 SCENARIO = """\
 name: {name}
@@ -176,20 +176,6 @@ def test_missing_baseline_fails_with_the_update_command(tmp_path: Path) -> None:
     """Without a stored baseline the test fails and says which command stores one."""
     report = run_tests([write(tmp_path)])
     assert not report.passed and "no baseline (run `docket test" in report.text()
-
-
-def test_junit_xml_counts_expectations_and_baselines(scenario_dir: Path, tmp_path: Path) -> None:
-    """The JUnit XML is valid, with one testcase per expectation and per baseline, and the failures counted."""
-    write(scenario_dir, "second", extra=FAILING)
-    out = tmp_path / "junit.xml"
-    result = CliRunner().invoke(cli.cli, ["test", str(scenario_dir), "--junit", str(out)])
-    assert result.exit_code == 1
-    root = ET.fromstring(out.read_text(encoding="utf-8"))
-    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("7", "2", "0")
-    cases = [(c.get("classname"), c.get("name"), c.find("failure") is not None) for c in root.iter("testcase")]
-    assert cases == [("demo", "ban_half_the_time", False), ("demo", "users_grow", False), ("demo", "baseline", False),
-                     ("second", "ban_half_the_time", False), ("second", "users_grow", False),
-                     ("second", "ban_rarely", True), ("second", "baseline", True)]
 
 
 def test_pytest_plugin_collects_one_item_per_expectation(scenario_dir: Path) -> None:

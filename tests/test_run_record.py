@@ -139,7 +139,7 @@ def test_a_damaged_run_json_is_a_clean_error(tmp_path: Path, content: bytes, fou
 def test_a_damaged_baseline_fails_its_target_only(tmp_path: Path, content: str) -> None:
     """A baseline that is not an object, or whose replications are not a number, fails that target with a
     message naming it; the other targets of the run still run."""
-    from sim.testing.suite import run_tests
+    from sim.testing.session import run_tests
 
     for name in ("a", "b"):
         (tmp_path / f"{name}.yaml").write_text(Path("scenarios/quickstart.yaml").read_text().replace(

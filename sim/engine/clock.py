@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Generator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import simpy
 
@@ -38,7 +38,8 @@ def _dates(s: Scenario) -> list[DateSpec]:
         if m.shelving is not None and m.shelving.date is not None:
             out.append(m.shelving.date)
     out += [x for c in s.rulings for x in (c.filed, c.decision) if x is not None]
-    return out
+    out += [x for m in s.measures for g in m.cohorts or [] for x in [*(g.starts or []), g.start] if x is not None]
+    return out + [sh.date for sh in s.shocks]
 
 
 def state_anchors(s: Scenario) -> tuple[frozenset[str], dict[str, tuple[int, ...]]]:
@@ -90,6 +91,11 @@ class Clock:
         for a in anchors:  # only the state triggers some date waits on
             self.occurred[a] = self.occurred[a.split(".")[0]] if a.endswith(".in_force") else self.env.event()
         self.in_force_days: dict[str, tuple[int, float]] = {}  # measure -> (days in force before, since)
+
+    def anchor_days(self) -> dict[str, int]:
+        """The day each anchor a date can name (event, measure, ``id.deadline``, state trigger) fell on in the
+        finished timeline; anchors that never came are left out."""
+        return {a: cast(int, ev.value) for a, ev in self.occurred.items() if ev.triggered}
 
     def at(self, day: float, phase: int) -> simpy.Event:
         """An event that fires on ``day`` in same-day ``phase`` of :data:`sim.engine.lifecycle.PHASES` (SimPy

@@ -2,7 +2,8 @@
 
 A measure with ``cohorts`` splits its members into groups; member ``j`` of a group holds ``share / members``
 of every population and is bound from its own date (its start, drawn per member from ``start`` or read from
-``starts``, plus ``period``): it is bound while the measure is in force and that date has come. The dynamics
+``starts``, plus ``period``; a start relative to an event or a measure's state counts from the day it came in
+the replication's finished timeline): it is bound while the measure is in force and that date has come. The dynamics
 are linear, so the run is exactly the sum of weighted copies of the world, one per member: copy ``j`` starts
 with share ``w_j`` of every stock and inflow and sees the measure through member ``j``'s dates. Members whose
 dates give the same timeline in a replication are one copy with their shares summed, and the copies of a
@@ -15,7 +16,7 @@ Draws: ``cohort:<measure>:<group>:start`` (one column per member), ``...:start:<
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,10 +25,14 @@ import numpy.typing as npt
 from sim.engine.draws import ChunkDraws
 from sim.engine.timeline import MeasureState
 from sim.scenario.calendar import add_month_span
+from sim.scenario.dates import DateSpec
 from sim.scenario.schema import Cohort, Scenario
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+NEVER = 1_000_000
+"""The member day of a start whose anchor never came: far past any window (the layout clips it)."""
 
 
 @dataclass(frozen=True)
@@ -39,8 +44,13 @@ class Members:
     days: IntArray  # (R, N) the day (since the window start) each member is bound from
 
 
-def members(s: Scenario, draws: ChunkDraws) -> Members | None:
-    """The members of ``s``'s measure with cohorts, drawn for the chunk; ``None`` if no measure has any."""
+def members(s: Scenario, draws: ChunkDraws, anchors: Sequence[Mapping[str, int]] = ()) -> Members | None:
+    """The members of ``s``'s measure with cohorts, drawn for the chunk; ``None`` if no measure has any.
+
+    ``anchors`` holds, per replication of the chunk, the day each anchor fell on in its finished timeline
+    (:meth:`sim.engine.clock.Clock.anchor_days`): a start relative to an event or a measure's state counts
+    from it, and a member whose anchor never came is never bound.
+    """
     mi = next((i for i, m in enumerate(s.measures) if m.cohorts), None)
     if mi is None:
         return None
@@ -48,20 +58,41 @@ def members(s: Scenario, draws: ChunkDraws) -> Members | None:
     assert m.cohorts is not None
     weights, days = [], []
     for g in m.cohorts:
-        d = _member_days(draws, f"cohort:{m.id}:{g.id}", g)
+        d = _member_days(draws, f"cohort:{m.id}:{g.id}", g, anchors)
         days.append(d)
         weights.append(np.full(d.shape[1], g.share.params[0] / d.shape[1]))
     return Members(mi, np.concatenate(weights), np.concatenate(days, axis=1))
 
 
-def _member_days(draws: ChunkDraws, name: str, g: Cohort) -> IntArray:
+def _starts(draws: ChunkDraws, name: str, spec: DateSpec, width: int, anchors: Sequence[Mapping[str, int]]
+            ) -> FloatArray:
+    """``(R, width)`` start days of stream ``name``: absolute, or the anchor's day in each replication plus the
+    offset (then ``months`` calendar months; :data:`NEVER` if the anchor never came)."""
+    R = draws.stop - draws.start
+    offsets = draws.values(name, spec.offset, width=width).reshape(R, width)
+    if spec.anchor is None:
+        return offsets
+    day0, out = draws.day0, np.full((R, width), float(NEVER))
+    months = draws.month_values(name, spec.offset, width=width).reshape(R, width) if spec.offset.month_params \
+        else None
+    for k, at in enumerate(a.get(spec.anchor) for a in anchors):
+        if at is None:
+            continue
+        if months is not None:  # an uncertain offset in months: calendar months from the anchor
+            out[k] = [add_month_span(day0 + at, float(x)) - day0 for x in months[k]]
+        else:
+            out[k] = [spec.from_anchor(day0 + at, float(x)) - day0 for x in offsets[k]]
+    return out
+
+
+def _member_days(draws: ChunkDraws, name: str, g: Cohort, anchors: Sequence[Mapping[str, int]]) -> IntArray:
     R = draws.stop - draws.start
     if g.starts is not None:
-        starts = np.stack([draws.values(f"{name}:start:{j}", spec.offset) for j, spec in enumerate(g.starts)], 1)
+        starts = np.concatenate([_starts(draws, f"{name}:start:{j}", spec, 1, anchors)
+                                 for j, spec in enumerate(g.starts)], axis=1)
     else:
         assert g.start is not None
-        n = g.members or 1
-        starts = draws.values(name + ":start", g.start.offset, width=n).reshape(R, n)
+        starts = _starts(draws, name + ":start", g.start, g.members or 1, anchors)
     days = np.round(starts).astype(np.int64)
     if g.period is None:
         return days

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from sim.engine.clock import Clock, Proc
-from sim.engine.timeline import DEFERRED
+from sim.engine.timeline import DEFERRED, HELD
 from sim.scenario.calendar import day_to_date
 from sim.scenario.extensions import Decision, Step
 from sim.scenario.schema import Deferral, Measure
@@ -87,10 +87,14 @@ class Decisions(Clock):
             f *= self.d.value(f"{name}:stricter", d.stricter.factor, self.r)
         return f
 
-    def _extended(self, m: Measure, why: str) -> None:
+    def _extended(self, m: Measure, why: str, counts: bool = True) -> None:
+        """Note that ``m``'s deadline moved: an extension, or (``counts`` false) a hold that is not one."""
         st = self.states[m.id]
-        st.extensions += 1
-        self.note(m.id, f"{DEFERRED}{st.extensions})", why)
+        if counts:
+            st.extensions += 1
+            self.note(m.id, f"{DEFERRED}{st.extensions})", why)
+        else:
+            self.note(m.id, HELD, why)
         self.mark(m.id, "deferred")
 
     def decision(self, m: Measure, dec: Decision) -> Proc:
@@ -115,7 +119,7 @@ class Decisions(Clock):
             self.note(m.id, f"decision {what}", "did not move the deadline")
             return
         st.deadline = new
-        self._extended(m, f"{what}: deadline moved to {day_to_date(int(new) + self.d.day0)}")
+        self._extended(m, f"{what}: deadline moved to {day_to_date(int(new) + self.d.day0)}", dec.counts)
         was_due = st.due
         if was_due:  # in force (or due): not enforced again until the new deadline
             st.due = False

@@ -180,7 +180,8 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
         rep = Replication(s, draws, r, horizon)
         shocks.append(shock_states(rep))  # before the run: their processes start with it
         reps.append(rep.run())
-    profiles, cohort = EffectProfiles(s, draws, refs, params, horizon), members(s, draws)
+    profiles = EffectProfiles(s, draws, refs, params, horizon)
+    cohort = members(s, draws, [rep.anchor_days() for rep in reps])
     states = [[*(rep.states[m.id] for m in s.measures), *shocks[k]] for k, rep in enumerate(reps)]
     lay = Layout.of([profiles.rows(k, st, M, cohort) for k, st in enumerate(states)], horizon, E + M)
     coef = coefficients(s, refs, params, lay.table[:, :, :E], lay.table[:, :, E:])

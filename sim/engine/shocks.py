@@ -39,7 +39,8 @@ def play(rep: Replication, shock: Shock, state: MeasureState) -> Proc:
     if shock.intensity is not None:  # a share of each day's effect, as a waiver keeps a share of a measure's
         state.waiver_changes.append((int(rep.env.now), rep.d.value(name + ":intensity", shock.intensity, rep.r)))
     state.switches.append((int(rep.env.now), True))
-    rep.note(shock.id, "began", f"for {int(end - day)} days" if math.isfinite(end) else "to the end of the window")
+    days = int(end - day) if math.isfinite(end) else 0
+    rep.note(shock.id, "began", f"for {days} day{'s' if days != 1 else ''}" if days else "to the end of the window")
     if end <= rep.horizon:
         yield rep.at(end, rep.EVENTS)
         state.switches.append((int(rep.env.now), False))

@@ -16,6 +16,8 @@ SUSPENDED: Final = "suspended"
 """The log's ``what`` when a measure stops being in force."""
 DEFERRED: Final = "deferred (extension "
 """How the log's ``what`` of an extension begins: ``deferred (extension 2)``."""
+HELD: Final = "held (not an extension)"
+"""The log's ``what`` when a decision with ``counts: false`` holds the deadline (a promise pending an order)."""
 
 
 @dataclass(slots=True)

@@ -1,4 +1,5 @@
-"""``docket run`` as one call: a scenario file (or a recorded run) simulated into its run folder.
+"""``docket run`` as one call: a scenario file (or a recorded run) simulated into its run folder; the staged run
+that ``docket brief`` shares.
 
 The folder is checked and staged before anything runs and swapped in whole when the run and its tables are
 written (:func:`sim.runs.outdir.staged`), so it is all-old or all-new after any failure.
@@ -6,14 +7,39 @@ written (:func:`sim.runs.outdir.staged`), so it is all-old or all-new after any 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from sim.runs.outdir import staged
 from sim.runs.records import check_source, rerun, run_folder, write_run
 from sim.runs.results import Results
 from sim.runs.runner import run
 from sim.runs.study import Progress
-from sim.scenario.loaded import load
+from sim.scenario.loaded import Loaded, load
+
+
+@contextmanager
+def staged_run(loaded: Loaded, folder: str | os.PathLike[str], kind: str, *, source: str | None,
+               force: bool = False, into: str = "", fmt: str = "csv", **options: Any) -> Iterator[tuple[Results, Path]]:
+    """Stage ``folder`` (:func:`sim.runs.outdir.staged`), run ``loaded`` and write its run folder there (in
+    ``folder/into``); yield the results and the staged folder, so that a command can add more outputs before the
+    folder is swapped in whole (``docket brief``'s pack).
+
+    Args:
+        loaded: the scenario.
+        folder, kind, force: as :func:`sim.runs.outdir.staged`.
+        source: the scenario file recorded in ``run.json``.
+        into: the run folder's path inside ``folder`` (``""``: ``folder`` itself).
+        fmt: ``csv`` or ``parquet`` tables.
+        **options: for :func:`sim.runs.runner.run` (replications, seed, workers, scheduler, progress, ...).
+    """
+    with staged(folder, kind, force=force) as tmp:  # checked and created before anything runs
+        results = run(loaded.scenario, **options)
+        write_run(results, tmp / into, loaded.data, fmt=fmt, source=source)
+        yield results, tmp
 
 
 def run_to_folder(file: str | None, *, variant: str | None = None, overrides: tuple[str, ...] = (),
@@ -50,8 +76,8 @@ def run_to_folder(file: str | None, *, variant: str | None = None, overrides: tu
     else:
         loaded, source = load(str(file), variant, overrides), file
     folder = out or str(run_folder(loaded.scenario))
-    with staged(folder, "run", force=force) as tmp:  # checked and created before anything runs
-        results = run(loaded.scenario, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
-                      keep_replications=keep_replications, verify_accounting=verify_accounting, progress=progress)
-        write_run(results, tmp, loaded.data, fmt=fmt, source=source)
+    with staged_run(loaded, folder, "run", source=source, force=force, fmt=fmt, replications=replications, seed=seed,
+                    workers=workers, scheduler=scheduler, keep_replications=keep_replications,
+                    verify_accounting=verify_accounting, progress=progress) as (results, _):
+        pass  # the run folder is all that `docket run` writes
     return results, folder

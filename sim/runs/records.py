@@ -240,6 +240,10 @@ def write_run(results: Results, out_dir: str | os.PathLike[str], resolved: dict[
     return written
 
 
+RUNS = Path("runs")
+"""Where commands write their folders unless told otherwise (relative to the working directory)."""
+
+
 def run_folder(scenario: Scenario) -> Path:
     """The run folder ``docket run`` writes by default: ``runs/NAME``, or ``runs/NAME.VARIANT`` for a variant.
 
@@ -248,7 +252,19 @@ def run_folder(scenario: Scenario) -> Path:
         >>> str(run_folder(load("scenarios/tiktok-wechat-2020.yaml", "deal_reached").scenario))
         'runs/tiktok-wechat-2020.deal_reached'
     """
-    return Path("runs") / (scenario.name + (f".{scenario.variant}" if scenario.variant else ""))
+    return RUNS / (scenario.name + (f".{scenario.variant}" if scenario.variant else ""))
+
+
+def study_folder(kind: str, scenario: Scenario, out: str | None = None) -> Path:
+    """``out``, or the folder a study writes by default: ``runs/KIND-NAME`` (``compare``, ``sweep``,
+    ``sensitivity``; one per scenario, whatever its variant).
+
+    Example:
+        >>> from sim.scenario.loaded import load
+        >>> str(study_folder("sweep", load("scenarios/tiktok-wechat-2020.yaml", "deal_reached").scenario))
+        'runs/sweep-tiktok-wechat-2020'
+    """
+    return Path(out) if out else RUNS / f"{kind}-{scenario.name}"
 
 
 def read_run(run_dir: str | os.PathLike[str]) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def check(data: dict[str, Any]) -> list[Diagnostic]:
             c.ref((*path, "requires", i), req, events, "event")
     for path, measure in c.items("measures"):
         _check_measure(c, path, measure, pops, events, metrics)
-    check_shocks(c, pops, events, measures, metrics)
+    check_shocks(c, pops, metrics)
     check_cohorts(c)
     for path, metric in c.items("metrics"):
         for tpath, term in c.items("terms", metric, path):
@@ -194,7 +194,12 @@ def _date_fields(c: Checker) -> Iterator[tuple[Path, DateSpec]]:
         candidates += [(*wp, k) for wp, _ in c.items("waivers", m, p) for k in ("from", "until")]
         candidates += [(*cp, k) for cp, _ in c.items("challenges", m, p) for k in ("filed", "decision")]
         candidates += [(*dp, k) for dp, _ in c.items("decisions", m, p) for k in ("date", "until")]
+        for gp, g in c.items("cohorts", m, p):
+            starts = g.get("starts")
+            candidates += [(*gp, "start")]
+            candidates += [(*gp, "starts", i) for i in range(len(starts) if isinstance(starts, list) else 0)]
     candidates += [(*p, k) for p, _ in c.items("rulings") for k in ("filed", "decision")]
+    candidates += [(*p, "date") for p, _ in c.items("shocks")]
     for path in candidates:
         spec = c.date(path)
         if spec is not None:

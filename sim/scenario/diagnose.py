@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.scenario.effects import effect_names
-from sim.scenario.errors import Diagnostic, Mark, found_repr
+from sim.scenario.errors import Diagnostic, Mark, comma_hint, found_repr
 from sim.scenario.fields import ERROR_TYPE, ID_REGEX
 from sim.scenario.yamlload import key_mark_at, mark_at
 
@@ -124,7 +124,8 @@ def from_validation_error(exc: ValidationError, data: Any, context: dict[str, An
                 f"unknown key `{key}`", key_mark_at(data, path) or mark, shown,
                 expected="one of " + ", ".join(f"`{n}`" for n in names) if names else None,
                 found=f"`{key}`",
-                hint=f"did you mean `{close}`?" if close else _moved(key, names)))
+                hint=f"did you mean `{close}`?" if close else comma_hint(at(data, tuple(path[:-1])), path[-1])
+                or _moved(key, names)))
         elif kind == "missing":
             out.append(Diagnostic(f"missing required key `{path[-1]}`", mark, shown,
                                   expected=f"a `{path[-1]}` key", found="no such key",

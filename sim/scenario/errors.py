@@ -19,6 +19,25 @@ _NAMED_ESCAPES: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 EXCERPT: Final = 60
 
 
+def comma_hint(mapping: object, key: object) -> str | None:
+    """The hint for an unknown key that is the tail of an unquoted text cut at a comma in a flow mapping:
+    ``{note: the wave, counted once}`` reads as ``note: the wave`` and a key ``counted once`` with no value.
+
+    Example:
+        >>> comma_hint({"note": "Jan 8 to Jan 13", "the last count": None}, "the last count")
+        'a comma ends a value inside `{...}`: quote the text, `note: "Jan 8 to Jan 13, the last count"`'
+        >>> comma_hint({"note": "x", "sorce": "y"}, "sorce") is None
+        True
+    """
+    if not isinstance(mapping, dict) or key not in mapping or mapping[key] is not None:
+        return None
+    keys = list(mapping)
+    before = keys[keys.index(key) - 1] if keys.index(key) else None
+    if before is None or not isinstance(mapping[before], str):
+        return None
+    return f'a comma ends a value inside `{{...}}`: quote the text, `{before}: "{mapping[before]}, {key}"`'
+
+
 def unprintable(ch: str) -> bool:
     """Whether a character is escaped in messages: a control, bidi or other invisible format character.
 

@@ -21,7 +21,8 @@ Id = Annotated[str, Field(pattern=ID_REGEX, description="an identifier: letters,
 
 class Decision(Strict):
     """An extension decided on ``date``: the deadline moves by ``extend`` counted ``from`` the standing
-    deadline or the decision's date, or to ``until``; ``replaces: true`` lets it shorten a running extension."""
+    deadline or the decision's date, or to ``until``; ``replaces: true`` lets it shorten a running extension;
+    ``counts: false`` holds the deadline without counting as an extension (a promise pending the order)."""
 
     id: Id
     title: str | None = None
@@ -31,6 +32,7 @@ class Decision(Strict):
     until: When | None = None
     from_: Literal["deadline", "decision"] = Field(default="deadline", alias="from")
     replaces: bool = False
+    counts: bool = True
     source: str | None = None
     note: str | None = None
 

@@ -1,8 +1,9 @@
 """Cross-field checks of the effects of measures and shocks, of shocks and of cohorts.
 
-A shock (``shocks:``) acts in the counterfactual too, which has no measures: its date may be absolute or
-anchored on an event that depends on no measure. A cohort (``measures[].cohorts``) splits a measure's members
-into groups with dates of their own; its shares add up to 100%. The checks use the shared reader
+A shock (``shocks:``) acts in the counterfactual too, on the dates it had in the run: its date may be
+absolute, or anchored on an event or on a measure's state (users drifting back after a reprieve). A cohort
+(``measures[].cohorts``) splits a measure's members into groups with dates of their own; its shares add up to
+100%. The checks use the shared reader
 of :mod:`sim.scenario.checker`.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sim.scenario.calendar import day_to_date
-from sim.scenario.checker import Checker, Path, exactly_one, items_of
+from sim.scenario.checker import Checker, Path, exactly_one
 from sim.scenario.dates import DateSpec
 from sim.scenario.effects import EFFECTS
 from sim.scenario.quantities import QuantityError
@@ -48,49 +49,19 @@ def _after_window(c: Checker, path: Path, spec: DateSpec, what: str) -> None:
                  found=f"`{spec.describe()}`", hint="move it into the window or widen `window.end`")
 
 
-def _measure_dependent(c: Checker, measures: set[str]) -> set[str]:
-    """The events whose date or requirements lead, through other events, to a measure."""
-    needs: dict[str, set[str]] = {}
-    for path, event in c.items("events"):
-        spec = c.date((*path, "date"))
-        found = {spec.anchor_id} if spec is not None and spec.anchor_id else set()
-        found |= {r for r in items_of(event.get("requires")) if isinstance(r, str)}
-        if isinstance(event.get("id"), str):
-            needs[event["id"]] = found
-    out = {e for e, n in needs.items() if n & measures}
-    grew = True
-    while grew:
-        more = {e for e, n in needs.items() if e not in out and n & out}
-        out |= more
-        grew = bool(more)
-    return out
-
-
-def check_shocks(c: Checker, pops: set[str], events: set[str], measures: set[str], metrics: set[str]) -> None:
-    """Every shock: its effects, its date (absolute, or an event that depends on no measure; inside the
-    window)."""
-    dependent = _measure_dependent(c, measures)
+def check_shocks(c: Checker, pops: set[str], metrics: set[str]) -> None:
+    """Every shock: its effects, and an absolute date inside the window (an anchor is checked with every other
+    relative date, :mod:`sim.scenario.crosschecks`)."""
     for path, shock in c.items("shocks"):
         check_effects(c, path, shock, pops, metrics)
         spec = c.date((*path, "date"))
-        if spec is None:
-            continue
-        anchor = spec.anchor_id
-        if anchor is None:
+        if spec is not None and spec.anchor is None:
             _after_window(c, (*path, "date"), spec, "the shock")
-        elif anchor in measures or anchor in dependent:
-            why = "a measure" if anchor in measures else f"event `{anchor}`, which depends on a measure"
-            c.report((*path, "date"), f"a shock cannot be dated from {why}", found=f"`{spec.describe()}`",
-                     expected="a date, or an event that depends on no measure",
-                     hint="a shock acts in the counterfactual too, which has no measures: give it a date, or "
-                     "write a consequence of the measure as an effect of the measure")
-        else:
-            c.ref((*path, "date"), anchor, events, "event")
 
 
 def check_cohorts(c: Checker) -> None:
-    """Every measure's ``cohorts``: members, absolute starts inside the window, shares adding up to 100%; one
-    measure at most has them."""
+    """Every measure's ``cohorts``: members, absolute starts inside the window (a start may also be relative to
+    an event or a measure's state), shares adding up to 100%; one measure at most has them."""
     first: str | None = None
     for mpath, measure in c.items("measures"):
         groups = measure.get("cohorts")
@@ -143,9 +114,5 @@ def _check_group(c: Checker, path: Path, group: dict[str, Any]) -> None:
         spec = c.date(p)
         if spec is None:
             continue
-        if spec.anchor is not None:
-            c.report(p, "a cohort member's start is a date or a distribution of dates", found=f"`{spec.describe()}`",
-                     expected="a date such as `2022-07-15` or `{between: [2022-07-15, 2023-04-15]}`",
-                     hint="members' starts are drawn before the run; anchor the measure's `deadline` instead")
-        else:
+        if spec.anchor is None:  # a relative start is checked with every other relative date
             _after_window(c, p, spec, "a cohort member's start")

@@ -37,6 +37,7 @@ from typing import Any, Final
 
 import sim.scenario.quantities as q
 from sim.scenario.calendar import parse_iso_date
+from sim.scenario.errors import comma_hint
 from sim.scenario.limits import LIMIT_TEXT, LIMITS
 from sim.scenario.opaque import Opaque
 from sim.scenario.quantities import QuantityError
@@ -213,7 +214,7 @@ def _dist_from_mapping(raw: dict[str, Any], unit: str) -> Dist:
             "a value mapping needs exactly one distribution key" if not unknown
             else f"unknown key `{unknown[0]}` in a value",
             "one of " + ", ".join(f"`{k}`" for k in DIST_KEYS) + " (plus optional `source`, `note`)",
-            found, "e.g. `{between: [lo, hi], source: my_source}`",
+            found, (unknown and comma_hint(raw, unknown[0])) or "e.g. `{between: [lo, hi], source: my_source}`",
         )
     key, body = keys[0], raw[keys[0]]
     read = _reader(unit)
@@ -308,7 +309,19 @@ def _choice(body: object, unit: str, meta: dict[str, Any]) -> Dist:
     if total <= 0:
         raise _fail("`choice` weights must add up to more than 0", "positive weights", body)
     return Dist("choice", tuple(v for v, _ in pairs), weights=tuple(w / total for _, w in pairs),
-                text=f"choice {body}", **meta)
+                text=_choice_text(body, total), **meta)
+
+
+def _choice_text(body: list[list[object]], total: float) -> str:
+    """A choice as it reads in a plan or an assumptions table, values as written with their chances.
+
+    Example:
+        >>> _choice_text([["75d", 0.4], ["90d", 0.4], ["120d", 0.2]], 1.0)
+        'one of 75d (40%), 90d (40%), 120d (20%)'
+    """
+    shown = [v.isoformat() if isinstance(v, dt.date) else str(v) for v, _ in body]
+    chances = [q.parse_factor(w) / total for _, w in body]
+    return "one of " + ", ".join(f"{v} ({100 * c:.3g}%)" for v, c in zip(shown, chances, strict=True))
 
 
 def read_value(raw: object, unit: str) -> Dist:

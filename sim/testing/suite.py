@@ -1,5 +1,6 @@
 """Regression tests of scenario files: run each scenario (and each variant), check its expectations, compare
-with its baseline, or refresh the baseline on request (``docket test``, the pytest plugin; ``docs/testing.md``).
+with its baseline, or refresh the baseline on request (for the pytest plugin, which ``docket test`` runs;
+``docs/testing.md``).
 
 A *target* is one scenario file with one variant (or none); its name is the file stem, or ``stem.variant``.
 The number of replications of a target is, in order: an explicit override (``--replications``, the pytest
@@ -11,18 +12,16 @@ from __future__ import annotations
 
 import json
 import os
-import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sim.engine.replications import key_days, report_grid
-from sim.runs.atomic import write_text
 from sim.runs.results import Results
 from sim.runs.runner import run
 from sim.scenario.calendar import day_to_date
-from sim.scenario.errors import DocketError, ScenarioError, UsageError
+from sim.scenario.errors import DocketError, ScenarioError
 from sim.scenario.loaded import load, run_defaults
 from sim.scenario.loader import SCENARIO_SUFFIXES, resolve_raw, variant_ids, yaml_files
 from sim.scenario.schema import Scenario
@@ -244,85 +243,3 @@ class Report:
     def as_json(self) -> str:
         """The report as JSON."""
         return json.dumps({"ok": self.passed, "targets": [r.as_dict() for r in self.results]}, indent=2) + "\n"
-
-
-def run_tests(paths: Sequence[str | os.PathLike[str]], *, update: Sequence[str] = (), update_all: bool = False,
-              replications: int | None = None, allow_noise: bool = False, junit: str | None = None,
-              update_failing: bool = False) -> Report:
-    """Test every scenario file under ``paths`` (each variant too); refresh the named baselines.
-
-    Args:
-        paths: scenario files or folders.
-        update: names whose baselines are written instead of compared: a file stem (the scenario and all its
-            variants) or ``stem.variant``. Other baselines are neither written nor deleted.
-        update_all: write the baseline of every target.
-        update_failing: write the named baselines even of targets whose expectations fail (without it such an
-            update is refused and the target fails; see :func:`run_target`).
-        replications: run every target with this many replications.
-        allow_noise: a change within Monte Carlo noise passes.
-        junit: write a JUnit XML report to this file (atomically).
-
-    Raises:
-        UsageError: ``update_failing`` without ``update`` or ``update_all``.
-        DocketError: a path does not exist, or an ``update`` name matches no target.
-
-    Example:
-        >>> run_tests(["scenarios/quickstart.yaml"]).passed  # expectations and the stored baseline
-        True
-    """
-    if update_failing and not (update or update_all):
-        raise UsageError("--update-failing goes with --update NAME or --update-all")
-    found = [t for f in find_scenarios(paths) for t in targets(f)]
-    unknown = [u for u in update if not any(u in (t.name, t.file.stem) for t in found)]
-    if unknown:
-        known = ", ".join(t.name for t in found)
-        raise DocketError(f"--update {unknown[0]}: no scenario or variant of that name; found: {known}")
-    report = Report([run_target(t, replications=replications, allow_noise=allow_noise,
-                                update=update_all or t.name in update or t.file.stem in update,
-                                update_failing=update_failing) for t in found])
-    if junit:
-
-        write_junit(junit, report.results)
-    return report
-
-
-def junit_xml(results: Sequence[TargetResult]) -> str:
-    """The JUnit XML document of a test run.
-
-    Example:
-        >>> junit_xml([]).splitlines()[1]
-        '<testsuites name="docket test" tests="0" failures="0" errors="0" />'
-    """
-    root = ET.Element("testsuites", name="docket test")
-    totals = {"tests": 0, "failures": 0, "errors": 0}
-    for r in results:
-        suite = ET.SubElement(root, "testsuite", name=r.target.name, file=str(r.target.file))
-        counts = {"tests": 0, "failures": 0, "errors": 0}
-        if r.error is not None:
-            case = ET.SubElement(suite, "testcase", classname=r.target.name, name="run")
-            ET.SubElement(case, "error", message=r.error.splitlines()[0] if r.error else "error").text = r.error
-            counts["tests"] += 1
-            counts["errors"] += 1
-        else:
-            cases = [(c.id, c.passed, c.message()) for c in r.checks]
-            cases.append(("baseline", r.baseline_ok, r.baseline_text()))
-            for name, passed, text in cases:
-                case = ET.SubElement(suite, "testcase", classname=r.target.name, name=name)
-                counts["tests"] += 1
-                if not passed:
-                    ET.SubElement(case, "failure", message=text.splitlines()[0]).text = text
-                    counts["failures"] += 1
-                else:
-                    ET.SubElement(case, "system-out").text = text
-        for key, value in counts.items():
-            suite.set(key, str(value))
-            totals[key] += value
-    for key, value in totals.items():
-        root.set(key, str(value))
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def write_junit(path: str | os.PathLike[str], results: Sequence[TargetResult]) -> None:
-    """Write the JUnit XML of a test run atomically."""
-    write_text(path, junit_xml(results))

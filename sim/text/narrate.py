@@ -50,12 +50,14 @@ def plan_text(s: Scenario) -> str:
                       else f"extends to {planned_text(s, dec.until)}" if dec.until is not None else "")
             items.append((dec.date, f"decision {m.id}: {dec.title or dec.id} {length}"
                           + ("; replaces a running extension" if dec.replaces else "")
+                          + ("; not counted as an extension" if not dec.counts else "")
                           + (f" (probability {_p(dec.probability)})" if dec.probability is not None else "")))
     for c in s.rulings:
         items.append((c.decision, f"court    {', '.join(c.measures)}: {c.title or c.id} decides once for all; "
                       f"injunction {_p(c.injunction)}"))
     for sh in s.shocks:
         lasts = f"for {sh.duration.describe()}" if sh.duration is not None else "to the end of the window"
+        lasts += f" at {sh.intensity.describe()} strength" if sh.intensity is not None else ""
         items.append((sh.date, f"shock    {sh.id}: {sh.title or ''} ({lasts}, probability {_p(sh.probability)}, in "
                                "both runs)"))
     for spec, text in sorted(items, key=lambda it: date_order(s, it[0])):
