@@ -24,6 +24,7 @@ import pandas as pd
 
 from sim.engine.replications import Collected, key_days
 from sim.engine.timeline import IN_FORCE, SUSPENDED
+from sim.runs.splits import Split, find
 from sim.scenario.calendar import day_to_date
 from sim.scenario.planned import date_order, planned_text
 from sim.scenario.schema import Scenario
@@ -210,9 +211,44 @@ def aggregate(s: Scenario, collected: Collected, grid: list[int], report: set[in
                               "value": values[:, on_report].ravel()}) for sid, _, qty, _, values in blocks]
         rep_frame = pd.concat(rows, ignore_index=True)
     summary = _summary(s, cat, grid, start, n, seed)
+    found = find(s, cat, grid, log, cumulative_unit)
+    summary["splits"] = [_split_summary(f, n) for f in found]
+    branches = _branches(found, blocks, dates, n)
     dated = table(~on_report, dated_dates) if not on_report.all() else no_rows()
     return Results(s, n, seed, wall, series, in_force, effective, measures, events, summary, rep_frame,
-                   collected.check_error, dated=dated)
+                   collected.check_error, dated=dated, branches=branches)
+
+
+BRANCH_QUANTITIES = {"cumulative": ("value", "cumulative", "avoided"), "avoided": ("value", "cumulative", "avoided"),
+                     "stock": ("stock",)}
+"""The curves drawn per branch for a split of each kind of outcome."""
+BRANCH_COLUMNS = ("outcome", "branch", "side", "label", "probability", "series", "quantity", "date", "mean",
+                  *QCOLS)
+
+
+def _split_summary(f: Split, n: int) -> dict[str, Any]:
+    """``summary.json``'s entry of a split outcome: the outcome, the branch, and each side's share and interval."""
+    o = f.outcome
+    sides = [{"label": label, "probability": share(int(mask.sum()), n), **_interval(o.values[mask])}
+             for label, mask in f.sides()]
+    return {"outcome": o.id, "title": o.title, "series": o.series, "quantity": o.quantity, "unit": o.unit,
+            "date": o.date, "branch": f.branch.id, "explained": round(f.explained, 3), "sides": sides}
+
+
+def _branches(found: list[Split], blocks: list[tuple[str, str, str, str, npt.NDArray[np.float64]]],
+              dates: list[Any], n: int) -> pd.DataFrame:
+    """``branches.csv``: the curves of each split outcome's series, per side, on every solved day."""
+    frames = []
+    for f in found:
+        wanted = BRANCH_QUANTITIES[f.outcome.quantity]
+        for side, (label, mask) in enumerate(f.sides()):
+            for sid, _, qty, _, values in blocks:
+                if sid == f.outcome.series and qty in wanted:
+                    frames.append(pd.DataFrame({
+                        "outcome": f.outcome.id, "branch": f.branch.id, "side": side, "label": label,
+                        "probability": share(int(mask.sum()), n), "series": sid, "quantity": qty,
+                        "date": pd.to_datetime(dates), **_stats(values[mask])}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(BRANCH_COLUMNS))
 
 
 def _date(start: int, day: float) -> str | None:

@@ -1,0 +1,66 @@
+"""Split outcomes are detected and labelled where a branch cuts them in two, and nowhere else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim import load_scenario, run
+from sim.runs.records import load_results, write_run
+from sim.scenario.loader import resolve_raw
+from sim.text.narrate import split_sentence, summary_text
+
+DATA = Path(__file__).parent / "data" / "splits"
+
+
+def test_a_deal_splits_the_outcome() -> None:
+    """A deal with probability 0.35 that lifts a ban splits user-days: two sides, labelled, with their chances."""
+    res = run(load_scenario(DATA / "deal-split.yaml"))
+    found = {sp["outcome"]: sp for sp in res.summary["splits"]}
+    assert "user_days:total" in found, f"expected user-days to split, found {sorted(found)}"
+    sp = found["user_days:total"]
+    assert sp["branch"] == "event:deal"
+    yes, no = sp["sides"]
+    assert yes["label"] == "if the deal closes" and no["label"] == "if not"
+    assert 0.25 < yes["probability"] < 0.45 and yes["probability"] + no["probability"] == pytest.approx(1)
+    assert yes["p50"] > 2 * no["p50"], "with the deal, users keep growing: more user-days"
+    text = split_sentence(sp)
+    assert text.startswith(f"User-days by 2020-12-31: {round(yes['probability'] * 100)}% chance of about ")
+    assert "(if the deal closes), otherwise about " in text
+    assert text in summary_text(res)
+
+
+def test_no_split_where_outcomes_have_one_mode() -> None:
+    """A certain ban on an uncertain date gives outcomes that vary smoothly: no split is reported."""
+    res = run(load_scenario(DATA / "no-split.yaml"))
+    assert res.summary["splits"] == []
+    assert "split outcomes" not in summary_text(res)
+
+
+def test_branch_curves_are_written_and_read_back(tmp_path: Path) -> None:
+    """``branches.csv`` holds each split outcome's curves per side; a run folder reads them back."""
+    file = DATA / "deal-split.yaml"
+    res = run(load_scenario(file), replications=100)
+    write_run(res, tmp_path, resolve_raw(file))
+    back = load_results(tmp_path)
+    assert back.branches is not None and len(back.branches) == len(res.branches) > 0
+    total = back.branches[(back.branches["outcome"] == "user_days:total") & (back.branches["quantity"] == "cumulative")]
+    assert set(total["side"]) == {0, 1}
+    last = total[total["date"] == total["date"].max()].sort_values("side")
+    sides = {sp["outcome"]: sp for sp in res.summary["splits"]}["user_days:total"]["sides"]
+    assert list(last["p50"]) == pytest.approx([s["p50"] for s in sides], rel=1e-12)
+
+
+def _verdicts(name: str, n: int, seed: int) -> set[tuple[str, str]]:
+    res = run(load_scenario(f"scenarios/{name}.yaml"), replications=n, seed=seed)
+    return {(sp["outcome"], sp["branch"].split(":")[0]) for sp in res.summary["splits"]}
+
+
+@pytest.mark.parametrize("name", ["tiktok-wechat-2020", "shelved-measures-2026", "carrier-revocations-2021"])
+def test_verdicts_are_stable_across_replications_and_seeds(name: str) -> None:
+    """The same outcomes split (by the same event or measure) at 300, 400 and 800 replications, seeds 0 and 1."""
+    first = _verdicts(name, 400, 0)
+    for n, seed in ((300, 0), (800, 0), (400, 1), (300, 1)):
+        found = _verdicts(name, n, seed)
+        assert found == first, f"{name} at n={n}, seed {seed}: {sorted(found ^ first)} differ from n=400, seed 0"
