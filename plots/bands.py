@@ -10,6 +10,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from plots import style
+from sim.runs.results import Results
+from sim.text.humanize import percent
 
 BAND_ALPHA: Final = {"90": 0.16, "50": 0.34}
 
@@ -24,6 +26,35 @@ def draw(ax: Axes, rows: pd.DataFrame, color: str, label: str | None = None, ban
         ax.fill_between(rows["date"], rows["p25"], rows["p75"], color=color, alpha=BAND_ALPHA["50"], linewidth=0,
                         gid="band50")
     ax.plot(rows["date"], rows["p50"], color=color, linewidth=linewidth, label=label, gid="median")
+
+
+BRANCH_STYLES: Final = ((0, (5, 2)), (0, (1, 1.6)))
+"""Line styles of a split's two sides (the branch's side first)."""
+
+
+def branch_rows(results: Results, sid: str, quantity: str) -> pd.DataFrame:
+    """The rows of ``results.branches`` for one series and quantity, of its last split outcome (the latest date:
+    the end of the window for exposure, the last key date for a population); empty when it does not split."""
+    frame = results.branches
+    if frame is None or frame.empty:
+        return pd.DataFrame()
+    rows = frame[(frame["series"] == sid) & (frame["quantity"] == quantity)]
+    if rows.empty:
+        return rows
+    return rows[rows["outcome"] == rows["outcome"].iloc[-1]].sort_values(["side", "date"])
+
+
+def branches(ax: Axes, results: Results, sid: str, quantity: str, color: str) -> list[object]:
+    """Where ``sid``'s outcome splits, each side's median as its own line, labelled with its chance
+    ("if enjoined (60%)"); returns legend handles (none when it does not split)."""
+    rows = branch_rows(results, sid, quantity)
+    out: list[object] = []
+    for k, (_, part) in enumerate(rows.groupby("side", sort=True)):
+        label = f"{part['label'].iloc[0]} ({percent(float(part['probability'].iloc[0]))})"
+        style_ = BRANCH_STYLES[k % 2]
+        ax.plot(part["date"], part["p50"], color=style.INK, linewidth=1.4, linestyle=style_, gid="branch")
+        out.append(Line2D([], [], color=style.INK, linewidth=1.4, linestyle=style_, label=style.wrap(label, 40)))
+    return out
 
 
 def counterfactual(ax: Axes, rows: pd.DataFrame) -> None:

@@ -13,8 +13,10 @@ import sim
 from plots import data, style
 from sim.runs.results import Results
 from sim.text.humanize import interval, number, percent
+from sim.text.narrate import split_sentence
 
 MAX_KEY_DATES = 5
+MAX_SPLITS = 2  # split lines on page 1: the exposure totals first, then populations on the last key date
 
 
 class _Writer:
@@ -107,6 +109,33 @@ def _populations(w: _Writer, results: Results, x: float, y: float) -> float:
     return y
 
 
+def split_lines(results: Results) -> list[str]:
+    """The split outcomes page 1 shows (its exposure totals, avoided, and populations on the last key date), as
+    "34% chance of about X (if ...), otherwise about Y", at most :data:`MAX_SPLITS`.
+
+    Example:
+        >>> all("chance of about" in line for line in split_lines(res))
+        True
+    """
+    sm = results.summary
+    last = sm["key_dates"][-1] if sm["key_dates"] else None
+    shown = [sp for sp in sm.get("splits", []) if sp["quantity"] == "cumulative"]
+    shown += [sp for sp in sm.get("splits", []) if sp["quantity"] == "stock" and sp["date"] == last]
+    return [split_sentence(sp) for sp in shown[:MAX_SPLITS]]
+
+
+def _splits(w: _Writer, results: Results, y: float) -> float:
+    """The split lines under the exposure cards; returns the y below them."""
+    lines = split_lines(results)
+    if not lines:
+        return y
+    for line in lines:
+        text = style.wrap("Split: " + line, 170)
+        w.text(0, y, text, style.SMALL_SIZE - 1, gid="split", color=style.INK)
+        y += (style.SMALL_SIZE - 1) * 1.3 * (1 + text.count("\n"))
+    return y
+
+
 def provenance(results: Results) -> list[str]:
     """Lines saying how the numbers were made: seed, replications, docket version, run date."""
     s = results.scenario
@@ -133,7 +162,7 @@ def plot(results: Results, ax: Axes | None = None, notes: Sequence[str] = ()) ->
     ax = axes[0]
     ax.set_axis_off()
     w = _Writer(ax)
-    y = _exposure(w, results, 0)
+    y = _splits(w, results, _exposure(w, results, 0) - 14)
     _measures(w, results, y + 12, 0.57)
     below = _populations(w, results, 0.63, y + 12)
     w.text(0.63, below + 8, "Provenance", style.LABEL_SIZE, fontweight="bold")

@@ -4,6 +4,8 @@ A run folder holds::
 
     series.csv       tidy time series: series, kind, quantity, unit, date, mean, p05 ... p95
     dated.csv        the same on the dated days off the report grid (key dates, planned deadlines and events)
+    branches.csv     the curves of each split outcome per side (see sim/runs/splits.py)
+    finals.csv       per replication and metric: total and avoided exposure at the end, split side
     in_force.csv     measure, date, probability in force
     effective.csv    measure, date, probability it first takes effect that day, cumulative (no date: never)
     measures.csv     per measure: effective-date quantiles, P(never), extensions, injunctions, shelving, lifting
@@ -225,8 +227,10 @@ def write_run(results: Results, out_dir: str | os.PathLike[str], resolved: dict[
                _table(results.measures, out / "measures", fmt), _table(results.events, out / "events", fmt)]
     if results.replication_series is not None:
         written.append(_table(results.replication_series, out / "replications", fmt))
-    if results.branches is not None:
-        written.append(_table(results.branches, out / "branches", fmt))
+    for name in ("branches", "finals"):
+        frame = getattr(results, name)
+        if frame is not None:
+            written.append(_table(frame, out / name, fmt))
     write_text(out / "summary.json", _json(results.summary, "summary.json") + "\n")
     written.append(out / "summary.json")
 
@@ -305,7 +309,7 @@ def load_results(run_dir: str | os.PathLike[str]) -> Results:
     scenario = validated(record["scenario"], str(out / "run.json"))
     files = list(record.get("files", []))
     tables = {name: _read_table(out, name, files) for name in
-              ("series", "dated", "in_force", "effective", "measures", "events", "replications", "branches")}
+              ("series", "dated", "in_force", "effective", "measures", "events", "replications", "branches", "finals")}
     missing = [name for name in ("series", "in_force", "effective", "measures", "events") if tables[name] is None]
     if missing:
         raise DocketError(f"{out} lacks {', '.join(missing)}: re-run it with `docket run --from {out}`")
@@ -316,4 +320,5 @@ def load_results(run_dir: str | os.PathLike[str]) -> Results:
     frames = {k: v for k, v in tables.items() if v is not None}
     return Results(scenario, int(record["replications"]), int(record["seed"]), float(record.get("wall_time_s", 0.0)),
                    frames["series"], frames["in_force"], frames["effective"], frames["measures"], frames["events"],
-                   summary, tables["replications"], dated=frames.get("dated", no_rows()), branches=tables["branches"])
+                   summary, tables["replications"], dated=frames.get("dated", no_rows()), branches=tables["branches"],
+                   finals=tables["finals"])

@@ -81,6 +81,8 @@ class Results:
         extra: what a run folder adds (e.g. ``created``).
         dated: rows like ``series`` on the dated days off the report grid (``dated.csv``); see :meth:`curve`.
         branches: curves per branch of each split outcome (``branches.csv``, see :mod:`sim.runs.splits`).
+        finals: each replication's accumulated and avoided exposure per metric at the end (``finals.csv``:
+            replication, metric, total, avoided, and the side of the metric's split, -1 if it does not split).
     """
 
     scenario: Scenario
@@ -98,6 +100,7 @@ class Results:
     extra: dict[str, Any] = field(default_factory=dict)
     dated: pd.DataFrame = field(default_factory=no_rows)
     branches: pd.DataFrame | None = None
+    finals: pd.DataFrame | None = None
 
     def curve(self, series: str, quantity: str) -> pd.DataFrame:
         """One series and quantity on every report day and every dated day (:attr:`dated`), by date.
@@ -214,9 +217,10 @@ def aggregate(s: Scenario, collected: Collected, grid: list[int], report: set[in
     found = find(s, cat, grid, log, cumulative_unit)
     summary["splits"] = [_split_summary(f, n) for f in found]
     branches = _branches(found, blocks, dates, n)
+    finals = _finals(s, cat, found)
     dated = table(~on_report, dated_dates) if not on_report.all() else no_rows()
     return Results(s, n, seed, wall, series, in_force, effective, measures, events, summary, rep_frame,
-                   collected.check_error, dated=dated, branches=branches)
+                   collected.check_error, dated=dated, branches=branches, finals=finals)
 
 
 BRANCH_QUANTITIES = {"cumulative": ("value", "cumulative", "avoided"), "avoided": ("value", "cumulative", "avoided"),
@@ -249,6 +253,20 @@ def _branches(found: list[Split], blocks: list[tuple[str, str, str, str, npt.NDA
                         "probability": share(int(mask.sum()), n), "series": sid, "quantity": qty,
                         "date": pd.to_datetime(dates), **_stats(values[mask])}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(BRANCH_COLUMNS))
+
+
+def _finals(s: Scenario, cat: dict[str, Any], found: list[Split]) -> pd.DataFrame:
+    """Per replication and metric, the end values of its total and avoided exposure, and its split side."""
+    frames = []
+    for k, metric in enumerate(s.metrics):
+        split = next((f for f in found if f.outcome.id == f"{metric.id}:total"), None)
+        n = len(cat["metric_cum"])
+        side = np.full(n, -1) if split is None else np.where(split.branch.mask, 0, 1)
+        frames.append(pd.DataFrame({"replication": np.arange(n), "metric": metric.id,
+                                    "total": cat["metric_cum"][:, -1, k], "avoided": cat["avoided"][:, -1, k],
+                                    "side": side}))
+    columns = ["replication", "metric", "total", "avoided", "side"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def _date(start: int, day: float) -> str | None:

@@ -14,9 +14,11 @@ The rule (:func:`split_of`), for one outcome (a value per replication) and one b
 Both ask for a clear gap. The threshold sits in the widest empty band of the gaps measured on the bundled
 scenarios at 300 to 1,000 replications and seeds 0 to 2: the outcomes that split have gaps of 0.35 to 0.8 of
 their scale, the others stay below 0.28 (most below 0.2), so the verdict does not flip with the number of runs
-or the seed (``tests/test_splits.py`` checks it on three of them). Of the branches that split an outcome, the one whose two
-sides explain the largest share of its variance is reported; branches that sort the runs identically (or as
-exact complements) count once, the first in the order of :func:`branches`.
+or the seed (``tests/test_splits.py`` checks it on three of them).
+
+Of the branches that split an outcome, the one whose two sides explain the largest share of its variance is
+reported; branches that sort the runs identically (or as exact complements) count once, the first in the
+order of :func:`branches`.
 
 Outcomes (:func:`outcomes`): each metric's accumulated total and avoided exposure at the end of the window, and
 each population on each key date.
