@@ -49,6 +49,8 @@ def branches(ax: Axes, results: Results, sid: str, quantity: str, color: str) ->
     ("if enjoined (60%)"); returns legend handles (none when it does not split)."""
     rows = branch_rows(results, sid, quantity)
     out: list[object] = []
+    if rows.empty:
+        return out
     for k, (_, part) in enumerate(rows.groupby("side", sort=True)):
         label = f"{part['label'].iloc[0]} ({percent(float(part['probability'].iloc[0]))})"
         style_ = BRANCH_STYLES[k % 2]

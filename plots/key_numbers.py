@@ -16,7 +16,7 @@ from sim.text.humanize import interval, number, percent
 from sim.text.narrate import split_sentence
 
 MAX_KEY_DATES = 5
-MAX_SPLITS = 2  # split lines on page 1: the exposure totals first, then populations on the last key date
+MAX_SPLITS = 3  # split outcomes on page 1: each metric's total and avoided, then populations on the last key date
 
 
 class _Writer:
@@ -110,29 +110,41 @@ def _populations(w: _Writer, results: Results, x: float, y: float) -> float:
 
 
 def split_lines(results: Results) -> list[str]:
-    """The split outcomes page 1 shows (its exposure totals, avoided, and populations on the last key date), as
-    "34% chance of about X (if ...), otherwise about Y", at most :data:`MAX_SPLITS`.
+    """The split outcomes of page 1 (its exposure totals and avoided exposure, and populations on the last key
+    date), grouped by branch: a line naming the branch and its chance, then one line per outcome, "34% chance
+    of about X, otherwise about Y"; at most :data:`MAX_SPLITS` outcomes.
 
     Example:
-        >>> all("chance of about" in line for line in split_lines(res))
+        >>> lines = split_lines(res)
+        >>> lines[0].startswith("Split by ") and "chance of about" in lines[1]
         True
     """
     sm = results.summary
     last = sm["key_dates"][-1] if sm["key_dates"] else None
-    shown = [sp for sp in sm.get("splits", []) if sp["quantity"] == "cumulative"]
-    shown += [sp for sp in sm.get("splits", []) if sp["quantity"] == "stock" and sp["date"] == last]
-    return [split_sentence(sp) for sp in shown[:MAX_SPLITS]]
+    splits = sm.get("splits", [])
+    totals = {sp["series"]: [abs(side["p50"]) for side in sp["sides"]] for sp in splits
+              if sp["quantity"] == "cumulative"}
+    shown = [sp for sp in splits if sp["quantity"] != "stock"  # an avoided equal to its total says it twice
+             and not (sp["quantity"] == "avoided" and [abs(x["p50"]) for x in sp["sides"]] == totals.get(sp["series"]))]
+    shown += [sp for sp in splits if sp["quantity"] == "stock" and sp["date"] == last]
+    lines: list[str] = []
+    for branch in dict.fromkeys(sp["branch"] for sp in shown[:MAX_SPLITS]):
+        mine = [sp for sp in shown[:MAX_SPLITS] if sp["branch"] == branch]
+        yes, no = mine[0]["sides"]
+        lines.append(f"Split by {yes['label'].removeprefix('if ')} ({percent(yes['probability'])} of runs) or not "
+                     f"({percent(no['probability'])}): each side's median")
+        lines += [split_sentence(sp, labelled=False) for sp in mine]
+    return lines
 
 
 def _splits(w: _Writer, results: Results, y: float) -> float:
     """The split lines under the exposure cards; returns the y below them."""
-    lines = split_lines(results)
-    if not lines:
-        return y
-    for line in lines:
-        text = style.wrap("Split: " + line, 170)
-        w.text(0, y, text, style.SMALL_SIZE - 1, gid="split", color=style.INK)
-        y += (style.SMALL_SIZE - 1) * 1.3 * (1 + text.count("\n"))
+    size = style.SMALL_SIZE - 1
+    for line in split_lines(results):
+        head = line.startswith("Split by ")
+        text = style.wrap(line if head else "  " + line, 170)
+        w.text(0, y, text, size, gid="split", fontweight="bold" if head else "normal")
+        y += size * 1.3 * (1 + text.count("\n"))
     return y
 
 

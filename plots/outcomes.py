@@ -12,7 +12,9 @@ from sim.runs.results import Results
 from sim.text.humanize import number, percent
 
 SIDE_COLORS = (style.PALETTE[1], style.PALETTE[3])
-"""The two sides of a split (the branch's side first); a metric that does not split draws in the first."""
+"""The two sides of a split (the branch's side first)."""
+ONE_COLOR = style.PALETTE[0]
+"""A metric whose total does not split."""
 BINS = 40
 
 
@@ -46,7 +48,7 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
         edges = list(np.linspace(lo, hi, BINS + 1)) if hi > lo else [lo - 0.5, hi + 0.5]
         split = splits.get(f"{metric.id}:total")
         if split is None:
-            a.hist(values, bins=edges, color=SIDE_COLORS[0], gid="outcomes")
+            a.hist(values, bins=edges, color=ONE_COLOR, gid="outcomes")
         else:
             parts = [values[rows["side"].to_numpy() == k] for k in (0, 1)]
             labels = [style.wrap(f"{side['label']} ({percent(side['probability'])})", 44) for side in split["sides"]]
@@ -58,7 +60,8 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
         a.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: number(x)))
         a.set_xlabel(str(results.summary["exposure"][metric.id]["unit"]), fontsize=style.SMALL_SIZE)
         a.set_ylabel("runs", fontsize=style.SMALL_SIZE)
-        a.set_title(style.wrap(data.metric_title(s, metric.id), 60), loc="left", fontweight="bold",
+        a.set_title(style.wrap(data.metric_title(s, metric.id), {1: 90, 2: 55}.get(ncols, 36)), loc="left",
+                    fontweight="bold",
                     fontsize=style.SMALL_SIZE + 1, color=style.INK)
     for a in axes[len(metrics):]:  # no empty panels
         a.set_axis_off()

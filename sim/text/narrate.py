@@ -130,8 +130,9 @@ def explain_text(s: Scenario, replication: int, seed: int | None = None) -> str:
     return "\n".join(lines)
 
 
-def split_sentence(split: dict[str, Any]) -> str:
-    """A split outcome of ``summary.json`` as a forecaster says it: the chance of each side and its median.
+def split_sentence(split: dict[str, Any], labelled: bool = True) -> str:
+    """A split outcome of ``summary.json`` as a forecaster says it: the chance of each side and its median
+    (``labelled``: with the branch's side named in brackets).
 
     Example:
         >>> split_sentence({"title": "User-days", "quantity": "cumulative", "unit": "user-days",
@@ -145,7 +146,8 @@ def split_sentence(split: dict[str, Any]) -> str:
     sign = -1 if added else 1
     title = split["title"].replace(" avoided", " added by the measures") if added else split["title"]
     return (f"{title} {when} {split['date']}: {percent(yes['probability'])} chance of about "
-            f"{number(sign * yes['p50'])} {split['unit']} ({yes['label']}), otherwise about {number(sign * no['p50'])}")
+            f"{number(sign * yes['p50'])} {split['unit']}" + (f" ({yes['label']})" if labelled else "") +
+            f", otherwise about {number(sign * no['p50'])}")
 
 
 def summary_text(res: Results) -> str:
