@@ -64,3 +64,33 @@ def test_verdicts_are_stable_across_replications_and_seeds(name: str) -> None:
     for n, seed in ((300, 0), (800, 0), (400, 1), (300, 1)):
         found = _verdicts(name, n, seed)
         assert found == first, f"{name} at n={n}, seed {seed}: {sorted(found ^ first)} differ from n=400, seed 0"
+
+
+def test_charts_draw_and_label_the_sides() -> None:
+    """Where users split, the population chart draws each side's median, labelled with its chance, and the
+    outcomes chart stacks the two sides of the user-days histogram."""
+    from plots import outcomes, populations
+
+    res = run(load_scenario(DATA / "deal-split.yaml"), replications=200)
+    fig = populations.plot(res)
+    lines = [line for a in fig.axes for line in a.get_lines() if line.get_gid() == "branch"]
+    assert len(lines) == 2
+    texts = [t.get_text().replace("\n", " ") for a in fig.axes if a.get_legend() for t in a.get_legend().get_texts()]
+    share = {sp["outcome"]: sp for sp in res.summary["splits"]}["users:2020-12-31"]["sides"][0]["probability"]
+    assert f"if the deal closes ({round(share * 100)}%)" in texts, texts
+    fig = outcomes.plot(res)
+    legend = fig.axes[0].get_legend()
+    assert legend is not None and [t.get_text() for t in legend.get_texts()][1] == \
+        f"if not ({round((1 - share) * 100)}%)"
+
+
+def test_compare_gives_the_mean_where_the_median_difference_is_0() -> None:
+    """A paired difference with median 0 and a mean that is not 0 reads as its mean and the share that differ."""
+    import pandas as pd
+
+    from sim.studies.compare import _difference
+
+    row = pd.Series({"diff_median": 0.0, "diff_mean": -849e3, "diff_p05": -3e6, "diff_p95": 0.0, "share_up": 0.0,
+                     "share_down": 0.49})
+    assert _difference(row, False) == "mean -849k, 49% of runs differ"
+    assert _difference(row.copy().replace({-849e3: 0.0}), False) == "0 (-3M to 0)"
