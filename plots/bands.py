@@ -28,8 +28,8 @@ def draw(ax: Axes, rows: pd.DataFrame, color: str, label: str | None = None, ban
     ax.plot(rows["date"], rows["p50"], color=color, linewidth=linewidth, label=label, gid="median")
 
 
-BRANCH_STYLES: Final = ((0, (5, 2)), (0, (1, 1.6)))
-"""Line styles of a split's two sides (the branch's side first)."""
+BRANCH_STYLES: Final = ("-.", ":")
+"""Line styles of a split's two sides (the branch's side first): never the counterfactual's dashes."""
 
 
 def branch_rows(results: Results, sid: str, quantity: str) -> pd.DataFrame:
@@ -54,8 +54,8 @@ def branches(ax: Axes, results: Results, sid: str, quantity: str, color: str) ->
     for k, (_, part) in enumerate(rows.groupby("side", sort=True)):
         label = f"{part['label'].iloc[0]} ({percent(float(part['probability'].iloc[0]))})"
         style_ = BRANCH_STYLES[k % 2]
-        ax.plot(part["date"], part["p50"], color=style.INK, linewidth=1.4, linestyle=style_, gid="branch")
-        out.append(Line2D([], [], color=style.INK, linewidth=1.4, linestyle=style_, label=style.wrap(label, 40)))
+        ax.plot(part["date"], part["p50"], color=style.INK, linewidth=1.8, linestyle=style_, gid="branch")
+        out.append(Line2D([], [], color=style.INK, linewidth=1.8, linestyle=style_, label=style.wrap(label, 40, 4)))
     return out
 
 

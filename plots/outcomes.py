@@ -51,7 +51,7 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
             a.hist(values, bins=edges, color=ONE_COLOR, gid="outcomes")
         else:
             parts = [values[rows["side"].to_numpy() == k] for k in (0, 1)]
-            labels = [style.wrap(f"{side['label']} ({percent(side['probability'])})", 44) for side in split["sides"]]
+            labels = [style.wrap(f"{side['label']} ({percent(side['probability'])})", 44, 4) for side in split["sides"]]
             a.hist(parts, bins=edges, stacked=True, color=list(SIDE_COLORS), label=labels, gid="outcomes")
             style.legend(a, loc="upper right", fontsize=style.SMALL_SIZE - 1)
         a.axvline(float(np.median(values)), color=style.INK, linestyle=":", linewidth=1.4)
