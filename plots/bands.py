@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal
 
 import pandas as pd
 from matplotlib.axes import Axes
@@ -28,7 +28,7 @@ def draw(ax: Axes, rows: pd.DataFrame, color: str, label: str | None = None, ban
     ax.plot(rows["date"], rows["p50"], color=color, linewidth=linewidth, label=label, gid="median")
 
 
-BRANCH_STYLES: Final = ("-.", ":")
+BRANCH_STYLES: Final[tuple[Literal["-."], Literal[":"]]] = ("-.", ":")
 """Line styles of a split's two sides (the branch's side first): never the counterfactual's dashes."""
 
 
