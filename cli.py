@@ -162,7 +162,8 @@ def explain(file: str, replication: int, variant: str | None, seed: int | None) 
     click.echo(explain_text(load(file, variant).scenario, replication, seed))
 
 
-CHART_NAMES = ("key_numbers", "timeline", "in_force", "populations", "exposure", "comparison", "assumptions")
+CHART_NAMES = ("key_numbers", "timeline", "in_force", "populations", "exposure", "outcomes", "comparison",
+               "assumptions")
 
 
 @cli.command()

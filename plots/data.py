@@ -13,15 +13,15 @@ from sim.text.titles import title_of
 
 
 def series(results: Results, sid: str, quantity: str) -> pd.DataFrame:
-    """The rows of one series and quantity, sorted by date.
+    """The rows of one series and quantity on every report and dated day, sorted by date
+    (:meth:`sim.runs.results.Results.curve`).
 
     Raises:
         DocketError: if there is no such series, listing those available.
     """
-    df = results.series
-    rows = df[(df["series"] == sid) & (df["quantity"] == quantity)].sort_values("date")
+    rows = results.curve(sid, quantity)
     if rows.empty:
-        known = sorted(set(df["series"]))
+        known = sorted(set(results.series["series"]))
         raise DocketError(f"no series {sid!r} with quantity {quantity!r}; series are: {', '.join(known)}")
     return rows
 

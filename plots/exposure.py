@@ -65,6 +65,9 @@ def plot(results: Results, metric: str | None = None, ax: Axes | None = None) ->
             top = max(top, float(cf[convention.HEADLINE].max()))
         else:
             a.axhline(0, color=style.MUTED, linewidth=1)
+        sides = bands.branches(a, results, mid, quantity, color)
+        if sides and quantity == "cumulative":
+            style.legend(a, sides, loc="center left", fontsize=style.SMALL_SIZE - 1)
         bottom = min(0.0, float(rows["p05"].min()))
         top = max(top, 0.0)
         pad = 0.06 * (top - bottom) if top > bottom else 1.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -13,7 +14,7 @@ ONE_PANEL_MAX = 4  # more measures than this get one small panel each
 
 
 def plot(results: Results, ax: Axes | None = None) -> Figure:
-    """Step curves of P(in force) per measure on each report date, 0-100%.
+    """Step curves of P(in force) per measure, 0-100%, exact on every day any run switches.
 
     Up to four measures share one axes with a legend; more get a grid of small panels (shared axes) so the
     curves never pile up. Dotted vertical lines mark the planned deadlines.
@@ -35,13 +36,15 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
     fig, axes, new = style.panels(ax, 1 if single else n, ncols, sharey=True)
     colors, styles = style.measure_colors(s), style.measure_linestyles(s)
     start, end = data.window(results)
-    frame = results.in_force
+    last = pd.Timestamp(end)
     for i, m in enumerate(s.measures):
         target = axes[0] if single else axes[i]
-        rows = frame[frame["measure"] == m.id].sort_values("date")
+        rows = results.in_force_curve(m.id)  # exact on every day a run switches, not sampled on the grid
+        dates = pd.DatetimeIndex(rows["date"]).append(pd.DatetimeIndex([last]))
+        values = [*rows["probability"], rows["probability"].iloc[-1]]
         label = style.wrap(data.measure_title(m), 34)
-        target.step(rows["date"], rows["probability"], where="post", color=colors[m.id], linewidth=2.6,
-                    linestyle=styles[m.id], label=label)
+        target.step(dates, values, where="post", color=colors[m.id], linewidth=2.6, linestyle=styles[m.id],
+                    label=label)
         if not single:
             width = 26 if ncols == 4 else 34  # characters that fit above one panel
             target.set_title(style.abbreviate(data.measure_title(m), width), fontsize=style.SMALL_SIZE + 1,

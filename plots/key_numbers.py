@@ -15,10 +15,11 @@ from plots import data, style
 from sim.runs.results import Results
 from sim.text import convention, findings
 from sim.text.humanize import interval, number, percent
-from sim.text.narrate import summary_text
+from sim.text.narrate import split_sentence, summary_text
 from sim.text.titles import variant_title
 
 MAX_KEY_DATES = 5
+MAX_SPLITS = 3  # split outcomes on page 1: each metric's total and avoided, then populations on the last key date
 
 
 class _Writer:
@@ -44,16 +45,9 @@ def _short(iso: str) -> str:
 
 
 def bottom_line(results: Results) -> list[str]:
-    """The lines opening page 1: the bottom line (:func:`sim.text.findings.bottom_line`), then
-    :func:`more_lines`."""
-    return [*findings.bottom_line(results), *more_lines(results)]
-
-
-def more_lines(results: Results) -> list[str]:
-    """Further lines under the bottom line, each a sentence computed from the results (none yet): the place for
-    lines such as a split outcome's ("34% chance of about X, otherwise about 0")."""
-    del results
-    return []
+    """The lines opening page 1: the bottom line (:func:`sim.text.findings.bottom_line`; where the runs split,
+    its first sentence says so, and the page lists every split under the exposure cards, :func:`split_lines`)."""
+    return findings.bottom_line(results)
 
 
 def text(results: Results) -> str:
@@ -159,6 +153,45 @@ def _populations(w: _Writer, results: Results, x: float, y: float) -> float:
     return y
 
 
+def split_lines(results: Results) -> list[str]:
+    """The split outcomes of page 1 (its exposure totals and avoided exposure, and populations on the last key
+    date), grouped by branch: a line naming the branch and its chance, then one line per outcome, "34% chance
+    of about X, otherwise about Y"; at most :data:`MAX_SPLITS` outcomes.
+
+    Example:
+        >>> lines = split_lines(res)
+        >>> lines[0].startswith("Split by ") and "chance of about" in lines[1]
+        True
+    """
+    sm = results.summary
+    last = sm["key_dates"][-1] if sm["key_dates"] else None
+    splits = sm.get("splits", [])
+    totals = {sp["series"]: [abs(side["p50"]) for side in sp["sides"]] for sp in splits
+              if sp["quantity"] == "cumulative"}
+    shown = [sp for sp in splits if sp["quantity"] != "stock"  # an avoided equal to its total says it twice
+             and not (sp["quantity"] == "avoided" and [abs(x["p50"]) for x in sp["sides"]] == totals.get(sp["series"]))]
+    shown += [sp for sp in splits if sp["quantity"] == "stock" and sp["date"] == last]
+    lines: list[str] = []
+    for branch in dict.fromkeys(sp["branch"] for sp in shown[:MAX_SPLITS]):
+        mine = [sp for sp in shown[:MAX_SPLITS] if sp["branch"] == branch]
+        yes, no = mine[0]["sides"]
+        lines.append(f"Split by {yes['label'].removeprefix('if ')} ({percent(yes['probability'])} of runs) or not "
+                     f"({percent(no['probability'])}): each side's median")
+        lines += [split_sentence(sp, labelled=False) for sp in mine]
+    return lines
+
+
+def _splits(w: _Writer, results: Results, y: float) -> float:
+    """The split lines under the exposure cards; returns the y below them."""
+    size = style.SMALL_SIZE - 1
+    for line in split_lines(results):
+        head = line.startswith("Split by ")
+        text = style.wrap(line if head else "  " + line, 170)
+        w.text(0, y, text, size, gid="split", fontweight="bold" if head else "normal")
+        y += size * 1.3 * (1 + text.count("\n"))
+    return y
+
+
 def provenance(results: Results) -> list[str]:
     """Lines saying how the numbers were made: seed, replications, docket version, run date."""
     s = results.scenario
@@ -186,7 +219,7 @@ def plot(results: Results, ax: Axes | None = None, notes: Sequence[str] = ()) ->
     ax = axes[0]
     ax.set_axis_off()
     w = _Writer(ax)
-    y = _exposure(w, results, _bottom_line(w, results, 0))
+    y = _splits(w, results, _exposure(w, results, _bottom_line(w, results, 0)) - 14)
     _measures(w, results, y + 12, 0.57)
     _populations(w, results, 0.63, y + 12)
     # one muted paragraph at the foot of the right column (the footer already gives source, replications, seed)

@@ -11,7 +11,7 @@ from typing import Any, Final
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from plots import assumptions, comparison, exposure, in_force, key_numbers, populations, timeline
+from plots import assumptions, comparison, exposure, in_force, key_numbers, outcomes, populations, timeline
 from sim.runs.atomic import atomic_path
 from sim.runs.results import Results
 from sim.scenario.errors import DocketError
@@ -23,6 +23,7 @@ CHARTS: Final[dict[str, Callable[..., Figure]]] = {
     "in_force": in_force.plot,
     "populations": populations.plot,
     "exposure": exposure.plot,
+    "outcomes": outcomes.plot,
     "comparison": comparison.plot,
     "assumptions": assumptions.plot,
 }
@@ -44,6 +45,8 @@ def pages(results: Results, others: Sequence[Results] = (), as_of: dt.date | str
     yield "populations", CHARTS["populations"](results)
     for metric in results.scenario.metrics:
         yield f"exposure-{metric.id}", CHARTS["exposure"](results, metric.id)
+    if results.scenario.metrics and results.finals is not None:
+        yield "outcomes", CHARTS["outcomes"](results)
     if others:
         yield "comparison", CHARTS["comparison"]([results, *others])
     count = assumptions.page_count(results)

@@ -39,10 +39,16 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
     fig, axes, new = style.panels(ax, len(ids), ncols)
     start, end = data.window(results)
     small = len(ids) > 4
+    split: list[object] = []
     for a, pid in zip(axes, ids, strict=True):
         stock = data.series(results, pid, "stock")
         bands.draw(a, stock, COLOR)
         bands.counterfactual(a, data.series(results, pid, "stock_cf"))
+        sides = bands.branches(a, results, pid, "stock", COLOR)
+        if sides and not split:
+            split = sides
+        if sides:
+            style.legend(a, sides, loc="upper right", fontsize=style.SMALL_SIZE - 1)
         style.style_axes(a)
         top = max(float(stock["p95"].max()), float(data.series(results, pid, "stock_cf")[convention.HEADLINE].max()))
         a.set_ylim(0, top * 1.15 if top > 0 else 1)  # headroom for the deadline labels
@@ -62,5 +68,7 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
         style.decorate(fig, findings.populations(results),
                        f"{s.title}: how many remain. Simulated size of each population: mean with 5–95% of runs; "
                        "dashed: the same runs with no measure in force. Dotted lines: planned deadlines of the "
-                       "measures acting on it.", results, handles=bands.handles(COLOR))
+                       "measures acting on it." + (" Where a branch splits the runs in two, black lines: each "
+                                                   "side's median." if split else ""),
+                       results, handles=bands.handles(COLOR))
     return fig

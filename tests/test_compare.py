@@ -34,7 +34,7 @@ def test_scenario_against_itself_differs_by_exactly_zero() -> None:
     table = compare([s, s], ["a", "b"]).table
     assert set(table["quantity"]) == {"exposure", "avoided", "population", "in_force_by"}
     assert list(table.columns) == list(COLUMNS)
-    diffs = table[["diff_median", "diff_p10", "diff_p90", "diff_mean", "share_up", "share_down"]]
+    diffs = table[["diff_median", "diff_p05", "diff_p95", "diff_mean", "share_up", "share_down"]]
     assert (diffs == 0).all().all(), table
     assert (table["share_same"] == 1).all() and (table["median"] == table["reference_median"]).all()
 
@@ -49,7 +49,7 @@ def test_later_deadline_is_identical_before_and_exposes_more_after() -> None:
     assert np.array_equal(a["metric_cum"][:, before], b["metric_cum"][:, before])
     table = compare([early, late], ["early", "late"], 30, 5).table
     exposure = table[table["quantity"] == "exposure"].iloc[0]
-    assert exposure["diff_p10"] >= 0 and exposure["share_down"] == 0 and exposure["share_up"] > 0, exposure
+    assert exposure["diff_p05"] >= 0 and exposure["share_down"] == 0 and exposure["share_up"] > 0, exposure
 
 
 def test_rows_only_for_shared_ids() -> None:

@@ -258,5 +258,5 @@ def test_populations_chart_draws_the_mean(flagship: Any) -> None:
     """The population line is the mean series (the headline statistic), not the median."""
     fig = populations.plot(flagship, ["tiktok_users"])
     line = next(ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "headline-line")
-    rows = flagship.series[(flagship.series["series"] == "tiktok_users") & (flagship.series["quantity"] == "stock")]
-    assert list(line.get_ydata()) == pytest.approx(list(rows.sort_values("date")["mean"]))
+    rows = flagship.curve("tiktok_users", "stock")  # the report grid and the dated days
+    assert list(line.get_ydata()) == pytest.approx(list(rows["mean"]))

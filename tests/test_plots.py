@@ -215,8 +215,8 @@ def test_pack_writes_every_page(tiny: Any, tmp_path: Path) -> None:
         warnings.simplefilter("error")
         written = pack.write_pack(tiny, tmp_path, dpi=20, others=[tiny])
     stems = [name for name, _ in pack.pages(tiny, [tiny])]
-    assert stems == ["key_numbers", "timeline", "in_force", "populations", "exposure-exposure", "comparison",
-                     "assumptions"]
+    assert stems == ["key_numbers", "timeline", "in_force", "populations", "exposure-exposure", "outcomes",
+                     "comparison", "assumptions"]
     assert written[0].name == pack.PDF_NAME and _pdf_pages(written[0]) == len(stems)
     assert {p.name for p in written[1:]} == {f"{s}.{f}" for s in stems for f in ("png", "svg")}
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
@@ -250,5 +250,5 @@ def test_failed_write_leaves_no_partial_file(tiny: Any, tmp_path: Path, monkeypa
 
 def test_registry_is_explicit() -> None:
     """Every chart module is reachable by name in the registry."""
-    assert set(pack.CHARTS) == {"key_numbers", "timeline", "in_force", "populations", "exposure", "comparison",
-                                "assumptions"}
+    assert set(pack.CHARTS) == {"key_numbers", "timeline", "in_force", "populations", "exposure", "outcomes",
+                                "comparison", "assumptions"}

@@ -28,8 +28,9 @@ Proc = Generator[simpy.Event, Any, Any]
 _ANCHORS: dict[int, tuple[Scenario, frozenset[str], dict[str, tuple[int, ...]]]] = {}
 
 
-def _dates(s: Scenario) -> list[DateSpec]:
-    """Every date of a scenario that may be relative."""
+def scenario_dates(s: Scenario) -> list[DateSpec]:
+    """Every date of a scenario's events and measures (deadlines, decisions, waivers, courts, shelving), any of
+    which may be relative."""
     out = [e.date for e in s.events]
     for m in s.measures:
         out += [m.deadline, *(d.date for d in m.decisions), *(d.until for d in m.decisions if d.until)]
@@ -47,7 +48,7 @@ def state_anchors(s: Scenario) -> tuple[frozenset[str], dict[str, tuple[int, ...
     its ``in_force_for`` triggers; computed once per scenario object."""
     hit = _ANCHORS.get(id(s))
     if hit is None or hit[0] is not s:
-        anchors = {d.anchor for d in _dates(s) if d.anchor is not None and d.state not in (None, "deadline")}
+        anchors = {d.anchor for d in scenario_dates(s) if d.anchor is not None and d.state not in (None, "deadline")}
         counts: dict[str, set[int]] = {}
         for a in anchors:
             if IN_FORCE_FOR in a:

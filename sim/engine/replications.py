@@ -19,6 +19,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from sim.engine.clock import scenario_dates
 from sim.engine.cohorts import members
 from sim.engine.draws import ChunkDraws, Input
 from sim.engine.dynamics import conservation_error, solve
@@ -30,6 +31,7 @@ from sim.engine.shocks import shock_states
 from sim.engine.streams import Streams
 from sim.scenario.calendar import add_months, day_to_date
 from sim.scenario.errors import DocketError
+from sim.scenario.planned import planned_day
 from sim.scenario.schema import Scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -305,10 +307,32 @@ def chunk_task(args: tuple[Scenario, int, int, int, list[int], bool, type, dict[
             gc.enable()
 
 
-def grids(scenario: Scenario, extra_days: Iterable[int] = ()) -> tuple[list[int], set[int]]:
-    """The days to solve (report grid, key dates, ``extra_days``) and the days to report (grid and extras).
+def dated_days(scenario: Scenario) -> list[int]:
+    """Days (since the window start) on which a dated change is planned, and the day before each: every key date,
+    deadline, decision, waiver, court, shelving, event and shock date that is certain before the run
+    (:func:`sim.scenario.planned.planned_day`) and falls inside the window.
 
-    Values on a day do not depend on the grid (the solver is exact), so adding days only adds output.
+    A state changes on such a day, so a curve solved on the day before and on the day itself shows the step
+    where it happens, whatever the report grid samples.
+
+    Example:
+        >>> from sim.scenario.loader import load_scenario
+        >>> s = load_scenario("scenarios/tiktok-wechat-2020.yaml")  # window from 2020-09-18
+        >>> 1 in dated_days(s), 2 in dated_days(s)  # the app-store deadline, 2020-09-20, and the day before
+        (True, True)
+    """
+    start, horizon = scenario.start_day, scenario.end_day - scenario.start_day
+    specs = [*scenario.key_dates, *scenario_dates(scenario), *(shock.date for shock in scenario.shocks)]
+    days = {d - start for spec in specs if (d := planned_day(scenario, spec)) is not None}
+    return sorted({x for d in days if 0 <= d <= horizon for x in (d - 1, d) if x >= 0})
+
+
+def grids(scenario: Scenario, extra_days: Iterable[int] = ()) -> tuple[list[int], set[int]]:
+    """The days to solve (report grid, key dates, dated days, ``extra_days``) and the days to report (grid and
+    extras).
+
+    Values on a day do not depend on the grid (the solver is exact), so adding days only adds output: the days
+    solved but not reported are the run's dated rows (:attr:`sim.runs.results.Results.dated`).
     """
     report = set(report_grid(scenario)) | set(extra_days)
-    return sorted(report | set(key_days(scenario))), report
+    return sorted(report | set(key_days(scenario)) | set(dated_days(scenario))), report

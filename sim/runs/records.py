@@ -3,6 +3,9 @@
 A run folder holds::
 
     series.csv       tidy time series: series, kind, quantity, unit, date, mean, p05 ... p95
+    dated.csv        the same on the dated days off the report grid (key dates, planned deadlines and events)
+    branches.csv     the curves of each split outcome per side (see sim/runs/splits.py)
+    finals.csv       per replication and metric: total and avoided exposure at the end, split side
     in_force.csv     measure, date, probability in force
     effective.csv    measure, date, probability it first takes effect that day, cumulative (no date: never)
     measures.csv     per measure: effective-date quantiles, P(never), extensions, injunctions, shelving, lifting
@@ -36,7 +39,7 @@ import pandas as pd
 
 from sim import __version__
 from sim.runs.atomic import atomic_path, write_text
-from sim.runs.results import Results
+from sim.runs.results import Results, no_rows
 from sim.scenario.errors import DocketError, UsageError, found_repr
 from sim.scenario.files import read_json_object
 from sim.scenario.loaded import Loaded, load, scenario_hash
@@ -218,11 +221,16 @@ def write_run(results: Results, out_dir: str | os.PathLike[str], resolved: dict[
         raise DocketError(f"unknown output format `{fmt}`: use csv or parquet")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = [_table(results.series, out / "series", fmt), _table(results.in_force, out / "in_force", fmt),
+    written = [_table(results.series, out / "series", fmt), _table(results.dated, out / "dated", fmt),
+               _table(results.in_force, out / "in_force", fmt),
                _table(results.effective, out / "effective", fmt),
                _table(results.measures, out / "measures", fmt), _table(results.events, out / "events", fmt)]
     if results.replication_series is not None:
         written.append(_table(results.replication_series, out / "replications", fmt))
+    for name in ("branches", "finals"):
+        frame = getattr(results, name)
+        if frame is not None:
+            written.append(_table(frame, out / name, fmt))
     write_text(out / "summary.json", _json(results.summary, "summary.json") + "\n")
     written.append(out / "summary.json")
 
@@ -317,7 +325,7 @@ def load_results(run_dir: str | os.PathLike[str]) -> Results:
     scenario = validated(record["scenario"], str(out / "run.json"))
     files = list(record.get("files", []))
     tables = {name: _read_table(out, name, files) for name in
-              ("series", "in_force", "effective", "measures", "events", "replications")}
+              ("series", "dated", "in_force", "effective", "measures", "events", "replications", "branches", "finals")}
     missing = [name for name in ("series", "in_force", "effective", "measures", "events") if tables[name] is None]
     if missing:
         raise DocketError(f"{out} lacks {', '.join(missing)}: re-run it with `docket run --from {out}`")
@@ -328,4 +336,5 @@ def load_results(run_dir: str | os.PathLike[str]) -> Results:
     frames = {k: v for k, v in tables.items() if v is not None}
     return Results(scenario, int(record["replications"]), int(record["seed"]), float(record.get("wall_time_s", 0.0)),
                    frames["series"], frames["in_force"], frames["effective"], frames["measures"], frames["events"],
-                   summary, tables["replications"])
+                   summary, tables["replications"], dated=frames.get("dated", no_rows()), branches=tables["branches"],
+                   finals=tables["finals"])

@@ -1,15 +1,21 @@
 """Results of a run: tidy DataFrames with real dates, per-measure statistics, the event log and a summary.
 
 ``Results.series`` has one row per series, quantity and report date with the mean and the quantiles
-:data:`QUANTILES`. Quantities: ``stock`` (population size), ``value`` (metric, e.g. users exposed),
-``cumulative`` (its exact integral, e.g. user-days), the same with ``_cf`` for the counterfactual with no
-measure in force (same random draws), and ``avoided`` = cumulative_cf - cumulative, paired per replication.
+:data:`QUANTILES`; ``Results.dated`` has the same rows on the days solved but not on the report grid (key dates,
+planned deadlines and event dates, and the day before each), and :meth:`Results.curve` merges the two, so a
+curve is exact on every date that matters. :meth:`Results.in_force_curve` is P(in force) as a step function
+exact on every day some replication switches, from the event log.
+
+Quantities: ``stock`` (population size), ``value`` (metric, e.g. users exposed), ``cumulative`` (its exact
+integral, e.g. user-days), the same with ``_cf`` for the counterfactual with no measure in force
+(same random draws), and ``avoided`` = cumulative_cf - cumulative, paired per replication.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -17,12 +23,20 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.engine.replications import Collected, key_days
+from sim.engine.timeline import IN_FORCE, SUSPENDED
+from sim.runs.splits import Split, find
 from sim.scenario.calendar import day_to_date
 from sim.scenario.planned import date_order, planned_text
 from sim.scenario.schema import Scenario
 
 QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 QCOLS = tuple(f"p{round(q * 100):02d}" for q in QUANTILES)
+SERIES_COLUMNS = ("series", "kind", "quantity", "unit", "date", "mean", *QCOLS)
+
+
+def no_rows() -> pd.DataFrame:
+    """A series table without rows (the dated rows of a run whose dated days are all on its report grid)."""
+    return pd.DataFrame(columns=list(SERIES_COLUMNS))
 
 
 def cumulative_unit(unit: str | None) -> str:
@@ -64,6 +78,11 @@ class Results:
         summary: the headline numbers, as written to ``summary.json``.
         replication_series: per-replication values (only with ``keep_replications``).
         check_error: largest stock-accounting residual seen (0 unless checked).
+        extra: what a run folder adds (e.g. ``created``).
+        dated: rows like ``series`` on the dated days off the report grid (``dated.csv``); see :meth:`curve`.
+        branches: curves per branch of each split outcome (``branches.csv``, see :mod:`sim.runs.splits`).
+        finals: each replication's accumulated and avoided exposure per metric at the end (``finals.csv``:
+            replication, metric, total, avoided, and the side of the metric's split, -1 if it does not split).
     """
 
     scenario: Scenario
@@ -79,6 +98,68 @@ class Results:
     replication_series: pd.DataFrame | None = None
     check_error: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    dated: pd.DataFrame = field(default_factory=no_rows)
+    branches: pd.DataFrame | None = None
+    finals: pd.DataFrame | None = None
+
+    def curve(self, series: str, quantity: str) -> pd.DataFrame:
+        """One series and quantity on every report day and every dated day (:attr:`dated`), by date.
+
+        Example:
+            >>> from sim import load_scenario, run
+            >>> res = run(load_scenario("scenarios/tiktok-wechat-2020.yaml"), replications=50)
+            >>> rows = res.curve("tiktok_users", "stock")  # the weekly grid skips the Sep 20 deadline
+            >>> sorted(set(rows["date"].dt.day[rows["date"].dt.month == 9]))
+            [18, 19, 20, 25, 26, 27]
+            >>> res.in_force_on("tiktok_app_store", "2020-09-20") > 0.3
+            True
+        """
+        parts = [f[(f["series"] == series) & (f["quantity"] == quantity)] for f in (self.series, self.dated)]
+        rows = pd.concat([p for p in parts if not p.empty] or parts[:1])
+        return rows.sort_values("date", kind="stable").reset_index(drop=True)
+
+    @cached_property
+    def in_force_steps(self) -> pd.DataFrame:
+        """P(in force) of every measure as a step function: a row on the window start and on every day the share
+        of replications in force changes (``measure``, ``date``, ``probability``), from the event log's
+        switches, so it is exact on every day (see :func:`in_force_steps`)."""
+        return in_force_steps(self.scenario, self.events, self.replications)
+
+    def in_force_curve(self, measure: str) -> pd.DataFrame:
+        """The steps of one measure (``date``, ``probability``): the value holds from its date to the next row."""
+        frame = self.in_force_steps
+        return frame[frame["measure"] == measure][["date", "probability"]].reset_index(drop=True)
+
+    def in_force_on(self, measure: str, date: Any) -> float:
+        """P(``measure`` in force on ``date``), read from :meth:`in_force_curve`."""
+        rows = self.in_force_curve(measure)
+        before = rows[rows["date"] <= pd.Timestamp(date)]
+        return float(before["probability"].iloc[-1]) if len(before) else 0.0
+
+
+def in_force_steps(s: Scenario, events: pd.DataFrame, n: int) -> pd.DataFrame:
+    """P(in force) per measure on the window start and on every day it changes, from the log's switches.
+
+    A measure's log has ``in force`` and ``suspended`` lines that alternate (one per switch), so each adds one
+    replication to, or takes one from, the count in force from that day; two switches on one day cancel, as
+    the state at the end of the day is the one that counts (as in ``in_force.csv``).
+    """
+    start = pd.Timestamp(day_to_date(s.start_day))
+    what = events["what"].astype(str)
+    sign = np.where(what == IN_FORCE, 1, np.where(what == SUSPENDED, -1, 0))
+    subject = events["subject"].astype(str)
+    frames = []
+    for m in s.measures:
+        mine = (subject == m.id).to_numpy() & (sign != 0)
+        delta = pd.Series(sign[mine]).groupby(events["date"].to_numpy()[mine]).sum()
+        delta = delta[delta != 0]
+        count = delta.cumsum()
+        dates = pd.DatetimeIndex([start]).append(pd.DatetimeIndex(count.index))
+        values = np.concatenate([[0], count.to_numpy()]) / n
+        frame = pd.DataFrame({"measure": m.id, "date": dates, "probability": values})
+        frames.append(frame.drop_duplicates("date", keep="last"))
+    columns = ["measure", "date", "probability"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def aggregate(s: Scenario, collected: Collected, grid: list[int], report: set[int], n: int, seed: int,
@@ -102,13 +183,16 @@ def aggregate(s: Scenario, collected: Collected, grid: list[int], report: set[in
             (metric.id, "metric", "cumulative_cf", cum, cat["cf_metric_cum"][:, :, k]),
             (metric.id, "metric", "avoided", cum, cat["avoided"][:, :, k]),
         ]
-    frames = []
     report_dates = [d for d, ok in zip(dates, on_report, strict=True) if ok]
-    for sid, kind, qty, unit, values in blocks:
-        st = _stats(values[:, on_report])
-        frames.append(pd.DataFrame({"series": sid, "kind": kind, "quantity": qty, "unit": unit,
-                                    "date": pd.to_datetime(report_dates), **st}))
-    series = pd.concat(frames, ignore_index=True)
+    dated_dates = [d for d, ok in zip(dates, on_report, strict=True) if not ok]
+
+    def table(mask: npt.NDArray[np.bool_], days: list[Any]) -> pd.DataFrame:
+        frames = [pd.DataFrame({"series": sid, "kind": kind, "quantity": qty, "unit": unit,
+                                "date": pd.to_datetime(days), **_stats(values[:, mask])})
+                  for sid, kind, qty, unit, values in blocks]
+        return pd.concat(frames, ignore_index=True) if frames else no_rows()
+
+    series = table(on_report, report_dates)
     in_force = pd.concat([pd.DataFrame({"measure": m.id, "date": pd.to_datetime(report_dates),
                                         "probability": cat["in_force"][:, mi, on_report].mean(axis=0)})
                           for mi, m in enumerate(s.measures)], ignore_index=True) if s.measures else \
@@ -130,8 +214,59 @@ def aggregate(s: Scenario, collected: Collected, grid: list[int], report: set[in
                               "value": values[:, on_report].ravel()}) for sid, _, qty, _, values in blocks]
         rep_frame = pd.concat(rows, ignore_index=True)
     summary = _summary(s, cat, grid, start, n, seed)
+    found = find(s, cat, grid, log, cumulative_unit)
+    summary["splits"] = [_split_summary(f, n) for f in found]
+    branches = _branches(found, blocks, dates, n)
+    finals = _finals(s, cat, found)
+    dated = table(~on_report, dated_dates) if not on_report.all() else no_rows()
     return Results(s, n, seed, wall, series, in_force, effective, measures, events, summary, rep_frame,
-                   collected.check_error)
+                   collected.check_error, dated=dated, branches=branches, finals=finals)
+
+
+BRANCH_QUANTITIES = {"cumulative": ("value", "cumulative", "avoided"), "avoided": ("value", "cumulative", "avoided"),
+                     "stock": ("stock",)}
+"""The curves drawn per branch for a split of each kind of outcome."""
+BRANCH_COLUMNS = ("outcome", "branch", "side", "label", "probability", "series", "quantity", "date", "mean",
+                  *QCOLS)
+
+
+def _split_summary(f: Split, n: int) -> dict[str, Any]:
+    """``summary.json``'s entry of a split outcome: the outcome, the branch, and each side's share and interval."""
+    o = f.outcome
+    sides = [{"label": label, "probability": share(int(mask.sum()), n), **_interval(o.values[mask])}
+             for label, mask in f.sides()]
+    return {"outcome": o.id, "title": o.title, "series": o.series, "quantity": o.quantity, "unit": o.unit,
+            "date": o.date, "branch": f.branch.id, "explained": round(f.explained, 3), "sides": sides}
+
+
+def _branches(found: list[Split], blocks: list[tuple[str, str, str, str, npt.NDArray[np.float64]]],
+              dates: list[Any], n: int) -> pd.DataFrame:
+    """``branches.csv``: the curves of each split outcome's series, per side, on every solved day."""
+    frames = []
+    for f in found:
+        wanted = BRANCH_QUANTITIES[f.outcome.quantity]
+        for side, (label, mask) in enumerate(f.sides()):
+            for sid, _, qty, _, values in blocks:
+                if sid == f.outcome.series and qty in wanted:
+                    frames.append(pd.DataFrame({
+                        "outcome": f.outcome.id, "branch": f.branch.id, "side": side, "label": label,
+                        "probability": share(int(mask.sum()), n), "series": sid, "quantity": qty,
+                        "date": pd.to_datetime(dates), **_stats(values[mask])}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(BRANCH_COLUMNS))
+
+
+def _finals(s: Scenario, cat: dict[str, Any], found: list[Split]) -> pd.DataFrame:
+    """Per replication and metric, the end values of its total and avoided exposure, and its split side."""
+    frames = []
+    for k, metric in enumerate(s.metrics):
+        split = next((f for f in found if f.outcome.id == f"{metric.id}:total"), None)
+        n = len(cat["metric_cum"])
+        side = np.full(n, -1) if split is None else np.where(split.branch.mask, 0, 1)
+        frames.append(pd.DataFrame({"replication": np.arange(n), "metric": metric.id,
+                                    "total": cat["metric_cum"][:, -1, k], "avoided": cat["avoided"][:, -1, k],
+                                    "side": side}))
+    columns = ["replication", "metric", "total", "avoided", "side"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def _date(start: int, day: float) -> str | None:

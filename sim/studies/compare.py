@@ -46,7 +46,7 @@ FloatArray = npt.NDArray[np.float64]
 QUANTITIES = ("exposure", "avoided", "population", "in_force_by")
 """Quantities compared, in table order."""
 COLUMNS = ("quantity", "target", "date", "label", "reference_median", "median", "reference_mean", "mean",
-           "diff_median", "diff_p10", "diff_p90", "diff_mean", "share_up", "share_down", "share_same")
+           "diff_median", "diff_p05", "diff_p95", "diff_mean", "share_up", "share_down", "share_same")
 """Columns of :attr:`Comparison.table`."""
 REL_TOL = 1e-9
 """A paired difference within this fraction of the larger value (for avoided exposure: of the larger
@@ -251,11 +251,12 @@ def _rows(ref: _Run, run: _Run, label: str, keys: list[int]) -> Iterator[dict[st
     for quantity, target, d, a, b, scale in _values(ref, run, keys):
         diff = b - a  # replication r against replication r: same draws wherever the scenarios agree
         same = np.abs(diff) <= REL_TOL * scale
-        p10, p50, p90 = np.quantile(diff, (0.1, 0.5, 0.9))  # + 0.0 below: no "-0" in the table
+        diff = np.where(same, 0.0, diff)  # solver noise (-5.96e-08) is no change: exactly 0
+        p05, p50, p95 = np.quantile(diff, (0.05, 0.5, 0.95))  # + 0.0 below: no "-0" in the table
         yield {"quantity": quantity, "target": target, "date": day_to_date(start + d).isoformat(), "label": label,
                "reference_median": float(np.median(a)), "median": float(np.median(b)),
                "reference_mean": float(a.mean()), "mean": float(b.mean()),
-               "diff_median": float(p50) + 0.0, "diff_p10": float(p10) + 0.0, "diff_p90": float(p90) + 0.0,
+               "diff_median": float(p50) + 0.0, "diff_p05": float(p05) + 0.0, "diff_p95": float(p95) + 0.0,
                "diff_mean": float(diff.mean()) + 0.0, "share_up": float((~same & (diff > 0)).mean()),
                "share_down": float((~same & (diff < 0)).mean()), "share_same": float(same.mean())}
 
@@ -280,8 +281,10 @@ def table_text(c: Comparison) -> str:
     """The comparison as a terminal table: one block per quantity, human numbers.
 
     Each row: the run's value (median, or probability for ``in_force_by``), the paired difference against the
-    reference (median and 10%-90% range over replications, or the difference of probabilities) and the share
-    of replications where this run is higher / lower.
+    reference (median and 5%-95% range over replications, or the difference of probabilities) and the share
+    of replications where this run is higher / lower. A difference whose median is 0 but whose mean is not (a
+    change in some runs only, such as removing a 40% deferral) shows its mean and the share of runs that differ,
+    not a bare 0.
     """
     ref = c.results[0].scenario
     width = max(len(label) for label in c.labels) + 2
@@ -294,7 +297,7 @@ def table_text(c: Comparison) -> str:
         heading = HEADINGS[quantity].format(date=block["date"].iloc[0])
         prob = quantity == "in_force_by"
         lines += ["", heading, f"  {'':{width}}{'probability' if prob else 'median':>12}  "
-                  f"{'difference' if prob else 'difference: median (p10 to p90)':<34}{'higher':>8}{'lower':>8}"]
+                  f"{'difference' if prob else 'difference: median (5% to 95%)':<34}{'higher':>8}{'lower':>8}"]
         for (target, date), rows in block.groupby(["target", "date"], sort=False):
             unit = _unit(ref, quantity, str(target))
             where = f"{target}" + ("" if quantity in ("exposure", "avoided") else f" on {date}") + \
@@ -305,11 +308,20 @@ def table_text(c: Comparison) -> str:
                          f"{_value(first['reference_mean'] if prob else first['reference_median'], prob):>10}"
                          "  (reference)")
             for _, r in rows.iterrows():
-                diff = _signed(r["diff_mean"], prob) if prob else \
-                    f"{_signed(r['diff_median'], False)} ({number(r['diff_p10'])} to {number(r['diff_p90'])})"
+                diff = _difference(r, prob)
                 lines.append(f"    {r['label']:<{width}}{_value(r['mean'] if prob else r['median'], prob):>10}  "
                              f"{diff:<34}{percent(r['share_up']):>8}{percent(r['share_down']):>8}")
     return "\n".join(lines)
+
+
+def _difference(r: pd.Series, prob: bool) -> str:
+    """A row's paired difference: of probabilities; the median and 5-95% range; or, where the median is 0 and the
+    mean is not (only some runs change), the mean and the share of runs that differ."""
+    if prob:
+        return _signed(r["diff_mean"], True)
+    if r["diff_median"] == 0 and _signed(r["diff_mean"], False) != "0":
+        return f"mean {_signed(r['diff_mean'], False)}, {percent(r['share_up'] + r['share_down'])} of runs differ"
+    return f"{_signed(r['diff_median'], False)} ({number(r['diff_p05'])} to {number(r['diff_p95'])})"
 
 
 def _value(x: float, prob: bool) -> str:
@@ -319,5 +331,5 @@ def _value(x: float, prob: bool) -> str:
 def _signed(x: float, prob: bool) -> str:
     if prob and abs(x) < 0.0005:
         return "0 pts"
-    text = f"{x * 100:+.1f} pts" if prob else number(x)
-    return text if prob or text.startswith("-") or text == "0" else "+" + text
+    text = f"{x * 100:+.1f} pts".replace("-", "\u2212") if prob else number(x)
+    return text if prob or text.startswith("\u2212") or text == "0" else "+" + text

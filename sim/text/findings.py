@@ -164,6 +164,22 @@ def exposure(results: Results, metric: str) -> str:
     return f"{e['title']}: the measures {change(total, cf, 'it')} ({_versus(total, cf)})"
 
 
+def outcomes(results: Results) -> str:
+    """The finding of the outcomes page: how the first metric's total ends, as two clusters with their chances
+    where a branch splits it (:mod:`sim.runs.splits`), else as the range of 5-95% of runs."""
+    exposure = results.summary["exposure"]
+    if not exposure:
+        return f"{results.scenario.title}: how the runs end"
+    metric, e = next(iter(exposure.items()))
+    split = next((sp for sp in results.summary.get("splits", []) if sp["outcome"] == f"{metric}:total"), None)
+    if split is not None:
+        yes, no = split["sides"]
+        return (f"{e['title']} ends in two clusters: about {amount(yes['p50'])} {yes['label']} "
+                f"({chance(yes['probability'])}), about {amount(no['p50'])} otherwise")
+    t = e["total"]
+    return f"{e['title']} ends between {amount(t['p05'])} and {amount(t['p95'])} in 9 of 10 runs"
+
+
 def _versus(value: float, cf: float) -> str:
     """``18B vs 36B with no measure``; ``none with no measure`` when the counterfactual is zero."""
     return f"{amount(value)} vs {amount(cf)} with no measure" if cf > 0 else f"{amount(value)}; none with no measure"
@@ -275,7 +291,7 @@ def bottom_line(results: Results) -> list[str]:
     sm = results.summary
     end = _day(sm["window"]["end"])
     out: list[str] = []
-    for e in list(sm["exposure"].values())[:1]:
+    for metric, e in list(sm["exposure"].items())[:1]:
         t, cf, a = (e[k] for k in ("total", "counterfactual", "avoided"))
         head = (f"{e['title']}: {amount(t[HEADLINE])} {e['unit']} by {end} on average ({INTERVAL} of runs: "
                 f"{amount(t['p05'])} to {amount(t['p95'])})")
@@ -289,6 +305,11 @@ def bottom_line(results: Results) -> list[str]:
                        f"the {amount(cf[HEADLINE])} with no measure.")
         else:
             out.append(head + ".")
+        split = next((sp for sp in sm.get("splits", []) if sp["outcome"] == f"{metric}:total"), None)
+        if split is not None:  # a mean across two clusters is no finding alone: say both
+            yes, no = split["sides"]
+            out[-1] = (f"{out[-1][:-1]}; but the runs split: about {amount(yes['p50'])} {yes['label']} "
+                       f"({chance(yes['probability'])}), about {amount(no['p50'])} otherwise.")
     measures = sm["measures"]
     last = sm["key_dates"][-1] if sm["key_dates"] else None
     if measures and last is not None:

@@ -3,6 +3,8 @@ story (``docket explain``), and the terminal summary of a run."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sim.engine.cohorts import members
 from sim.engine.draws import ChunkDraws
 from sim.engine.replications import grids, replicate
@@ -132,6 +134,26 @@ def explain_text(s: Scenario, replication: int, seed: int | None = None) -> str:
     return "\n".join(lines)
 
 
+def split_sentence(split: dict[str, Any], labelled: bool = True) -> str:
+    """A split outcome of ``summary.json`` as a forecaster says it: the chance of each side and its median
+    (``labelled``: with the branch's side named in brackets).
+
+    Example:
+        >>> split_sentence({"title": "User-days", "quantity": "cumulative", "unit": "user-days",
+        ...     "date": "2021-06-30", "sides": [{"label": "if the deal closes", "probability": 0.34, "p50": 35e9},
+        ...                                     {"label": "if not", "probability": 0.66, "p50": 0.0}]})
+        'User-days by 2021-06-30: 34% chance of about 35B user-days (if the deal closes), otherwise about 0'
+    """
+    yes, no = split["sides"]
+    when = "on" if split["quantity"] == "stock" else "by"
+    added = split["quantity"] == "avoided" and yes["p50"] <= 0 and no["p50"] <= 0
+    sign = -1 if added else 1
+    title = split["title"].replace(" avoided", " added by the measures") if added else split["title"]
+    return (f"{title} {when} {split['date']}: {percent(yes['probability'])} chance of about "
+            f"{number(sign * yes['p50'])} {split['unit']}" + (f" ({yes['label']})" if labelled else "") +
+            f", otherwise about {number(sign * no['p50'])}")
+
+
 def summary_text(res: Results) -> str:
     """The terminal summary of a run: measures by key date, exposure with intervals, populations; every table
     says its statistic (:mod:`sim.text.convention`) and unit.
@@ -170,6 +192,10 @@ def summary_text(res: Results) -> str:
     for pid, by_day in sm["populations"].items():
         lines.append(f"{pid[:27]:<28}{units.get(pid, ''):<14}"
                      + "".join(f"{number(by_day[k][convention.HEADLINE]):>12}" for k in keys))
+    splits = sm.get("splits", [])
+    if splits:
+        lines += ["", "split outcomes (a median across two clusters misleads; each side's median):"]
+        lines += [f"  {split_sentence(sp)}" for sp in splits]
     return "\n".join(lines)
 
 

@@ -1,0 +1,75 @@
+"""How the runs end: the distribution of each headline exposure's total, run by run, split sides apart."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from plots import data, style
+from sim.runs.results import Results
+from sim.text import findings
+from sim.text.humanize import number, percent
+
+SIDE_COLORS = (style.PALETTE[1], style.PALETTE[3])
+"""The two sides of a split (the branch's side first)."""
+ONE_COLOR = style.PALETTE[0]
+"""A metric whose total does not split."""
+BINS = 40
+
+
+def plot(results: Results, ax: Axes | None = None) -> Figure:
+    """One histogram per metric of its accumulated exposure at the end of the window, one bar per run count.
+
+    Where the metric's total splits (:mod:`sim.runs.splits`), the two sides are stacked in two colours and
+    labelled with their chance, so two clusters show as two clusters; a dotted line marks the mean of all runs.
+
+    Args:
+        results: a finished run (with ``finals``: a run made by this docket, or read from a run folder).
+        ax: axes to draw into (split into one panel per metric); a new figure with title and footer when ``None``.
+
+    Returns:
+        The figure.
+
+    Example:
+        >>> plot(res).savefig(out / "outcomes.png")
+    """
+    s = results.scenario
+    finals = results.finals
+    metrics = [m for m in s.metrics if finals is not None and (finals["metric"] == m.id).any()]
+    ncols = 1 if len(metrics) <= 1 else 2 if len(metrics) <= 4 else 3
+    fig, axes, new = style.panels(ax, max(len(metrics), 1), ncols)
+    splits = {sp["outcome"]: sp for sp in results.summary.get("splits", [])}
+    for a, metric in zip(axes, metrics, strict=False):
+        assert finals is not None
+        rows = finals[finals["metric"] == metric.id]
+        values = rows["total"].to_numpy(np.float64)
+        lo, hi = float(values.min()), float(values.max())
+        edges = list(np.linspace(lo, hi, BINS + 1)) if hi > lo else [lo - 0.5, hi + 0.5]
+        split = splits.get(f"{metric.id}:total")
+        if split is None:
+            a.hist(values, bins=edges, color=ONE_COLOR, gid="outcomes")
+        else:
+            parts = [values[rows["side"].to_numpy() == k] for k in (0, 1)]
+            labels = [style.wrap(f"{side['label']} ({percent(side['probability'])})", 44, 4) for side in split["sides"]]
+            a.hist(parts, bins=edges, stacked=True, color=list(SIDE_COLORS), label=labels, gid="outcomes")
+            style.legend(a, loc="upper right", fontsize=style.SMALL_SIZE - 1)
+        a.axvline(float(np.mean(values)), color=style.INK, linestyle=":", linewidth=1.4)
+        style.style_axes(a)
+        a.xaxis.set_major_locator(MaxNLocator(nbins=5, min_n_ticks=3))
+        a.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: number(x)))
+        a.set_xlabel(str(results.summary["exposure"][metric.id]["unit"]), fontsize=style.SMALL_SIZE)
+        a.set_ylabel("runs", fontsize=style.SMALL_SIZE)
+        a.set_title(style.wrap(data.metric_title(s, metric.id), {1: 90, 2: 55}.get(ncols, 36)), loc="left",
+                    fontweight="bold",
+                    fontsize=style.SMALL_SIZE + 1, color=style.INK)
+    for a in axes[len(metrics):]:  # no empty panels
+        a.set_axis_off()
+    if new:
+        style.decorate(fig, findings.outcomes(results),
+                       f"{s.title}: how the runs end. Accumulated exposure at the end of the window, run by run. "
+                       "Where a branch splits the "
+                       "runs, its two sides are stacked in two colours with their chance. Dotted: the mean "
+                       "of all runs.", results)
+    return fig
