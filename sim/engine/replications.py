@@ -19,15 +19,15 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from sim.engine.chunk_calendar import play_chunk
 from sim.engine.cohorts import members
 from sim.engine.draws import ChunkDraws, Input
 from sim.engine.dynamics import conservation_error, solve
 from sim.engine.effects import EffectRef, effect_refs, effect_values
 from sim.engine.layout import EffectProfiles, Layout
-from sim.engine.lifecycle import Replication
 from sim.engine.segments import Params, coefficients
-from sim.engine.shocks import shock_states
 from sim.engine.streams import Streams
+from sim.engine.timeline import EventLog
 from sim.scenario.calendar import add_months, day_to_date
 from sim.scenario.errors import DocketError
 from sim.scenario.schema import Scenario
@@ -78,38 +78,6 @@ ARRAYS = ("stocks", "metric", "metric_cum", "cf_stocks", "cf_metric", "cf_metric
 EXACT_LIMIT = 20_000
 """Runs up to this many replications keep series in float64 (quantiles exact); larger runs store float32
 (relative error < 1e-7) so 100,000 replications fit in well under 1 GB."""
-
-
-@dataclass
-class EventLog:
-    """The event log of many replications, by column (compact: 100,000 replications log over a million rows)."""
-
-    replication: list[npt.NDArray[np.int32]]
-    day: list[npt.NDArray[np.int32]]
-    subject: list[str]
-    what: list[str]
-    why: list[str]
-
-    @classmethod
-    def of(cls, reps: list[Replication]) -> EventLog:
-        """The logs of finished replications."""
-        entries = [(rep.r, e) for rep in reps for e in rep.log]
-        return cls([np.array([r for r, _ in entries], dtype=np.int32)],
-                   [np.array([e.day for _, e in entries], dtype=np.int32)],
-                   [e.subject for _, e in entries], [e.what for _, e in entries], [e.why for _, e in entries])
-
-    def extend(self, other: EventLog) -> None:
-        """Append another log."""
-        self.replication += other.replication
-        self.day += other.day
-        self.subject += other.subject
-        self.what += other.what
-        self.why += other.why
-
-    def rows(self) -> list[tuple[int, int, str, str, str]]:
-        """``(replication, day, subject, what, why)`` rows."""
-        reps, days = np.concatenate(self.replication).tolist(), np.concatenate(self.day).tolist()
-        return list(zip(reps, days, self.subject, self.what, self.why, strict=True))
 
 
 @dataclass
@@ -175,13 +143,9 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
     refs = effect_refs(s)
     params = _params(s, draws, refs)
     R, E, M = stop - start, len(refs), len(s.measures)
-    reps, shocks = [], []
-    for r in range(start, stop):
-        rep = Replication(s, draws, r, horizon)
-        shocks.append(shock_states(rep))  # before the run: their processes start with it
-        reps.append(rep.run())
+    played = play_chunk(s, draws, horizon)
     profiles, cohort = EffectProfiles(s, draws, refs, params, horizon), members(s, draws)
-    states = [[*(rep.states[m.id] for m in s.measures), *shocks[k]] for k, rep in enumerate(reps)]
+    states = played.states
     lay = Layout.of([profiles.rows(k, st, M, cohort) for k, st in enumerate(states)], horizon, E + M)
     coef = coefficients(s, refs, params, lay.table[:, :, :E], lay.table[:, :, E:])
     if s.shocks:  # the counterfactual has the shocks' effects: segments of its own
@@ -202,15 +166,15 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
                           f"{start}-{stop - 1}; please report this with the scenario")
     G = len(grid)
     in_force = np.zeros((R, M, G), dtype=bool)
-    for k, rep in enumerate(reps):
-        for mi, m in enumerate(s.measures):
-            for day, active in rep.states[m.id].switches:  # in order, so later switches overwrite
+    for k, row in enumerate(states):
+        for mi in range(M):
+            for day, active in row[mi].switches:  # in order, so later switches overwrite
                 in_force[k, mi, bisect_left(grid, day):] = active
     keys = ("first_in_force", "extensions", "injunctions", "shelvings", "lifted", "cancelled")
     found = np.array([[(st.first_in_force, st.extensions, st.injunctions, st.shelvings, st.lifted, st.cancelled)
-                       for st in (rep.states[m.id] for m in s.measures)] for rep in reps], dtype=float)
+                       for st in row[:M]] for row in states], dtype=float)
     stat = {key: found.reshape(R, M, len(keys))[:, :, i] for i, key in enumerate(keys)}
-    log = EventLog.of(reps)
+    log = played.log
     with np.errstate(over="ignore", invalid="ignore"):
         avoided = cf.metric_cum - traj.metric_cum
 
