@@ -103,7 +103,7 @@ class ChunkCalendar:
         self.s, self.d, self.horizon = s, draws, horizon
         R, M = draws.stop - draws.start, len(s.measures)
         self.env = simpy.Environment()
-        self.wakes: set[tuple[int, int]] = set()
+        self.pending: dict[tuple[int, int], set[int]] = {}  # (day, phase) -> slots due then in some row
         self.acts: list[Callable[[IntArray], None]] = []  # per slot
         self.phase: list[int] = []
         self.lawsuits = [(mi, c) for mi, m in enumerate(s.measures)
@@ -122,15 +122,13 @@ class ChunkCalendar:
         self.slot_day = np.full((S, R), math.inf)
         self.slot_seq = np.zeros((S, R), dtype=np.int64)
         self.counter = np.zeros(R, dtype=np.int64)
-        self.by_phase = {p: np.array([i for i in range(S) if self.phase[i] == p], dtype=np.int64)
-                         for p in set(self.phase)}
         self.due, self.enjoined, self.lifted, self.cancelled, self.in_force = (
-            np.zeros((R, M), dtype=bool) for _ in range(5))
-        self.deadline = np.full((R, M), math.inf)
-        self.first = np.full((R, M), math.inf)
-        self.extensions, self.chain, self.injunctions = (np.zeros((R, M), dtype=np.int64) for _ in range(3))
-        self.enjoined_by = np.zeros((R, len(self.lawsuits)), dtype=bool)
-        self.event_day = np.full((R, len(s.events)), math.inf)
+            np.zeros((M, R), dtype=bool) for _ in range(5))
+        self.deadline = np.full((M, R), math.inf)
+        self.first = np.full((M, R), math.inf)
+        self.extensions, self.chain, self.injunctions = (np.zeros((M, R), dtype=np.int64) for _ in range(3))
+        self.enjoined_by = np.zeros((len(self.lawsuits), R), dtype=bool)
+        self.event_day = np.full((len(s.events), R), math.inf)
         self.notes: list[tuple[IntArray, int, str, Texts, Texts]] = []
         self.switches: list[tuple[int, IntArray, int, npt.NDArray[np.bool_]]] = []
         self.now = 0
@@ -145,49 +143,59 @@ class ChunkCalendar:
     def _schedule(self, slot: int, rows: IntArray, day: float | FloatArray) -> None:
         """Slot ``slot`` is due on ``day`` (one for all rows or one per row) in ``rows``, after whatever those
         rows scheduled before."""
-        days = np.broadcast_to(np.maximum(np.asarray(day, dtype=float), self.now), rows.shape)
         if not rows.size:
             return
-        self.slot_day[slot, rows] = days
+        phase = self.phase[slot]
+        if np.ndim(day):
+            days = np.maximum(day, self.now)
+            self.slot_day[slot, rows] = days
+            for d in np.unique(days).tolist():
+                self._wake_at(int(d), phase, slot)
+        else:
+            self.slot_day[slot, rows] = max(float(day), self.now)
+            self._wake_at(int(max(float(day), self.now)), phase, slot)
         self.slot_seq[slot, rows] = self.counter[rows]
         self.counter[rows] += 1
-        for d in np.unique(days).tolist():
-            self._wake_at(int(d), self.phase[slot])
 
-    def _wake_at(self, day: int, phase: int) -> None:
-        if (day, phase) in self.wakes:
+    def _wake_at(self, day: int, phase: int, slot: int) -> None:
+        """SimPy wakes the chunk on ``day`` in ``phase`` (once, whatever the rows and slots due then)."""
+        found = self.pending.get((day, phase))
+        if found is not None:
+            found.add(slot)
             return
-        self.wakes.add((day, phase))
+        self.pending[(day, phase)] = {slot}
         ev = simpy.Event(self.env)
         ev._ok, ev._value = True, None
         ev.callbacks.append(lambda _: self._wake(day, phase))
         self.env.schedule(ev, priority=phase, delay=day - self.env.now)  # type: ignore[arg-type]
 
     def _wake(self, day: int, phase: int) -> None:
-        """Act on every slot of ``phase`` due today: each row's in the order it scheduled them; what they
-        schedule for today in the same phase comes after (as in SimPy)."""
+        """Act on every slot due today in ``phase``: each row's in the order it scheduled them (what they
+        schedule for today in the same phase wakes the chunk again, after this: as in SimPy)."""
         self.now = day
-        slots = self.by_phase[phase]
-        while True:
-            due = self.slot_day[slots] == day
-            reps = np.flatnonzero(due.any(axis=0))
-            if not reps.size:
-                break
-            sub = due[:, reps]
-            order = np.argsort(np.where(sub, self.slot_seq[slots][:, reps], np.iinfo(np.int64).max), axis=0,
-                               kind="stable")
-            count = sub.sum(axis=0)
-            for k in range(int(count.max())):
-                live = count > k
-                pick = order[k]
-                for j in np.unique(pick[live]).tolist():
-                    s = int(slots[j])
-                    rows = reps[live & (pick == j)]
-                    rows = rows[self.slot_day[s, rows] == day]
-                    self.slot_day[s, rows] = math.inf
-                    if rows.size:
-                        self.acts[s](rows)
-        self.wakes.discard((day, phase))
+        slots = np.array(sorted(self.pending.pop((day, phase))), dtype=np.int64)
+        due = self.slot_day[slots] == day
+        if len(slots) == 1 or (due.sum(axis=0) <= 1).all():  # at most one action per row: no order to keep
+            for j, s in enumerate(slots.tolist()):
+                self._act(s, np.flatnonzero(due[j]))
+            return
+        reps = np.flatnonzero(due.any(axis=0))
+        sub = due[:, reps]
+        order = np.argsort(np.where(sub, self.slot_seq[slots][:, reps], np.iinfo(np.int64).max), axis=0,
+                           kind="stable")
+        count = sub.sum(axis=0)
+        for k in range(int(count.max())):
+            live = count > k
+            pick = order[k]
+            for j in np.unique(pick[live]).tolist():
+                s = int(slots[j])
+                rows = reps[live & (pick == j)]
+                self._act(s, rows[self.slot_day[s, rows] == day])
+
+    def _act(self, slot: int, rows: IntArray) -> None:
+        if rows.size:
+            self.slot_day[slot, rows] = math.inf
+            self.acts[slot](rows)
 
     def _start(self, ev_slot: list[int]) -> None:
         """What every replication schedules before the window opens, in the order a replication does."""
@@ -200,10 +208,10 @@ class ChunkCalendar:
                 if owner == mi:
                     day = self._court_day(c)
                     self._schedule(self.decide[li], everyone[day <= self.horizon], day[day <= self.horizon])
-            self.deadline[:, mi] = np.round(d.values(f"measure:{m.id}:deadline", m.deadline.offset))
-            inside = everyone[self.deadline[:, mi] <= self.horizon]
+            self.deadline[mi][:] = np.round(d.values(f"measure:{m.id}:deadline", m.deadline.offset))
+            inside = everyone[self.deadline[mi][:] <= self.horizon]
             slot = self.defer[mi] if chain_length(m.deferral) > 0 else self.deadline_slot[mi]
-            self._schedule(slot, inside, self.deadline[inside, mi])
+            self._schedule(slot, inside, self.deadline[mi][inside])
 
     def _court_day(self, c: Challenge) -> FloatArray:
         decision = self.d.values(f"{stream(c)}:decision", c.decision.offset)
@@ -229,17 +237,17 @@ class ChunkCalendar:
 
     def update(self, mi: int, rows: IntArray, why: Texts) -> None:
         """Recompute whether measure ``mi`` is in force in ``rows`` and record the switches."""
-        active = self.due[rows, mi] & ~(self.enjoined[rows, mi] | self.lifted[rows, mi] | self.cancelled[rows, mi])
-        changed = active != self.in_force[rows, mi]
+        active = self.due[mi][rows] & ~(self.enjoined[mi][rows] | self.lifted[mi][rows] | self.cancelled[mi][rows])
+        changed = active != self.in_force[mi][rows]
         rows, active = rows[changed], active[changed]
         if not rows.size:
             return
-        self.in_force[rows, mi] = active
+        self.in_force[mi][rows] = active
         self.switches.append((mi, rows, self.now, active))
         texts = [why[i] for i in np.flatnonzero(changed)] if isinstance(why, list) else why
         self.note(rows, self.s.measures[mi].id, [IN_FORCE if a else SUSPENDED for a in active.tolist()], texts)
-        first = rows[active & np.isinf(self.first[rows, mi])]
-        self.first[first, mi] = self.now
+        first = rows[active & np.isinf(self.first[mi][rows])]
+        self.first[mi][first] = self.now
 
     # -- the actions ----------------------------------------------------------------------------------------
     def _event(self, i: int) -> Callable[[IntArray], None]:
@@ -247,7 +255,7 @@ class ChunkCalendar:
 
         def act(rows: IntArray) -> None:
             rows = rows[self.d.happen(f"event:{e.id}", e.probability, rows)]
-            self.event_day[rows, i] = self.now
+            self.event_day[i][rows] = self.now
             self.note(rows, e.id, "occurred")
             for slot in self.lift_slots[i]:
                 self._schedule(slot, rows, self.now)
@@ -256,8 +264,8 @@ class ChunkCalendar:
 
     def _lift(self, mi: int, event: str) -> Callable[[IntArray], None]:
         def act(rows: IntArray) -> None:
-            rows = rows[~(self.lifted[rows, mi] | self.cancelled[rows, mi])]
-            self.lifted[rows, mi] = True
+            rows = rows[~(self.lifted[mi][rows] | self.cancelled[mi][rows])]
+            self.lifted[mi][rows] = True
             self.note(rows, self.s.measures[mi].id, "lifted", sys.intern(f"{event} occurred"))
             self.update(mi, rows, sys.intern(f"lifted: {event}"))
 
@@ -268,7 +276,7 @@ class ChunkCalendar:
         mid, name, title = self.s.measures[mi].id, stream(c), c.title or c.id
 
         def act(rows: IntArray) -> None:
-            rows = rows[~(self.lifted[rows, mi] | self.cancelled[rows, mi])]
+            rows = rows[~(self.lifted[mi][rows] | self.cancelled[mi][rows])]
             if not rows.size:
                 return
             granted = self.d.happen(name + ":injunction", c.injunction, rows)
@@ -276,10 +284,10 @@ class ChunkCalendar:
             rows = rows[granted]
             if not rows.size:
                 return
-            self.enjoined_by[rows, li] = self.enjoined[rows, mi] = True
-            self.injunctions[rows, mi] += 1
-            ahead = (self.deadline[rows, mi] - self.now).tolist()
-            due = self.due[rows, mi].tolist()
+            self.enjoined_by[li][rows] = self.enjoined[mi][rows] = True
+            self.injunctions[mi][rows] += 1
+            ahead = (self.deadline[mi][rows] - self.now).tolist()
+            due = self.due[mi][rows].tolist()
             self.note(rows, mid, "enjoined", [sys.intern(title + (
                 "" if u or not math.isfinite(a) else f", {_plural(int(a), 'day')} before taking effect" if a > 0
                 else ", on the day it was to take effect" if a == 0 else "")) for a, u in zip(ahead, due, strict=True)])
@@ -303,8 +311,8 @@ class ChunkCalendar:
             reversed_ = self.d.happen(f"{stream(c)}:reversal", c.appeal.reversal, rows)
             self.note(rows[~reversed_], mid, "injunction upheld on appeal", title)
             rows = rows[reversed_]
-            self.enjoined_by[rows, li] = False
-            self.enjoined[rows, mi] = self.enjoined_by[np.ix_(rows, own)].any(axis=1)
+            self.enjoined_by[li][rows] = False
+            self.enjoined[mi][rows] = self.enjoined_by[own][:, rows].any(axis=0)
             self.note(rows, mid, "injunction reversed on appeal", title)
             self.update(mi, rows, "injunction reversed")
 
@@ -317,31 +325,31 @@ class ChunkCalendar:
 
         def act(rows: IntArray) -> None:
             assert d is not None
-            rows = rows[~(self.lifted[rows, mi] | self.cancelled[rows, mi])]
-            k = self.chain[rows, mi]
+            rows = rows[~(self.lifted[mi][rows] | self.cancelled[mi][rows])]
+            k = self.chain[mi][rows]
             granted = self.d.happen(name, d.probability, rows, k, cap)
             self._schedule(self.deadline_slot[mi], rows[~granted], self.now)
             rows, k = rows[granted], k[granted]
             if not rows.size:
                 return
-            old = self.deadline[rows, mi]
+            old = self.deadline[mi][rows]
             new = np.empty(rows.shape)
             for step in np.unique(k).tolist() if d.schedule else [None]:
                 at = np.flatnonzero(k == step) if step is not None else np.arange(rows.size)
                 delay = d.schedule[step] if d.schedule and step is not None else d.delay
                 assert delay is not None  # the cross-checks require delay or schedule
                 new[at] = self._later(old[at], name + ":delay", delay, rows[at], k[at], cap)
-            self.deadline[rows, mi] = np.maximum(old + 1, new)
-            self.chain[rows, mi] += 1
-            self.extensions[rows, mi] += 1
-            moved = (self.deadline[rows, mi] - old).tolist()
-            self.note(rows, m.id, [sys.intern(f"{DEFERRED}{n})") for n in self.extensions[rows, mi].tolist()],
+            self.deadline[mi][rows] = np.maximum(old + 1, new)
+            self.chain[mi][rows] += 1
+            self.extensions[mi][rows] += 1
+            moved = (self.deadline[mi][rows] - old).tolist()
+            self.note(rows, m.id, [sys.intern(f"{DEFERRED}{n})") for n in self.extensions[mi][rows].tolist()],
                       [sys.intern(f"deadline moved by {int(x)} days") for x in moved])
-            inside = self.deadline[rows, mi] <= self.horizon
-            again = inside & (self.chain[rows, mi] < cap)
-            self._schedule(self.defer[mi], rows[again], self.deadline[rows[again], mi])
+            inside = self.deadline[mi][rows] <= self.horizon
+            again = inside & (self.chain[mi][rows] < cap)
+            self._schedule(self.defer[mi], rows[again], self.deadline[mi][rows[again]])
             last = rows[inside & ~again]
-            self._schedule(self.deadline_slot[mi], last, self.deadline[last, mi])
+            self._schedule(self.deadline_slot[mi], last, self.deadline[mi][last])
 
         return act
 
@@ -351,18 +359,18 @@ class ChunkCalendar:
         unless = np.array([index[u] for u in m.unless], dtype=np.int64)
 
         def act(rows: IntArray) -> None:
-            rows = rows[~self.lifted[rows, mi]]
-            seen = np.isfinite(self.event_day[np.ix_(rows, unless)]) if unless.size else np.zeros((rows.size, 0), bool)
+            rows = rows[~self.lifted[mi][rows]]
+            seen = np.isfinite(self.event_day[unless][:, rows].T) if unless.size else np.zeros((rows.size, 0), bool)
             gone = seen.any(axis=1)
             first = [m.unless[j] for j in seen[gone].argmax(axis=1).tolist()] if unless.size else []
-            self.cancelled[rows[gone], mi] = True
+            self.cancelled[mi][rows[gone]] = True
             self.note(rows[gone], m.id, "cancelled", [sys.intern(f"{e} occurred before the deadline") for e in first])
             rows = rows[~gone]
-            self.due[rows, mi] = True
+            self.due[mi][rows] = True
             self.update(mi, rows, [
                 "deadline reached" if not n else sys.intern(f"deadline reached after {_plural(n, 'extension')}")
-                for n in self.extensions[rows, mi].tolist()])
-            blocked = rows[~self.in_force[rows, mi] & self.enjoined[rows, mi]]
+                for n in self.extensions[mi][rows].tolist()])
+            blocked = rows[~self.in_force[mi][rows] & self.enjoined[mi][rows]]
             self.note(blocked, m.id, "deadline passed while enjoined", "did not take effect")
 
         return act
@@ -380,9 +388,9 @@ class ChunkCalendar:
         for mi in range(len(self.s.measures)):
             ids = [c.id for j, (owner, c) in enumerate(self.lawsuits) if owner == mi]
             cols = [j for j, (owner, _) in enumerate(self.lawsuits) if owner == mi]
-            values = zip(*(f[:, mi].tolist() for f in flags), self.deadline[:, mi].tolist(), self.first[:, mi].tolist(),
-                         self.extensions[:, mi].tolist(), self.chain[:, mi].tolist(),
-                         self.injunctions[:, mi].tolist(), self.enjoined_by[:, cols].tolist(), strict=True)
+            values = zip(*(f[mi].tolist() for f in flags), self.deadline[mi].tolist(), self.first[mi].tolist(),
+                         self.extensions[mi].tolist(), self.chain[mi].tolist(),
+                         self.injunctions[mi].tolist(), self.enjoined_by[cols].T.tolist(), strict=True)
             for r, (due, enj, lifted, cancelled, on, dl, first, ext, chain, inj, by) in enumerate(values):
                 st = states[r][mi]
                 st.due, st.enjoined, st.lifted, st.cancelled, st.in_force = due, enj, lifted, cancelled, on
