@@ -91,6 +91,11 @@ def play_chunk(s: Scenario, draws: ChunkDraws, horizon: int, calendar: bool | No
                   EventLog.of([(rep.r, rep.log) for rep in reps]))
 
 
+def _day(x: float) -> float:
+    """A day as a replication records it: a whole number, or infinity for never."""
+    return int(x) if math.isfinite(x) else x
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n > 1 else ''}"
 
@@ -304,7 +309,7 @@ class ChunkCalendar:
     def _appeal(self, li: int) -> Callable[[IntArray], None]:
         mi, c = self.lawsuits[li]
         mid, title = self.s.measures[mi].id, c.title or c.id
-        own = np.array([j for j, (owner, _) in enumerate(self.lawsuits) if owner == mi], dtype=np.int64)
+        own = self._own(mi)[0]
 
         def act(rows: IntArray) -> None:
             assert c.appeal is not None
@@ -375,29 +380,34 @@ class ChunkCalendar:
 
         return act
 
+    def _own(self, mi: int) -> tuple[IntArray, list[Challenge]]:
+        """The columns of ``enjoined_by`` that hold measure ``mi``'s lawsuits, and the lawsuits."""
+        cols = [j for j, (owner, _) in enumerate(self.lawsuits) if owner == mi]
+        return np.array(cols, dtype=np.int64), [self.lawsuits[j][1] for j in cols]
+
     # -- the results ----------------------------------------------------------------------------------------
     def play(self) -> Played:
         """Play the chunk's calendar to the end of the window; each row's timelines and the chunk's log."""
         self.env.run(until=self.horizon + 1)
-        R, start = self.d.stop - self.d.start, self.d.start
-        states = [[MeasureState() for _ in self.s.measures] for _ in range(R)]
+        R, M, start = self.d.stop - self.d.start, len(self.s.measures), self.d.start
+        switches: list[list[list[tuple[int, bool]]]] = [[[] for _ in range(R)] for _ in range(M)]
         for mi, rows, day, active in self.switches:
+            own = switches[mi]
             for r, a in zip(rows.tolist(), active.tolist(), strict=True):
-                states[r][mi].switches.append((day, a))
-        flags = (self.due, self.enjoined, self.lifted, self.cancelled, self.in_force)
-        for mi in range(len(self.s.measures)):
-            ids = [c.id for j, (owner, c) in enumerate(self.lawsuits) if owner == mi]
-            cols = [j for j, (owner, _) in enumerate(self.lawsuits) if owner == mi]
-            values = zip(*(f[mi].tolist() for f in flags), self.deadline[mi].tolist(), self.first[mi].tolist(),
-                         self.extensions[mi].tolist(), self.chain[mi].tolist(),
-                         self.injunctions[mi].tolist(), self.enjoined_by[cols].T.tolist(), strict=True)
-            for r, (due, enj, lifted, cancelled, on, dl, first, ext, chain, inj, by) in enumerate(values):
-                st = states[r][mi]
-                st.due, st.enjoined, st.lifted, st.cancelled, st.in_force = due, enj, lifted, cancelled, on
-                st.deadline = int(dl) if math.isfinite(dl) else dl
-                st.first_in_force = int(first) if math.isfinite(first) else first
-                st.extensions, st.chain, st.injunctions = ext, chain, inj
-                st.enjoined_by = {c for c, b in zip(ids, by, strict=True) if b}
+                own[r].append((day, a))
+        columns = []
+        for mi in range(M):
+            cols, suits = self._own(mi)
+            by = [{c.id for c, b in zip(suits, row, strict=True) if b} for row in self.enjoined_by[cols].T.tolist()]
+            found = zip(self.due[mi].tolist(), self.enjoined[mi].tolist(), self.lifted[mi].tolist(),
+                        self.cancelled[mi].tolist(), self.in_force[mi].tolist(), self.deadline[mi].tolist(),
+                        self.extensions[mi].tolist(), self.chain[mi].tolist(), self.injunctions[mi].tolist(), by,
+                        self.first[mi].tolist(), switches[mi], strict=True)
+            columns.append([MeasureState(due=due, enjoined=enj, lifted=lifted, cancelled=cancelled, in_force=on,
+                                         deadline=_day(dl), extensions=ext, chain=chain, injunctions=inj,
+                                         enjoined_by=suit, first_in_force=_day(first), switches=sw)
+                            for due, enj, lifted, cancelled, on, dl, ext, chain, inj, suit, first, sw in found])
+        states = [list(row) for row in zip(*columns, strict=True)] if M else [[] for _ in range(R)]
         return Played(states, self._log(start))
 
     def _log(self, start: int) -> EventLog:
