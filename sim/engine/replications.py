@@ -131,11 +131,13 @@ def _params(s: Scenario, draws: ChunkDraws, refs: list[EffectRef]) -> Params:
 
 
 def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], verify_accounting: bool = False,
-              dtype: type = np.float64, pins: dict[str, float] | None = None) -> Chunk:
+              dtype: type = np.float64, pins: dict[str, float] | None = None, calendar: bool | None = None) -> Chunk:
     """Simulate replications ``start .. stop - 1``: lifecycles, exact dynamics, counterfactual.
 
     Series are returned as ``dtype`` (float64, or float32 for very large runs, see :data:`EXACT_LIMIT`).
     ``pins`` holds named streams at one quantile in every replication (see :class:`sim.engine.draws.ChunkDraws`).
+    The lifecycles are played by :func:`sim.engine.chunk_calendar.play_chunk` (``calendar`` forces its path:
+    the same results either way; benchmarks compare them).
     """
     day0, end = s.start_day, s.end_day
     horizon = end - day0
@@ -143,7 +145,7 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
     refs = effect_refs(s)
     params = _params(s, draws, refs)
     R, E, M = stop - start, len(refs), len(s.measures)
-    played = play_chunk(s, draws, horizon)
+    played = play_chunk(s, draws, horizon, calendar)
     profiles, cohort = EffectProfiles(s, draws, refs, params, horizon), members(s, draws)
     states = played.states
     lay = Layout.of([profiles.rows(k, st, M, cohort) for k, st in enumerate(states)], horizon, E + M)
