@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from sim.engine.chunk_calendar import play_chunk, unsupported
+from sim.engine.chunk_lifecycle import play_chunk, unsupported
 from sim.engine.draws import ChunkDraws
 from sim.engine.replications import CHUNK, grids, replicate
 from sim.engine.streams import Streams

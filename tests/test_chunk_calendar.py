@@ -8,7 +8,7 @@ import pytest
 import yaml
 from conftest import build, measure
 
-from sim.engine.chunk_calendar import Played, play_chunk, unsupported
+from sim.engine.chunk_lifecycle import Played, play_chunk, unsupported
 from sim.engine.draws import ChunkDraws
 from sim.engine.streams import Streams
 from sim.scenario.loader import load_scenario
