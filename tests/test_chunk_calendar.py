@@ -49,11 +49,17 @@ def test_every_bundled_scenario_plays_the_same_on_the_chunk_calendar(file: str, 
 def crowded() -> Scenario:
     """Many same-day actions in one replication, in orders that differ between replications: two lawsuits of
     one measure and a ruling shared with another, appeals landing on the same days, deferrals of three
-    measures onto common days, a lift and an `unless` event on deadline days."""
+    measures onto common days, a lift and an `unless` event on deadline days, shocks beginning and ending on
+    the days events occur (one dated before the window, one in months with an intensity)."""
     court = {"decision": {"between": ["2020-02-01", "2020-02-04"]}, "injunction": 0.6,
              "appeal": {"probability": 0.9, "decision": {"between": ["1d", "4d"]}, "reversal": 0.5}}
     deferral = {"probability": 0.7, "delay": {"between": ["1d", "3d"]}, "max": 4}
+    blackout = [{"type": "scale_inflow", "population": "users", "factor": 0}]
     return build(
+        shocks=[{"id": "early", "date": {"between": ["2019-12-25", "2020-01-03"]}, "probability": 0.8,
+                 "duration": {"between": ["3d", "12d"]}, "effects": blackout},
+                {"id": "wave", "date": {"between": ["2020-02-27", "2020-03-03"]}, "probability": 0.5,
+                 "duration": {"between": ["1mo", "2mo"]}, "intensity": {"between": [0.2, 0.9]}, "effects": blackout}],
         events=[{"id": "deal", "probability": 0.5, "date": {"between": ["2020-02-28", "2020-03-04"]}},
                 {"id": "veto", "probability": 0.3, "date": {"between": ["2020-02-27", "2020-03-03"]}}],
         rulings=[{"id": "shared", "measures": ["a", "b"], **court}],

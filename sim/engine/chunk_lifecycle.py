@@ -42,13 +42,12 @@ def unsupported(s: Scenario) -> list[str]:
         []
     """
     found = {
-        "shocks": bool(s.shocks),
         "extension decisions": any(m.decisions for m in s.measures),
         "shelving": any(m.shelving is not None for m in s.measures),
         "waivers": any(m.waivers for m in s.measures),
         "events that require another": any(e.requires for e in s.events),
         "deferral chains of steps": any(m.deferral is not None and m.deferral.steps for m in s.measures),
-        "relative dates": any(d.anchor is not None for d in _dates(s)),
+        "relative dates": any(d.anchor is not None for d in [*_dates(s), *(sh.date for sh in s.shocks)]),
     }
     return [name for name, used in found.items() if used]
 
@@ -86,6 +85,8 @@ class ChunkLifecycle(ChunkCalendar):
         R, M = draws.stop - draws.start, len(s.measures)
         self.lawsuits = [(mi, c) for mi, m in enumerate(s.measures)
                          for c in [*m.challenges, *(c for c in s.rulings if m.id in c.measures)]]
+        self.begins = [self.slot(EVENTS, self._shock_begins(i)) for i in range(len(s.shocks))]
+        self.ends = [self.slot(EVENTS, self._shock_ends(i)) for i in range(len(s.shocks))]
         ev_slot = [self.slot(EVENTS, self._event(i)) for i in range(len(s.events))]
         self.lift_slots: list[list[int]] = [[] for _ in s.events]
         index = {e.id: i for i, e in enumerate(s.events)}
@@ -99,11 +100,16 @@ class ChunkLifecycle(ChunkCalendar):
         self.open()
         self.enjoined_by = np.zeros((len(self.lawsuits), R), dtype=bool)
         self.event_day = np.full((len(s.events), R), math.inf)
+        self.shock_day = np.full((len(s.shocks), R), math.inf)  # as drawn (before the window: negative)
+        self.shock_changes: list[tuple[int, IntArray, int, bool | FloatArray]] = []  # switches and intensities
         self._start(ev_slot)
 
     def _start(self, ev_slot: list[int]) -> None:
         """What every replication schedules before the window opens, in the order a replication does."""
         s, d, everyone = self.s, self.d, np.arange(self.d.stop - self.d.start)
+        for i, sh in enumerate(s.shocks):  # a replication starts its shocks' processes first
+            day = self.shock_day[i] = np.round(d.values(f"shock:{sh.id}:date", sh.date.offset))
+            self.schedule(self.begins[i], everyone[day <= self.horizon], day[day <= self.horizon])
         for e, slot in zip(s.events, ev_slot, strict=True):
             day = np.round(d.values(f"event:{e.id}:date", e.date.offset))
             self.schedule(slot, everyone[day <= self.horizon], day[day <= self.horizon])
@@ -124,6 +130,36 @@ class ChunkLifecycle(ChunkCalendar):
         return np.round(decision)
 
     # -- the actions ----------------------------------------------------------------------------------------
+    def _shock_begins(self, i: int) -> Callable[[IntArray], None]:
+        """A shock begins, with its probability, and lasts its duration (:func:`sim.engine.shocks.play`)."""
+        sh, name = self.s.shocks[i], f"shock:{self.s.shocks[i].id}"
+
+        def act(rows: IntArray) -> None:
+            rows = rows[self.d.happen(name, sh.probability, rows)]
+            day = self.shock_day[i][rows]
+            end = np.full(rows.shape, math.inf) if sh.duration is None else self.later(
+                day, name + ":duration", sh.duration, rows)
+            end = np.maximum(end, day + 1)
+            rows, day, end = rows[end > self.now], day[end > self.now], end[end > self.now]  # else over before
+            if not rows.size:
+                return
+            if sh.intensity is not None:
+                self.shock_changes.append((i, rows, self.now, self.d.rows(name + ":intensity", sh.intensity, rows)))
+            self.shock_changes.append((i, rows, self.now, True))
+            lasts = (end - day).tolist()
+            self.note(rows, sh.id, "began", [sys.intern(f"for {int(n)} days") if math.isfinite(n) else
+                                             "to the end of the window" for n in lasts])
+            self.schedule(self.ends[i], rows[end <= self.horizon], end[end <= self.horizon])
+
+        return act
+
+    def _shock_ends(self, i: int) -> Callable[[IntArray], None]:
+        def act(rows: IntArray) -> None:
+            self.shock_changes.append((i, rows, self.now, False))
+            self.note(rows, self.s.shocks[i].id, "ended")
+
+        return act
+
     def _event(self, i: int) -> Callable[[IntArray], None]:
         e = self.s.events[i]
 
@@ -262,4 +298,13 @@ class ChunkLifecycle(ChunkCalendar):
             cols, suits = self._own(mi)
             by.append([{c.id for c, b in zip(suits, row, strict=True) if b}
                        for row in self.enjoined_by[cols].T.tolist()])
-        return Played(self.states(by), self.log())
+        rows = self.states(by)
+        shocks = [[MeasureState() for _ in self.s.shocks] for _ in rows]
+        for i, found, day, change in self.shock_changes:
+            if isinstance(change, bool):
+                for r in found.tolist():
+                    shocks[r][i].switches.append((day, change))
+            else:
+                for r, x in zip(found.tolist(), change.tolist(), strict=True):
+                    shocks[r][i].waiver_changes.append((day, x))
+        return Played([[*row, *sh] for row, sh in zip(rows, shocks, strict=True)], self.log())
