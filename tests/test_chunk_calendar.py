@@ -40,8 +40,8 @@ def test_every_bundled_scenario_plays_the_same_on_the_chunk_calendar(file: str, 
     calendar plays; the others name what it does not play (they go per replication)."""
     s = load_scenario(str(ROOT / "scenarios" / file), variant=variant)
     if unsupported(s):
-        assert set(unsupported(s)) <= {"shocks", "extension decisions", "shelving", "waivers",
-                                       "events that require another", "deferral chains of steps", "relative dates"}
+        assert set(unsupported(s)) <= {"extension decisions", "waivers", "events that require another",
+                                       "deferral chains of steps", "relative dates"}
         return
     assert_same(s, start=1000, n=150)
 
@@ -50,7 +50,8 @@ def crowded() -> Scenario:
     """Many same-day actions in one replication, in orders that differ between replications: two lawsuits of
     one measure and a ruling shared with another, appeals landing on the same days, deferrals of three
     measures onto common days, a lift and an `unless` event on deadline days, shocks beginning and ending on
-    the days events occur (one dated before the window, one in months with an intensity)."""
+    the days events occur (one dated before the window, one in months with an intensity), measures shelved on
+    an event, on a date and by a hazard and revived on an event (at once or after a delay) or by a hazard."""
     court = {"decision": {"between": ["2020-02-01", "2020-02-04"]}, "injunction": 0.6,
              "appeal": {"probability": 0.9, "decision": {"between": ["1d", "4d"]}, "reversal": 0.5}}
     deferral = {"probability": 0.7, "delay": {"between": ["1d", "3d"]}, "max": 4}
@@ -66,7 +67,14 @@ def crowded() -> Scenario:
         measures=[measure("a", "2020-02-28", deferral=deferral, lifted_by=["deal"],
                           challenges=[{"id": "a1", **court}, {"id": "a2", **court}]),
                   measure("b", "2020-02-29", deferral=deferral, unless=["veto"], challenges=[{"id": "b1", **court}]),
-                  measure("c", "2020-03-01", deferral={**deferral, "delay": "1mo"}, lifted_by=["deal", "veto"])])
+                  measure("c", "2020-03-01", deferral={**deferral, "delay": "1mo"}, lifted_by=["deal", "veto"]),
+                  measure("d", "2020-02-29", shelving={"on": "veto", "revive": {"on": "deal"}}),
+                  measure("e", "2020-02-28", shelving={"on": "deal", "probability": 0.7,
+                                                       "revive": {"on": "veto", "delay": {"between": ["0d", "2d"]}}}),
+                  measure("f", "2020-02-27", shelving={"date": {"between": ["2020-02-26", "2020-03-02"]},
+                                                       "revive": {"hazard": "50%/7d", "delay": "1d"}}),
+                  measure("g", "2020-03-01", deferral=deferral,
+                          shelving={"hazard": "30%/30d", "revive": {"on": "deal", "delay": "1mo"}})])
 
 
 def test_same_day_order_is_each_replications_own() -> None:
@@ -88,9 +96,9 @@ def test_a_chunk_of_one_is_the_same() -> None:
 
 def test_the_dispatcher_names_what_goes_per_replication() -> None:
     """A construct the calendar does not play sends the chunk per replication, and is named."""
-    s = build(events=[{"id": "deal", "date": "2020-02-01"}],
-              measures=[measure("a", "deal + 10d"), measure("b", shelving={"on": "deal"})])
-    assert unsupported(s) == ["shelving", "relative dates"]
+    s = build(events=[{"id": "deal", "date": "2020-02-01"}, {"id": "vote", "date": "2020-02-01", "requires": ["deal"]}],
+              measures=[measure("a", "deal + 10d"), measure("b", shelving={"on": "vote"})])
+    assert unsupported(s) == ["events that require another", "relative dates"]
     horizon = s.end_day - s.start_day
     played = play_chunk(s, ChunkDraws(Streams(s.seed), 0, 5, s.start_day), horizon)
     assert played.log.rows() == both(s, 0, 5)[0].log.rows()

@@ -61,11 +61,13 @@ class ChunkCalendar:
         self.acts: list[Callable[[IntArray], None]] = []  # per slot
         self.phase: list[int] = []
         self.counter = np.zeros(R, dtype=np.int64)
-        self.due, self.enjoined, self.lifted, self.cancelled, self.in_force = (
-            np.zeros((M, R), dtype=bool) for _ in range(5))
+        self.due, self.enjoined, self.shelved, self.lifted, self.cancelled, self.in_force = (
+            np.zeros((M, R), dtype=bool) for _ in range(6))
         self.deadline = np.full((M, R), math.inf)
         self.first = np.full((M, R), math.inf)
-        self.extensions, self.chain, self.injunctions = (np.zeros((M, R), dtype=np.int64) for _ in range(3))
+        self.extensions, self.chain, self.injunctions, self.shelvings = (
+            np.zeros((M, R), dtype=np.int64) for _ in range(4))
+        self.event_day = np.full((len(s.events), R), math.inf)  # the day each event occurred
         self.notes: list[tuple[IntArray, int, str, Texts, Texts]] = []
         self.switches: list[tuple[int, IntArray, int, npt.NDArray[np.bool_]]] = []
         self.now = 0
@@ -141,7 +143,13 @@ class ChunkCalendar:
 
     def later(self, start: FloatArray, name: str, duration: Dist, rows: IntArray, col: int | IntArray = 0,
                width: int = 1) -> FloatArray:
-        """:meth:`sim.engine.clock.Clock.later` for ``rows`` at once."""
+        """:meth:`sim.engine.clock.Clock.later` for ``rows`` at once (never, drawing nothing, from never)."""
+        never = ~np.isfinite(start)
+        if never.any():
+            out = start.copy()
+            out[~never] = self.later(start[~never], name, duration, rows[~never], col if np.ndim(col) == 0 else
+                                     np.asarray(col)[~never], width)
+            return out
         if not duration.month_params:
             return start + np.round(self.d.rows(name, duration, rows, col, width))
         months = self.d.rows(name, duration, rows, col, width, months=True)
@@ -157,7 +165,8 @@ class ChunkCalendar:
 
     def update(self, mi: int, rows: IntArray, why: Texts) -> None:
         """Recompute whether measure ``mi`` is in force in ``rows`` and record the switches."""
-        active = self.due[mi][rows] & ~(self.enjoined[mi][rows] | self.lifted[mi][rows] | self.cancelled[mi][rows])
+        active = self.due[mi][rows] & ~(self.enjoined[mi][rows] | self.shelved[mi][rows] | self.lifted[mi][rows]
+                                        | self.cancelled[mi][rows])
         changed = active != self.in_force[mi][rows]
         rows, active = rows[changed], active[changed]
         if not rows.size:
@@ -181,14 +190,17 @@ class ChunkCalendar:
                 own[r].append((day, a))
         columns = []
         for mi in range(M):
-            found = zip(self.due[mi].tolist(), self.enjoined[mi].tolist(), self.lifted[mi].tolist(),
-                        self.cancelled[mi].tolist(), self.in_force[mi].tolist(), self.deadline[mi].tolist(),
-                        self.extensions[mi].tolist(), self.chain[mi].tolist(), self.injunctions[mi].tolist(),
-                        enjoined_by[mi], self.first[mi].tolist(), switches[mi], strict=True)
-            columns.append([MeasureState(due=due, enjoined=enj, lifted=lifted, cancelled=cancelled, in_force=on,
-                                         deadline=_day(dl), extensions=ext, chain=chain, injunctions=inj,
-                                         enjoined_by=suit, first_in_force=_day(first), switches=sw)
-                            for due, enj, lifted, cancelled, on, dl, ext, chain, inj, suit, first, sw in found])
+            found = zip(self.due[mi].tolist(), self.enjoined[mi].tolist(), self.shelved[mi].tolist(),
+                        self.lifted[mi].tolist(), self.cancelled[mi].tolist(), self.in_force[mi].tolist(),
+                        self.deadline[mi].tolist(), self.extensions[mi].tolist(), self.chain[mi].tolist(),
+                        self.injunctions[mi].tolist(), enjoined_by[mi], self.shelvings[mi].tolist(),
+                        self.first[mi].tolist(), switches[mi], strict=True)
+            columns.append([MeasureState(due=due, enjoined=enj, shelved=shelved, lifted=lifted, cancelled=cancelled,
+                                         in_force=on, deadline=_day(dl), extensions=ext, chain=chain,
+                                         injunctions=inj, enjoined_by=suit, shelvings=n, first_in_force=_day(first),
+                                         switches=sw)
+                            for due, enj, shelved, lifted, cancelled, on, dl, ext, chain, inj, suit, n, first, sw
+                            in found])
         return [list(row) for row in zip(*columns, strict=True)] if M else [[] for _ in range(R)]
 
     def log(self) -> EventLog:

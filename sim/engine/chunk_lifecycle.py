@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.chunk_calendar import ChunkCalendar, FloatArray, IntArray, plural
+from sim.engine.chunk_calendar import FloatArray, IntArray, plural
+from sim.engine.chunk_shelving import ChunkShelving
 from sim.engine.clock import _dates
 from sim.engine.courts import stream
 from sim.engine.decisions import chain_length
@@ -43,7 +44,6 @@ def unsupported(s: Scenario) -> list[str]:
     """
     found = {
         "extension decisions": any(m.decisions for m in s.measures),
-        "shelving": any(m.shelving is not None for m in s.measures),
         "waivers": any(m.waivers for m in s.measures),
         "events that require another": any(e.requires for e in s.events),
         "deferral chains of steps": any(m.deferral is not None and m.deferral.steps for m in s.measures),
@@ -77,7 +77,7 @@ def play_chunk(s: Scenario, draws: ChunkDraws, horizon: int, calendar: bool | No
                   EventLog.of([(rep.r, rep.log) for rep in reps]))
 
 
-class ChunkLifecycle(ChunkCalendar):
+class ChunkLifecycle(ChunkShelving):
     """The lifecycles of the chunk ``draws`` covers (see the module docstring); read them with :meth:`play`."""
 
     def __init__(self, s: Scenario, draws: ChunkDraws, horizon: int):
@@ -97,9 +97,9 @@ class ChunkLifecycle(ChunkCalendar):
         self.appeal = [self.slot(COURTS, self._appeal(li)) for li in range(len(self.lawsuits))]
         self.defer = [self.slot(DEFERRALS, self._defer(mi)) for mi in range(M)]
         self.deadline_slot = [self.slot(DEADLINES, self._deadline(mi)) for mi in range(M)]
+        self.shelving_slots()
         self.open()
         self.enjoined_by = np.zeros((len(self.lawsuits), R), dtype=bool)
-        self.event_day = np.full((len(s.events), R), math.inf)
         self.shock_day = np.full((len(s.shocks), R), math.inf)  # as drawn (before the window: negative)
         self.shock_changes: list[tuple[int, IntArray, int, bool | FloatArray]] = []  # switches and intensities
         self._start(ev_slot)
@@ -122,6 +122,7 @@ class ChunkLifecycle(ChunkCalendar):
             inside = everyone[self.deadline[mi][:] <= self.horizon]
             slot = self.defer[mi] if chain_length(m.deferral) > 0 else self.deadline_slot[mi]
             self.schedule(slot, inside, self.deadline[mi][inside])
+        self.start_shelving()  # a replication starts its shelving processes after every measure's
 
     def _court_day(self, c: Challenge) -> FloatArray:
         decision = self.d.values(f"{stream(c)}:decision", c.decision.offset)
@@ -169,6 +170,7 @@ class ChunkLifecycle(ChunkCalendar):
             self.note(rows, e.id, "occurred")
             for slot in self.lift_slots[i]:
                 self.schedule(slot, rows, self.now)
+            self.occurs(i, rows)
 
         return act
 
@@ -280,8 +282,9 @@ class ChunkLifecycle(ChunkCalendar):
             self.update(mi, rows, [
                 "deadline reached" if not n else sys.intern(f"deadline reached after {plural(n, 'extension')}")
                 for n in self.extensions[mi][rows].tolist()])
-            blocked = rows[~self.in_force[mi][rows] & self.enjoined[mi][rows]]
-            self.note(blocked, m.id, "deadline passed while enjoined", "did not take effect")
+            blocked = rows[~self.in_force[mi][rows] & (self.enjoined[mi][rows] | self.shelved[mi][rows])]
+            self.note(blocked, m.id, ["deadline passed while " + ("enjoined" if e else "shelved")
+                                      for e in self.enjoined[mi][blocked].tolist()], "did not take effect")
 
         return act
 

@@ -166,6 +166,12 @@ class ChunkDraws:
             self.inputs[name + ":u"] = Input(name + ":u", None, width)
         return np.asarray(self.uniforms(name + ":u", width)[rows, col] < p)
 
+    def uniform_rows(self, name: str, rows: IntArray) -> FloatArray:
+        """:meth:`uniform` for the chunk rows ``rows`` at once."""
+        if len(rows):
+            self.inputs[name] = Input(name, None)
+        return self.uniforms(name)[rows, 0]
+
     def date(self, name: str, spec: DateSpec, r: int) -> float:
         """An absolute date as days since the start, or the offset (days) of a relative one."""
         return self.value(name, spec.offset, r)
