@@ -16,7 +16,7 @@ replication's own environment gives them. What the actions are is :mod:`sim.engi
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +47,26 @@ def plural(n: int, word: str) -> str:
         ('1 day', '3 extensions')
     """
     return f"{n} {word}{'s' if n > 1 else ''}"
+
+
+def in_row_order(due: npt.NDArray[np.bool_], seq: IntArray) -> Iterator[tuple[int, IntArray]]:
+    """``(j, columns)``: the columns whose next action, in order of ``seq``, is ``j`` (a row of ``due``), in
+    rounds: each column's first, then each one's second...
+
+    Example:
+        >>> due = np.array([[True, True], [True, False]])
+        >>> [(j, c.tolist()) for j, c in in_row_order(due, np.array([[2, 0], [1, 0]]))]
+        [(0, [1]), (1, [0]), (0, [0])]
+    """
+    cols = np.flatnonzero(due.any(axis=0))
+    sub = due[:, cols]
+    order = np.argsort(np.where(sub, seq[:, cols], np.iinfo(np.int64).max), axis=0, kind="stable")
+    count = sub.sum(axis=0)
+    for k in range(int(count.max(initial=0))):
+        live = count > k
+        pick = order[k]
+        for j in np.unique(pick[live]).tolist():
+            yield j, cols[live & (pick == j)]
 
 
 class ChunkCalendar:
@@ -123,18 +143,9 @@ class ChunkCalendar:
             for j, s in enumerate(slots.tolist()):
                 self._act(s, np.flatnonzero(due[j]))
             return
-        reps = np.flatnonzero(due.any(axis=0))
-        sub = due[:, reps]
-        order = np.argsort(np.where(sub, self.slot_seq[slots][:, reps], np.iinfo(np.int64).max), axis=0,
-                           kind="stable")
-        count = sub.sum(axis=0)
-        for k in range(int(count.max())):
-            live = count > k
-            pick = order[k]
-            for j in np.unique(pick[live]).tolist():
-                s = int(slots[j])
-                rows = reps[live & (pick == j)]
-                self._act(s, rows[self.slot_day[s, rows] == day])
+        for j, rows in in_row_order(due, self.slot_seq[slots]):
+            s = int(slots[j])
+            self._act(s, rows[self.slot_day[s, rows] == day])
 
     def _act(self, slot: int, rows: IntArray) -> None:
         if rows.size:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sim.engine.chunk_calendar import ChunkCalendar, FloatArray, IntArray
+from sim.engine.chunk_calendar import ChunkCalendar, FloatArray, IntArray, in_row_order
 from sim.engine.lifecycle import Replication
 from sim.scenario.schema import Shelving
 
@@ -71,15 +71,10 @@ class ChunkShelving(ChunkCalendar):
         waiting = self.revive_on[i]
         if not waiting:
             return
-        cand = self.waiting[waiting][:, rows]
-        order = np.argsort(np.where(cand, self.wait_seq[waiting][:, rows], np.iinfo(np.int64).max), axis=0,
-                           kind="stable")
-        count = cand.sum(axis=0)
-        for k in range(int(count.max(initial=0))):
-            for j, mi in enumerate(waiting):
-                back = rows[(count > k) & (order[k] == j)]
-                self.waiting[mi][back] = False
-                self._revive_from(mi, back, np.full(back.shape, float(self.now)))
+        for j, cols in in_row_order(self.waiting[waiting][:, rows], self.wait_seq[waiting][:, rows]):
+            back = rows[cols]
+            self.waiting[waiting[j]][back] = False
+            self._revive_from(waiting[j], back, np.full(back.shape, float(self.now)))
 
     def _revive_from(self, mi: int, rows: IntArray, back: FloatArray) -> None:
         m = self.s.measures[mi]
