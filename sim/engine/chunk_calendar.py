@@ -139,9 +139,13 @@ class ChunkCalendar:
         self.now = day
         slots = np.array(sorted(self.pending.pop((day, phase))), dtype=np.int64)
         due = self.slot_day[slots] == day
-        if len(slots) == 1 or (due.sum(axis=0) <= 1).all():  # at most one action per row: no order to keep
+        if len(slots) > 1:  # in the order of the slots, if every row scheduled its actions in that order
+            seq = np.where(due, self.slot_seq[slots], -1)
+            in_order = (~due[1:] | (seq[1:] > np.maximum.accumulate(seq, axis=0)[:-1])).all()
+        if len(slots) == 1 or in_order:
             for j, s in enumerate(slots.tolist()):
-                self._act(s, np.flatnonzero(due[j]))
+                rows = np.flatnonzero(due[j])
+                self._act(s, rows[self.slot_day[s, rows] == day])
             return
         for j, rows in in_row_order(due, self.slot_seq[slots]):
             s = int(slots[j])
