@@ -1,7 +1,8 @@
 """The lifecycles of a chunk of replications on the chunk calendar, and the one dispatcher between the paths.
 
-:class:`ChunkLifecycle` is the lifecycle of :mod:`sim.engine.lifecycle` (events, lifts, lawsuits and shared
-rulings with their appeals, deferrals, deadlines, ``unless`` events) played for every row of a chunk at once
+:class:`ChunkLifecycle` is the lifecycle of :mod:`sim.engine.lifecycle` (shocks, events, lifts, lawsuits and
+shared rulings with their appeals, deferrals, deadlines, ``unless`` events, and shelving and revival from
+:mod:`sim.engine.chunk_shelving`) played for every row of a chunk at once
 on a :class:`sim.engine.chunk_calendar.ChunkCalendar`: the same draws (:meth:`sim.engine.draws.ChunkDraws.happen`,
 the same streams and columns), the same rules, the same log lines, so results are identical to one
 :class:`~sim.engine.lifecycle.Replication` per row (``tests/test_chunk_calendar.py`` compares both on every

@@ -1,10 +1,11 @@
 """One chunk of replications: play each replication's timeline, solve its stocks exactly, collect the arrays.
 
-For each chunk: parameters are drawn from their named streams (:mod:`sim.engine.draws`), each replication's
-lifecycle runs on SimPy (:mod:`sim.engine.lifecycle`), the timelines become piecewise-constant coefficients
-(:mod:`sim.engine.segments`), and :func:`sim.engine.dynamics.solve` gives stocks, exposure and their exact
-integrals on the report grid, once with the measures and once without (the counterfactual, same draws). Results
-do not depend on the chunk size or on how chunks are spread over workers.
+For each chunk: parameters are drawn from their named streams (:mod:`sim.engine.draws`), the lifecycles of the
+chunk's replications run on SimPy (:func:`sim.engine.chunk_lifecycle.play_chunk`: one calendar for the chunk),
+the timelines become piecewise-constant coefficients (:mod:`sim.engine.segments`), and
+:func:`sim.engine.dynamics.solve` gives stocks, exposure and their exact integrals on the report grid, once with
+the measures and once without (the counterfactual, same draws). Results do not depend on the chunk size or on
+how chunks are spread over workers.
 """
 
 from __future__ import annotations
