@@ -34,9 +34,12 @@ Texts = str | list[str]
 """A log text: one for all rows of a note, or one per row."""
 
 
-def _day(x: float) -> float:
-    """A day as a replication records it: a whole number, or infinity for never."""
-    return int(x) if math.isfinite(x) else x
+def _days(a: FloatArray) -> list[float]:
+    """Days as a replication records them: whole numbers, or infinity for never."""
+    finite = np.isfinite(a)
+    if finite.all():
+        return a.astype(np.int64).tolist()
+    return [int(x) if f else x for x, f in zip(a.tolist(), finite.tolist(), strict=True)]
 
 
 def plural(n: int, word: str) -> str:
@@ -139,10 +142,13 @@ class ChunkCalendar:
         self.now = day
         slots = np.array(sorted(self.pending.pop((day, phase))), dtype=np.int64)
         due = self.slot_day[slots] == day
-        if len(slots) > 1:  # in the order of the slots, if every row scheduled its actions in that order
-            seq = np.where(due, self.slot_seq[slots], -1)
-            in_order = (~due[1:] | (seq[1:] > np.maximum.accumulate(seq, axis=0)[:-1])).all()
-        if len(slots) == 1 or in_order:
+        in_order = True  # in the order of the slots, if every row with several scheduled them in that order
+        if len(slots) > 1:
+            several = np.flatnonzero(due.sum(axis=0) > 1)
+            if several.size:
+                both, seq = due[:, several], np.where(due[:, several], self.slot_seq[slots][:, several], -1)
+                in_order = bool((~both[1:] | (seq[1:] > np.maximum.accumulate(seq, axis=0)[:-1])).all())
+        if in_order:
             for j, s in enumerate(slots.tolist()):
                 rows = np.flatnonzero(due[j])
                 self._act(s, rows[self.slot_day[s, rows] == day])
@@ -180,6 +186,8 @@ class ChunkCalendar:
 
     def update(self, mi: int, rows: IntArray, why: Texts) -> None:
         """Recompute whether measure ``mi`` is in force in ``rows`` and record the switches."""
+        if not rows.size:
+            return
         active = self.due[mi][rows] & ~(self.enjoined[mi][rows] | self.shelved[mi][rows] | self.lifted[mi][rows]
                                         | self.cancelled[mi][rows])
         changed = active != self.in_force[mi][rows]
@@ -207,12 +215,12 @@ class ChunkCalendar:
         for mi in range(M):
             found = zip(self.due[mi].tolist(), self.enjoined[mi].tolist(), self.shelved[mi].tolist(),
                         self.lifted[mi].tolist(), self.cancelled[mi].tolist(), self.in_force[mi].tolist(),
-                        self.deadline[mi].tolist(), self.extensions[mi].tolist(), self.chain[mi].tolist(),
+                        _days(self.deadline[mi]), self.extensions[mi].tolist(), self.chain[mi].tolist(),
                         self.injunctions[mi].tolist(), enjoined_by[mi], self.shelvings[mi].tolist(),
-                        self.first[mi].tolist(), switches[mi], strict=True)
+                        _days(self.first[mi]), switches[mi], strict=True)
             columns.append([MeasureState(due=due, enjoined=enj, shelved=shelved, lifted=lifted, cancelled=cancelled,
-                                         in_force=on, deadline=_day(dl), extensions=ext, chain=chain,
-                                         injunctions=inj, enjoined_by=suit, shelvings=n, first_in_force=_day(first),
+                                         in_force=on, deadline=dl, extensions=ext, chain=chain,
+                                         injunctions=inj, enjoined_by=suit, shelvings=n, first_in_force=first,
                                          switches=sw)
                             for due, enj, shelved, lifted, cancelled, on, dl, ext, chain, inj, suit, n, first, sw
                             in found])
