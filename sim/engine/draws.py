@@ -24,6 +24,7 @@ from sim.scenario.sampling import sample, sample_months
 from sim.scenario.values import Dist
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,32 @@ class ChunkDraws:
             self.inputs[name] = Input(name, None)
             found = self._lists[key] = self.uniforms(name)[:, 0].tolist()
         return float(found[r - self.start])
+
+    def rows(self, name: str, dist: Dist, rows: IntArray, col: int | IntArray = 0, width: int = 1,
+             months: bool = False) -> FloatArray:
+        """:meth:`value` (or, with ``months``, :meth:`months`) for the chunk rows ``rows`` at once; ``col`` is
+        one column for all or one per row. No row: nothing drawn (nor recorded as an input)."""
+        if not len(rows):
+            return np.empty(0)
+        found = self._sampled(name, dist, width, months)
+        return found[rows] if found.ndim == 1 else found[rows, col]
+
+    def happen(self, name: str, probability: Dist | None, rows: IntArray, col: int | IntArray = 0,
+               width: int = 1) -> npt.NDArray[np.bool_]:
+        """:meth:`happens` for the chunk rows ``rows`` at once (the same uniforms, the same inputs recorded);
+        ``col`` is one column for all or one per row."""
+        if probability is None or not len(rows):
+            return np.ones(len(rows), dtype=bool)
+        p = self.rows(name + ":p", probability, rows)
+        if not (probability.is_fixed and probability.params[0] in (0, 1)):
+            self.inputs[name + ":u"] = Input(name + ":u", None, width)
+        return np.asarray(self.uniforms(name + ":u", width)[rows, col] < p)
+
+    def uniform_rows(self, name: str, rows: IntArray) -> FloatArray:
+        """:meth:`uniform` for the chunk rows ``rows`` at once."""
+        if len(rows):
+            self.inputs[name] = Input(name, None)
+        return self.uniforms(name)[rows, 0]
 
     def date(self, name: str, spec: DateSpec, r: int) -> float:
         """An absolute date as days since the start, or the offset (days) of a relative one."""

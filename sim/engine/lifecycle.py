@@ -15,7 +15,9 @@ order of :data:`PHASES`, enforced in one place, :meth:`sim.engine.clock.Clock.at
 by scheduling order). Relative dates wait on the SimPy event of their anchor (an event occurring, a measure
 first coming into force, a measure's initial deadline, a measure first entering a state), so anchors are
 resolved as the timeline unfolds. Courts live in :mod:`sim.engine.courts`, extensions in
-:mod:`sim.engine.decisions`, the shared clock and state triggers in :mod:`sim.engine.clock`.
+:mod:`sim.engine.decisions`, the shared clock and state triggers in :mod:`sim.engine.clock`. A whole chunk of
+replications is played at once, with the same results, by :mod:`sim.engine.chunk_lifecycle` when it supports
+every construct of the scenario.
 """
 
 from __future__ import annotations

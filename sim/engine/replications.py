@@ -1,10 +1,11 @@
 """One chunk of replications: play each replication's timeline, solve its stocks exactly, collect the arrays.
 
-For each chunk: parameters are drawn from their named streams (:mod:`sim.engine.draws`), each replication's
-lifecycle runs on SimPy (:mod:`sim.engine.lifecycle`), the timelines become piecewise-constant coefficients
-(:mod:`sim.engine.segments`), and :func:`sim.engine.dynamics.solve` gives stocks, exposure and their exact
-integrals on the report grid, once with the measures and once without (the counterfactual, same draws). Results
-do not depend on the chunk size or on how chunks are spread over workers.
+For each chunk: parameters are drawn from their named streams (:mod:`sim.engine.draws`), the lifecycles of the
+chunk's replications run on SimPy (:func:`sim.engine.chunk_lifecycle.play_chunk`: one calendar for the chunk),
+the timelines become piecewise-constant coefficients (:mod:`sim.engine.segments`), and
+:func:`sim.engine.dynamics.solve` gives stocks, exposure and their exact integrals on the report grid, once with
+the measures and once without (the counterfactual, same draws). Results do not depend on the chunk size or on
+how chunks are spread over workers.
 """
 
 from __future__ import annotations
@@ -19,16 +20,16 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from sim.engine.chunk_lifecycle import play_chunk
 from sim.engine.clock import scenario_dates
 from sim.engine.cohorts import members
 from sim.engine.draws import ChunkDraws, Input
 from sim.engine.dynamics import conservation_error, solve
 from sim.engine.effects import EffectRef, effect_refs, effect_values
 from sim.engine.layout import EffectProfiles, Layout
-from sim.engine.lifecycle import Replication
 from sim.engine.segments import Params, coefficients
-from sim.engine.shocks import shock_states
 from sim.engine.streams import Streams
+from sim.engine.timeline import EventLog
 from sim.scenario.calendar import add_months, day_to_date
 from sim.scenario.errors import DocketError
 from sim.scenario.planned import planned_day
@@ -83,38 +84,6 @@ EXACT_LIMIT = 20_000
 
 
 @dataclass
-class EventLog:
-    """The event log of many replications, by column (compact: 100,000 replications log over a million rows)."""
-
-    replication: list[npt.NDArray[np.int32]]
-    day: list[npt.NDArray[np.int32]]
-    subject: list[str]
-    what: list[str]
-    why: list[str]
-
-    @classmethod
-    def of(cls, reps: list[Replication]) -> EventLog:
-        """The logs of finished replications."""
-        entries = [(rep.r, e) for rep in reps for e in rep.log]
-        return cls([np.array([r for r, _ in entries], dtype=np.int32)],
-                   [np.array([e.day for _, e in entries], dtype=np.int32)],
-                   [e.subject for _, e in entries], [e.what for _, e in entries], [e.why for _, e in entries])
-
-    def extend(self, other: EventLog) -> None:
-        """Append another log."""
-        self.replication += other.replication
-        self.day += other.day
-        self.subject += other.subject
-        self.what += other.what
-        self.why += other.why
-
-    def rows(self) -> list[tuple[int, int, str, str, str]]:
-        """``(replication, day, subject, what, why)`` rows."""
-        reps, days = np.concatenate(self.replication).tolist(), np.concatenate(self.day).tolist()
-        return list(zip(reps, days, self.subject, self.what, self.why, strict=True))
-
-
-@dataclass
 class Chunk:
     """Raw results of a chunk of replications (arrays over replications first)."""
 
@@ -165,11 +134,13 @@ def _params(s: Scenario, draws: ChunkDraws, refs: list[EffectRef]) -> Params:
 
 
 def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], verify_accounting: bool = False,
-              dtype: type = np.float64, pins: dict[str, float] | None = None) -> Chunk:
+              dtype: type = np.float64, pins: dict[str, float] | None = None, calendar: bool | None = None) -> Chunk:
     """Simulate replications ``start .. stop - 1``: lifecycles, exact dynamics, counterfactual.
 
     Series are returned as ``dtype`` (float64, or float32 for very large runs, see :data:`EXACT_LIMIT`).
     ``pins`` holds named streams at one quantile in every replication (see :class:`sim.engine.draws.ChunkDraws`).
+    The lifecycles are played by :func:`sim.engine.chunk_calendar.play_chunk` (``calendar`` forces its path:
+    the same results either way; benchmarks compare them).
     """
     day0, end = s.start_day, s.end_day
     horizon = end - day0
@@ -177,14 +148,9 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
     refs = effect_refs(s)
     params = _params(s, draws, refs)
     R, E, M = stop - start, len(refs), len(s.measures)
-    reps, shocks = [], []
-    for r in range(start, stop):
-        rep = Replication(s, draws, r, horizon)
-        shocks.append(shock_states(rep))  # before the run: their processes start with it
-        reps.append(rep.run())
-    profiles = EffectProfiles(s, draws, refs, params, horizon)
-    cohort = members(s, draws, [rep.anchor_days() for rep in reps])
-    states = [[*(rep.states[m.id] for m in s.measures), *shocks[k]] for k, rep in enumerate(reps)]
+    played = play_chunk(s, draws, horizon, calendar)
+    profiles, cohort = EffectProfiles(s, draws, refs, params, horizon), members(s, draws, played.anchors)
+    states = played.states
     lay = Layout.of([profiles.rows(k, st, M, cohort) for k, st in enumerate(states)], horizon, E + M)
     coef = coefficients(s, refs, params, lay.table[:, :, :E], lay.table[:, :, E:])
     if s.shocks:  # the counterfactual has the shocks' effects: segments of its own
@@ -205,15 +171,15 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
                           f"{start}-{stop - 1}; please report this with the scenario")
     G = len(grid)
     in_force = np.zeros((R, M, G), dtype=bool)
-    for k, rep in enumerate(reps):
-        for mi, m in enumerate(s.measures):
-            for day, active in rep.states[m.id].switches:  # in order, so later switches overwrite
+    for k, row in enumerate(states):
+        for mi in range(M):
+            for day, active in row[mi].switches:  # in order, so later switches overwrite
                 in_force[k, mi, bisect_left(grid, day):] = active
     keys = ("first_in_force", "extensions", "injunctions", "shelvings", "lifted", "cancelled")
     found = np.array([[(st.first_in_force, st.extensions, st.injunctions, st.shelvings, st.lifted, st.cancelled)
-                       for st in (rep.states[m.id] for m in s.measures)] for rep in reps], dtype=float)
+                       for st in row[:M]] for row in states], dtype=float)
     stat = {key: found.reshape(R, M, len(keys))[:, :, i] for i, key in enumerate(keys)}
-    log = EventLog.of(reps)
+    log = played.log
     with np.errstate(over="ignore", invalid="ignore"):
         avoided = cf.metric_cum - traj.metric_cum
 

@@ -10,6 +10,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Final
 
+import numpy as np
+import numpy.typing as npt
+
 IN_FORCE: Final = "in force"
 """The log's ``what`` when a measure comes into force (again): with :data:`SUSPENDED`, its switches."""
 SUSPENDED: Final = "suspended"
@@ -50,3 +53,35 @@ class MeasureState:
     switches: list[tuple[int, bool]] = field(default_factory=list)
     waivers: dict[str, float] = field(default_factory=dict)
     waiver_changes: list[tuple[int, float]] = field(default_factory=list)
+
+
+@dataclass
+class EventLog:
+    """The event log of many replications, by column (compact: 100,000 replications log over a million rows)."""
+
+    replication: list[npt.NDArray[np.int32]]
+    day: list[npt.NDArray[np.int32]]
+    subject: list[str]
+    what: list[str]
+    why: list[str]
+
+    @classmethod
+    def of(cls, logs: list[tuple[int, list[LogEntry]]]) -> EventLog:
+        """The logs of finished replications: ``(replication, log)`` pairs."""
+        entries = [(r, e) for r, log in logs for e in log]
+        return cls([np.array([r for r, _ in entries], dtype=np.int32)],
+                   [np.array([e.day for _, e in entries], dtype=np.int32)],
+                   [e.subject for _, e in entries], [e.what for _, e in entries], [e.why for _, e in entries])
+
+    def extend(self, other: EventLog) -> None:
+        """Append another log."""
+        self.replication += other.replication
+        self.day += other.day
+        self.subject += other.subject
+        self.what += other.what
+        self.why += other.why
+
+    def rows(self) -> list[tuple[int, int, str, str, str]]:
+        """``(replication, day, subject, what, why)`` rows."""
+        reps, days = np.concatenate(self.replication).tolist(), np.concatenate(self.day).tolist()
+        return list(zip(reps, days, self.subject, self.what, self.why, strict=True))
