@@ -18,7 +18,6 @@ from sim.scenario.errors import DocketError
 from sim.scenario.schema import Scenario
 from sim.scenario.values import Dist
 
-ROWS_PER_PAGE = 13  # two-line rows at 11 pt fill the slide between header and footer
 COLUMNS = (("Item", 0.0, 27), ("Parameter", 0.205, 25), ("Value or distribution", 0.39, 40), ("Source", 0.675, 50))
 NOT_CITED = "not cited"
 
@@ -146,18 +145,52 @@ def _effect_rows(scenario: Scenario, name: str, effects: Sequence[EffectBase], s
     return out
 
 
-def page_count(results: Results, per_page: int = ROWS_PER_PAGE) -> int:
+PAGE_PT = 380.0
+"""Height of the table body on one page, points (the slide between header and footer, less the column heads)."""
+SIZE = style.SMALL_SIZE
+LINE_PT = 1.32 * SIZE  # one line of a cell at linespacing 1.1
+
+
+def _cells(r: Row, previous: str | None) -> tuple[str, ...]:
+    """A row's cells, wrapped to their columns (never cut); the item only where it changes."""
+    texts = ("" if r.item == previous else r.item, r.parameter, r.value, r.source)
+    return tuple(style.wrap(t, width, lines=99) for (_, _, width), t in zip(COLUMNS, texts, strict=True))
+
+
+def paged(scenario: Scenario, page_pt: float = PAGE_PT) -> list[list[tuple[tuple[str, ...], float]]]:
+    """The table cut into pages by height: each page a list of (wrapped cells, row height in points).
+
+    Example:
+        >>> from sim import load_scenario
+        >>> len(paged(load_scenario("scenarios/quickstart.yaml")))
+        1
+    """
+    out: list[list[tuple[tuple[str, ...], float]]] = [[]]
+    used, previous = 0.0, None
+    for r in rows(scenario):
+        cells = _cells(r, previous)
+        height = LINE_PT * max(c.count("\n") + 1 for c in cells) + 6
+        if used + height > page_pt and out[-1]:
+            out.append([])
+            used, cells = 0.0, _cells(r, None)  # a new page names the item again
+            height = LINE_PT * max(c.count("\n") + 1 for c in cells) + 6
+        out[-1].append((cells, height))
+        used += height
+        previous = r.item
+    return out
+
+
+def page_count(results: Results) -> int:
     """How many pages the table needs."""
-    return max(1, -(-len(rows(results.scenario)) // per_page))
+    return len(paged(results.scenario))
 
 
-def plot(results: Results, page: int = 0, per_page: int = ROWS_PER_PAGE, ax: Axes | None = None) -> Figure:
+def plot(results: Results, page: int = 0, ax: Axes | None = None) -> Figure:
     """One page of the assumptions and sources table (``page`` counts from 0; see :func:`page_count`).
 
     Args:
         results: a finished run (its scenario is tabulated).
         page: which page.
-        per_page: rows per page.
         ax: axes to draw into (frame hidden); a new figure with title and footer when ``None``.
 
     Returns:
@@ -171,33 +204,28 @@ def plot(results: Results, page: int = 0, per_page: int = ROWS_PER_PAGE, ax: Axe
         >>> len(figs) >= 1
         True
     """
-    table = rows(results.scenario)
-    pages = page_count(results, per_page)
-    if not 0 <= page < pages:
-        raise DocketError(f"page {page} out of range: the table has {pages} page(s), numbered from 0")
+    book = paged(results.scenario)
+    if not 0 <= page < len(book):
+        raise DocketError(f"page {page} out of range: the table has {len(book)} page(s), numbered from 0")
     fig, axes, new = style.panels(ax, 1, 1)
     ax = axes[0]
     ax.set_axis_off()
-    size = style.SMALL_SIZE
-    row_pt = 2.25 * size + 4
 
     def put(x: float, y: float, text: str, **kw: Any) -> None:
         ax.annotate(text, xy=(x, 1), xycoords="axes fraction", xytext=(12, -y), textcoords="offset points",
-                    va="top", ha="left", fontsize=size, annotation_clip=False, linespacing=1.1, **kw)
+                    va="top", ha="left", fontsize=SIZE, annotation_clip=False, linespacing=1.1, **kw)
 
     for name, x, _ in COLUMNS:
         put(x, 0, name, fontweight="bold", color=style.INK)
-    previous = None
-    for i, r in enumerate(table[page * per_page: (page + 1) * per_page]):
-        y = 22 + i * row_pt
-        cells = ("" if r.item == previous else r.item, r.parameter, r.value, r.source)
-        for (_, x, width), text in zip(COLUMNS, cells, strict=True):
+    y = 22.0
+    for cells, height in book[page]:
+        for (_, x, _), text in zip(COLUMNS, cells, strict=True):
             muted = text == NOT_CITED or text.startswith("Assumption")
-            put(x, y, style.wrap(text, width, 2), color=style.MUTED if muted else style.INK, gid="cell")
-        previous = r.item
+            put(x, y, text, color=style.MUTED if muted else style.INK, gid="cell")
+        y += height
     if new:
         s = results.scenario
-        more = f" Page {page + 1} of {pages}." if pages > 1 else ""
+        more = f" Page {page + 1} of {len(book)}." if len(book) > 1 else ""
         style.decorate(fig, f"{s.title}: assumptions and sources",
                        "Every input of the scenario, the value or distribution drawn, and the source it cites; a "
                        "value without a source of its own takes that of the block holding it (a deferral, a "

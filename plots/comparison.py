@@ -25,7 +25,7 @@ def _footer_right(runs: Sequence[Results]) -> str:
     """The scenarios compared, short enough to sit beside the source line (the legend names each run)."""
     names = sorted({r.scenario.name for r in runs})
     text = "Scenario: " + ", ".join(names) if len(names) <= 2 else f"{len(names)} scenarios"
-    return text if len(text) <= 40 else text[:37] + "..."
+    return text if len(text) <= 40 else f"{len(names)} scenarios"
 
 
 def _run_name(results: Results) -> str:
@@ -70,8 +70,8 @@ def plot(runs: Sequence[Results], series: str | None = None, quantity: str | Non
         rows = data.series(res, sid, qty)
         unit = str(rows["unit"].iloc[0])
         last = rows.iloc[-1]
-        label = f"{style.abbreviate(name, 44)}: {number(last['p50'])} (90%: {number(last['p05'])} to " \
-                f"{number(last['p95'])})"
+        label = style.wrap(f"{name}: {number(last['p50'])} (90%: {number(last['p05'])} to {number(last['p95'])})",
+                           60)
         bands.draw(ax, rows, style.run_color(i), label=label, bands=("90",))
     start, end = data.window(first)
     style.style_axes(ax)

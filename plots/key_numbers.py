@@ -46,19 +46,23 @@ def _exposure(w: _Writer, results: Results, y: float) -> float:
     w.text(0, y, f"Exposure accumulated by {end}: median (90% of runs)", style.LABEL_SIZE, fontweight="bold")
     y += 26
     n = max(len(exposure), 1)
-    big = 20 if n <= 3 else 15
-    for k, (_mid, e) in enumerate(exposure.items()):
+    big = 20 if n <= 3 else 15 if n == 4 else 13
+    small = style.SMALL_SIZE - (0 if n <= 3 else 1)
+    titles = [style.wrap(e["title"], int(150 / n), 3) for e in exposure.values()]
+    line = style.SMALL_SIZE * 1.2
+    most = max([2, *(t.count("\n") + 1 for t in titles)])
+    top, y = y, y + line * (most - 2)  # titles end on one line: a third line moves the cards down
+    for k, (e, title) in enumerate(zip(exposure.values(), titles, strict=True)):
         x = k / n
-        w.text(x, y, style.wrap(e["title"], int(120 / n)), style.SMALL_SIZE, color=style.MUTED)
+        w.text(x, top + line * (most - 1 - title.count("\n")), title, style.SMALL_SIZE, color=style.MUTED)
         t, a, cf = e["total"], e["avoided"], e["counterfactual"]
         # a measure can add exposure (stopped updates leave installs unpatched): say so rather than "-2.7B"
         change = f"avoided: {interval(a['p50'], a['p05'], a['p95'])}" if a["p50"] >= 0 else \
             f"added by the measures: {interval(-a['p50'], -a['p95'], -a['p05'])}"
         w.text(x, y + 34, f"{number(t['p50'])} {e['unit']}", big, fontweight="bold")
         w.text(x, y + 36 + big * 1.4, f"90%: {number(t['p05'])} to {number(t['p95'])}\n"
-               f"{change}\nwith no measure: {number(cf['p50'])}",
-               style.SMALL_SIZE - (0 if n <= 3 else 1), linespacing=1.35)
-    return y + 36 + big * 1.4 + 62 if exposure else y
+               f"{change}\nwith no measure: {number(cf['p50'])}", small, linespacing=1.35)
+    return y + 36 + big * 1.4 + 5 * small if exposure else y
 
 
 def _measures(w: _Writer, results: Results, y: float, width: float) -> None:
@@ -96,14 +100,16 @@ def _populations(w: _Writer, results: Results, x: float, y: float) -> float:
     w.text(x, y, f"On {style.day_label(dt.date.fromisoformat(last))}: median (90% of runs)", style.LABEL_SIZE,
            fontweight="bold")
     y += 24
-    size = style.SMALL_SIZE if len(pops) <= 5 else style.SMALL_SIZE - 1
+    size = style.SMALL_SIZE if len(pops) <= 4 else style.SMALL_SIZE - 1
     for pid, by_date in pops.items():
         st = by_date[last]
-        w.text(x, y, style.abbreviate(data.population_title(results.scenario, pid), 44), size, color=style.MUTED)
+        name = style.wrap(data.population_title(results.scenario, pid), int(3.4 * 72 / (size * 0.55)), 2)
+        w.text(x, y, name, size, color=style.MUTED, linespacing=1.1)
         # below one member is rounding noise of a count, not a fraction of a user
         mid, lo, hi = (0.0 if abs(st[k]) < 1 else st[k] for k in ("p50", "p05", "p95"))
-        w.text(x, y + size * 1.35, interval(mid, lo, hi), size + 1, fontweight="bold")
-        y += size * 3.2
+        y += size * 1.15 * (name.count("\n") + 1) + 2
+        w.text(x, y, interval(mid, lo, hi), size + 1, fontweight="bold")
+        y += size * 1.75
     return y
 
 
@@ -136,9 +142,11 @@ def plot(results: Results, ax: Axes | None = None, notes: Sequence[str] = ()) ->
     y = _exposure(w, results, 0)
     _measures(w, results, y + 12, 0.57)
     below = _populations(w, results, 0.63, y + 12)
-    w.text(0.63, below + 8, "Provenance", style.LABEL_SIZE, fontweight="bold")
-    w.text(0.63, below + 32, "\n".join([*provenance(results), *notes]), style.SMALL_SIZE, color=style.MUTED,
-           linespacing=1.4, gid="provenance")
+    lines = [*provenance(results), *notes]
+    if len(results.scenario.populations) <= 4 or notes:  # else the footer's source line says it (and no more fits)
+        w.text(0.63, below + 8, "Provenance", style.LABEL_SIZE, fontweight="bold")
+        w.text(0.63, below + 32, "\n".join(lines), style.SMALL_SIZE, color=style.MUTED, linespacing=1.4,
+               gid="provenance")
     if new:
         s = results.scenario
         as_of = f" as seen on {s.as_of.describe()}" if s.as_of is not None else ""

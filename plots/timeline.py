@@ -107,7 +107,9 @@ def plot(results: Results, as_of: dt.date | str | None = "scenario", ax: Axes | 
     if day is not None:
         ax.axvline(float(mdates.date2num(day)), color=style.MUTED, linestyle="--", linewidth=1.2, zorder=1)
         handles.append(Line2D([], [], color=style.MUTED, linestyle="--", label=f"As of {style.day_label(day)}"))
-    style.legend(ax, handles, ncol=len(handles), loc="upper left", bbox_to_anchor=(0, -0.08),
+    chars = sum(len(h.get_label()) + 6 for h in handles)  # type: ignore[attr-defined]
+    fits = chars * style.SMALL_SIZE * 0.55 < 72 * style.SLIDE[0] * 0.55  # one row under the axes, or two
+    style.legend(ax, handles, ncol=len(handles) if fits else 2, loc="upper left", bbox_to_anchor=(0, -0.08),
                  handlelength=1.6, columnspacing=1.6)
     if new:
         title = f"{s.title}: when each measure takes effect"
