@@ -194,8 +194,10 @@ def plot(run_dir: str, **options: Any) -> None:
 @exec_options
 @memory_option
 @FORCE_OPTION
+@click.option("--format", "formats", multiple=True, type=click.Choice(["png", "svg"]), default=("png",),
+              show_default=True, help="image format of each page besides the PDF; repeat for both (SVG keeps text)")
 def brief(file: str, **options: Any) -> None:
-    """Run FILE and write the briefing pack: one multi-page PDF plus every chart as PNG (200 dpi) and SVG."""
+    """Run FILE and write the briefing pack: one multi-page PDF plus every chart as PNG (200 dpi), SVG if asked."""
     from plots.folders import write_brief
 
     with Bar() as bar:

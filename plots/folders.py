@@ -46,12 +46,14 @@ def write_plots(run_dir: str, *, charts: Sequence[str] = (), fmt: str = "png", d
 def write_brief(file: str, *, variant: str | None = None, overrides: tuple[str, ...] = (),
                 replications: int | None = None, seed: int | None = None, out: str | None = None,
                 as_of: dt.date | str | None = "scenario", force: bool = False, workers: int | None = None,
-                scheduler: str | None = None, progress: Progress | None = None) -> tuple[Path, list[Path]]:
+                scheduler: str | None = None, progress: Progress | None = None, formats: Sequence[str] = ("png",),
+                ) -> tuple[Path, list[Path]]:
     """Run ``file`` and write its run folder and its pack (:func:`plots.pack.write_pack`).
 
     Without ``out`` the run goes to its run folder (:func:`sim.runs.records.run_folder`) and the pack to
     ``brief/`` inside it; with ``out`` the pack goes to ``out`` and the run to ``out/run``. Either way both are
-    staged as one folder: a kill mid-pack leaves the old run and the old pack.
+    staged as one folder: a kill mid-pack leaves the old run and the old pack. ``formats`` are the image
+    formats of each page besides the PDF (PNG by default; add ``svg`` for editable slides).
 
     Returns:
         The folder holding the pack, and the files written there (the PDF first).
@@ -63,7 +65,7 @@ def write_brief(file: str, *, variant: str | None = None, overrides: tuple[str, 
         results = run(loaded.scenario, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
                       progress=progress)
         write_run(results, tmp / "run" if out else tmp, loaded.data, source=file)
-        written = write_pack(results, tmp if out else tmp / "brief", as_of=as_of)
+        written = write_pack(results, tmp if out else tmp / "brief", formats, as_of=as_of, workers=workers)
     return (target if out else run_dir / "brief"), written
 
 

@@ -79,12 +79,21 @@ def drawn_texts(fig: Figure) -> list[Drawn]:
             continue
         if text.axes is not None and not text.axes.get_visible():
             continue
-        if isinstance(text, Annotation) and not text._check_xy(renderer):  # matplotlib skips these too
+        if isinstance(text, Annotation) and _clipped(text):
             continue
         box = text.get_window_extent(renderer)
         if box.width > 0 and box.height > 0:
             out.append(Drawn(text, text.get_text(), box))
     return out
+
+
+def _clipped(text: Annotation) -> bool:
+    """Whether matplotlib skips drawing the annotation: clipped to its axes, and its point outside them."""
+    clip, ax = text.get_annotation_clip(), text.axes
+    if ax is None or not (clip or (clip is None and text.xycoords == "data")) or text.xycoords != "data":
+        return False
+    x, y = ax.transData.transform(text.xy)
+    return not ax.contains_point((x, y))
 
 
 def _overlap(a: Bbox, b: Bbox, tol: float) -> bool:
@@ -115,8 +124,9 @@ def problems(fig: Figure, min_points: float = MIN_POINTS) -> list[str]:
             out.append(f"{a.words!r} leaves the figure")
         if a.words.rstrip().endswith(("…", "...")):
             out.append(f"{a.words!r} is cut with an ellipsis")
-        if a.text.get_fontsize() < min_points - 1e-9:
-            out.append(f"{a.words!r} is {a.text.get_fontsize():g} pt, under {min_points:g} pt")
+        size = float(a.text.get_fontsize())
+        if size < min_points - 1e-9:
+            out.append(f"{a.words!r} is {size:g} pt, under {min_points:g} pt")
         out += [f"{a.words!r} overlaps {b.words!r}" for b in texts[i + 1:]
                 if _overlap(a.box, b.box, TOLERANCE_PX * scale)]
     return out

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import matplotlib.dates as mdates
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -97,7 +98,7 @@ def plot(results: Results, as_of: dt.date | str | None = "scenario", ax: Axes | 
     ax.spines["left"].set_visible(False)
     style.date_axis(ax, start, end)
     day = _as_of(results, as_of)
-    handles: list[object] = [
+    handles: list[Artist] = [
         Line2D([], [], marker="D", markersize=9, markerfacecolor="white", markeredgecolor=style.INK,
                linestyle="none", label="Planned deadline"),
         Patch(facecolor=style.MUTED, alpha=0.35, label="Takes effect: 10–90% of runs where it does"),
@@ -107,7 +108,7 @@ def plot(results: Results, as_of: dt.date | str | None = "scenario", ax: Axes | 
     if day is not None:
         ax.axvline(float(mdates.date2num(day)), color=style.MUTED, linestyle="--", linewidth=1.2, zorder=1)
         handles.append(Line2D([], [], color=style.MUTED, linestyle="--", label=f"As of {style.day_label(day)}"))
-    chars = sum(len(h.get_label()) + 6 for h in handles)  # type: ignore[attr-defined]
+    chars = sum(len(str(h.get_label())) + 6 for h in handles if isinstance(h, Artist))
     fits = chars * style.SMALL_SIZE * 0.55 < 72 * style.SLIDE[0] * 0.55  # one row under the axes, or two
     style.legend(ax, handles, ncol=len(handles) if fits else 2, loc="upper left", bbox_to_anchor=(0, -0.08),
                  handlelength=1.6, columnspacing=1.6)
