@@ -239,7 +239,7 @@ def test_command(paths: tuple[str, ...], fmt: str, **options: Any) -> None:
               help="with one FILE: compare against this variant [default: the file as written]")
 @replications_option("replications (default: the reference's)")
 @click.option("--seed", type=click.IntRange(min=0), help="root seed of every run (default: the reference's)")
-@out_option("folder for comparison.csv and comparison.png [default: runs/compare-NAME]")
+@out_option("folder for comparison.csv, comparison.png and differences.png [default: runs/compare-NAME]")
 @SET_OPTION
 @study_options
 def compare_command(files: tuple[str, ...], **options: Any) -> None:
@@ -250,7 +250,8 @@ def compare_command(files: tuple[str, ...], **options: Any) -> None:
     with Bar() as bar:
         comparison, folder = write_comparison(files, progress=bar, say=say, **options)
     click.echo(table_text(comparison) + "\n")
-    click.echo(f"wrote {folder}/comparison.csv and comparison.png")
+    charts = "comparison.png and differences.png" if (folder / "differences.png").exists() else "comparison.png"
+    click.echo(f"wrote {folder}/comparison.csv, {charts}")
 
 
 @cli.command()

@@ -75,7 +75,8 @@ def write_comparison(files: Sequence[str], *, variants: str | None, reference: s
                      scheduler: str | None = None, progress: Progress | None = None, say: Say = print,
                      ) -> tuple[Comparison, Path]:
     """Compare scenarios or variants on the same draws (:func:`sim.studies.compare.compare`) and write
-    ``comparison.csv`` and ``comparison.png`` into ``out`` (default ``runs/compare-NAME``)."""
+    ``comparison.csv``, ``comparison.png`` and (with metrics) ``differences.png``, the paired differences, into
+    ``out`` (default ``runs/compare-NAME``)."""
     pairs, labels = compared_runs(files, variants, reference, comparison_chart.MAX_RUNS)
     loaded = [load(f, v, overrides) for f, v in pairs]
     folder = Path(out) if out else Path("runs") / f"compare-{loaded[0].scenario.name}"
@@ -84,6 +85,8 @@ def write_comparison(files: Sequence[str], *, variants: str | None, reference: s
                          resume=resume, progress=progress)
         result.write_csv(tmp / "comparison.csv")
         save_figure(comparison_chart.plot(result.results, labels=labels), tmp / "comparison.png")
+        if result.results[0].scenario.metrics:
+            save_figure(comparison_chart.plot_differences(result), tmp / "differences.png")
     if result.study is not None:  # compare() always records how its study went
         result.study.finish(task_cache(folder), resume, say)
     return result, folder

@@ -57,3 +57,16 @@ def test_ticks_outside_the_view_are_not_counted() -> None:
     ax.set_xlim(0, 10)
     ax.tick_params(labelsize=12)
     assert all("far away" not in p for p in problems(fig))
+
+
+def test_study_charts_keep_text_apart() -> None:
+    """The paired-difference chart of a comparison has no text over text either, and says the shares."""
+    from plots.comparison import plot_differences
+    from sim.studies.compare import compare
+
+    flagship = SCENARIOS[0].parent / "tiktok-wechat-2020.yaml"
+    runs = [load_scenario(flagship, v) for v in ("as_announced", "as_it_happened", "deal_reached")]
+    fig = plot_differences(compare(runs, ["as announced", "as it happened", "deal reached"], 60))
+    assert not problems(fig)
+    shares = [t.get_text() for ax in fig.axes for t in ax.texts if t.get_text().startswith("higher in")]
+    assert len(shares) == 2 * 3, shares  # two runs against the reference, three metrics
