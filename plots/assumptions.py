@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from matplotlib.axes import Axes
@@ -30,6 +32,18 @@ class Row:
     parameter: str
     value: str
     source: str
+    spread: float | None = field(default=None, repr=False, compare=False)
+    """How wide the value's range is: as a share of its middle, or of the window for a date (``None``: fixed)."""
+
+
+def _spread(value: Dist | DateSpec, window_days: int) -> float | None:
+    """The width of an uncertain value's range relative to its middle (a date's: relative to the window)."""
+    dist = value.offset if isinstance(value, DateSpec) else value
+    if dist.is_fixed or not (math.isfinite(dist.low) and math.isfinite(dist.high)):
+        return None
+    if isinstance(value, DateSpec) or dist.unit == "date":
+        return (dist.high - dist.low) / max(window_days, 1)
+    return (dist.high - dist.low) / abs(dist.center) if dist.center else None
 
 
 def _source(scenario: Scenario, sid: str | None) -> str:
@@ -62,7 +76,8 @@ def _rows_of(scenario: Scenario, item: str, obj: Any, fallback: str | None, pref
         value = getattr(obj, name)
         label = prefix + (info.alias or name).replace("_", " ")
         if isinstance(value, Dist | DateSpec):
-            out.append(Row(item, label, _describe(value), _source(scenario, value.source or fallback)))
+            out.append(Row(item, label, _describe(value), _source(scenario, value.source or fallback),
+                           _spread(value, scenario.end_day - scenario.start_day)))
         elif hasattr(type(value), "model_fields"):
             own = getattr(value, "source", None) or fallback
             out += _rows_of(scenario, item, value, own, prefix=label + " ")
@@ -98,7 +113,8 @@ def rows(scenario: Scenario) -> list[Row]:
         out += _rows_of(scenario, e.title or e.id, e, e.source)
     for m in scenario.measures:
         name = m.title or m.id
-        out.append(Row(name, "deadline", _describe(m.deadline), _source(scenario, m.deadline.source or m.source)))
+        out.append(Row(name, "deadline", _describe(m.deadline), _source(scenario, m.deadline.source or m.source),
+                       _spread(m.deadline, scenario.end_day - scenario.start_day)))
         for block in (m.deferral, m.shelving):
             if block is not None:
                 label = "deferral" if block is m.deferral else "shelving"
@@ -230,4 +246,63 @@ def plot(results: Results, page: int = 0, ax: Axes | None = None) -> Figure:
                        "Every input of the scenario, the value or distribution drawn, and the source it cites; a "
                        "value without a source of its own takes that of the block holding it (a deferral, a "
                        f"challenge), if any.{more}", results)
+    return fig
+
+
+WIDEST = 6
+"""Inputs the summary page lists as the widest ranges."""
+
+
+def plot_summary(results: Results, ax: Axes | None = None) -> Figure:
+    """The annex's first page: how many inputs cite a source, how many are assumptions, and the widest ranges.
+
+    Without a sensitivity study (``docket sensitivity`` ranks inputs by their effect), the inputs that may
+    matter most are guessed by a cheap proxy, said so on the page: the width of each uncertain input's range
+    relative to its middle value (a date's relative to the window).
+
+    Example:
+        >>> plot_summary(res).savefig(out / "annex.png")
+    """
+    table = rows(results.scenario)
+    assumed = sum(r.source.startswith("Assumption") for r in table)
+    missing = sum(r.source == NOT_CITED for r in table)
+    cited = len(table) - assumed - missing
+    uncertain = sorted((r for r in table if r.spread is not None), key=lambda r: -(r.spread or 0.0))
+    sources = Counter(r.source for r in table if r.source != NOT_CITED and not r.source.startswith("Assumption"))
+    fig, axes, new = style.panels(ax, 1, 1)
+    ax = axes[0]
+    ax.set_axis_off()
+
+    def put(x: float, y: float, text: str, size: float = SIZE, **kw: Any) -> None:
+        ax.annotate(text, xy=(x, 1), xycoords="axes fraction", xytext=(12, -y), textcoords="offset points",
+                    va="top", ha="left", fontsize=size, annotation_clip=False, linespacing=1.2,
+                    color=kw.pop("color", style.INK), **kw)
+
+    for k, (count, what) in enumerate(((len(table), "inputs in the table"), (cited, "cite a source"),
+                                       (assumed, "are stated assumptions"), (missing, "cite nothing"))):
+        put(0.25 * k, 0, str(count), 30, fontweight="bold", color=style.MUTED if k == 3 and not count else style.INK)
+        put(0.25 * k, 44, what, style.LABEL_SIZE, color=style.MUTED)
+    put(0, 90, "Widest uncertain ranges", style.LABEL_SIZE, fontweight="bold")
+    put(0, 110, style.wrap("A cheap proxy, not a sensitivity analysis: the width of each range relative to its "
+                           "middle (for a date, to the window). Which inputs move the outcome: docket "
+                           "sensitivity FILE OUTCOME.", 80, 3), color=style.MUTED)
+    y = 164.0
+    for r in uncertain[:WIDEST]:
+        text = style.wrap(f"{r.item}, {r.parameter}: {r.value}", 80, 2)
+        put(0, y, text)
+        y += LINE_PT * (text.count("\n") + 1) + 6
+    if not uncertain:
+        put(0, y, "Every input is a fixed value.", color=style.MUTED)
+    put(0.6, 90, f"Sources cited ({len(sources)})", style.LABEL_SIZE, fontweight="bold")
+    y = 114.0
+    for source, n in sources.most_common(8):
+        text = style.wrap(f"{source} ({n} input{'s' if n > 1 else ''})", 58, 2)
+        put(0.6, y, text)
+        y += LINE_PT * (text.count("\n") + 1) + 5
+    if len(sources) > 8:
+        put(0.6, y, f"and {len(sources) - 8} more in the table", color=style.MUTED)
+    if new:
+        style.decorate(fig, f"{results.scenario.title}: what the numbers rest on",
+                       "Summary of the assumptions and sources table on the next pages: each input is counted once "
+                       "per parameter.", results)
     return fig

@@ -53,6 +53,7 @@ def plan(results: Results, others: Sequence[Results] = (), as_of: dt.date | str 
     if others:
         out.append(("comparison", page(CHARTS["comparison"], [results, *others])))
     count = assumptions.page_count(results)
+    out.append(("assumptions-summary", page(assumptions.plot_summary, results)))
     out += [((f"assumptions-{k + 1}" if count > 1 else "assumptions"), page(CHARTS["assumptions"], results, k))
             for k in range(count)]
     return out

@@ -210,7 +210,7 @@ def test_pack_writes_every_page(tiny: Any, tmp_path: Path) -> None:
         written = pack.write_pack(tiny, tmp_path, dpi=20, others=[tiny])
     stems = [name for name, _ in pack.pages(tiny, [tiny])]
     assert stems == ["key_numbers", "timeline", "in_force", "populations", "exposure-exposure", "comparison",
-                     "assumptions"]
+                     "assumptions-summary", "assumptions"]
     reader = PdfReader(written[0])
     assert written[0].name == pack.PDF_NAME and len(reader.pages) == len(stems)
     outline = [item.title for item in reader.outline]  # type: ignore[union-attr]
@@ -238,10 +238,10 @@ def test_pages_are_the_same_whatever_the_workers(tiny: Any, tmp_path: Path) -> N
 
 
 def test_pack_pages_of_the_flagship(flagship: Any) -> None:
-    """The flagship pack has one exposure page per metric and several assumption pages."""
+    """The flagship pack has one exposure page per metric, and an annex of a summary and several table pages."""
     stems = [name for name, _ in pack.pages(flagship)]
     assert [s for s in stems if s.startswith("exposure-")] == [f"exposure-{m.id}" for m in flagship.scenario.metrics]
-    assert sum(s.startswith("assumptions-") for s in stems) == assumptions.page_count(flagship) > 1
+    assert sum(s.startswith("assumptions-") for s in stems) == assumptions.page_count(flagship) + 1 > 2
 
 
 def test_failed_write_leaves_no_partial_file(tiny: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -261,6 +261,18 @@ def test_failed_write_leaves_no_partial_file(tiny: Any, tmp_path: Path, monkeypa
         pack.write_pack(tiny, tmp_path, formats=("png", "svg"), dpi=20)
     names = [p.name for p in tmp_path.iterdir()]
     assert not [n for n in names if n.endswith(".svg") or n.endswith(".part")], names
+
+
+def test_annex_summary_counts_the_table(flagship: Any) -> None:
+    """The annex opens with the counts of the table (inputs, cited, assumed, uncited) and its widest ranges."""
+    table = assumptions.rows(flagship.scenario)
+    fig = quiet(lambda: assumptions.plot_summary(flagship))
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assumed = sum(r.source.startswith("Assumption") for r in table)
+    assert texts[:2] == [str(len(table)), "inputs in the table"] and str(assumed) in texts
+    widest = max((r for r in table if r.spread is not None), key=lambda r: r.spread or 0.0)
+    assert any(t.replace("\n", " ").startswith(f"{widest.item}, {widest.parameter}") for t in texts)
+    assert any("cheap proxy" in t for t in texts)
 
 
 def test_registry_is_explicit() -> None:
