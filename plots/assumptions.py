@@ -284,8 +284,8 @@ def plot_summary(results: Results, ax: Axes | None = None) -> Figure:
         put(0.25 * k, 44, what, style.LABEL_SIZE, color=style.MUTED)
     put(0, 90, "Widest uncertain ranges", style.LABEL_SIZE, fontweight="bold")
     put(0, 110, style.wrap("A cheap proxy, not a sensitivity analysis: the width of each range relative to its "
-                           "middle (for a date, to the window). Which inputs move the outcome: docket "
-                           "sensitivity FILE OUTCOME.", 80, 3), color=style.MUTED)
+                           "middle (for a date, to the window). Which inputs move an outcome: docket "
+                           "sensitivity FILE --outcome METRIC.", 80, 3), color=style.MUTED)
     y = 164.0
     for r in uncertain[:WIDEST]:
         text = style.wrap(f"{r.item}, {r.parameter}: {r.value}", 80, 2)
