@@ -197,8 +197,10 @@ def plot(run_dir: str, **options: Any) -> None:
 @exec_options
 @memory_option
 @FORCE_OPTION
+@click.option("--format", "formats", multiple=True, type=click.Choice(["png", "svg"]), default=("png",),
+              show_default=True, help="image format of each page besides the PDF; repeat for both (SVG keeps text)")
 def brief(file: str, **options: Any) -> None:
-    """Run FILE and write the briefing pack: one multi-page PDF plus every chart as PNG (200 dpi) and SVG."""
+    """Run FILE and write the briefing pack: one multi-page PDF plus every chart as PNG (200 dpi), SVG if asked."""
     from plots.folders import write_brief
 
     with Bar() as bar:
@@ -242,7 +244,7 @@ def test_command(paths: tuple[str, ...], fmt: str, **options: Any) -> None:
               help="with one FILE: compare against this variant [default: the file as written]")
 @replications_option("replications (default: the reference's)")
 @click.option("--seed", type=click.IntRange(min=0), help="root seed of every run (default: the reference's)")
-@out_option("folder for comparison.csv and comparison.png [default: runs/compare-NAME]")
+@out_option("folder for comparison.csv, comparison.png and differences.png [default: runs/compare-NAME]")
 @SET_OPTION
 @study_options
 def compare_command(files: tuple[str, ...], **options: Any) -> None:
@@ -253,7 +255,8 @@ def compare_command(files: tuple[str, ...], **options: Any) -> None:
     with Bar() as bar:
         comparison, folder = write_comparison(files, progress=bar, say=say, **options)
     click.echo(table_text(comparison) + "\n")
-    click.echo(f"wrote {folder}/comparison.csv and comparison.png")
+    charts = "comparison.png and differences.png" if (folder / "differences.png").exists() else "comparison.png"
+    click.echo(f"wrote {folder}/comparison.csv, {charts}")
 
 
 @cli.command()

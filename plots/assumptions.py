@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from matplotlib.axes import Axes
@@ -19,7 +21,6 @@ from sim.scenario.schema import Scenario
 from sim.scenario.values import Dist
 from sim.text import findings
 
-ROWS_PER_PAGE = 13  # two-line rows at 11 pt fill the slide between header and footer
 COLUMNS = (("Item", 0.0, 27), ("Parameter", 0.205, 25), ("Value or distribution", 0.39, 40), ("Source", 0.675, 50))
 NOT_CITED = "not cited"
 
@@ -32,6 +33,18 @@ class Row:
     parameter: str
     value: str
     source: str
+    spread: float | None = field(default=None, repr=False, compare=False)
+    """How wide the value's range is: as a share of its middle, or of the window for a date (``None``: fixed)."""
+
+
+def _spread(value: Dist | DateSpec, window_days: int) -> float | None:
+    """The width of an uncertain value's range relative to its middle (a date's: relative to the window)."""
+    dist = value.offset if isinstance(value, DateSpec) else value
+    if dist.is_fixed or not (math.isfinite(dist.low) and math.isfinite(dist.high)):
+        return None
+    if isinstance(value, DateSpec) or dist.unit == "date":
+        return (dist.high - dist.low) / max(window_days, 1)
+    return (dist.high - dist.low) / abs(dist.center) if dist.center else None
 
 
 def _source(scenario: Scenario, sid: str | None) -> str:
@@ -64,7 +77,8 @@ def _rows_of(scenario: Scenario, item: str, obj: Any, fallback: str | None, pref
         value = getattr(obj, name)
         label = prefix + (info.alias or name).replace("_", " ")
         if isinstance(value, Dist | DateSpec):
-            out.append(Row(item, label, _describe(value), _source(scenario, value.source or fallback)))
+            out.append(Row(item, label, _describe(value), _source(scenario, value.source or fallback),
+                           _spread(value, scenario.end_day - scenario.start_day)))
         elif hasattr(type(value), "model_fields"):
             own = getattr(value, "source", None) or fallback
             out += _rows_of(scenario, item, value, own, prefix=label + " ")
@@ -100,7 +114,8 @@ def rows(scenario: Scenario) -> list[Row]:
         out += _rows_of(scenario, e.title or e.id, e, e.source)
     for m in scenario.measures:
         name = m.title or m.id
-        out.append(Row(name, "deadline", _describe(m.deadline), _source(scenario, m.deadline.source or m.source)))
+        out.append(Row(name, "deadline", _describe(m.deadline), _source(scenario, m.deadline.source or m.source),
+                       _spread(m.deadline, scenario.end_day - scenario.start_day)))
         for block in (m.deferral, m.shelving):
             if block is not None:
                 label = "deferral" if block is m.deferral else "shelving"
@@ -147,18 +162,52 @@ def _effect_rows(scenario: Scenario, name: str, effects: Sequence[EffectBase], s
     return out
 
 
-def page_count(results: Results, per_page: int = ROWS_PER_PAGE) -> int:
+PAGE_PT = 380.0
+"""Height of the table body on one page, points (the slide between header and footer, less the column heads)."""
+SIZE = style.SMALL_SIZE
+LINE_PT = 1.32 * SIZE  # one line of a cell at linespacing 1.1
+
+
+def _cells(r: Row, previous: str | None) -> tuple[str, ...]:
+    """A row's cells, wrapped to their columns (never cut); the item only where it changes."""
+    texts = ("" if r.item == previous else r.item, r.parameter, r.value, r.source)
+    return tuple(style.wrap(t, width, lines=99) for (_, _, width), t in zip(COLUMNS, texts, strict=True))
+
+
+def paged(scenario: Scenario, page_pt: float = PAGE_PT) -> list[list[tuple[tuple[str, ...], float]]]:
+    """The table cut into pages by height: each page a list of (wrapped cells, row height in points).
+
+    Example:
+        >>> from sim import load_scenario
+        >>> len(paged(load_scenario("scenarios/quickstart.yaml")))
+        1
+    """
+    out: list[list[tuple[tuple[str, ...], float]]] = [[]]
+    used, previous = 0.0, None
+    for r in rows(scenario):
+        cells = _cells(r, previous)
+        height = LINE_PT * max(c.count("\n") + 1 for c in cells) + 6
+        if used + height > page_pt and out[-1]:
+            out.append([])
+            used, cells = 0.0, _cells(r, None)  # a new page names the item again
+            height = LINE_PT * max(c.count("\n") + 1 for c in cells) + 6
+        out[-1].append((cells, height))
+        used += height
+        previous = r.item
+    return out
+
+
+def page_count(results: Results) -> int:
     """How many pages the table needs."""
-    return max(1, -(-len(rows(results.scenario)) // per_page))
+    return len(paged(results.scenario))
 
 
-def plot(results: Results, page: int = 0, per_page: int = ROWS_PER_PAGE, ax: Axes | None = None) -> Figure:
+def plot(results: Results, page: int = 0, ax: Axes | None = None) -> Figure:
     """One page of the assumptions and sources table (``page`` counts from 0; see :func:`page_count`).
 
     Args:
         results: a finished run (its scenario is tabulated).
         page: which page.
-        per_page: rows per page.
         ax: axes to draw into (frame hidden); a new figure with title and footer when ``None``.
 
     Returns:
@@ -172,33 +221,29 @@ def plot(results: Results, page: int = 0, per_page: int = ROWS_PER_PAGE, ax: Axe
         >>> len(figs) >= 1
         True
     """
-    table = rows(results.scenario)
-    pages = page_count(results, per_page)
-    if not 0 <= page < pages:
-        raise DocketError(f"page {page} out of range: the table has {pages} page(s), numbered from 0")
+    book = paged(results.scenario)
+    if not 0 <= page < len(book):
+        raise DocketError(f"page {page} out of range: the table has {len(book)} page(s), numbered from 0")
     fig, axes, new = style.panels(ax, 1, 1)
     ax = axes[0]
     ax.set_axis_off()
-    size = style.SMALL_SIZE
-    row_pt = 2.25 * size + 4
 
     def put(x: float, y: float, text: str, **kw: Any) -> None:
         ax.annotate(text, xy=(x, 1), xycoords="axes fraction", xytext=(12, -y), textcoords="offset points",
-                    va="top", ha="left", fontsize=size, annotation_clip=False, linespacing=1.1, **kw)
+                    va="top", ha="left", fontsize=SIZE, annotation_clip=False, linespacing=1.1, **kw)
 
     for name, x, _ in COLUMNS:
         put(x, 0, name, fontweight="bold", color=style.INK)
-    previous = None
-    for i, r in enumerate(table[page * per_page: (page + 1) * per_page]):
-        y = 22 + i * row_pt
-        cells = ("" if r.item == previous else r.item, r.parameter, r.value, r.source)
-        for (_, x, width), text in zip(COLUMNS, cells, strict=True):
+    y = 22.0
+    for cells, height in book[page]:
+        for (_, x, _), text in zip(COLUMNS, cells, strict=True):
             muted = text == NOT_CITED or text.startswith("Assumption")
-            put(x, y, style.wrap(text, width, 2), color=style.MUTED if muted else style.INK, gid="cell")
-        previous = r.item
+            put(x, y, text, color=style.MUTED if muted else style.INK, gid="cell")
+        y += height
     if new:
         s = results.scenario
-        more = f" Page {page + 1} of {pages}." if pages > 1 else ""
+        more = f" Page {page + 1} of {len(book)}." if len(book) > 1 else ""
+        table = rows(s)
         assumed = sum(r.source.startswith("Assumption") for r in table)
         cited = len(table) - assumed - sum(r.source == NOT_CITED for r in table)
         style.decorate(fig, findings.sources(len(table), cited, assumed),
@@ -206,4 +251,71 @@ def plot(results: Results, page: int = 0, per_page: int = ROWS_PER_PAGE, ax: Axe
                        "drawn, and the source it cites; a value without a source of its own takes that of the block "
                        f"holding it (a deferral, a challenge), if any.{more}", results,
                        stated=f"Inputs as written; each of the {results.replications:,} runs draws its own values")
+    return fig
+
+
+WIDEST = 6
+"""Inputs the summary page lists as the widest ranges."""
+ROOM_PT = 300.0
+"""Points below the top of the summary page's axes that its lists may fill (the slide leaves about 330)."""
+
+
+def plot_summary(results: Results, ax: Axes | None = None) -> Figure:
+    """The annex's first page: how many inputs cite a source, how many are assumptions, and the widest ranges.
+
+    Without a sensitivity study (``docket sensitivity`` ranks inputs by their effect), the inputs that may
+    matter most are guessed by a cheap proxy, said so on the page: the width of each uncertain input's range
+    relative to its middle value (a date's relative to the window).
+
+    Example:
+        >>> plot_summary(res).savefig(out / "annex.png")
+    """
+    table = rows(results.scenario)
+    assumed = sum(r.source.startswith("Assumption") for r in table)
+    missing = sum(r.source == NOT_CITED for r in table)
+    cited = len(table) - assumed - missing
+    uncertain = sorted((r for r in table if r.spread is not None), key=lambda r: -(r.spread or 0.0))
+    sources = Counter(r.source for r in table if r.source != NOT_CITED and not r.source.startswith("Assumption"))
+    fig, axes, new = style.panels(ax, 1, 1)
+    ax = axes[0]
+    ax.set_axis_off()
+
+    def put(x: float, y: float, text: str, size: float = SIZE, **kw: Any) -> None:
+        ax.annotate(text, xy=(x, 1), xycoords="axes fraction", xytext=(12, -y), textcoords="offset points",
+                    va="top", ha="left", fontsize=size, annotation_clip=False, linespacing=1.2,
+                    color=kw.pop("color", style.INK), **kw)
+
+    for k, (count, what) in enumerate(((len(table), "inputs in the table"), (cited, "cite a source"),
+                                       (assumed, "are stated assumptions"), (missing, "cite nothing"))):
+        put(0.25 * k, 0, str(count), 30, fontweight="bold", color=style.MUTED if k == 3 and not count else style.INK)
+        put(0.25 * k, 44, what, style.LABEL_SIZE, color=style.MUTED)
+    put(0, 90, "Widest uncertain ranges", style.LABEL_SIZE, fontweight="bold")
+    put(0, 110, style.wrap("A cheap proxy, not a sensitivity analysis: the width of each range relative to its "
+                           "middle (for a date, to the window). Which inputs move an outcome: docket "
+                           "sensitivity FILE --outcome METRIC.", 80, 3), color=style.MUTED)
+    y = 164.0
+    shown = 0
+    for r in uncertain[:WIDEST]:
+        text = style.wrap(f"{r.item}, {r.parameter}: {r.value}", 80, 2)
+        if y + LINE_PT * (text.count("\n") + 1) > ROOM_PT:  # the rest are in the table
+            break
+        put(0, y, text)
+        y += LINE_PT * (text.count("\n") + 1) + 6
+        shown += 1
+    if shown < min(len(uncertain), WIDEST):
+        put(0, y, f"and {len(uncertain) - shown} more uncertain inputs in the table", color=style.MUTED)
+    if not uncertain:
+        put(0, y, "Every input is a fixed value.", color=style.MUTED)
+    put(0.6, 90, f"Sources cited ({len(sources)})", style.LABEL_SIZE, fontweight="bold")
+    y = 114.0
+    for source, n in sources.most_common(8):
+        text = style.wrap(f"{source} ({n} input{'s' if n > 1 else ''})", 58, 2)
+        put(0.6, y, text)
+        y += LINE_PT * (text.count("\n") + 1) + 5
+    if len(sources) > 8:
+        put(0.6, y, f"and {len(sources) - 8} more in the table", color=style.MUTED)
+    if new:
+        style.decorate(fig, f"{results.scenario.title}: what the numbers rest on",
+                       "Summary of the assumptions and sources table on the next pages: each input is counted once "
+                       "per parameter.", results)
     return fig

@@ -51,7 +51,7 @@ def branches(ax: Axes, results: Results, sid: str, quantity: str, color: str) ->
         label = f"{part['label'].iloc[0]} ({percent(float(part['probability'].iloc[0]))})"
         style_ = BRANCH_STYLES[k % 2]
         ax.plot(part["date"], part["p50"], color=style.INK, linewidth=1.8, linestyle=style_, gid="branch")
-        out.append(Line2D([], [], color=style.INK, linewidth=1.8, linestyle=style_, label=style.wrap(label, 40, 4)))
+        out.append(Line2D([], [], color=style.INK, linewidth=1.8, linestyle=style_, label=style.wrap(label, 56, 2)))
     return out
 
 

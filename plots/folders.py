@@ -46,12 +46,14 @@ def write_plots(run_dir: str, *, charts: Sequence[str] = (), fmt: str = "png", d
 def write_brief(file: str, *, variant: str | None = None, overrides: tuple[str, ...] = (),
                 replications: int | None = None, seed: int | None = None, out: str | None = None,
                 as_of: dt.date | str | None = "scenario", force: bool = False, workers: int | None = None,
-                scheduler: str | None = None, progress: Progress | None = None) -> tuple[Path, list[Path], str]:
+                scheduler: str | None = None, progress: Progress | None = None, formats: Sequence[str] = ("png",),
+                ) -> tuple[Path, list[Path], str]:
     """Run ``file`` and write its run folder and its pack (:func:`plots.pack.write_pack`).
 
     Without ``out`` the run goes to its run folder (:func:`sim.runs.records.run_folder`) and the pack to
     ``brief/`` inside it; with ``out`` the pack goes to ``out`` and the run to ``out/run``. Either way both are
-    staged as one folder: a kill mid-pack leaves the old run and the old pack.
+    staged as one folder: a kill mid-pack leaves the old run and the old pack. ``formats`` are the image
+    formats of each page besides the PDF (PNG by default; add ``svg`` for editable slides).
 
     Returns:
         The folder holding the pack, the files written there (the PDF first), and the key numbers it charted
@@ -63,7 +65,7 @@ def write_brief(file: str, *, variant: str | None = None, overrides: tuple[str, 
     with staged_run(loaded, target, "brief", source=file, force=force, into="run" if out else "",
                     replications=replications, seed=seed, workers=workers, scheduler=scheduler,
                     progress=progress) as (results, tmp):
-        written = write_pack(results, tmp if out else tmp / "brief", as_of=as_of)
+        written = write_pack(results, tmp if out else tmp / "brief", formats, as_of=as_of, workers=workers)
     return (target if out else run_dir / "brief"), written, key_numbers.text(results)
 
 
@@ -73,7 +75,8 @@ def write_comparison(files: Sequence[str], *, variants: str | None, reference: s
                      scheduler: str | None = None, progress: Progress | None = None, say: Say = print,
                      ) -> tuple[Comparison, Path]:
     """Compare scenarios or variants on the same draws (:func:`sim.studies.compare.compare`) and write
-    ``comparison.csv`` and ``comparison.png`` into ``out`` (default ``runs/compare-NAME``)."""
+    ``comparison.csv``, ``comparison.png`` and (with metrics) ``differences.png``, the paired differences, into
+    ``out`` (default ``runs/compare-NAME``)."""
     pairs, labels = compared_runs(files, variants, reference, comparison_chart.MAX_RUNS)
     loaded = [load(f, v, overrides) for f, v in pairs]
     folder = study_folder("compare", loaded[0].scenario, out)
@@ -82,6 +85,8 @@ def write_comparison(files: Sequence[str], *, variants: str | None, reference: s
                          resume=resume, progress=progress)
         result.write_csv(tmp / "comparison.csv")
         save_figure(comparison_chart.plot(result.results), tmp / "comparison.png")  # named by variant titles
+        if result.results[0].scenario.metrics:
+            save_figure(comparison_chart.plot_differences(result), tmp / "differences.png")
     if result.study is not None:  # compare() always records how its study went
         result.study.finish(task_cache(folder), resume, say)
     return result, folder

@@ -47,7 +47,7 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
                     label=label)
         if not single:
             width = 26 if ncols == 4 else 34  # characters that fit above one panel
-            target.set_title(style.abbreviate(data.measure_title(m), width), fontsize=style.SMALL_SIZE + 1,
+            target.set_title(style.wrap(data.measure_title(m), width), fontsize=style.SMALL_SIZE + 1,
                              loc="left", color=colors[m.id], fontweight="bold")
     for k, a in enumerate(axes):
         style.style_axes(a)

@@ -15,11 +15,10 @@ from plots import data, style
 from sim.runs.results import Results
 from sim.text import convention, findings
 from sim.text.humanize import interval, number, percent
-from sim.text.narrate import split_sentence, summary_text
+from sim.text.narrate import summary_text
 from sim.text.titles import variant_title
 
 MAX_KEY_DATES = 5
-MAX_SPLITS = 3  # split outcomes on page 1: each metric's total and avoided, then populations on the last key date
 
 
 class _Writer:
@@ -46,7 +45,7 @@ def _short(iso: str) -> str:
 
 def bottom_line(results: Results) -> list[str]:
     """The lines opening page 1: the bottom line (:func:`sim.text.findings.bottom_line`; where the runs split,
-    its first sentence says so, and the page lists every split under the exposure cards, :func:`split_lines`)."""
+    its first sentence says so; ``docket run`` and ``summary.json`` list every split)."""
     return findings.bottom_line(results)
 
 
@@ -65,10 +64,12 @@ def text(results: Results) -> str:
 def _bottom_line(w: _Writer, results: Results, y: float) -> float:
     """The bottom line as one wrapped paragraph; returns the y below it."""
     lines = bottom_line(results)
+    s = results.scenario
+    if len(s.measures) > 3 or len(s.populations) > 4 or len(s.metrics) > 2:
+        lines = lines[:2]  # a crowded page keeps two sentences: the tables below need the room
     if not lines:
         return y
-    crowded = len(results.scenario.measures) > 4 or len(results.scenario.metrics) > 3
-    size = style.SMALL_SIZE if crowded else style.SMALL_SIZE + 1
+    size = style.SMALL_SIZE
     chars = int(0.97 * style.SLIDE[0] * 72 / (size * 0.55))
     text = style.wrap(" ".join(lines), chars, lines=6)
     w.text(0, y, text, size, linespacing=1.3, gid="bottom-line")
@@ -83,10 +84,15 @@ def _exposure(w: _Writer, results: Results, y: float) -> float:
            style.LABEL_SIZE, fontweight="bold")
     y += 26
     n = max(len(exposure), 1)
-    big = 18 if n <= 3 else 15 if n == 4 else 13
-    for k, (_mid, e) in enumerate(exposure.items()):
+    big = 20 if n <= 3 else 15 if n == 4 else 13
+    small = style.SMALL_SIZE - (0 if n <= 3 else 1)
+    titles = [style.wrap(e["title"], int(125 / n), 3) for e in exposure.values()]  # wrap may run 20% over
+    line = style.SMALL_SIZE * 1.2
+    most = max([2, *(t.count("\n") + 1 for t in titles)])
+    top, y = y, y + line * (most - 2)  # titles end on one line: a third line moves the cards down
+    for k, (e, title) in enumerate(zip(exposure.values(), titles, strict=True)):
         x = k / n
-        w.text(x, y, style.wrap(e["title"], int(120 / n)), style.SMALL_SIZE, color=style.MUTED)
+        w.text(x, top + line * (most - 1 - title.count("\n")), title, style.SMALL_SIZE, color=style.MUTED)
         t, a, cf = e["total"], e["avoided"], e["counterfactual"]
         mean, lo, hi = convention.headline(t)
         # a measure can add exposure (stopped updates leave installs unpatched): say so rather than "−2.7B"
@@ -94,10 +100,9 @@ def _exposure(w: _Writer, results: Results, y: float) -> float:
             f"added{' by the measures' if n <= 3 else ''}: {interval(-a['mean'], -a['p95'], -a['p05'])}"
         w.text(x, y + 34, f"{number(mean)} {e['unit']}", big, fontweight="bold")
         w.text(x, y + 36 + big * 1.4, f"{convention.INTERVAL}: {number(lo)} to {number(hi)}\n"
-               f"{change}\nwith no measure: {number(cf[convention.HEADLINE])}",
-               style.SMALL_SIZE - (0 if n <= 3 else 1), linespacing=1.35,
+               f"{change}\nwith no measure: {number(cf[convention.HEADLINE])}", small, linespacing=1.35,
                color=style.ADDED if a[convention.HEADLINE] < 0 else style.INK)
-    return y + 36 + big * 1.4 + 3 * style.SMALL_SIZE * 1.35 + 8 if exposure else y
+    return y + 36 + big * 1.4 + 5 * small if exposure else y
 
 
 def _measures(w: _Writer, results: Results, y: float, width: float) -> None:
@@ -118,11 +123,12 @@ def _measures(w: _Writer, results: Results, y: float, width: float) -> None:
     y += 2.6 * size
     chars = int(first * style.SLIDE[0] * 72 / (size * 0.56))
     for mid, m in measures.items():
-        w.text(0, y, style.wrap(m["title"] or mid, chars, lines), size, linespacing=1.15)
+        name = style.wrap(m["title"] or mid, chars, lines)  # never cut: a longer title takes another line
+        w.text(0, y, name, size, linespacing=1.15)
         values = [m["p_in_force_on"][k] for k in keys] + [m["p_never_in_force"]]
         for x, p in zip(cols, values, strict=True):
             w.text(x + 0.06, y, percent(p), size, ha="right", fontweight="bold" if p >= 0.5 else "normal")
-        y += row
+        y += max(row, (1.2 * (name.count("\n") + 1) + 0.5) * size)
     if not measures:
         w.text(0, y, "No measures in this scenario.", size, color=style.MUTED)
 
@@ -136,59 +142,22 @@ def _populations(w: _Writer, results: Results, x: float, y: float) -> float:
     w.text(x, y, f"On {style.day_label(dt.date.fromisoformat(last))}: {convention.STATISTIC} "
            f"({convention.INTERVAL} of runs)", style.LABEL_SIZE, fontweight="bold")
     y += 24
-    compact = len(pops) > 4  # one line each: the name, and the figure right-aligned
+    compact = len(pops) > 4  # the name, and the figure right-aligned beside it
     size = style.SMALL_SIZE if not compact else style.SMALL_SIZE - 1
     for pid, by_date in pops.items():
         st = by_date[last]
-        name = style.abbreviate(data.population_title(results.scenario, pid), 30 if compact else 44)
-        w.text(x, y, name, size, color=style.MUTED)
+        chars = int((2.0 if compact else 3.4) * 72 / (size * 0.55))
+        name = style.wrap(data.population_title(results.scenario, pid), chars, 2)
+        w.text(x, y, name, size, color=style.MUTED, linespacing=1.1)
         # below one member is rounding noise of a count, not a fraction of a user
         mid, lo, hi = (0.0 if abs(v) < 1 else v for v in convention.headline(st))
         if compact:
             w.text(0.99, y, interval(mid, lo, hi), size, fontweight="bold", ha="right")
-            y += size * 1.9
-        else:
-            w.text(x, y + size * 1.35, interval(mid, lo, hi), size + 1, fontweight="bold")
-            y += size * 3.2
-    return y
-
-
-def split_lines(results: Results) -> list[str]:
-    """The split outcomes of page 1 (its exposure totals and avoided exposure, and populations on the last key
-    date), grouped by branch: a line naming the branch and its chance, then one line per outcome, "34% chance
-    of about X, otherwise about Y"; at most :data:`MAX_SPLITS` outcomes.
-
-    Example:
-        >>> lines = split_lines(res)
-        >>> lines[0].startswith("Split by ") and "chance of about" in lines[1]
-        True
-    """
-    sm = results.summary
-    last = sm["key_dates"][-1] if sm["key_dates"] else None
-    splits = sm.get("splits", [])
-    totals = {sp["series"]: [abs(side["p50"]) for side in sp["sides"]] for sp in splits
-              if sp["quantity"] == "cumulative"}
-    shown = [sp for sp in splits if sp["quantity"] != "stock"  # an avoided equal to its total says it twice
-             and not (sp["quantity"] == "avoided" and [abs(x["p50"]) for x in sp["sides"]] == totals.get(sp["series"]))]
-    shown += [sp for sp in splits if sp["quantity"] == "stock" and sp["date"] == last]
-    lines: list[str] = []
-    for branch in dict.fromkeys(sp["branch"] for sp in shown[:MAX_SPLITS]):
-        mine = [sp for sp in shown[:MAX_SPLITS] if sp["branch"] == branch]
-        yes, no = mine[0]["sides"]
-        lines.append(f"Split by {yes['label'].removeprefix('if ')} ({percent(yes['probability'])} of runs) or not "
-                     f"({percent(no['probability'])}): each side's median")
-        lines += [split_sentence(sp, labelled=False) for sp in mine]
-    return lines
-
-
-def _splits(w: _Writer, results: Results, y: float) -> float:
-    """The split lines under the exposure cards; returns the y below them."""
-    size = style.SMALL_SIZE - 1
-    for line in split_lines(results):
-        head = line.startswith("Split by ")
-        text = style.wrap(line if head else "  " + line, 170)
-        w.text(0, y, text, size, gid="split", fontweight="bold" if head else "normal")
-        y += size * 1.3 * (1 + text.count("\n"))
+            y += size * 1.15 * (name.count("\n") + 1) + 3
+            continue
+        y += size * 1.15 * (name.count("\n") + 1) + 2
+        w.text(x, y, interval(mid, lo, hi), size + 1, fontweight="bold")
+        y += size * 1.75
     return y
 
 
@@ -219,14 +188,14 @@ def plot(results: Results, ax: Axes | None = None, notes: Sequence[str] = ()) ->
     ax = axes[0]
     ax.set_axis_off()
     w = _Writer(ax)
-    y = _splits(w, results, _exposure(w, results, _bottom_line(w, results, 0)) - 14)
+    y = _exposure(w, results, _bottom_line(w, results, 0))
     _measures(w, results, y + 12, 0.57)
-    _populations(w, results, 0.63, y + 12)
-    # one muted paragraph at the foot of the right column (the footer already gives source, replications, seed)
-    ax.annotate(style.wrap(" · ".join([*provenance(results), *notes]), 66, lines=4), xy=(0.63, 0),
-                xycoords="axes fraction", xytext=(12, 0), textcoords="offset points", va="bottom", ha="left",
-                fontsize=style.SMALL_SIZE - 1, color=style.MUTED, linespacing=1.3, gid="provenance",
-                annotation_clip=False)
+    below = _populations(w, results, 0.63, y + 12)
+    lines = [*provenance(results), *notes]
+    if notes:  # else the footer says it (source, replications, seed, docket version): no room beside the bottom line
+        w.text(0.63, below + 8, "Provenance", style.LABEL_SIZE, fontweight="bold")
+        w.text(0.63, below + 32, "\n".join(lines), style.SMALL_SIZE, color=style.MUTED, linespacing=1.4,
+               gid="provenance")
     if new:
         s = results.scenario
         as_of = f" as seen on {s.as_of.describe()}" if s.as_of is not None else ""

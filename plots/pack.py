@@ -1,18 +1,19 @@
-"""The chart pack: every chart of a run as one multi-page PDF plus one PNG and one SVG per chart."""
+"""The chart pack: every chart of a run as one multi-page PDF (bookmarked, numbered) plus one PNG per chart, and
+an SVG per chart when asked. Pages are drawn in parallel (:mod:`plots.render`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
-from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from plots import assumptions, comparison, exposure, in_force, key_numbers, outcomes, populations, timeline
-from sim.runs.atomic import atomic_path
+from plots.render import Page, render, save
 from sim.runs.results import Results
 from sim.scenario.errors import DocketError
 
@@ -27,54 +28,75 @@ CHARTS: Final[dict[str, Callable[..., Figure]]] = {
     "comparison": comparison.plot,
     "assumptions": assumptions.plot,
 }
-FORMATS: Final = ("png", "svg")
+FORMATS: Final = ("png",)
+"""Image formats of a pack's pages by default (the PDF is always written; SVG when asked)."""
+KNOWN_FORMATS: Final = ("png", "svg", "pdf")
 PDF_NAME: Final = "charts.pdf"
+
+
+def plan(results: Results, others: Sequence[Results] = (), as_of: dt.date | str | None = "scenario",
+         ) -> list[Page]:
+    """Every page of the pack in briefing order, not drawn yet, as ``(file stem, function drawing it)``.
+
+    One exposure page per metric, one comparison page when ``others`` are given (the run first, then them),
+    and as many assumption pages as the table needs.
+
+    Example:
+        >>> [stem for stem, _ in plan(res)][:3]
+        ['key_numbers', 'timeline', 'in_force']
+    """
+    page = functools.partial
+    out: list[Page] = [("key_numbers", page(CHARTS["key_numbers"], results))]
+    if results.scenario.measures:
+        out += [("timeline", page(CHARTS["timeline"], results, as_of)), ("in_force", page(CHARTS["in_force"], results))]
+    out.append(("populations", page(CHARTS["populations"], results)))
+    out += [(f"exposure-{m.id}", page(CHARTS["exposure"], results, m.id)) for m in results.scenario.metrics]
+    if results.scenario.metrics and results.finals is not None:
+        out.append(("outcomes", page(CHARTS["outcomes"], results)))
+    if others:
+        out.append(("comparison", page(CHARTS["comparison"], [results, *others])))
+    count = assumptions.page_count(results)
+    out.append(("assumptions-summary", page(assumptions.plot_summary, results)))
+    out += [((f"assumptions-{k + 1}" if count > 1 else "assumptions"), page(CHARTS["assumptions"], results, k))
+            for k in range(count)]
+    return out
 
 
 def pages(results: Results, others: Sequence[Results] = (), as_of: dt.date | str | None = "scenario",
           ) -> Iterator[tuple[str, Figure]]:
-    """Every page of the pack in briefing order, as ``(file stem, figure)``.
-
-    One exposure page per metric, one comparison page when ``others`` are given (the run first, then them),
-    and as many assumption pages as the table needs.
-    """
-    yield "key_numbers", CHARTS["key_numbers"](results)
-    if results.scenario.measures:
-        yield "timeline", CHARTS["timeline"](results, as_of)
-        yield "in_force", CHARTS["in_force"](results)
-    yield "populations", CHARTS["populations"](results)
-    for metric in results.scenario.metrics:
-        yield f"exposure-{metric.id}", CHARTS["exposure"](results, metric.id)
-    if results.scenario.metrics and results.finals is not None:
-        yield "outcomes", CHARTS["outcomes"](results)
-    if others:
-        yield "comparison", CHARTS["comparison"]([results, *others])
-    count = assumptions.page_count(results)
-    for page in range(count):
-        yield (f"assumptions-{page + 1}" if count > 1 else "assumptions"), CHARTS["assumptions"](results, page)
+    """Every page of the pack in briefing order, drawn, as ``(file stem, figure)`` (see :func:`plan`)."""
+    for stem, make in plan(results, others, as_of):
+        yield stem, make()
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], fmt: str = "png", dpi: int = 200) -> Path:
     """Write a figure atomically (no half-written file over a good one); returns the path."""
-    meta: dict[str, Any] = {"Creator": "docket plots"} if fmt in ("svg", "pdf") else {}
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
-    return Path(path)
+    return save(fig, path, fmt, dpi)
+
+
+def _check_formats(formats: Sequence[str]) -> None:
+    unknown = [f for f in formats if f not in KNOWN_FORMATS]
+    if unknown:
+        raise DocketError(f"unknown chart format(s) {', '.join(unknown)}; choose among {', '.join(KNOWN_FORMATS)}")
 
 
 def write_pack(results: Results, out_dir: str | os.PathLike[str], formats: Sequence[str] = FORMATS, dpi: int = 200,
-               others: Sequence[Results] = (), as_of: dt.date | str | None = "scenario") -> list[Path]:
-    """Write ``charts.pdf`` (every page) and each page as PNG and SVG into ``out_dir``, atomically.
+               others: Sequence[Results] = (), as_of: dt.date | str | None = "scenario",
+               workers: int | None = None) -> list[Path]:
+    """Write ``charts.pdf`` (every page, bookmarked and numbered) and each page in ``formats`` into ``out_dir``.
 
     Each file is written to a temporary file in ``out_dir`` and renamed into place, so a failure never
-    leaves a partial file behind (a file written before the failure stays, complete).
+    leaves a partial file behind (a file written before the failure stays, complete). Pages are drawn in
+    parallel; each page's files are the same whatever the number of ``workers``.
 
     Args:
         results: a finished run.
         out_dir: folder to write into (created if needed).
-        formats: image formats for the single pages, among ``png``, ``svg`` and ``pdf``.
+        formats: image formats for the single pages, among ``png``, ``svg`` and ``pdf`` (default: PNG only).
         dpi: resolution of raster formats.
         others: further runs (variants) to add a comparison page.
+        as_of: the timeline's "as of" line: a date, ``"scenario"`` (its ``as_of``) or ``None``.
+        workers: processes drawing pages (default: the cores this process may use).
 
     Returns:
         The paths written, the PDF first.
@@ -87,24 +109,11 @@ def write_pack(results: Results, out_dir: str | os.PathLike[str], formats: Seque
         >>> written[0].name, all(p.is_file() for p in written)
         ('charts.pdf', True)
     """
-    unknown = [f for f in formats if f not in ("png", "svg", "pdf")]
-    if unknown:
-        raise DocketError(f"unknown chart format(s) {', '.join(unknown)}; choose among png, svg, pdf")
+    _check_formats(formats)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    figures = list(pages(results, others, as_of))
-    pdf = out / PDF_NAME
-    written = [pdf]
-    with atomic_path(pdf) as tmp, PdfPages(tmp, metadata={"Creator": "docket plots",
-                                                          "Title": results.scenario.title}) as doc:
-        for _, fig in figures:
-            doc.savefig(fig)
-    for stem, fig in figures:
-        for fmt in formats:
-            path = out / f"{stem}.{fmt}"
-            save_figure(fig, path, fmt, dpi)
-            written.append(path)
-    return written
+    return render(plan(results, others, as_of), out, formats, dpi, pdf=PDF_NAME, title=results.scenario.title,
+                  workers=workers)
 
 
 def write_charts(results: Results, out_dir: str | os.PathLike[str], names: Sequence[str] = (), fmt: str = "png",
@@ -127,16 +136,10 @@ def write_charts(results: Results, out_dir: str | os.PathLike[str], names: Seque
     unknown = [n for n in names if n not in CHARTS]
     if unknown:
         raise DocketError(f"unknown chart(s) {', '.join(unknown)}; choose among {', '.join(CHARTS)}")
-    if fmt not in ("png", "svg", "pdf"):
-        raise DocketError(f"unknown chart format {fmt}; choose among png, svg, pdf")
+    _check_formats([fmt])
     if "comparison" in names and not others:
         raise DocketError("the comparison chart needs other runs to compare with (--compare RUN_DIR)")
+    chosen = [(stem, make) for stem, make in plan(results, others, as_of) if not names or stem.split("-")[0] in names]
     out = Path(out_dir)
-    written = []
-    for stem, fig in pages(results, others, as_of):
-        if not names or stem.split("-")[0] in names:
-            path = out / f"{stem}.{fmt}"
-            save_figure(fig, path, fmt, dpi)
-            written.append(path)
-    return written
-
+    out.mkdir(parents=True, exist_ok=True)
+    return render(chosen, out, [fmt], dpi)

@@ -44,11 +44,10 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
         stock = data.series(results, pid, "stock")
         bands.draw(a, stock, COLOR)
         bands.counterfactual(a, data.series(results, pid, "stock_cf"))
+        # the sides are named in the subtitle: a legend inside a small panel covers its deadline labels
         sides = bands.branches(a, results, pid, "stock", COLOR)
         if sides and not split:
             split = sides
-        if sides:
-            style.legend(a, sides, loc="upper right", fontsize=style.SMALL_SIZE - 1)
         style.style_axes(a)
         top = max(float(stock["p95"].max()), float(data.series(results, pid, "stock_cf")[convention.HEADLINE].max()))
         a.set_ylim(0, top * 1.15 if top > 0 else 1)  # headroom for the deadline labels
@@ -68,7 +67,14 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
         style.decorate(fig, findings.populations(results),
                        f"{s.title}: how many remain. Simulated size of each population: mean with 5–95% of runs; "
                        "dashed: the same runs with no measure in force. Dotted lines: planned deadlines of the "
-                       "measures acting on it." + (" Where a branch splits the runs in two, black lines: each "
-                                                   "side's median." if split else ""),
+                       "measures acting on it." + _sides(split),
                        results, handles=bands.handles(COLOR))
     return fig
+
+
+def _sides(handles: list[object]) -> str:
+    """The subtitle's sentence naming a split's two sides by their line styles (empty without a split)."""
+    if len(handles) < 2:
+        return ""
+    yes, no = (str(h.get_label()).replace("\n", " ") for h in handles[:2])
+    return f" Where a branch splits the runs in two, black lines give each side's median: dash-dot {yes}, dotted {no}."

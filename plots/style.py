@@ -55,7 +55,7 @@ SUBTITLE_SIZE: Final = 13
 LABEL_SIZE: Final = 13
 TICK_SIZE: Final = 12
 SMALL_SIZE: Final = 11
-FOOTER_SIZE: Final = 9.5
+FOOTER_SIZE: Final = 10
 FONT: Final = "DejaVu Sans"
 
 _HEADER_LINE_IN: Final = 0.34  # height of one header line, inches
@@ -85,32 +85,23 @@ def run_color(index: int) -> str:
 
 
 def wrap(text: str, width: int, lines: int = 2) -> str:
-    """Wrap ``text`` at ``width`` characters into at most ``lines`` lines, ending in an ellipsis if cut.
+    """Wrap ``text`` at ``width`` characters, never cutting it: lines up to 20% longer are tried first to keep
+    it within ``lines`` lines, and a text that still needs more keeps them all.
 
     Example:
-        >>> wrap("WeChat app-store removal, hosting and payments ban", 20)
-        'WeChat app-store\\nremoval, hosting…'
+        >>> wrap("WeChat app-store removal, hosting and payments ban", 22)
+        'WeChat app-store removal,\\nhosting and payments ban'
+        >>> wrap("WeChat app-store removal, hosting and payments ban", 10, lines=1).count("\\n")
+        6
     """
     parts = textwrap.wrap(text, width) or [""]
+    for wider in range(width + 1, int(width * 1.2) + 1):
+        if len(parts) <= lines:
+            break
+        parts = textwrap.wrap(text, wider)
     if len(parts) > lines:
-        parts = [*parts[: lines - 1], abbreviate(" ".join(parts[lines - 1:]), width)]
+        parts = textwrap.wrap(text, width)
     return "\n".join(parts)
-
-
-def abbreviate(text: str, width: int) -> str:
-    """Shorten ``text`` to ``width`` characters at a word boundary, with an ellipsis.
-
-    Example:
-        >>> abbreviate("TikTok hosting, CDN and transit ban", 20)
-        'TikTok hosting, CDN…'
-    """
-    text = text.strip()
-    if len(text) <= width:
-        return text
-    cut = text[: width - 1]
-    if text[width - 1] != " " and " " in cut:  # do not end on half a word
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:-(") + "…"
 
 
 def new_figure(size: tuple[float, float] = SLIDE) -> Figure:
@@ -158,7 +149,7 @@ def footer_text(results: Results) -> tuple[str, str]:
             f"seed {results.seed}; inputs and their sources in the assumptions table")
     s = results.scenario
     variant = variant_title(s)
-    right = f"Scenario: {s.name}" + (f" · {abbreviate(variant, 48)}" if variant else "")
+    right = f"Scenario: {s.name}" + (f" · {variant}" if variant else "")
     return left, right
 
 
@@ -174,8 +165,8 @@ def decorate(fig: Figure, title: str, subtitle: str, results: Results | None,
     replaces the convention line (default :func:`sim.text.convention.band_text`).
     """
     width, height = fig.get_size_inches()
-    chars = int(width * 72 / (SUBTITLE_SIZE * 0.55))
-    title_text = wrap(title, int(width * 72 / (TITLE_SIZE * 0.66)), lines=2)  # bold: wide glyphs
+    chars = int(width * 72 / (SUBTITLE_SIZE * 0.55) / 1.2)  # wrap may run 20% over to save a line
+    title_text = wrap(title, int(width * 72 / (TITLE_SIZE * 0.72)), lines=2)  # bold glyphs; wrap may run over
     sub_text = wrap(subtitle, chars, lines=3)
     n_title, n_sub = title_text.count("\n") + 1, sub_text.count("\n") + 1
     top_in = 0.22 + _HEADER_LINE_IN * (n_title + 0.72 * n_sub) + 0.15 + (0.4 if handles else 0.0)

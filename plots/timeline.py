@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import matplotlib.dates as mdates
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -100,7 +101,7 @@ def plot(results: Results, as_of: dt.date | str | None = "scenario", ax: Axes | 
     ax.spines["left"].set_visible(False)
     style.date_axis(ax, start, end)
     day = _as_of(results, as_of)
-    handles: list[object] = [
+    handles: list[Artist] = [
         Line2D([], [], marker="D", markersize=9, markerfacecolor="white", markeredgecolor=style.INK,
                linestyle="none", label="Planned deadline"),
         Patch(facecolor=style.MUTED, alpha=0.35, label=f"Takes effect: {convention.INTERVAL} of runs where it does"),
@@ -111,8 +112,10 @@ def plot(results: Results, as_of: dt.date | str | None = "scenario", ax: Axes | 
         ax.axvline(float(mdates.date2num(day)), color=style.MUTED, linestyle="--", linewidth=1.2, zorder=1)
         handles.append(Line2D([], [], color=style.MUTED, linestyle="--", label=f"As of {style.day_label(day)}"))
     handles += timeline_marks.draw_shocks(ax, results) + timeline_marks.draw_members(ax, s.measures, colors)
-    style.legend(ax, handles, ncol=len(handles) if len(handles) <= 4 else 3, loc="upper left",
-                 bbox_to_anchor=(0, -0.08), handlelength=1.6, columnspacing=1.6)
+    chars = sum(len(str(h.get_label())) + 6 for h in handles if isinstance(h, Artist))
+    fits = chars * style.SMALL_SIZE * 0.55 < 72 * style.SLIDE[0] * 0.55  # one row under the axes, or two
+    style.legend(ax, handles, ncol=len(handles) if fits else 2, loc="upper left", bbox_to_anchor=(0, -0.08),
+                 handlelength=1.6, columnspacing=1.6)
     if new:
         subtitle = (f"{s.title}: when each measure takes effect. Planned deadline against the simulated effective "
                     "date (first day in force). Columns on the right: chance the measure never takes effect in the "

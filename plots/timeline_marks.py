@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import matplotlib.dates as mdates
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -27,7 +28,7 @@ from sim.scenario.values import Dist
 from sim.text.humanize import percent
 
 SHOCK_COLOR = style.SHOCK
-_LABEL_STEP = 0.075  # vertical step between stacked shock labels, axes fraction
+_LABEL_STEP = 0.11  # vertical step between stacked shock labels, axes fraction
 DISCRETE = ("value", "empirical", "choice")
 """The kinds of start whose every possible date is a tick (the others are drawn as a range)."""
 
@@ -68,7 +69,7 @@ def _median_day(dates: object) -> dt.date:
     return dt.date.fromordinal(int(np.round(np.median(days))))
 
 
-def draw_shocks(ax: Axes, results: Results) -> list[object]:
+def draw_shocks(ax: Axes, results: Results) -> list[Artist]:
     """Draw every shock of ``results`` on ``ax`` behind the measures' rows; the legend handles it needs."""
     spans = shock_spans(results)
     for k, span in enumerate(spans):
@@ -78,10 +79,10 @@ def draw_shocks(ax: Axes, results: Results) -> list[object]:
                        linewidth=0, zorder=0.5)
         ax.axvline(left, color=SHOCK_COLOR, linewidth=1.4, linestyle="-" if span.ended else ":", zorder=0.6)
         lasts = "" if span.ended is not None else ", to the end"
-        text = f"{style.abbreviate(span.title, 34)} ({_often(span.share)}{lasts})"
+        text = f"{style.wrap(span.title.split(' (')[0], 34)} ({_often(span.share)}{lasts})"  # its name, not its note
         x0, x1 = ax.get_xlim()
         right = left > x0 + 0.55 * (x1 - x0)  # late in the window: the label runs left, inside the axes
-        ax.annotate(text, xy=(left, 1 - _LABEL_STEP * (k % 4)), xycoords=("data", "axes fraction"),
+        ax.annotate(text, xy=(left, 1 - _LABEL_STEP * (k % 3)), xycoords=("data", "axes fraction"),
                     xytext=(-4 if right else 4, -4), textcoords="offset points", ha="right" if right else "left",
                     va="top", fontsize=style.SMALL_SIZE,
                     color=SHOCK_COLOR, gid="shock-label",
@@ -132,7 +133,7 @@ def _plus(day: int, period: Dist | None, low: bool = True) -> dt.date:
     return dt.date.fromordinal(day + round(period.low if low else period.high))
 
 
-def draw_members(ax: Axes, measures: list[Measure], colors: dict[str, str]) -> list[object]:
+def draw_members(ax: Axes, measures: list[Measure], colors: dict[str, str]) -> list[Artist]:
     """Under the row of each measure with ``cohorts``, its members' own dates; the legend handles it needs."""
     drawn = False
     for row, m in enumerate(measures):

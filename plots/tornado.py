@@ -10,7 +10,6 @@ import math
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -109,7 +108,7 @@ def plot(sens: Sensitivity, top: int = 15, ax: Axes | None = None) -> Figure:
         finding = f"What drives {o.title}"
         if not rows.empty:
             top_row = rows.iloc[0].to_dict()
-            finding = findings.swing(style.abbreviate(str(top_row["label"]), 56), o.title.split(",")[0],
+            finding = findings.swing(str(top_row["label"]), o.title.split(",")[0],
                                      f"{top_row['low_text']}: {o.show(float(top_row['low_mean']))}",
                                      f"{top_row['high_text']}: {o.show(float(top_row['high_mean']))}")
         style.decorate(fig, finding,
@@ -139,46 +138,49 @@ def _row(ax: Axes, y: int, base: float, ends: list[tuple[float, str, str]], span
 
 
 def plot_ranking(sens: Sensitivity, top: int = 15, ax: Axes | None = None) -> Figure:
-    """Inputs ranked by their global measures from the base run: |rank correlation| bars, first-order markers.
-
-    Bars are coloured by the sign of the rank correlation and end with its signed value; the diamond is the
-    first-order index (share of the outcome's variance the input explains alone).
+    """Inputs ranked by their global measures from the base run, one measure per panel: the rank correlation
+    (left, bars coloured by its sign, ending with its signed value) and the first-order index (right, the share
+    of the outcome's variance the input explains alone).
 
     Args:
         sens: a finished sensitivity study.
         top: most inputs shown (by |rank correlation|, then first-order index).
-        ax: axes to draw into; a new figure with title and footer when ``None``.
+        ax: the area to draw into; a new figure with title and footer when ``None``.
 
     Returns:
         The figure.
     """
-    fig, axes, new = style.panels(ax, 1, 1)
-    ax = axes[0]
+    fig, axes, new = style.panels(ax, 2, 2, sharey=True)
+    left, right = axes if len(axes) == 2 else (axes[0], axes[0])
     table = sens.table
     key = pd.DataFrame({"rc": table["rank_correlation"].abs().fillna(-1.0), "fo": table["first_order"].fillna(-1.0)})
     rows = table.loc[key.sort_values(["rc", "fo"], ascending=False, kind="stable").index].head(top)
-    style.style_axes(ax, grid_axis="x")
     up, down = style.LOW_INPUT, style.HIGH_INPUT
+    for panel in {id(a): a for a in (left, right)}.values():
+        style.style_axes(panel, grid_axis="x")
     if rows["rank_correlation"].isna().all():
-        _empty(ax, "the outcome is the same in every run: no ranking")
+        _empty(left, "the outcome is the same in every run: no ranking")
     else:
         for y, r in enumerate(rows.to_dict("records")):
             rc, fo = float(r["rank_correlation"]), float(r["first_order"])
             if not math.isnan(rc):
-                ax.barh(y, abs(rc), height=0.62, color=up if rc > 0 else down, zorder=2)
-                ax.annotate(signed(rc), xy=(abs(rc), y), xytext=(5, 0),
-                            textcoords="offset points", ha="left", va="center", fontsize=style.SMALL_SIZE)
-            if not math.isnan(fo):
-                ax.plot([fo], [y], marker="D", markersize=8, color=style.INK, linestyle="none", zorder=3)
-        _labels(ax, rows)
-        ax.set_xlim(0, 1.08)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.1f}"))
-        ax.set_xlabel("|rank correlation| (bar) and first-order index (diamond)", fontsize=style.LABEL_SIZE,
-                      color=style.INK)
+                left.barh(y, abs(rc), height=0.62, color=up if rc > 0 else down, zorder=2)
+                left.annotate(signed(rc), xy=(abs(rc), y), xytext=(5, 0),
+                              textcoords="offset points", ha="left", va="center", fontsize=style.SMALL_SIZE)
+            if not math.isnan(fo) and right is not left:
+                right.barh(y, fo, height=0.62, color=style.MUTED, zorder=2)
+                right.annotate(f"{fo:.2f}", xy=(fo, y), xytext=(5, 0), textcoords="offset points", ha="left",
+                               va="center", fontsize=style.SMALL_SIZE)
+        _labels(left, rows)
+        for panel, label in ((left, "|rank correlation| with the outcome"),
+                             (right, "first-order index: share of variance explained alone")):
+            panel.set_xlim(0, 1.12)
+            panel.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.1f}"))
+            panel.set_xlabel(style.wrap(label, 40), fontsize=style.LABEL_SIZE, color=style.INK)
+        if right is not left:
+            right.tick_params(axis="y", length=0, labelleft=False)
     handles = [Patch(facecolor=up, label="higher input, higher outcome"),
-               Patch(facecolor=down, label="higher input, lower outcome"),
-               Line2D([], [], marker="D", markersize=8, color=style.INK, linestyle="none",
-                      label="first-order index (0 to 1)")]
+               Patch(facecolor=down, label="higher input, lower outcome")]
     if new:
         o = sens.outcome
         finding = f"Which inputs move {o.title}"
@@ -188,9 +190,9 @@ def plot_ranking(sens: Sensitivity, top: int = 15, ax: Axes | None = None) -> Fi
                        f"({signed(float(top_row['rank_correlation']))})")
         style.decorate(fig, finding,
                        f"Which inputs move {o.title}. From the base run of {sens.replications:,} replications: "
-                       "Spearman rank correlation of each input with the outcome, and the share of the outcome's "
-                       f"variance it explains alone ({sens.bins}-bin estimate). For yes/no inputs \"higher\" means "
-                       "no; for waiting times, earlier.", sens.results, handles=handles)
+                       "Spearman rank correlation of each input with the outcome (left), and the share of the "
+                       f"outcome's variance it explains alone ({sens.bins}-bin estimate, right). For yes/no inputs "
+                       "\"higher\" means no; for waiting times, earlier.", sens.results, handles=handles)
     else:
-        style.legend(ax, handles=handles, loc="lower right")
+        style.legend(left, handles=handles, loc="lower right")
     return fig

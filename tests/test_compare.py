@@ -107,6 +107,7 @@ def test_cli_writes_csv_and_chart_and_prints_table(capsys: pytest.CaptureFixture
     table = pd.read_csv(out / "comparison.csv")
     assert list(table.columns) == list(COLUMNS) and set(table["label"]) == {"later", "autumn"}
     assert (out / "comparison.png").stat().st_size > 10_000
+    assert (out / "differences.png").stat().st_size > 10_000 and "differences.png" in stdout
     assert [p.name for p in out.glob(".*")] == [".docket.json"]  # the marker; no temporaries
 
 

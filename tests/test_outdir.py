@@ -253,7 +253,7 @@ def test_interrupted_brief_leaves_the_old_run_and_charts(tmp_path: Path, old_run
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """`brief` stopped mid-pack (Ctrl-C while drawing the charts) used to leave the new run/ next to old charts:
     now the run folder, its charts and its pack are all old."""
-    import plots.pack
+    import plots.render
 
     monkeypatch.chdir(tmp_path)
     runs = tmp_path / "runs"
@@ -263,14 +263,10 @@ def test_interrupted_brief_leaves_the_old_run_and_charts(tmp_path: Path, old_run
     assert invoke("plot", str(out), "--chart", "key_numbers").exit_code == 0
     before = snapshot(out)
 
-    real_pages = plots.pack.pages
-
-    def interrupted(*args: Any, **kwargs: Any) -> Iterator[Any]:  # Ctrl-C after the first page of the pack
-        pages = real_pages(*args, **kwargs)
-        yield next(pages)
+    def interrupted(*args: Any, **kwargs: Any) -> None:  # Ctrl-C once the pages are drawn, before the PDF
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(plots.pack, "pages", interrupted)
+    monkeypatch.setattr(plots.render, "join_pdf", interrupted)
     res = invoke("brief", QUICKSTART, "-n", "20", "--seed", "9")
     assert res.exit_code == 1 and "Aborted" in res.output, res.output
     assert snapshot(out) == before and leftovers(out) == []

@@ -16,14 +16,19 @@ QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
 
 
 def test_brief_writes_pdf_png_svg(tmp_path):
-    """`docket brief` runs the scenario and writes the PDF plus every page as PNG and SVG, without warnings."""
-    out = tmp_path / "brief"
+    """`docket brief` runs the scenario and writes the PDF plus every page as PNG, and as SVG only when asked,
+    without warnings."""
+    out, plain = tmp_path / "brief", tmp_path / "plain"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        res = CliRunner().invoke(cli, ["brief", str(QUICKSTART), "-n", "20", "--out", str(out)])
+        res = CliRunner().invoke(cli, ["brief", str(QUICKSTART), "-n", "20", "--out", str(out), "--format", "png",
+                                       "--format", "svg"])
+        default = CliRunner().invoke(cli, ["brief", str(QUICKSTART), "-n", "20", "--out", str(plain)])
     assert res.exit_code == 0, res.output
+    assert default.exit_code == 0, default.output
     pngs = sorted(p.stem for p in out.glob("*.png"))
     assert pngs == sorted(p.stem for p in out.glob("*.svg"))
+    assert pngs == sorted(p.stem for p in plain.glob("*.png")) and not list(plain.glob("*.svg"))
     assert {"key_numbers", "timeline", "in_force", "populations", "assumptions"} <= set(pngs)
     pdf_pages = len(re.findall(rb"/Type\s*/Page[^s]", (out / "charts.pdf").read_bytes()))
     assert pdf_pages == len(pngs)

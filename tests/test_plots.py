@@ -191,7 +191,7 @@ def test_assumptions_every_parameter_and_pages(flagship: Any) -> None:
     assert ("TikTok US monthly active users", "initial") in {(r.item, r.parameter) for r in table}
     assert any(r.source.startswith("TikTok discloses US user numbers") for r in table)
     pages = assumptions.page_count(flagship)
-    assert pages == -(-len(table) // assumptions.ROWS_PER_PAGE) > 1
+    assert pages == len(assumptions.paged(flagship.scenario)) > 1
     cells = 0
     for p in range(pages):
         fig = quiet(lambda p=p: assumptions.plot(flagship, p))
@@ -202,31 +202,48 @@ def test_assumptions_every_parameter_and_pages(flagship: Any) -> None:
         assumptions.plot(flagship, pages)
 
 
-def _pdf_pages(path: Path) -> int:
-    """Number of pages in a PDF written by matplotlib (the page tree's ``/Count n``)."""
-    import re
-
-    return max(int(c) for c in re.findall(rb"/Count (\d+)", path.read_bytes()))
-
-
 def test_pack_writes_every_page(tiny: Any, tmp_path: Path) -> None:
-    """The pack holds a PDF with one page per chart and a PNG and SVG per chart, and no temporary file."""
+    """The pack holds a PDF with one numbered, bookmarked page per chart and a PNG per chart, and no temporary
+    file; SVG only when asked."""
+    from pypdf import PdfReader
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         written = pack.write_pack(tiny, tmp_path, dpi=20, others=[tiny])
     stems = [name for name, _ in pack.pages(tiny, [tiny])]
     assert stems == ["key_numbers", "timeline", "in_force", "populations", "exposure-exposure", "outcomes",
-                     "comparison", "assumptions"]
-    assert written[0].name == pack.PDF_NAME and _pdf_pages(written[0]) == len(stems)
-    assert {p.name for p in written[1:]} == {f"{s}.{f}" for s in stems for f in ("png", "svg")}
+                     "comparison", "assumptions-summary", "assumptions"]
+    reader = PdfReader(written[0])
+    assert written[0].name == pack.PDF_NAME and len(reader.pages) == len(stems)
+    outline = [item.title for item in reader.outline]  # type: ignore[union-attr]
+    assert outline[0].startswith("1. ") and len(outline) == len(stems), outline
+    assert all(f"page {i} of {len(stems)}" in page.extract_text() for i, page in enumerate(reader.pages, 1))
+    assert {p.name for p in written[1:]} == {f"{s}.png" for s in stems}
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
 
 
+def test_svg_keeps_text_as_text(tiny: Any, tmp_path: Path) -> None:
+    """An SVG page holds its words as <text> elements a slide editor can change (not glyph outlines)."""
+    written = pack.write_pack(tiny, tmp_path, formats=("svg",), dpi=20)
+    svg = (tmp_path / "key_numbers.svg").read_text(encoding="utf-8")
+    assert tmp_path / "key_numbers.svg" in written
+    assert svg.count("<text") > 10 and "test scenario" in svg
+
+
+def test_pages_are_the_same_whatever_the_workers(tiny: Any, tmp_path: Path) -> None:
+    """Drawing pages in parallel gives byte-identical files to drawing them one after another."""
+    one = pack.write_pack(tiny, tmp_path / "one", formats=("png", "svg"), dpi=20, workers=1)
+    two = pack.write_pack(tiny, tmp_path / "two", formats=("png", "svg"), dpi=20, workers=2)
+    assert [p.name for p in one] == [p.name for p in two]
+    for a, b in zip(one[1:], two[1:], strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
 def test_pack_pages_of_the_flagship(flagship: Any) -> None:
-    """The flagship pack has one exposure page per metric and several assumption pages."""
+    """The flagship pack has one exposure page per metric, and an annex of a summary and several table pages."""
     stems = [name for name, _ in pack.pages(flagship)]
     assert [s for s in stems if s.startswith("exposure-")] == [f"exposure-{m.id}" for m in flagship.scenario.metrics]
-    assert sum(s.startswith("assumptions-") for s in stems) == assumptions.page_count(flagship) > 1
+    assert sum(s.startswith("assumptions-") for s in stems) == assumptions.page_count(flagship) + 1 > 2
 
 
 def test_failed_write_leaves_no_partial_file(tiny: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -243,9 +260,21 @@ def test_failed_write_leaves_no_partial_file(tiny: Any, tmp_path: Path, monkeypa
 
     monkeypatch.setattr(Figure, "savefig", flaky)
     with pytest.raises(Exception, match="No space left"):
-        pack.write_pack(tiny, tmp_path, dpi=20)
+        pack.write_pack(tiny, tmp_path, formats=("png", "svg"), dpi=20)
     names = [p.name for p in tmp_path.iterdir()]
     assert not [n for n in names if n.endswith(".svg") or n.endswith(".part")], names
+
+
+def test_annex_summary_counts_the_table(flagship: Any) -> None:
+    """The annex opens with the counts of the table (inputs, cited, assumed, uncited) and its widest ranges."""
+    table = assumptions.rows(flagship.scenario)
+    fig = quiet(lambda: assumptions.plot_summary(flagship))
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assumed = sum(r.source.startswith("Assumption") for r in table)
+    assert texts[:2] == [str(len(table)), "inputs in the table"] and str(assumed) in texts
+    widest = max((r for r in table if r.spread is not None), key=lambda r: r.spread or 0.0)
+    assert any(t.replace("\n", " ").startswith(f"{widest.item}, {widest.parameter}") for t in texts)
+    assert any("cheap proxy" in t for t in texts)
 
 
 def test_registry_is_explicit() -> None:

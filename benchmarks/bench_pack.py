@@ -1,0 +1,81 @@
+"""Benchmark the flagship's chart pack against plain matplotlib: how long ``docket brief`` spends drawing.
+
+Run from anywhere (all numbers of one table are measured in this one run)::
+
+    python benchmarks/bench_pack.py              # 1,000 replications, best of 3 of each
+    python benchmarks/bench_pack.py --repeat 1   # quicker
+
+What is timed:
+
+1. **pack** -- :func:`plots.pack.write_pack` of ``scenarios/tiktok-wechat-2020.yaml`` (``docket brief`` minus its
+   run) with the brief's defaults: every page as PNG at 200 dpi plus ``charts.pdf`` (bookmarked, numbered), pages
+   drawn in parallel on the cores this process may use.
+2. **plain** -- the same number of plain 16:9 line charts (13.33 x 7.5 in, one line of 365 points, a title)
+   saved one after another by matplotlib as PNG at 200 dpi and as PDF: what any chart of that size and those
+   formats costs at least.
+
+Target: pack / plain <= 1.0. Each side is the best of ``--repeat`` runs, after one untimed warm-up of each
+(fonts loaded and cached), in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from plots.pack import plan, write_pack
+from sim import load_scenario, run
+from sim.runs.executors import cores
+
+ROOT = Path(__file__).resolve().parent.parent
+FLAGSHIP = ROOT / "scenarios" / "tiktok-wechat-2020.yaml"
+
+
+def plain(count: int, dpi: int = 200) -> None:
+    """Save ``count`` plain 16:9 line charts as PNG and PDF, one after another."""
+    x = np.arange(365)
+    for k in range(count):
+        fig = Figure(figsize=(13.33, 7.5))
+        ax = fig.add_subplot()
+        ax.plot(x, np.sin(x / 30 + k))
+        ax.set_title(f"chart {k}")
+        fig.savefig(io.BytesIO(), format="png", dpi=dpi)
+        fig.savefig(io.BytesIO(), format="pdf")
+
+
+def best(repeat: int, fn: object) -> float:
+    """Best wall time of ``repeat`` calls of ``fn`` (after one untimed warm-up call)."""
+    assert callable(fn)
+    fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--replications", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    results = run(load_scenario(FLAGSHIP), replications=args.replications, seed=1)
+    count = len(plan(results))
+    with tempfile.TemporaryDirectory() as tmp:
+        pack_s = best(args.repeat, lambda: write_pack(results, Path(tmp) / "pack"))
+    plain_s = best(args.repeat, lambda: plain(count))
+    print(f"flagship pack: {count} pages, PNG (200 dpi) + PDF, {cores()} cores")
+    print(f"{'pack (write_pack)':<28}{pack_s:8.2f} s")
+    print(f"{'plain charts, one by one':<28}{plain_s:8.2f} s")
+    print(f"{'ratio pack / plain':<28}{pack_s / plain_s:8.2f}   (target <= 1.0)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Rendering a pack's pages to files: in parallel over the pages, each page the same whichever process draws it.
+
+Each page is built and saved by one worker process (forked, so the results are shared, not pickled): its image
+files (PNG, and SVG only when asked, with text kept as ``<text>``) and its one-page PDF, returned as bytes.
+This process then joins the PDF pages in order with pypdf, adding a bookmark per page (matplotlib's
+``PdfPages`` cannot write an outline). A page's files do not depend on which worker drew it or how many there
+were: every page is drawn from scratch, with the same settings, and numbered "page i of n" in its footer.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, Final
+
+import matplotlib as mpl
+from matplotlib.figure import Figure
+from pypdf import PdfWriter
+
+from plots.style import header_texts
+from sim.runs.atomic import atomic_path
+from sim.runs.executors import cores
+
+Page = tuple[str, Callable[[], Figure]]
+"""A page of a pack, not drawn yet: its file stem and the function that draws it."""
+
+SVG_TEXT: Final[dict[str, Any]] = {"svg.fonttype": "none", "svg.hashsalt": "docket"}
+"""SVG settings: text stays editable ``<text>`` (not glyph paths), and ids do not change from run to run."""
+MIN_PARALLEL: Final = 3
+"""Fewer pages than this are drawn in this process: a worker's start costs more than it saves."""
+
+_PLAN: list[Page] = []  # the pages a forked worker draws (set before the pool starts, inherited by the fork)
+
+
+def number_page(fig: Figure, page: int, count: int) -> None:
+    """Add "page i of n" to the right footer (the PDF's page number, also on each image of the page)."""
+    for text in fig.texts:
+        if text.get_gid() == "footer-right":
+            text.set_text(f"{text.get_text()} · page {page} of {count}")
+
+
+def fix_layout(fig: Figure) -> None:
+    """Lay the figure out once and keep it: each save otherwise runs the constrained layout again, with a draw.
+
+    Positions are in figure fractions and text sizes in points, so the layout holds at any dpi and format.
+    """
+    if fig.get_layout_engine() is not None:
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")
+
+
+def title_of(fig: Figure, stem: str) -> str:
+    """A page's bookmark: its title on one line, else its file stem."""
+    return " ".join(header_texts(fig).get("title", stem).split())
+
+
+def draw(index: int, count: int, out: str, formats: Sequence[str], dpi: int, numbered: bool = True,
+         ) -> tuple[str, bytes, list[str]]:
+    """Draw page ``index`` of the plan and save it: returns its bookmark, its one-page PDF and the files written.
+
+    Example:
+        >>> from plots.style import new_figure
+        >>> _PLAN[:] = [("blank", new_figure)]
+        >>> title, pdf, files = draw(0, 1, str(out), ["png"], 20)
+        >>> title, pdf[:5], [Path(f).name for f in files]
+        ('blank', b'%PDF-', ['blank.png'])
+    """
+    stem, make = _PLAN[index]
+    fig = make()
+    if numbered:
+        number_page(fig, index + 1, count)
+    fix_layout(fig)
+    files = []
+    for fmt in formats:
+        path = Path(out) / f"{stem}.{fmt}"
+        save(fig, path, fmt, dpi)
+        files.append(str(path))
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="pdf", metadata={"Creator": "docket plots", "CreationDate": None})
+    return title_of(fig, stem), buffer.getvalue(), files
+
+
+def save(fig: Figure, path: str | os.PathLike[str], fmt: str = "png", dpi: int = 200) -> Path:
+    """Write a figure atomically (no half-written file over a good one); SVG text stays text. Returns the path."""
+    meta: dict[str, Any] = {"Creator": "docket plots"} if fmt in ("svg", "pdf") else {}
+    if fmt == "svg":
+        meta["Date"] = None
+    if fmt == "pdf":
+        meta["CreationDate"] = None
+    with atomic_path(path) as tmp, mpl.rc_context(SVG_TEXT if fmt == "svg" else None):  # type: ignore[arg-type]
+        fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
+    return Path(path)
+
+
+def render(plan: Sequence[Page], out: str | os.PathLike[str], formats: Sequence[str], dpi: int = 200,
+           pdf: str | None = None, title: str = "", workers: int | None = None) -> list[Path]:
+    """Draw every page of ``plan`` into ``out`` as ``formats`` files, and all of them into one PDF ``pdf``.
+
+    Args:
+        plan: the pages in order.
+        out: an existing folder.
+        formats: image formats of each page (``png``, ``svg``, ``pdf``).
+        dpi: resolution of raster formats.
+        pdf: file name of the whole pack as one PDF (with a bookmark per page and page numbers), or ``None``.
+        title: the PDF's document title.
+        workers: processes drawing pages (default: the cores this process may use).
+
+    Returns:
+        The files written: the PDF first, then each page's files in page order.
+    """
+    count = len(plan)
+    jobs = workers or cores()
+    _PLAN[:] = plan
+    args = [(i, count, str(out), tuple(formats), dpi, pdf is not None) for i in range(count)]
+    try:
+        if jobs <= 1 or count < MIN_PARALLEL or "fork" not in multiprocessing.get_all_start_methods():
+            done = [draw(*a) for a in args]
+        else:
+            with ProcessPoolExecutor(min(jobs, count), mp_context=multiprocessing.get_context("fork")) as pool:
+                done = list(pool.map(draw, *zip(*args, strict=True)))
+    finally:
+        _PLAN.clear()
+    written = [Path(f) for _, _, files in done for f in files]
+    if pdf is None:
+        return written
+    path = Path(out) / pdf
+    join_pdf(path, [(t, b) for t, b, _ in done], title)
+    return [path, *written]
+
+
+def join_pdf(path: Path, pages: Sequence[tuple[str, bytes]], title: str) -> None:
+    """Write one-page PDFs as one document, in order, with a bookmark (outline entry) naming each page."""
+    writer = PdfWriter()
+    for number, (name, data) in enumerate(pages, 1):
+        writer.append(io.BytesIO(data), outline_item=f"{number}. {name}")
+    writer.add_metadata({"/Title": title, "/Creator": "docket plots"})
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        writer.write(handle)
