@@ -45,8 +45,12 @@ def _short(iso: str) -> str:
 
 def bottom_line(results: Results) -> list[str]:
     """The lines opening page 1: the bottom line (:func:`sim.text.findings.bottom_line`; where the runs split,
-    its first sentence says so; ``docket run`` and ``summary.json`` list every split)."""
-    return findings.bottom_line(results)
+    its first sentence says so; ``docket run`` and ``summary.json`` list every split); a crowded page keeps two
+    sentences, since the tables below need the room."""
+    s = results.scenario
+    crowded = len(s.measures) > 3 or len(s.populations) > 4 or len(s.metrics) > 2
+    lines = findings.bottom_line(results)
+    return lines[:2] if crowded else lines
 
 
 def text(results: Results) -> str:
@@ -64,9 +68,6 @@ def text(results: Results) -> str:
 def _bottom_line(w: _Writer, results: Results, y: float) -> float:
     """The bottom line as one wrapped paragraph; returns the y below it."""
     lines = bottom_line(results)
-    s = results.scenario
-    if len(s.measures) > 3 or len(s.populations) > 4 or len(s.metrics) > 2:
-        lines = lines[:2]  # a crowded page keeps two sentences: the tables below need the room
     if not lines:
         return y
     size = style.SMALL_SIZE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -74,7 +75,8 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
 
 def _sides(handles: list[object]) -> str:
     """The subtitle's sentence naming a split's two sides by their line styles (empty without a split)."""
-    if len(handles) < 2:
+    labels = [str(h.get_label()).replace("\n", " ") for h in handles if isinstance(h, Artist)]
+    if len(labels) < 2:
         return ""
-    yes, no = (str(h.get_label()).replace("\n", " ") for h in handles[:2])
+    yes, no = labels[:2]
     return f" Where a branch splits the runs in two, black lines give each side's median: dash-dot {yes}, dotted {no}."

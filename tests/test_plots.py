@@ -178,7 +178,7 @@ def test_key_numbers_page(res: Any) -> None:
     import sim
 
     fig = quiet(lambda: key_numbers.plot(res))
-    text = " ".join(t.get_text() for t in fig.axes[0].texts)
+    text = " ".join(t.get_text() for t in [*fig.axes[0].texts, *fig.texts])  # the page and its footer
     assert f"seed {res.seed}" in text and f"{res.replications:,} replications" in text
     assert f"docket {sim.__version__}" in text
     for m in res.scenario.measures:

@@ -75,9 +75,9 @@ def test_charts_draw_and_label_the_sides() -> None:
     fig = populations.plot(res)
     lines = [line for a in fig.axes for line in a.get_lines() if line.get_gid() == "branch"]
     assert len(lines) == 2
-    texts = [t.get_text().replace("\n", " ") for a in fig.axes if a.get_legend() for t in a.get_legend().get_texts()]
+    texts = " ".join(t.get_text().replace("\n", " ") for t in fig.texts)  # the subtitle names the sides
     share = {sp["outcome"]: sp for sp in res.summary["splits"]}["users:2020-12-31"]["sides"][0]["probability"]
-    assert f"if the deal closes ({round(share * 100)}%)" in texts, texts
+    assert f"dash-dot if the deal closes ({round(share * 100)}%), dotted if not" in texts, texts
     fig = outcomes.plot(res)
     legend = fig.axes[0].get_legend()
     assert legend is not None and [t.get_text() for t in legend.get_texts()][1] == \
