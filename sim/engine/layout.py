@@ -55,6 +55,10 @@ class EffectProfiles:
         # bound from day d (a member of a cohort): its members' rows are the measure's, masked.
         self.masked = [all(refs[e].effect.phase_in is None and ACTIONS[refs[e].effect.type].schedule is None
                            for e in cols) for cols in self.columns]
+        # Per chunk row, as floats: reading numpy scalars effect by effect costs more than the profiles.
+        self._phase_rows = np.array(self.phase).reshape(len(refs), R).T.tolist()
+        self._month_rows = np.array(self.phase_months).reshape(len(refs), R).T.tolist()
+        self._schedules = [ACTIONS[ref.effect.type].schedule for ref in refs]
 
     def of(self, k: int, states: list[MeasureState], only: int | None = None,
            base: list[Profile] | None = None) -> list[Profile]:
@@ -62,16 +66,20 @@ class EffectProfiles:
         ``only``, the effects of that timeline alone are computed, the others taken from ``base``."""
         cache: dict[tuple[int, float, float, int | None], Profile] = {}
         profs = []
+        phases, months = self._phase_rows[k], self._month_rows[k]
         for e, ref in enumerate(self.refs):  # effects of one measure with the same phase-in share a profile
             if only is not None and ref.measure != only:
                 assert base is not None
                 profs.append(base[e])
                 continue
-            key = (ref.measure, float(self.phase[e][k]), float(self.phase_months[e][k]), ref.effect.steps)
+            key = (ref.measure, phases[e], months[e], ref.effect.steps)
             if key not in cache:
                 cache[key] = profile(states[ref.measure], key[1], key[3], self.horizon, key[2], self.day0)
-            schedule, life_months = ACTIONS[ref.effect.type].schedule, self.months[e]
-            profs.append(cache[key] if schedule is None else scheduled(cache[key], states[ref.measure], schedule_from(
+            schedule, life_months = self._schedules[e], self.months[e]
+            if schedule is None:
+                profs.append(cache[key])
+                continue
+            profs.append(scheduled(cache[key], states[ref.measure], schedule_from(
                 schedule, float(self.params.effect_value[e][k]),
                 None if life_months is None else float(life_months[k]), self.day0), self.horizon))
         return profs
@@ -147,7 +155,7 @@ def in_force(state: MeasureState) -> Profile:
     return [(0, 0.0), *((d, 1.0 if on else 0.0) for d, on in state.switches)]
 
 
-GROUP_BYTES = 32 * 2**20
+GROUP_BYTES = 8 * 2**20
 """The configs of this many bytes of replications' tables are turned into coefficients at a time: the tables
 grow with segments x (effects + measures), the coefficients only with the segments."""
 Solve = Callable[[IntArray, FloatArray], Coefficients]

@@ -162,15 +162,21 @@ def intensities(columns: list[Profile], horizon: int) -> tuple[IntArray, FloatAr
     count, width = sum(lens), len(columns)
     day = np.fromiter((d for p in columns for d, _ in p), np.int64, count)
     value = np.fromiter((v for p in columns for _, v in p), np.float64, count)
+    column = np.repeat(np.arange(width), lens)
     live = np.flatnonzero(day <= horizon)
     days = np.unique(np.append(day[live], 0))
-    at = np.full((days.size, width), -1, dtype=np.int64)  # the change in force, by its index
-    cell = np.searchsorted(days, day[live]) * width + np.repeat(np.arange(width), lens)[live]
-    last = np.ones(cell.size, dtype=bool)  # a column's changes on one day are adjacent: the later wins
-    last[:-1] = cell[1:] != cell[:-1]
-    at.reshape(-1)[cell[last]] = live[last]
-    np.maximum.accumulate(at, axis=0, out=at)  # a column's indices grow with its days
-    return days, value[at]
+    S = days.size
+    at, col = np.searchsorted(days, day[live]), column[live]
+    last = np.ones(at.size, dtype=bool)  # a column's changes on one day are adjacent: the later wins
+    last[:-1] = (at[1:] != at[:-1]) | (col[1:] != col[:-1])
+    at, col, kept = at[last], col[last], live[last]
+    until = np.full(at.size, S, dtype=np.int64)  # each change holds until the column's next one
+    same = col[1:] == col[:-1]
+    until[:-1][same] = at[1:][same]
+    if (until - at).sum() != S * width:
+        raise ValueError("intensities: every profile must start on day 0")
+    # Column by column (a column's values are contiguous), then viewed segment by segment.
+    return days, np.repeat(value[kept], until - at).reshape(width, S).T
 
 
 def _multipliers(width: int) -> npt.NDArray[np.uint64]:
@@ -195,14 +201,19 @@ def distinct(table: FloatArray) -> tuple[FloatArray, IntArray]:
         return table[:1], np.zeros(S, dtype=np.int64)
     mult = _multipliers(width)
     with np.errstate(over="ignore"):  # the hash wraps around 2**64 by design
-        h = (np.ascontiguousarray(table).view(np.uint64) * mult).sum(axis=1)
+        if table.flags.f_contiguous:  # by column (as intensities builds it)
+            h = (table.T.view(np.uint64) * mult[:, None]).sum(axis=0)
+        else:
+            h = (np.ascontiguousarray(table).view(np.uint64) * mult).sum(axis=1)
     _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
-    configs, inverse = table[first[order]], rank[inverse.reshape(-1)]
-    if np.array_equal(configs[inverse], table):
-        return configs, inverse
+    inverse = rank[inverse.reshape(-1)]
+    firsts = first[order]
+    again = np.flatnonzero(firsts[inverse] != np.arange(S))  # rows that repeat an earlier one, by their hash
+    if np.array_equal(table[firsts[inverse[again]]], table[again]):
+        return table[firsts], inverse
     index: dict[tuple[float, ...], int] = {}  # a hash collision: group the rows exactly
     exact = [index.setdefault(tuple(row), len(index)) for row in table.tolist()]
     return np.array(list(index), dtype=np.float64).reshape(-1, width), np.array(exact, dtype=np.int64)
