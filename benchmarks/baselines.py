@@ -25,21 +25,17 @@ shelving, decisions, shocks, cohorts or ``requires``/``unless``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import simpy
-from bench_flagship import PlainParams, check_supported
+from bench_flagship import PlainReplication, check_supported, each_replication, switch
 
-from sim.engine.draws import ChunkDraws
-from sim.engine.streams import Streams
 from sim.scenario.sampling import sample
 from sim.scenario.schema import Measure, Scenario
 
 FloatArray = npt.NDArray[np.float64]
-CHUNK = 1024
 EVENTS, LIFTS, COURTS, DEADLINES, STOCKS = 0.0, 0.1, 0.2, 0.3, 0.9
 """Wake-up times within a day: docket's same-day order."""
 
@@ -126,45 +122,9 @@ def phase_level(elapsed: Any, phase: float, steps: int | None) -> Any:
 # ---------------------------------------------------------------------------------------------------------
 # The fair baseline: event-driven SimPy, plain floats
 # ---------------------------------------------------------------------------------------------------------
-@dataclass
-class FState:
-    """One measure's state in the fair model."""
-
-    due: bool = False
-    enjoined: bool = False
-    lifted: bool = False
-    cancelled: bool = False
-    in_force: bool = False
-    on_since: int = 0
-    extensions: int = 0
-    injunctions: int = 0
-    switches: list[tuple[int, bool]] = field(default_factory=list)
-
-    def update(self, t: int) -> None:
-        active = self.due and not (self.enjoined or self.lifted or self.cancelled)
-        if active != self.in_force:
-            self.in_force = active
-            self.switches.append((t, active))
-            if active:
-                self.on_since = t
-
-
-class FairReplication:
-    """Replication ``r`` as an event-driven SimPy model; ``run()`` fills ``stocks`` and ``cum`` on the grid."""
-
-    def __init__(self, s: Scenario, draws: ChunkDraws, par: PlainParams, r: int, horizon: int,
-                 grid: dict[int, int]):
-        self.s, self.d, self.par, self.r, self.horizon, self.grid = s, draws, par, r, horizon, grid
-        self.k = r - draws.start
-        self.env = simpy.Environment()
-        self.occurred: set[str] = set()
-        self.states = {m.id: FState() for m in s.measures}
-        self.pops = {p.id: i for i, p in enumerate(s.populations)}
-        self.stocks = np.zeros((len(grid), len(s.populations)))
-        self.cum = np.zeros((len(grid), len(s.metrics)))
-
-    def day(self, name: str, spec: Any) -> int:
-        return round(self.d.date(name, spec, self.r))
+class FairReplication(PlainReplication):
+    """Replication ``r`` as an event-driven SimPy model; ``run()`` fills ``stocks`` and ``cum`` on the grid (its
+    state and draws are the daily-tick model's, its processes are its own)."""
 
     def at(self, day: float, phase: float) -> simpy.Timeout:
         """Sleep until ``phase`` of ``day`` (at once if that is now)."""
@@ -182,32 +142,32 @@ class FairReplication:
         return self
 
     def event(self, e: Any) -> Any:
-        day = self.day(f"event:{e.id}:date", e.date)
+        day = self.absolute(f"event:{e.id}:date", e.date)
         if day > self.horizon:
             return
         yield self.at(day, EVENTS)
         if not self.d.happens(f"event:{e.id}", e.probability, self.r):
             return
-        self.occurred.add(e.id)
+        self.occurred[e.id] = day
         yield self.at(day, LIFTS)
         for m in self.s.measures:
             st = self.states[m.id]
             if e.id in m.lifted_by and not st.lifted:
                 st.lifted = True
-                st.update(max(day, 0))
+                switch(st, max(day, 0))
 
     def court(self, m: Measure, c: Any) -> Any:
         st, name = self.states[m.id], f"challenge:{c.id}"
-        day = self.day(name + ":decision", c.decision)
+        day = self.absolute(name + ":decision", c.decision)
         if c.filed is not None:
-            day = max(day, self.day(name + ":filed", c.filed))
+            day = max(day, self.absolute(name + ":filed", c.filed))
         if day > self.horizon:
             return
         yield self.at(day, COURTS)
         if st.lifted or st.cancelled or not self.d.happens(name + ":injunction", c.injunction, self.r):
             return
         st.enjoined, st.injunctions = True, st.injunctions + 1
-        st.update(day)
+        switch(st, day)
         a = c.appeal
         if a is None or not self.d.happens(name + ":appeal", a.probability, self.r):
             return
@@ -217,11 +177,11 @@ class FairReplication:
         yield self.at(day + later, COURTS)
         if self.d.happens(name + ":reversal", a.reversal, self.r):
             st.enjoined = False
-            st.update(day + later)
+            switch(st, day + later)
 
     def deadline(self, m: Measure) -> Any:
         st, d = self.states[m.id], m.deferral
-        when = self.day(f"measure:{m.id}:deadline", m.deadline)
+        when = self.absolute(f"measure:{m.id}:deadline", m.deadline)
         cap = (len(d.schedule) if d.schedule else d.max or 0) if d else 0
         while when <= self.horizon:
             yield self.at(when, DEADLINES)
@@ -234,7 +194,7 @@ class FairReplication:
                 continue
             if not (st.lifted or st.cancelled):
                 st.due = True
-                st.update(t)
+                switch(st, t)
             return
 
     def populations(self) -> Any:
@@ -252,10 +212,7 @@ class FairReplication:
         yield self.at(0, STOCKS)
         while True:
             t = int(self.env.now)
-            g = self.grid.get(t)
-            if g is not None:
-                self.stocks[g], self.cum[g] = x, cum
-            if t >= self.horizon:
+            if self.record(t, x, cum):
                 return
             changes = sum(len(st.switches) for st in states)
             if changes != seen or t < settled:  # a switch, or a phase-in still stepping
@@ -281,23 +238,15 @@ class FairReplication:
 def run_fair(s: Scenario, n: int, seed: int, grid: list[int]) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Every replication of the fair model: stocks ``(n, G, pops)``, cumulative metrics ``(n, G, metrics)``
     and in force ``(n, measures, G)``."""
-    check_supported(s)
-    start, end = s.start_day, s.end_day
-    horizon, where = end - start, {d: i for i, d in enumerate(grid)}
-    streams = Streams(seed)
     stocks = np.zeros((n, len(grid), len(s.populations)))
     cum = np.zeros((n, len(grid), len(s.metrics)))
     on = np.zeros((n, len(s.measures), len(grid)), dtype=bool)
     days = np.array(grid)
-    for a in range(0, n, CHUNK):
-        draws = ChunkDraws(streams, a, min(n, a + CHUNK), start)
-        par = PlainParams(s, draws)
-        for r in range(a, draws.stop):
-            rep = FairReplication(s, draws, par, r, horizon, where).run()
-            stocks[r], cum[r] = rep.stocks, rep.cum
-            for mi, m in enumerate(s.measures):
-                for day, active in rep.states[m.id].switches:
-                    on[r, mi, days >= day] = active
+    for r, rep in each_replication(s, n, seed, grid, FairReplication):
+        stocks[r], cum[r] = rep.stocks, rep.cum
+        for mi, m in enumerate(s.measures):
+            for day, active in rep.states[m.id].switches:
+                on[r, mi, days >= day] = active
     return stocks, cum, on
 
 

@@ -138,9 +138,9 @@ def main() -> None:
     print(f"\nCPU time per replication, {n:,} replications, one worker, median of {args.rounds} interleaved rounds "
           "(min-max):")
     for k, v in times.items():
-        print(f"  {k:<7} {1e3 * med[k] / n:7.3f} ms  ({1e3 * min(v) / n:.3f}-{1e3 * max(v) / n:.3f})"
-              f"   docket is {med[k] / med['docket']:.2f}x faster" if k != "docket" else
-              f"  {k:<7} {1e3 * med[k] / n:7.3f} ms  ({1e3 * min(v) / n:.3f}-{1e3 * max(v) / n:.3f})")
+        ratio = {"docket": "", "fair": f"   fair / docket = {med['fair'] / med['docket']:.2f}",
+                 "floor": f"   docket / floor = {med['docket'] / med['floor']:.2f}"}[k]
+        print(f"  {k:<7} {1e3 * med[k] / n:7.3f} ms  ({1e3 * min(v) / n:.3f}-{1e3 * max(v) / n:.3f}){ratio}")
     print(f"  target: docket >= 10x faster than the fair baseline: {med['fair'] / med['docket']:.2f}x "
           f"({'met' if med['fair'] >= 10 * med['docket'] else 'not met'}); within 2x of the floor: "
           f"{med['docket'] / med['floor']:.2f}x ({'met' if med['docket'] <= 2 * med['floor'] else 'not met'})")
