@@ -93,6 +93,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,16 @@ class MState:
     extensions: int = 0
     injunctions: int = 0
     switches: list[tuple[int, bool]] = field(default_factory=list)
+
+
+def switch(st: MState, t: int) -> None:
+    """Record a change of in force on day ``t`` (in force = due and not enjoined, lifted or cancelled)."""
+    active = st.due and not (st.enjoined or st.lifted or st.cancelled)
+    if active != st.in_force:
+        st.in_force = active
+        st.switches.append((t, active))
+        if active:
+            st.on_since = t
 
 
 @dataclass
@@ -250,12 +261,7 @@ class PlainReplication:
 
     # -- measures -------------------------------------------------------------------------------------------
     def update(self, st: MState, t: int) -> None:
-        active = st.due and not (st.enjoined or st.lifted or st.cancelled)
-        if active != st.in_force:
-            st.in_force = active
-            st.switches.append((t, active))
-            if active:
-                st.on_since = t
+        switch(st, t)
 
     def measure(self, m: Measure) -> Any:
         st = self.states[m.id]
@@ -381,6 +387,14 @@ class PlainReplication:
         keep = np.r_[0:n, n + 1 : 2 * n + 1]
         return np.ascontiguousarray(phi[keep][:, : n + 1]), W  # rows x and integral; columns x and 1
 
+    def record(self, t: int, x: Any, cum: Any) -> bool:
+        """Keep the stocks and cumulative metrics at 00:00 of day ``t`` if it is a report day; ``True`` on the
+        last day."""
+        g = self.grid.get(t)
+        if g is not None:
+            self.stocks[g], self.cum[g] = x, cum
+        return t >= self.horizon
+
     def populations(self) -> Any:
         n = len(self.s.populations)
         measures = [self.states[m.id] for m in self.s.measures]
@@ -390,10 +404,7 @@ class PlainReplication:
         z = np.ones(n + 1)
         while True:
             t = int(self.env.now)
-            g = self.grid.get(t)
-            if g is not None:
-                self.stocks[g], self.cum[g] = x, cum
-            if t >= self.horizon:
+            if self.record(t, x, cum):
                 return
             levels = tuple(self.level(st, phase, steps, t) for st, phase, steps in effects)
             flags = tuple(st.in_force for st in measures)
@@ -426,25 +437,30 @@ def check_supported(s: Scenario) -> None:
         raise SystemExit("plain model: durations in months are implemented only as fixed deferral delays")
 
 
-def run_plain(s: Scenario, n: int, seed: int, grid: list[int]) -> tuple[FloatArray, FloatArray,
-                                                                       list[PlainReplication]]:
-    """All replications of the plain model: stocks ``(n, G, pops)``, cumulative metrics, first chunk's reps."""
+def each_replication(s: Scenario, n: int, seed: int, grid: list[int], model: type[PlainReplication]
+                     ) -> Iterator[tuple[int, PlainReplication]]:
+    """Replications ``0 .. n - 1`` of ``model``, run, with draws requested per chunk of 1,024 as docket does."""
     check_supported(s)
-    start, end = s.window.start.fixed_day(), s.window.end.fixed_day()
-    assert start is not None and end is not None
+    start, end = s.start_day, s.end_day
     horizon, where = end - start, {d: i for i, d in enumerate(grid)}
     streams = Streams(seed)
-    stocks = np.zeros((n, len(grid), len(s.populations)))
-    cum = np.zeros((n, len(grid), len(s.metrics)))
-    first: list[PlainReplication] = []
     for a in range(0, n, CHUNK):
         draws = ChunkDraws(streams, a, min(n, a + CHUNK), start)
         par = PlainParams(s, draws)
         for r in range(a, draws.stop):
-            rep = PlainReplication(s, draws, par, r, horizon, where).run()
-            stocks[r], cum[r] = rep.stocks, rep.cum
-            if a == 0:
-                first.append(rep)
+            yield r, model(s, draws, par, r, horizon, where).run()
+
+
+def run_plain(s: Scenario, n: int, seed: int, grid: list[int]) -> tuple[FloatArray, FloatArray,
+                                                                       list[PlainReplication]]:
+    """All replications of the plain model: stocks ``(n, G, pops)``, cumulative metrics, first chunk's reps."""
+    stocks = np.zeros((n, len(grid), len(s.populations)))
+    cum = np.zeros((n, len(grid), len(s.metrics)))
+    first: list[PlainReplication] = []
+    for r, rep in each_replication(s, n, seed, grid, PlainReplication):
+        stocks[r], cum[r] = rep.stocks, rep.cum
+        if r < CHUNK:
+            first.append(rep)
     return stocks, cum, first
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from conftest import build, day, measure, one
 
 from sim.engine.segments import distinct, intensities, profile
@@ -28,16 +29,32 @@ def test_waiver_scales_intensity():
 
 def test_intensities_union_of_days():
     """Segments start at every change of any effect or in-force flag."""
-    days, rows = intensities([[(0, 0.0), (10, 1.0)], [(0, 0.0), (15, 0.5)]], [[(0, 0.0), (10, 1.0)]], 100)
-    assert days == [0, 10, 15]
-    assert rows == [(0.0, 0.0, 0.0), (1.0, 0.0, 1.0), (1.0, 0.5, 1.0)]
+    days, rows = intensities([[(0, 0.0), (10, 1.0)], [(0, 0.0), (15, 0.5)], [(0, 0.0), (10, 1.0)]], 100)
+    assert days.tolist() == [0, 10, 15]
+    assert rows.tolist() == [[0.0, 0.0, 0.0], [1.0, 0.0, 1.0], [1.0, 0.5, 1.0]]
+
+
+def test_intensities_later_change_of_a_day_wins_and_horizon_ends():
+    """Of two changes of one column on one day the later holds; changes after the horizon start no segment."""
+    days, rows = intensities([[(0, 0.0), (5, 1.0), (5, 0.25), (200, 1.0)], [(0, 1.0)]], 100)
+    assert days.tolist() == [0, 5]
+    assert rows.tolist() == [[0.0, 1.0], [0.25, 1.0]]
 
 
 def test_distinct_configs_numbered_by_first_appearance():
     """Configs are deduplicated in order of first appearance (lifted measure back to the starting config)."""
-    configs, inverse = distinct([(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 0.0)])
-    assert configs == [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0)]
-    assert inverse == [0, 1, 2, 0]
+    configs, inverse = distinct(np.array([(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 0.0), (1.0, 0.0)]))
+    assert configs.tolist() == [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]]
+    assert inverse.tolist() == [0, 1, 2, 0, 1]
+
+
+def test_distinct_survives_a_hash_collision(monkeypatch):
+    """Rows whose hashes collide are still told apart (the grouping is checked exactly)."""
+    from sim.engine import segments
+    monkeypatch.setattr(segments, "_multipliers", lambda width: np.ones(width, dtype=np.uint64))
+    configs, inverse = distinct(np.array([(1.0, 2.0), (2.0, 1.0), (1.0, 2.0)]))  # the same sum of bits
+    assert configs.tolist() == [[1.0, 2.0], [2.0, 1.0]]
+    assert inverse.tolist() == [0, 1, 0]
 
 
 def test_waiver_ending_and_another_starting_same_day():

@@ -43,6 +43,8 @@ __all__ = ["DEFAULT_CHUNK", "Trajectory", "conservation_error", "solve"]
 
 #: Replications solved together; bounds working memory (a few hundred MB at n=4, C=8), not the results.
 DEFAULT_CHUNK: Final = 4096
+#: Fewer are solved together when their propagator tables would take more than this many bytes.
+TABLE_BYTES: Final = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,10 @@ def solve(
     check_segments(starts, configs, R, C, int(days[-1]))
 
     G, new = days.size, np.empty if owner is None else np.zeros  # copies are added up into their replication
+    # The propagator table of a chunk holds Phi^(2^k) for every bit of the horizon and every config of its
+    # replications: with many configs (many measures), fewer replications at a time bound it.
+    per_rep = max(1, int(days[-1]).bit_length()) * C * (n + 1) * 2 * n * 8
+    chunk_size = max(1, min(chunk_size, TABLE_BYTES // per_rep))
     out = Trajectory(*(new((coef.R, G, k)) for k in (n, n, m, m, n, n, n, n)))  # in the order of its fields
     for r0, r1 in _chunks(own, coef.R, chunk_size):  # by replications: the copies of one stay together
         own_rows = slice(r0, r1)

@@ -9,12 +9,13 @@ row's replication and share (:func:`sim.engine.dynamics.solve`'s ``owner`` and `
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from sim.engine.coefficients import Coefficients
 from sim.engine.cohorts import Members, copies
 from sim.engine.draws import ChunkDraws
 from sim.engine.effects import ACTIONS, EffectRef, calendar_months, effect_stream, schedule_from
@@ -26,8 +27,9 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 OFF: Profile = [(0, 0.0)]
 """The profile of an effect that never acts (a measure's, in the counterfactual)."""
-Row = tuple[float, list[int], list[tuple[float, ...]]]
-"""One solved row: its share, its change days and the intensities and in-force flags of each segment."""
+Row = tuple[float, IntArray, FloatArray]
+"""One solved row: its share, its change days ``(S,)`` and the intensities and in-force flags of each segment
+``(S, effects + measures)``."""
 
 
 class EffectProfiles:
@@ -53,6 +55,10 @@ class EffectProfiles:
         # bound from day d (a member of a cohort): its members' rows are the measure's, masked.
         self.masked = [all(refs[e].effect.phase_in is None and ACTIONS[refs[e].effect.type].schedule is None
                            for e in cols) for cols in self.columns]
+        # Per chunk row, as floats: reading numpy scalars effect by effect costs more than the profiles.
+        self._phase_rows = np.array(self.phase).reshape(len(refs), R).T.tolist()
+        self._month_rows = np.array(self.phase_months).reshape(len(refs), R).T.tolist()
+        self._schedules = [ACTIONS[ref.effect.type].schedule for ref in refs]
 
     def of(self, k: int, states: list[MeasureState], only: int | None = None,
            base: list[Profile] | None = None) -> list[Profile]:
@@ -60,16 +66,20 @@ class EffectProfiles:
         ``only``, the effects of that timeline alone are computed, the others taken from ``base``."""
         cache: dict[tuple[int, float, float, int | None], Profile] = {}
         profs = []
+        phases, months = self._phase_rows[k], self._month_rows[k]
         for e, ref in enumerate(self.refs):  # effects of one measure with the same phase-in share a profile
             if only is not None and ref.measure != only:
                 assert base is not None
                 profs.append(base[e])
                 continue
-            key = (ref.measure, float(self.phase[e][k]), float(self.phase_months[e][k]), ref.effect.steps)
+            key = (ref.measure, phases[e], months[e], ref.effect.steps)
             if key not in cache:
                 cache[key] = profile(states[ref.measure], key[1], key[3], self.horizon, key[2], self.day0)
-            schedule, life_months = ACTIONS[ref.effect.type].schedule, self.months[e]
-            profs.append(cache[key] if schedule is None else scheduled(cache[key], states[ref.measure], schedule_from(
+            schedule, life_months = self._schedules[e], self.months[e]
+            if schedule is None:
+                profs.append(cache[key])
+                continue
+            profs.append(scheduled(cache[key], states[ref.measure], schedule_from(
                 schedule, float(self.params.effect_value[e][k]),
                 None if life_months is None else float(life_months[k]), self.day0), self.horizon))
         return profs
@@ -79,23 +89,24 @@ class EffectProfiles:
         timeline of the cohort measure (``found``)."""
         profs = self.of(k, states)
         forced = [in_force(st) for st in states[:M]]
-        days, rows = intensities(profs, forced, self.horizon)
+        days, table = intensities([*profs, *forced], self.horizon)
         if found is None:
-            return [(1.0, days, rows)]
+            return [(1.0, days, table)]
         mi = found.measure
         if self.masked[mi]:  # each member's intensities are the measure's from its day on: no profile to redo
-            return whole(masked_copies(found, k, days, rows, [*self.columns[mi], len(self.refs) + mi], self.horizon))
+            return whole(masked_copies(found, k, days, table, [*self.columns[mi], len(self.refs) + mi],
+                                       self.horizon))
         out = []
         for w, st in copies(found, k, states[mi]):
             mine = [*states[:mi], st, *states[mi + 1:]]
             flags = [*forced[:mi], in_force(st), *forced[mi + 1:]]
-            out.append((w, *intensities(self.of(k, mine, mi, profs), flags, self.horizon)))
+            out.append((w, *intensities([*self.of(k, mine, mi, profs), *flags], self.horizon)))
         return whole(out)
 
     def counterfactual(self, k: int, states: list[MeasureState], M: int) -> list[Row]:
         """The row of chunk row ``k`` without the measures: only the shocks' effects act."""
         profs = [OFF if ref.measure < M else p for ref, p in zip(self.refs, self.of(k, states), strict=True)]
-        return [(1.0, *intensities(profs, [OFF] * M, self.horizon))]
+        return [(1.0, *intensities([*profs, *([OFF] * M)], self.horizon))]
 
 
 def whole(rows: list[Row]) -> list[Row]:
@@ -104,7 +115,7 @@ def whole(rows: list[Row]) -> list[Row]:
     return [(1.0, rows[0][1], rows[0][2])] if len(rows) == 1 else rows
 
 
-def masked_copies(found: Members, k: int, days: list[int], rows: list[tuple[float, ...]], columns: list[int],
+def masked_copies(found: Members, k: int, days: IntArray, table: FloatArray, columns: list[int],
                   horizon: int) -> list[Row]:
     """The rows of replication ``k``'s copies when a member bound from day ``d`` has the replication's
     intensities from ``d`` on and, before it, those with ``columns`` (the measure's effects and in-force
@@ -113,23 +124,30 @@ def masked_copies(found: Members, k: int, days: list[int], rows: list[tuple[floa
     Example:
         >>> from sim.engine.cohorts import Members
         >>> found = Members(0, np.array([0.5, 0.25, 0.25]), np.array([[0, 20, 30]]))
-        >>> masked_copies(found, 0, [0, 10], [(0.0, 0.0), (1.0, 1.0)], [0, 1], 100)
-        [(0.5, [0, 10], [(0.0, 0.0), (1.0, 1.0)]), (0.25, [0, 20], [(0.0, 0.0), (1.0, 1.0)]), \
-(0.25, [0, 30], [(0.0, 0.0), (1.0, 1.0)])]
+        >>> table = np.array([[0.0, 0.0], [1.0, 1.0]])
+        >>> [(w, d.tolist(), t.tolist()) for w, d, t in masked_copies(found, 0, np.array([0, 10]), table, [0, 1],
+        ...                                                          100)]
+        [(0.5, [0, 10], [[0.0, 0.0], [1.0, 1.0]]), (0.25, [0, 20], [[0.0, 0.0], [1.0, 1.0]]), \
+(0.25, [0, 30], [[0.0, 0.0], [1.0, 1.0]])]
     """
-    zero = [tuple(0.0 if i in columns else v for i, v in enumerate(row)) for row in rows]
+    zero = table.copy()
+    zero[:, columns] = 0.0
     shares: dict[int, float] = {}
     for d, w in zip(found.days[k].tolist(), found.weights.tolist(), strict=True):
         shares[min(max(d, 0), horizon + 1)] = shares.get(min(max(d, 0), horizon + 1), 0.0) + w
-    merged: dict[tuple[tuple[int, tuple[float, ...]], ...], float] = {}
+    merged: dict[tuple[bytes, bytes], Row] = {}
     for d, w in shares.items():
-        at = bisect_right(days, d) - 1  # the segment day d falls in
-        seg = [*zip(days[:at + 1], zero[:at + 1], strict=True)]
+        at = int(np.searchsorted(days, d, side="right")) - 1  # the segment day d falls in
+        seg_days, seg = days[: at + 1], zero[: at + 1]
         if d <= horizon:
-            seg = [*(p for p in seg if p[0] < d), (d, rows[at]), *zip(days[at + 1:], rows[at + 1:], strict=True)]
-        kept = tuple(p for i, p in enumerate(seg) if i == 0 or p[1] != seg[i - 1][1])
-        merged[kept] = merged.get(kept, 0.0) + w
-    return [(w, [d for d, _ in seg], [r for _, r in seg]) for seg, w in merged.items()]
+            before = seg_days < d
+            seg_days = np.concatenate([seg_days[before], [d], days[at + 1:]])
+            seg = np.concatenate([seg[before], table[at:]])
+        kept = np.append(True, (seg[1:] != seg[:-1]).any(axis=1))  # a segment starts where its row changes
+        seg_days, seg = seg_days[kept], seg[kept]
+        key = (seg_days.tobytes(), seg.tobytes())
+        merged[key] = (merged[key][0] + w if key in merged else w, seg_days, seg)
+    return list(merged.values())
 
 
 def in_force(state: MeasureState) -> Profile:
@@ -137,42 +155,79 @@ def in_force(state: MeasureState) -> Profile:
     return [(0, 0.0), *((d, 1.0 if on else 0.0) for d, on in state.switches)]
 
 
+GROUP_BYTES = 8 * 2**20
+"""The configs of this many bytes of replications' tables are turned into coefficients at a time: the tables
+grow with segments x (effects + measures), the coefficients only with the segments."""
+Solve = Callable[[IntArray, FloatArray], Coefficients]
+"""``coefficients(owner, configs)``: the coefficients of configs ``(N, width)`` of replications ``owner`` (N,),
+as ``(N, 1, ...)`` arrays."""
+
+
 @dataclass
 class Layout:
-    """The segment tables of a chunk's solved rows (see :func:`sim.engine.dynamics.solve`)."""
+    """The segment tables and coefficients of a chunk's solved rows (see :func:`sim.engine.dynamics.solve`)."""
 
     seg_start: IntArray  # (R', S) change days of each row
     seg_config: IntArray  # (R', S) config of each segment
-    table: FloatArray  # (R, C, width) the intensities and in-force flags of each replication's configs
+    coef: Coefficients  # (R, C, ...) the coefficients of each replication's configs (padding: zeros)
     owner: IntArray | None  # (R',) each row's replication; None: one row per replication
     weight: FloatArray | None  # (R',) each row's share of every population; None: 1
 
     @classmethod
-    def of(cls, per_rep: list[list[Row]], horizon: int, width: int) -> Layout:
-        """The tables of each replication's rows; the configs of a replication are those of all its rows."""
-        starts, cfgs, tables = [], [], []
-        for rows in per_rep:
-            configs, inverse = distinct([r for _, _, seg in rows for r in seg])
-            tables.append(configs)
+    def of(cls, per_rep: Iterable[list[Row]], horizon: int, coefficients_of: Solve) -> Layout:
+        """The tables of each replication's rows (taken one replication at a time); the configs of a replication
+        are those of all its rows. Only the coefficients of the configs are kept, not their intensities."""
+        starts, cfgs, counts, shares = [], [], [], []
+        parts: list[tuple[IntArray, IntArray, Coefficients]] = []
+        pending: list[tuple[int, FloatArray]] = []
+        size = 0
+
+        def flush() -> None:
+            owner = np.concatenate([np.full(len(c), k, dtype=np.int64) for k, c in pending])
+            local = np.concatenate([np.arange(len(c)) for _, c in pending])
+            parts.append((owner, local, coefficients_of(owner, np.concatenate([c for _, c in pending]))))
+            pending.clear()
+
+        for k, rows in enumerate(per_rep):
+            configs, inverse = distinct(rows[0][2] if len(rows) == 1 else np.concatenate([t for _, _, t in rows]))
             at = 0
-            for _, days, seg in rows:
+            for w, days, seg in rows:
                 starts.append(days)
                 cfgs.append(inverse[at : at + len(seg)])
+                shares.append(w)
                 at += len(seg)
-        S, C = max(len(d) for d in starts), max(len(c) for c in tables)
+            counts.append(len(rows))
+            pending.append((k, configs))
+            size += configs.nbytes
+            if size > GROUP_BYTES:
+                flush()
+                size = 0
+        if pending:
+            flush()
+        S, R = max(len(d) for d in starts), len(counts)
         seg_start = np.full((len(starts), S), horizon + 1, dtype=np.int64)
         seg_config = np.zeros((len(starts), S), dtype=np.int64)
-        table = np.zeros((len(per_rep), C, width))
         for i, (days, inverse) in enumerate(zip(starts, cfgs, strict=True)):
             seg_start[i, : len(days)] = days
             seg_config[i, : len(days)] = inverse
-        for k, configs in enumerate(tables):
-            table[k, : len(configs)] = configs
-        if all(len(rows) == 1 and rows[0][0] == 1.0 for rows in per_rep):
-            return cls(seg_start, seg_config, table, None, None)
-        owner = np.repeat(np.arange(len(per_rep)), [len(rows) for rows in per_rep])
-        return cls(seg_start, seg_config, table, owner, np.array([w for rows in per_rep for w, _, _ in rows]))
+        coef = _placed(parts, R)
+        if all(c == 1 for c in counts) and all(w == 1.0 for w in shares):
+            return cls(seg_start, seg_config, coef, None, None)
+        owner = np.repeat(np.arange(R), counts)
+        return cls(seg_start, seg_config, coef, owner, np.array(shares))
 
     def x0(self, x0: FloatArray) -> FloatArray:
         """Each row's initial stocks: its replication's, times its share."""
         return x0 if self.owner is None or self.weight is None else x0[self.owner] * self.weight[:, None]
+
+
+def _placed(parts: list[tuple[IntArray, IntArray, Coefficients]], R: int) -> Coefficients:
+    """``(R, C, ...)`` coefficients from those of each replication's configs (``owner``, ``local`` index);
+    configs a replication does not have are zeros (valid, and never read by the solver)."""
+    C = 1 + max(int(local.max()) for _, local, _ in parts)
+    first = parts[0][2]
+    arrays = {name: np.zeros((R, C, *getattr(first, name).shape[2:])) for name in ("b", "g", "d", "T", "W")}
+    for owner, local, coef in parts:
+        for name, arr in arrays.items():
+            arr[owner, local] = getattr(coef, name)[:, 0]
+    return Coefficients(**arrays)

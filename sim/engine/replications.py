@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from sim.engine.chunk_lifecycle import play_chunk
 from sim.engine.clock import scenario_dates
+from sim.engine.coefficients import Coefficients
 from sim.engine.cohorts import members
 from sim.engine.draws import ChunkDraws, Input
 from sim.engine.dynamics import conservation_error, solve
@@ -151,17 +152,20 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
     played = play_chunk(s, draws, horizon, calendar)
     profiles, cohort = EffectProfiles(s, draws, refs, params, horizon), members(s, draws, played.anchors)
     states = played.states
-    lay = Layout.of([profiles.rows(k, st, M, cohort) for k, st in enumerate(states)], horizon, E + M)
-    coef = coefficients(s, refs, params, lay.table[:, :, :E], lay.table[:, :, E:])
+
+    def coefficients_of(owner: npt.NDArray[np.int64], configs: FloatArray) -> Coefficients:
+        return coefficients(s, refs, params.take(owner), configs[:, None, :E], configs[:, None, E:])
+
+    lay = Layout.of((profiles.rows(k, st, M, cohort) for k, st in enumerate(states)), horizon, coefficients_of)
     if s.shocks:  # the counterfactual has the shocks' effects: segments of its own
-        cf_lay = Layout.of([profiles.counterfactual(k, st, M) for k, st in enumerate(states)], horizon, E + M)
-        cf_coef = coefficients(s, refs, params, cf_lay.table[:, :, :E], cf_lay.table[:, :, E:])
-        cf_start, cf_config = cf_lay.seg_start, cf_lay.seg_config
+        cf_lay = Layout.of((profiles.counterfactual(k, st, M) for k, st in enumerate(states)), horizon,
+                           coefficients_of)
+        cf_coef, cf_start, cf_config = cf_lay.coef, cf_lay.seg_start, cf_lay.seg_config
     else:
         cf_coef = coefficients(s, refs, params, np.zeros((R, 1, E)), np.zeros((R, 1, M)))
         cf_start, cf_config = np.zeros((R, 1), dtype=np.int64), np.zeros((R, 1), dtype=np.int64)
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by name (check_finite)
-        traj = solve(lay.x0(params.x0), coef, lay.seg_start, lay.seg_config, grid, owner=lay.owner,
+        traj = solve(lay.x0(params.x0), lay.coef, lay.seg_start, lay.seg_config, grid, owner=lay.owner,
                      weight=lay.weight)
         cf = solve(params.x0, cf_coef, cf_start, cf_config, grid)
     err = max(conservation_error(traj, params.x0), conservation_error(cf, params.x0)) if verify_accounting \

@@ -42,6 +42,7 @@ from sim.scenario.errors import DocketError
 from sim.scenario.schema import Scenario
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 Profile = list[tuple[int, float]]
 
 
@@ -145,27 +146,77 @@ def _evaluate(prof: Profile, days: list[int]) -> list[float]:
     return [prof[bisect_right(starts, d) - 1][1] for d in days]
 
 
-def intensities(profiles: list[Profile], in_force: list[Profile], horizon: int
-                ) -> tuple[list[int], list[tuple[float, ...]]]:
-    """Segment start days of one replication and, per segment, the effect intensities then in-force flags."""
-    days = sorted({d for p in (*profiles, *in_force) for d, _ in p if d <= horizon} | {0})
-    columns = [_evaluate(p, days) for p in (*profiles, *in_force)]
-    return days, list(zip(*columns, strict=True)) if columns else [() for _ in days]
+def intensities(columns: list[Profile], horizon: int) -> tuple[IntArray, FloatArray]:
+    """Segment start days of one row and, per segment, each column's value then: ``(S,)`` days and an
+    ``(S, len(columns))`` table (effect intensities, then in-force flags).
 
-
-def distinct(rows: list[tuple[float, ...]]) -> tuple[list[tuple[float, ...]], list[int]]:
-    """The distinct rows in order of first appearance, and each row's index among them.
-
-    A replication often returns to an earlier config (a measure lifted, a waiver ended); each distinct one is
-    solved once.
+    Every profile starts on day 0; a column's value on a segment is its last change on or before the
+    segment's day (of two changes on one day, the later). Built by column with numpy: no call per segment.
 
     Example:
-        >>> distinct([(0.0,), (1.0,), (0.0,)])
-        ([(0.0,), (1.0,)], [0, 1, 0])
+        >>> days, table = intensities([[(0, 0.0), (10, 1.0)], [(0, 0.0), (15, 0.5)]], 100)
+        >>> days.tolist(), table.tolist()
+        ([0, 10, 15], [[0.0, 0.0], [1.0, 0.0], [1.0, 0.5]])
     """
-    index: dict[tuple[float, ...], int] = {}
-    inverse = [index.setdefault(row, len(index)) for row in rows]
-    return list(index), inverse
+    lens = [len(p) for p in columns]
+    count, width = sum(lens), len(columns)
+    day = np.fromiter((d for p in columns for d, _ in p), np.int64, count)
+    value = np.fromiter((v for p in columns for _, v in p), np.float64, count)
+    column = np.repeat(np.arange(width), lens)
+    live = np.flatnonzero(day <= horizon)
+    days = np.unique(np.append(day[live], 0))
+    S = days.size
+    at, col = np.searchsorted(days, day[live]), column[live]
+    last = np.ones(at.size, dtype=bool)  # a column's changes on one day are adjacent: the later wins
+    last[:-1] = (at[1:] != at[:-1]) | (col[1:] != col[:-1])
+    at, col, kept = at[last], col[last], live[last]
+    until = np.full(at.size, S, dtype=np.int64)  # each change holds until the column's next one
+    same = col[1:] == col[:-1]
+    until[:-1][same] = at[1:][same]
+    if (until - at).sum() != S * width:
+        raise ValueError("intensities: every profile must start on day 0")
+    # Column by column (a column's values are contiguous), then viewed segment by segment.
+    return days, np.repeat(value[kept], until - at).reshape(width, S).T
+
+
+def _multipliers(width: int) -> npt.NDArray[np.uint64]:
+    """Odd multipliers of the columns' bits in a row's hash (Fibonacci hashing)."""
+    return (np.arange(1, width + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)) | np.uint64(1)
+
+
+def distinct(table: FloatArray) -> tuple[FloatArray, IntArray]:
+    """The distinct rows of ``table`` in order of first appearance, and each row's index among them.
+
+    A replication often returns to an earlier config (a measure lifted, a waiver ended); each distinct one is
+    solved once. Rows are grouped by a hash of their bits and the grouping is then checked exactly, so a
+    collision costs time, never a wrong config.
+
+    Example:
+        >>> configs, inverse = distinct(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]]))
+        >>> configs.tolist(), inverse.tolist()
+        ([[0.0, 0.0], [1.0, 0.0]], [0, 1, 0])
+    """
+    S, width = table.shape
+    if S == 1 or width == 0:
+        return table[:1], np.zeros(S, dtype=np.int64)
+    mult = _multipliers(width)
+    with np.errstate(over="ignore"):  # the hash wraps around 2**64 by design
+        if table.flags.f_contiguous:  # by column (as intensities builds it)
+            h = (table.T.view(np.uint64) * mult[:, None]).sum(axis=0)
+        else:
+            h = (np.ascontiguousarray(table).view(np.uint64) * mult).sum(axis=1)
+    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    inverse = rank[inverse.reshape(-1)]
+    firsts = first[order]
+    again = np.flatnonzero(firsts[inverse] != np.arange(S))  # rows that repeat an earlier one, by their hash
+    if np.array_equal(table[firsts[inverse[again]]], table[again]):
+        return table[firsts], inverse
+    index: dict[tuple[float, ...], int] = {}  # a hash collision: group the rows exactly
+    exact = [index.setdefault(tuple(row), len(index)) for row in table.tolist()]
+    return np.array(list(index), dtype=np.float64).reshape(-1, width), np.array(exact, dtype=np.int64)
 
 
 @dataclass
@@ -179,6 +230,11 @@ class Params:
     flows: FloatArray  # (R, n, n)
     weights: list[FloatArray]  # per term of each metric, (R,), flattened in metric/term order
     effect_value: list[FloatArray]  # per effect: factor, extra, rate or 1/time_constant, (R,)
+
+    def take(self, rows: IntArray) -> Params:
+        """The draws of replications ``rows`` (one entry per row, repeats allowed)."""
+        return Params(self.x0[rows], self.inflow[rows], self.churn[rows], self.ceiling[rows], self.flows[rows],
+                      [w[rows] for w in self.weights], [v[rows] for v in self.effect_value])
 
 
 def coefficients(scenario: Scenario, refs: list[EffectRef], params: Params, level: FloatArray,
