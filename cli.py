@@ -18,6 +18,7 @@ from cli_kit import (
     AS_OF_OPTION,
     FORCE_OPTION,
     SEED_OPTION,
+    SEEN_OPTION,
     SET_OPTION,
     VARIANT_OPTION,
     Bar,
@@ -119,6 +120,7 @@ def new(name: str, directory: str, force: bool) -> None:
 @click.option("--ignore-hash", is_flag=True,
               help="with --from: run a run.json whose hashes no longer match (an edited file), with a warning")
 @click.option("--quiet", "-q", is_flag=True, help="print only the run folder")
+@SEEN_OPTION
 @SET_OPTION
 @memory_option
 @FORCE_OPTION

@@ -33,6 +33,10 @@ SEED_OPTION = click.option("--seed", type=click.IntRange(min=0), help="root seed
 AS_OF_OPTION = click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
                             callback=lambda ctx, param, value: value.date() if value else "scenario",
                             help="draw an 'as of' line on the timeline at this date [default: the scenario's as_of]")
+SEEN_OPTION = click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+                           callback=lambda ctx, param, value: value.date() if value else None,
+                           help="run the scenario as seen on this date: its record's facts up to it fixed, the "
+                                "rest conditioned on them (docs/forecasting.md)")
 VARIANT_OPTION = click.option("--variant", help="apply this named variant of the scenario")
 
 
