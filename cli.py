@@ -164,6 +164,36 @@ def explain(file: str, replication: int, variant: str | None, seed: int | None) 
     click.echo(explain_text(load(file, variant).scenario, replication, seed))
 
 
+@cli.command()
+@click.argument("file", type=ScenarioFile())
+@click.option("--every", type=click.Choice(["day", "week", "month"]), help="an as-of date every day, week or month")
+@click.option("--dates", "dates", multiple=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="an as-of date (repeat for several); instead of --every")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="first as-of date [default: the "
+              "scenario's as_of]")
+@click.option("--to", "stop", type=click.DateTime(["%Y-%m-%d"]), help="last as-of date [default: record.until]")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="what changed since this as-of date "
+              "[default: the first]")
+@click.option("--target", type=click.DateTime(["%Y-%m-%d"]), help="the key date the chart's chances are by "
+              "[default: the first key date on or after the last as-of date]")
+@click.option("--measure", "measures", multiple=True, help="a measure the chart shows (repeat; default: all)")
+@replications_option()
+@SEED_OPTION
+@SET_OPTION
+@out_option("folder [default: runs/forecast-NAME]")
+@FORCE_OPTION
+def forecast(file: str, dates: tuple[Any, ...], start: Any, stop: Any, since: Any, target: Any,
+             **options: Any) -> None:
+    """Run FILE as seen on each date (its record's facts up to it fixed): a table, a chart, what changed."""
+    from plots.forecast import write_forecast
+
+    day = (lambda v: v.date() if v else None)
+    folder, text = write_forecast(file, dates=[d.date() for d in dates], start=day(start), stop=day(stop),
+                                  since=day(since), target=day(target), say=say, **options)
+    click.echo(text)
+    click.echo(f"wrote {folder}/")
+
+
 CHART_NAMES = ("key_numbers", "timeline", "in_force", "populations", "exposure", "outcomes", "comparison",
                "assumptions")
 

@@ -468,3 +468,12 @@ def seen_on(data: MDict, as_of: dt.date, filename: str) -> MDict:
         raise ScenarioError(s.problems)
     _put(out, "as_of", as_of)
     return out
+
+
+def recorded_facts(data: dict[str, Any]) -> list[Fact]:
+    """Every fact of a scenario's record, by date (facts that do not read are left out: validation and
+    :func:`seen_on` report them)."""
+    record = data.get("record")
+    if not isinstance(record, dict):
+        return []
+    return _facts(_Seen(data if isinstance(data, MDict) else MDict(), 0, ""), record)

@@ -1,0 +1,219 @@
+"""The outlook over time: a scenario run as seen on each of several dates, on common random numbers.
+
+Each as-of date is a run of :func:`sim.scenario.loaded.load` with ``as_of`` (the record's facts up to it fixed,
+the rest conditioned, :mod:`sim.scenario.record`) with the same seed, so every replication keeps its uniforms
+and a line moves only when information moves. :func:`forecast` gathers one tidy table (as-of date x measure x
+key date: P(in force by / on); as-of date x metric: exposure to the window end, mean and 5-95% as the house
+convention says, :mod:`sim.text.convention`), the record's outcome (the ``as_it_happened`` variant replayed,
+when the scenario has one) and the facts in between, for the chart (``plots/forecast.py``) and for "what
+changed since" (:func:`changes`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from sim.runs.runner import run
+from sim.scenario.calendar import day_to_date
+from sim.scenario.errors import UsageError
+from sim.scenario.loaded import load
+from sim.scenario.loader import resolve_raw, variant_ids
+from sim.scenario.record import Fact, recorded_facts, record_span
+from sim.text.convention import HEADLINE, HIGH, LOW
+
+RECORD_VARIANT = "as_it_happened"
+"""The variant that replays the record, whose outcomes the forecasts are scored against."""
+COLUMNS = ("as_of", "kind", "target", "date", "value", "low", "high")
+"""The forecast table: ``kind`` is ``in_force_by``, ``in_force_on`` (a chance; ``low``/``high`` empty) or
+``exposure`` (the metric's total to ``date``, the window end: mean and 5-95% of the runs)."""
+STEPS = {"week": 7, "day": 1, "month": 30}
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Forecasts of one scenario as seen on several dates.
+
+    Attributes:
+        name: the scenario's name.
+        title: its title.
+        table: the tidy table (:data:`COLUMNS`), one block of rows per as-of date.
+        outcome: the record's replay in the same columns (``as_of`` empty), or an empty frame without one.
+        facts: the record's facts, by date.
+        replications: runs per as-of date.
+        titles: each measure's and metric's title, by id.
+        concerns: the ids each measure's facts can name (itself, its challenges and rulings, the events that
+            lift or cancel it).
+    """
+
+    name: str
+    title: str
+    table: pd.DataFrame
+    outcome: pd.DataFrame
+    facts: list[Fact]
+    replications: int
+    titles: dict[str, str]
+    concerns: dict[str, set[str]]
+
+    def chance(self, measure: str, date: str, kind: str = "in_force_by") -> pd.Series:
+        """The chance ``kind`` of ``measure`` at ``date``, by as-of date."""
+        t = self.table
+        rows = t[(t["kind"] == kind) & (t["target"] == measure) & (t["date"] == date)]
+        return rows.set_index("as_of")["value"]
+
+    def outcome_of(self, measure: str, date: str, kind: str = "in_force_by") -> float | None:
+        """What the record says (0 or 1), or ``None`` without a replay."""
+        o = self.outcome
+        if o.empty:
+            return None
+        rows = o[(o["kind"] == kind) & (o["target"] == measure) & (o["date"] == date)]
+        return float(rows["value"].iloc[0]) if len(rows) else None
+
+
+def as_of_dates(file: str, every: str | None = None, dates: Sequence[dt.date] = (),
+                start: dt.date | None = None, stop: dt.date | None = None) -> list[dt.date]:
+    """The as-of dates of a forecast: ``dates`` as given, or every ``day``/``week``/``month`` from ``start``
+    (default: the scenario's ``as_of``) to ``stop`` (default: the record's ``until``), ``stop`` included.
+
+    Raises:
+        UsageError: both or neither of ``every`` and ``dates``; a scenario without a record.
+    """
+    if bool(every) == bool(dates):
+        raise UsageError("give either --every (day, week or month) or --dates, not both or neither", param="every")
+    if dates:
+        return sorted(set(dates))
+    span = record_span(resolve_raw(file))
+    if span is None:
+        raise UsageError(f"{file} has no `record:`, so it has no dates to be seen on (docs/forecasting.md)")
+    first = start or day_to_date(span[0])
+    last = stop or day_to_date(span[1])
+    if every not in STEPS:
+        raise UsageError(f"--every takes day, week or month, not {every}", param="every")
+    out, day = [], first
+    while day <= last:
+        out.append(day)
+        day += dt.timedelta(days=STEPS[every])
+    if out and out[-1] != last and stop is not None:
+        out.append(last)
+    return out
+
+
+def _rows(summary: dict[str, Any], as_of: dt.date | None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    end = summary["window"]["end"]
+    for mid, m in summary["measures"].items():
+        for kind in ("in_force_by", "in_force_on"):
+            for date, p in m[f"p_{kind}"].items():
+                rows.append({"as_of": as_of, "kind": kind, "target": mid, "date": date, "value": float(p),
+                             "low": None, "high": None})
+    for metric, e in summary["exposure"].items():
+        total = e["total"]
+        rows.append({"as_of": as_of, "kind": "exposure", "target": metric, "date": end,
+                     "value": float(total[HEADLINE]), "low": float(total[LOW]), "high": float(total[HIGH])})
+    return rows
+
+
+def forecast(file: str, as_ofs: Sequence[dt.date], *, replications: int | None = None, seed: int | None = None,
+             sets: Sequence[str] = (), progress: Callable[[dt.date], None] | None = None) -> Forecast:
+    """Run ``file`` as seen on each of ``as_ofs`` (same seed: common random numbers) and gather the table.
+
+    Raises:
+        DocketError: a scenario without a record, an as-of date outside it, facts the scenario gives no chance
+            (before anything runs: every date is loaded first).
+    """
+    loaded = [load(file, None, tuple(sets), as_of=d) for d in as_ofs]
+    rows: list[dict[str, Any]] = []
+    n = 0
+    for d, one in zip(as_ofs, loaded, strict=True):
+        if progress:
+            progress(d)
+        res = run(one.scenario, replications=replications, seed=seed)
+        n = res.replications
+        rows.extend(_rows(res.summary, d))
+    base = resolve_raw(file)
+    outcome = pd.DataFrame(columns=COLUMNS)
+    if RECORD_VARIANT in variant_ids(base):
+        replay = run(load(file, RECORD_VARIANT, tuple(sets)).scenario, replications=1, seed=seed)
+        outcome = pd.DataFrame(_rows(replay.summary, None), columns=COLUMNS)
+    scenario = loaded[0].scenario
+    titles = {x.id: x.title or x.id for x in [*scenario.measures, *scenario.metrics]}
+    concerns = {m.id: {m.id, *(c.id for c in m.challenges), *m.lifted_by, *m.unless,
+                       *(r.id for r in scenario.rulings if m.id in r.measures)} for m in scenario.measures}
+    return Forecast(scenario.name, scenario.title, pd.DataFrame(rows, columns=COLUMNS), outcome,
+                    recorded_facts(base), n, titles, concerns)
+
+
+def changes(fc: Forecast, since: dt.date, now: dt.date | None = None, top: int = 3) -> tuple[str, pd.DataFrame]:
+    """What changed between the forecast as seen on ``since`` and on ``now`` (default: the last as-of date):
+    each headline chance then and now, and the facts of the record in between (those that moved it most: the
+    facts dated between the two as-of dates that bracket its largest one-step move).
+
+    Raises:
+        UsageError: ``since`` or ``now`` is not one of the forecast's as-of dates.
+    """
+    dates = sorted(set(fc.table["as_of"]))
+    now = now or dates[-1]
+    for d in (since, now):
+        if d not in dates:
+            raise UsageError(f"{d} is not one of the forecast's as-of dates ({dates[0]} to {dates[-1]})",
+                             param="since")
+    t = fc.table[fc.table["kind"].isin(["in_force_by", "exposure"])]
+    then = t[t["as_of"] == since].set_index(["kind", "target", "date"])["value"]
+    later = t[t["as_of"] == now].set_index(["kind", "target", "date"])["value"]
+    between = [f for f in fc.facts if since.toordinal() < f.day <= now.toordinal()]
+    rows = []
+    for key in then.index:
+        kind, target, date = key
+        series = t[(t["kind"] == kind) & (t["target"] == target) & (t["date"] == date)
+                   & (t["as_of"] >= since) & (t["as_of"] <= now)].sort_values("as_of")
+        steps = series["value"].diff().abs().tolist()[1:]
+        moved = ""
+        if steps and max(steps) > 0:
+            i = steps.index(max(steps)) + 1
+            lo, hi = series["as_of"].iloc[i - 1], series["as_of"].iloc[i]
+            moved = "; ".join(fact_text(f) for f in _step_facts(fc, target, lo, hi))
+        rows.append({"kind": kind, "target": target, "date": date, "then": then[key], "now": later[key],
+                     "change": later[key] - then[key], "moved_by": moved})
+    table = pd.DataFrame(rows)
+    table = table.reindex(table["change"].abs().sort_values(ascending=False, kind="stable").index)
+    lines = [f"{fc.title}: what changed from {since} to {now} ({len(between)} facts of the record in between)"]
+    for f in between:
+        lines.append(f"  {fact_text(f)}")
+    chances = table[table["kind"] == "in_force_by"].head(top * 3)
+    for _, r in chances.iterrows():
+        if abs(r["change"]) < 0.005:
+            continue
+        lines.append(f"P({r['target']} in force by {r['date']}): {r['then']:.0%} -> {r['now']:.0%}"
+                     + (f"  (moved most by: {r['moved_by']})" if r["moved_by"] else ""))
+    return "\n".join(lines), table
+
+
+def moving_facts(fc: Forecast, measure: str, date: str, at_least: float = 0.02) -> list[Fact]:
+    """The facts of the record that moved P(``measure`` in force by ``date``): in each as-of step where it moved
+    by ``at_least`` or more, the facts dated in the step that concern the measure (:attr:`Forecast.concerns`),
+    else every fact dated in it."""
+    s = fc.chance(measure, date).sort_index()
+    out = []
+    for (lo, a), (hi, b) in zip(s.items(), list(s.items())[1:]):
+        if abs(b - a) >= at_least:
+            out += _step_facts(fc, measure, lo, hi)
+    return out
+
+
+def _step_facts(fc: Forecast, target: str, lo: dt.date, hi: dt.date) -> list[Fact]:
+    """The facts dated after ``lo`` up to ``hi`` that concern ``target``, else all of them."""
+    step = [f for f in fc.facts if lo.toordinal() < f.day <= hi.toordinal()]
+    own = [f for f in step if f.subject in fc.concerns.get(target, set())]
+    return own or step
+
+
+def fact_text(f: Fact) -> str:
+    """A fact as a short dated phrase: ``2020-09-27 tiktok_v_trump: injunction``."""
+    what = {"event": "happened", "shock": "happened", "deferral": f"deferred {f.raw.get('delay')}",
+            "challenge": "injunction" if f.raw.get("injunction") else "no injunction",
+            "appeal": "reversed" if f.raw.get("reversal") else "upheld"}[f.kind]
+    return f"{day_to_date(f.day)} {f.subject}: {what}"
