@@ -187,11 +187,15 @@ def forecast(file: str, dates: tuple[Any, ...], start: Any, stop: Any, since: An
     """Run FILE as seen on each date (its record's facts up to it fixed): a table, a chart, what changed."""
     from plots.forecast import write_forecast
 
-    day = (lambda v: v.date() if v else None)
-    folder, text = write_forecast(file, dates=[d.date() for d in dates], start=day(start), stop=day(stop),
-                                  since=day(since), target=day(target), say=say, **options)
+    folder, text = write_forecast(file, dates=[d.date() for d in dates], start=_day(start), stop=_day(stop),
+                                  since=_day(since), target=_day(target), say=say, **options)
     click.echo(text)
     click.echo(f"wrote {folder}/")
+
+
+def _day(value: Any) -> Any:
+    """A click date option as a date (``None`` if not given)."""
+    return value.date() if value else None
 
 
 CHART_NAMES = ("key_numbers", "timeline", "in_force", "populations", "exposure", "outcomes", "comparison",

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import matplotlib.dates as mdates
 from matplotlib.figure import Figure
 
 from plots.pack import save_figure
@@ -24,7 +25,7 @@ from plots.style import (
 from sim.runs.atomic import write_text
 from sim.runs.outdir import staged
 from sim.scenario.calendar import day_to_date
-from sim.studies.forecast import Forecast, fact_text, moving_facts, as_of_dates, changes, forecast
+from sim.studies.forecast import Forecast, as_of_dates, changes, fact_text, forecast, moving_facts
 from sim.text.convention import IN_FORCE_BY
 from sim.text.humanize import percent
 
@@ -40,7 +41,7 @@ def chance_over_time(fc: Forecast, date: str, measures: Sequence[str] = ()) -> F
     facts = sorted({id(f): f for m in measures for f in moving_facts(fc, m, date)}.values(), key=lambda f: f.day)
     for f in facts:
         day = day_to_date(f.day)
-        ax.axvline(day, color="#999999", lw=0.8, ls=":", zorder=1)
+        ax.axvline(float(mdates.date2num(day)), color="#999999", lw=0.8, ls=":", zorder=1)
         ax.annotate(f"{day:%b %d}: " + fact_text(f).split(" ", 1)[1], (day, 1.02), xytext=(-3, 0),
                     textcoords="offset points", fontsize=8, color="#555555", va="top", ha="right", rotation=90)
     handles = []
@@ -75,13 +76,14 @@ def _title(fc: Forecast, date: str, measures: Sequence[str]) -> str:
     moves = {m: (float(fc.chance(m, date).iloc[0]), float(fc.chance(m, date).iloc[-1])) for m in measures}
     m, (first, last) = max(moves.items(), key=lambda kv: abs(kv[1][1] - kv[1][0]))
     dates = sorted(set(fc.table["as_of"]))
-    return (f"P({fc.titles.get(m, m)} in force by {day_label(dt.date.fromisoformat(date))}) went from {percent(first)} on "
-            f"{day_label(dates[0])} to {percent(last)} on {day_label(dates[-1])}")
+    return (f"P({fc.titles.get(m, m)} in force by {day_label(dt.date.fromisoformat(date))}) went from "
+            f"{percent(first)} on {day_label(dates[0])} to {percent(last)} on {day_label(dates[-1])}")
 
 
 def write_forecast(file: str, *, every: str | None = None, dates: Sequence[dt.date] = (),
                    start: dt.date | None = None, stop: dt.date | None = None, since: dt.date | None = None,
-                   target: dt.date | None = None, measures: Sequence[str] = (), replications: int | None = None, seed: int | None = None,
+                   target: dt.date | None = None, measures: Sequence[str] = (), replications: int | None = None,
+                   seed: int | None = None,
                    overrides: tuple[str, ...] = (), out: str | None = None, force: bool = False,
                    say: Callable[[str], None] = print) -> tuple[Path, str]:
     """Run ``file`` as seen on each date and write ``forecast.csv``, ``outcome.csv``, ``changes.txt`` (with

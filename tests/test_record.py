@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from itertools import pairwise
 from pathlib import Path
 
 import pandas as pd
@@ -92,7 +93,7 @@ def test_common_random_numbers_across_as_of_dates(tmp_path: Path) -> None:
     for t in (START, dt.date(2026, 2, 20), dt.date(2026, 3, 20)):
         res = run(load(path, as_of=t).scenario, replications=200, seed=1)
         days.append([_by(res, "ban", dt.date(2026, 3, 1) + dt.timedelta(k)) for k in range(0, 60, 5)])
-    assert all(a >= b for early, late in zip(days, days[1:]) for a, b in zip(early, late))
+    assert all(a >= b for early, late in pairwise(days) for a, b in zip(early, late, strict=True))
 
 
 def test_a_recorded_fact_is_fixed(tmp_path: Path) -> None:

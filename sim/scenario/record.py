@@ -3,7 +3,8 @@
 The ``record:`` section lists what happened after the scenario's ``as_of``, each fact naming the uncertain part
 of the scenario it settles (``docs/forecasting.md``):
 
-- ``{date: D, event: ID}`` (or ``shock: ID``): the event (shock) happened on ``D``;
+- ``{date: D, event: ID}`` (or ``shock: ID``, ``decision: ID``): the event (shock, a measure's extension
+  decision) happened on ``D``;
 - ``{date: D, challenge: ID, injunction: true|false}``: the court (a measure's challenge or a shared ruling)
   decided on ``D``;
 - ``{date: D, appeal: ID, reversal: true|false}``: the appeal of challenge ``ID`` was decided on ``D``;
@@ -17,7 +18,8 @@ of the scenario it settles (``docs/forecasting.md``):
   stream, :func:`sim.scenario.sampling.conditioned_uniforms`), and the chance ``p`` of an event with date
   distribution ``F`` becomes, by Bayes' rule, ``p (1 - F(t)) / (1 - p F(t))``; a deadline passed with no
   recorded deferral was not deferred;
-- everything later stays as uncertain as the scenario says.
+- everything later stays as uncertain as the scenario says;
+- ``record.until`` is one more key date (what the record decides by its end is what forecasts are scored on).
 
 A fact the scenario gives no chance (a date outside its distribution, an injunction of probability 0, a deferral
 of a measure that has none) is an error naming both the fact and the scenario's value, with their positions.
@@ -33,13 +35,13 @@ from typing import Any, Final
 import sim.scenario.quantities as q
 from sim.scenario.calendar import add_duration, day_to_date
 from sim.scenario.dates import DateSpec, read_date
-from sim.scenario.errors import DocketError, Diagnostic, ScenarioError, UsageError
+from sim.scenario.errors import Diagnostic, DocketError, ScenarioError, UsageError
 from sim.scenario.quantities import QuantityError
 from sim.scenario.sampling import sample, share_by
 from sim.scenario.values import CONDITION_KEY, Dist, read_value
 from sim.scenario.yamlload import MDict, MList, dotted_path, mark_at
 
-KINDS: Final = ("event", "shock", "challenge", "appeal", "deferral")
+KINDS: Final = ("event", "shock", "decision", "challenge", "appeal", "deferral")
 """The keys a fact names its subject with: exactly one per fact."""
 _QUADRATURE: Final = 4000
 """Midpoints used for the mean of an uncertain probability (Bayes' rule needs only the mean)."""
@@ -245,7 +247,7 @@ def _conditioned(raw: object, value: float, note: str) -> dict[str, Any]:
     return out
 
 
-def _facts(s: _Seen, record: MDict) -> list[Fact]:
+def _facts(s: _Seen, record: dict[str, Any]) -> list[Fact]:
     out = []
     for i, raw in enumerate(record.get("facts") or []):
         path: Path = ("record", "facts", i)
@@ -283,9 +285,17 @@ def _challenges(data: MDict) -> dict[str, Path]:
     return out
 
 
-def _occurrences(s: _Seen, facts: list[Fact], key: str, kind: str) -> None:
-    """Events (or shocks): happened on their recorded day, or not by ``t``."""
-    known = _by_id(s.data, key)
+def _decisions(data: MDict) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for i, m in enumerate(data.get("measures") or []):
+        for j, d in enumerate((m.get("decisions") or []) if isinstance(m, dict) else []):
+            if isinstance(d, dict) and isinstance(d.get("id"), str):
+                out[d["id"]] = ("measures", i, "decisions", j)
+    return out
+
+
+def _occurrences(s: _Seen, facts: list[Fact], known: dict[str, Path], kind: str) -> None:
+    """Events (shocks, decisions): happened on their recorded day, or not by ``t``."""
     seen = {f.subject: f for f in facts if f.kind == kind}
     for f in seen.values():
         if f.subject not in known:
@@ -434,7 +444,7 @@ def record_span(data: dict[str, Any]) -> tuple[int, int] | None:
     return None if until is None or start is None else (start, until)
 
 
-def seen_on(data: MDict, as_of: dt.date, filename: str) -> MDict:
+def seen_on(data: dict[str, Any], as_of: dt.date, filename: str) -> MDict:
     """The resolved scenario ``data`` as seen on ``as_of``: the record's facts up to it fixed, the rest conditioned
     (see the module docstring). The result records ``as_of`` as the scenario's ``as_of``.
 
@@ -460,13 +470,18 @@ def seen_on(data: MDict, as_of: dt.date, filename: str) -> MDict:
     out = _copy(data)
     s = _Seen(out, t, filename)
     facts = [f for f in _facts(s, out["record"]) if f.day <= t]
-    _occurrences(s, facts, "events", "event")
-    _occurrences(s, facts, "shocks", "shock")
+    _occurrences(s, facts, _by_id(out, "events"), "event")
+    _occurrences(s, facts, _by_id(out, "shocks"), "shock")
+    _occurrences(s, facts, _decisions(out), "decision")
     _courts(s, facts)
     _deferrals(s, facts)
     if s.problems:
         raise ScenarioError(s.problems)
     _put(out, "as_of", as_of)
+    keys = MList(getattr(out.get("key_dates"), "mark", None))
+    keys.extend(out.get("key_dates") or [(out.get("window") or {}).get("end")])
+    keys.append(day_to_date(span[1]))
+    _put(out, "key_dates", keys)
     return out
 
 

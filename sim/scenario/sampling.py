@@ -97,7 +97,8 @@ def cdf(dist: Dist, x: float) -> float:
 
     Example:
         >>> from sim.scenario.values import read_value
-        >>> cdf(read_value({"between": [0, 10]}, "factor"), 2.5), cdf(read_value({"triangular": [0, 0, 2]}, "factor"), 1)
+        >>> tri = read_value({"triangular": [0, 0, 2]}, "factor")
+        >>> cdf(read_value({"between": [0, 10]}, "factor"), 2.5), cdf(tri, 1)
         (0.25, 0.75)
     """
     p = dist.params

@@ -277,11 +277,13 @@ class Expectation(Strict):
 
 class Fact(Strict):
     """One dated fact of the record, naming the uncertain part of the scenario it settles (exactly one of
-    ``event``, ``shock``, ``challenge``, ``appeal``, ``deferral``; :mod:`sim.scenario.record` reads them)."""
+    ``event``, ``shock``, ``decision``, ``challenge``, ``appeal``, ``deferral``; :mod:`sim.scenario.record`
+    reads them)."""
 
     date: When
     event: str | None = None
     shock: str | None = None
+    decision: str | None = None
     challenge: str | None = None
     injunction: bool | None = None
     appeal: str | None = None

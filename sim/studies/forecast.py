@@ -4,8 +4,8 @@ Each as-of date is a run of :func:`sim.scenario.loaded.load` with ``as_of`` (the
 the rest conditioned, :mod:`sim.scenario.record`) with the same seed, so every replication keeps its uniforms
 and a line moves only when information moves. :func:`forecast` gathers one tidy table (as-of date x measure x
 key date: P(in force by / on); as-of date x metric: exposure to the window end, mean and 5-95% as the house
-convention says, :mod:`sim.text.convention`), the record's outcome (the ``as_it_happened`` variant replayed,
-when the scenario has one) and the facts in between, for the chart (``plots/forecast.py``) and for "what
+convention says, :mod:`sim.text.convention`), the record's outcome (the run as seen on ``record.until``, where
+it is decided) and the facts in between, for the chart (``plots/forecast.py``) and for "what
 changed since" (:func:`changes`).
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import pandas as pd
@@ -22,12 +23,10 @@ from sim.runs.runner import run
 from sim.scenario.calendar import day_to_date
 from sim.scenario.errors import UsageError
 from sim.scenario.loaded import load
-from sim.scenario.loader import resolve_raw, variant_ids
-from sim.scenario.record import Fact, recorded_facts, record_span
+from sim.scenario.loader import resolve_raw
+from sim.scenario.record import Fact, record_span, recorded_facts
 from sim.text.convention import HEADLINE, HIGH, LOW
 
-RECORD_VARIANT = "as_it_happened"
-"""The variant that replays the record, whose outcomes the forecasts are scored against."""
 COLUMNS = ("as_of", "kind", "target", "date", "value", "low", "high")
 """The forecast table: ``kind`` is ``in_force_by``, ``in_force_on`` (a chance; ``low``/``high`` empty) or
 ``exposure`` (the metric's total to ``date``, the window end: mean and 5-95% of the runs)."""
@@ -42,7 +41,7 @@ class Forecast:
         name: the scenario's name.
         title: its title.
         table: the tidy table (:data:`COLUMNS`), one block of rows per as-of date.
-        outcome: the record's replay in the same columns (``as_of`` empty), or an empty frame without one.
+        outcome: what the record decides (:func:`record_outcome`), in the same columns with ``as_of`` empty.
         facts: the record's facts, by date.
         replications: runs per as-of date.
         titles: each measure's and metric's title, by id.
@@ -135,16 +134,36 @@ def forecast(file: str, as_ofs: Sequence[dt.date], *, replications: int | None =
         n = res.replications
         rows.extend(_rows(res.summary, d))
     base = resolve_raw(file)
-    outcome = pd.DataFrame(columns=COLUMNS)
-    if RECORD_VARIANT in variant_ids(base):
-        replay = run(load(file, RECORD_VARIANT, tuple(sets)).scenario, replications=1, seed=seed)
-        outcome = pd.DataFrame(_rows(replay.summary, None), columns=COLUMNS)
+    outcome = record_outcome(file, sets, seed)
     scenario = loaded[0].scenario
-    titles = {x.id: x.title or x.id for x in [*scenario.measures, *scenario.metrics]}
+    titles = {m.id: m.title or m.id for m in scenario.measures} | {x.id: x.title or x.id for x in scenario.metrics}
     concerns = {m.id: {m.id, *(c.id for c in m.challenges), *m.lifted_by, *m.unless,
+                       *(d.id for d in m.decisions),
                        *(r.id for r in scenario.rulings if m.id in r.measures)} for m in scenario.measures}
     return Forecast(scenario.name, scenario.title, pd.DataFrame(rows, columns=COLUMNS), outcome,
                     recorded_facts(base), n, titles, concerns)
+
+
+OUTCOME_RUNS = 100
+"""Replications of the run as seen on ``record.until``: what it decides (a chance of exactly 0 or 1) does not
+depend on their number."""
+
+
+def record_outcome(file: str, sets: Sequence[str] = (), seed: int | None = None) -> pd.DataFrame:
+    """What the record decides: the chances of the run as seen on ``record.until`` that are exactly 0 or 1 (every
+    ``in_force_by``/``in_force_on`` of a key date up to ``until``; later ones only if the record settles them), in
+    the :data:`COLUMNS` of the forecast table with ``as_of`` empty.
+
+    Raises:
+        DocketError: a scenario without a record.
+    """
+    span = record_span(resolve_raw(file))
+    if span is None:
+        raise UsageError(f"{file} has no `record:`, so it has no outcome to score against (docs/forecasting.md)")
+    seen = run(load(file, None, tuple(sets), as_of=day_to_date(span[1])).scenario, replications=OUTCOME_RUNS,
+               seed=seed)
+    rows = [r for r in _rows(seen.summary, None) if r["kind"] != "exposure" and r["value"] in (0.0, 1.0)]
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def changes(fc: Forecast, since: dt.date, now: dt.date | None = None, top: int = 3) -> tuple[str, pd.DataFrame]:
@@ -198,9 +217,9 @@ def moving_facts(fc: Forecast, measure: str, date: str, at_least: float = 0.02) 
     else every fact dated in it."""
     s = fc.chance(measure, date).sort_index()
     out = []
-    for (lo, a), (hi, b) in zip(s.items(), list(s.items())[1:]):
+    for (lo, a), (hi, b) in pairwise(s.items()):
         if abs(b - a) >= at_least:
-            out += _step_facts(fc, measure, lo, hi)
+            out += _step_facts(fc, measure, lo, hi)  # type: ignore[arg-type]  # the index holds dates
     return out
 
 
@@ -213,7 +232,8 @@ def _step_facts(fc: Forecast, target: str, lo: dt.date, hi: dt.date) -> list[Fac
 
 def fact_text(f: Fact) -> str:
     """A fact as a short dated phrase: ``2020-09-27 tiktok_v_trump: injunction``."""
-    what = {"event": "happened", "shock": "happened", "deferral": f"deferred {f.raw.get('delay')}",
+    what = {"event": "happened", "shock": "happened", "decision": "decided",
+            "deferral": f"deferred {f.raw.get('delay')}",
             "challenge": "injunction" if f.raw.get("injunction") else "no injunction",
             "appeal": "reversed" if f.raw.get("reversal") else "upheld"}[f.kind]
     return f"{day_to_date(f.day)} {f.subject}: {what}"
