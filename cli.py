@@ -272,6 +272,28 @@ def test_command(paths: tuple[str, ...], fmt: str, **options: Any) -> None:
         sys.exit(1)
 
 
+@cli.command(name="score")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--every", type=click.Choice(["auto", "day", "week", "month"]), default="auto", show_default=True,
+              help="as-of dates every day, week or month from each scenario's as_of to its record's end (auto: "
+                   "weekly for a record of up to 26 weeks, else monthly)")
+@replications_option("replications per as-of date [default: 200]")
+@SEED_OPTION
+@click.option("--update", is_flag=True, help="also store each scenario's score with its baselines (docket test "
+              "then fails when a change makes it worse)")
+@out_option("folder for forecasts.csv, scores.csv, reliability.csv and reliability.png [default: runs/score]")
+@FORCE_OPTION
+def score_command(paths: tuple[str, ...], **options: Any) -> None:
+    """Score the forecasts of scenario files with a record (files, or folders searched): Brier and log scores,
+    references, reliability."""
+    from plots.score import write_score
+    from sim.testing.suite import find_scenarios
+
+    folder, text = write_score([str(p) for p in find_scenarios(paths)], say=say, **options)
+    click.echo(text)
+    click.echo(f"wrote {folder}/")
+
+
 @cli.command(name="compare")
 @click.argument("files", nargs=-1, required=True, type=ScenarioFile())
 @click.option("--variants", help="comma-separated variant ids: with one FILE, the variants to compare with it; "

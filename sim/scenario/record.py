@@ -478,11 +478,23 @@ def seen_on(data: dict[str, Any], as_of: dt.date, filename: str) -> MDict:
     if s.problems:
         raise ScenarioError(s.problems)
     _put(out, "as_of", as_of)
-    keys = MList(getattr(out.get("key_dates"), "mark", None))
-    keys.extend(out.get("key_dates") or [(out.get("window") or {}).get("end")])
-    keys.append(day_to_date(span[1]))
-    _put(out, "key_dates", keys)
+    until_as_key_date(out)
     return out
+
+
+def until_as_key_date(data: dict[str, Any]) -> None:
+    """Add the record's ``until`` to the key dates of the resolved ``data`` (in place; the window end stands for
+    absent key dates), so runs report what the record decides by its end."""
+    span = record_span(data)
+    if span is None:
+        return
+    keys = MList(getattr(data.get("key_dates"), "mark", None))
+    keys.extend(data.get("key_dates") or [(data.get("window") or {}).get("end")])
+    keys.append(day_to_date(span[1]))
+    if isinstance(data, MDict):
+        _put(data, "key_dates", keys)
+    else:
+        data["key_dates"] = keys
 
 
 def recorded_facts(data: dict[str, Any]) -> list[Fact]:
