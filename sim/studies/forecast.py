@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from sim.runs.runner import run
-from sim.scenario.calendar import day_to_date
+from sim.scenario.calendar import add_months, day_to_date
 from sim.scenario.errors import UsageError
 from sim.scenario.loaded import load
 from sim.scenario.loader import resolve_raw
@@ -30,7 +30,8 @@ from sim.text.convention import HEADLINE, HIGH, LOW
 COLUMNS = ("as_of", "kind", "target", "date", "value", "low", "high")
 """The forecast table: ``kind`` is ``in_force_by``, ``in_force_on`` (a chance; ``low``/``high`` empty) or
 ``exposure`` (the metric's total to ``date``, the window end: mean and 5-95% of the runs)."""
-STEPS = {"week": 7, "day": 1, "month": 30}
+STEPS = {"week": 7, "day": 1, "month": 0}
+"""Days between as-of dates (``month``: calendar months from the first date, clamped to the month's end)."""
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,12 @@ def as_of_dates(file: str, every: str | None = None, dates: Sequence[dt.date] = 
     last = stop or day_to_date(span[1])
     if every not in STEPS:
         raise UsageError(f"--every takes day, week or month, not {every}", param="every")
-    out, day = [], first
+    out, day, k = [], first, 0
     while day <= last:
         out.append(day)
-        day += dt.timedelta(days=STEPS[every])
+        k += 1
+        day = (day_to_date(add_months(first.toordinal(), k)) if every == "month"
+               else first + dt.timedelta(days=STEPS[every] * k))
     if out and out[-1] != last and stop is not None:
         out.append(last)
     return out

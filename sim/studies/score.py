@@ -186,15 +186,19 @@ def score(files: Sequence[str | os.PathLike[str]], *, every: str = "auto", repli
     rows: list[dict[str, Any]] = []
     ns: dict[str, int] = {}
     skipped: dict[str, str] = {}
+    plan = []
     for file in map(str, files):
         raw = resolve_raw(file)
         name = scenario_name(raw, file)
         if record_span(raw) is None:
             skipped[name] = "no `record:` of what happened"
             continue
+        dates = as_of_dates(file, every_for(file) if every == "auto" else every)
+        load(file, as_of=dates[-1])  # a record that does not fit its scenario fails before any run
+        plan.append((file, raw, name, dates))
+    for file, raw, name, dates in plan:
         if progress:
             progress(name)
-        dates = as_of_dates(file, every_for(file) if every == "auto" else every)
         fc = forecast(file, dates, replications=replications, seed=seed)
         hold = run(load(deadlines_hold(raw), filename=file).scenario, replications=fc.replications, seed=seed)
         mine = _scored(name, fc.table, fc.outcome, fc.replications, hold.summary)
@@ -204,8 +208,9 @@ def score(files: Sequence[str | os.PathLike[str]], *, every: str = "auto", repli
         rows += mine
         ns[name] = fc.replications
     if not rows:
-        raise DocketError("nothing to score: none of the scenarios has a record that decides a forecast "
-                          "(docs/forecasting.md says how to write a `record:`)")
+        why = "; ".join(f"{f}: {skipped[scenario_name(resolve_raw(f), f)]}" for f in map(str, files))
+        raise DocketError(f"nothing to score ({why}): a scenario needs a `record:` that decides a forecast "
+                          "(docs/forecasting.md says how to write one)")
     return Scores(pd.DataFrame(rows, columns=SCORE_COLUMNS), ns, skipped)
 
 
