@@ -25,7 +25,7 @@ from plots.style import (
 from sim.runs.atomic import write_text
 from sim.runs.outdir import staged
 from sim.scenario.calendar import day_to_date
-from sim.studies.forecast import Forecast, as_of_dates, changes, fact_text, forecast, moving_facts
+from sim.studies.forecast import Forecast, as_of_dates, changes, default_target, fact_text, forecast, moving_facts
 from sim.text.convention import IN_FORCE_BY
 from sim.text.humanize import percent
 
@@ -45,27 +45,47 @@ def chance_over_time(fc: Forecast, date: str, measures: Sequence[str] = ()) -> F
         ax.annotate(f"{day:%b %d}: " + fact_text(f).split(" ", 1)[1], (day, 1.02), xytext=(-3, 0),
                     textcoords="offset points", fontsize=8, color="#555555", va="top", ha="right", rotation=90)
     handles = []
+    ends: list[tuple[float, str, str]] = []
+    gap = max((last - dates[0]).days / 40, 1.0)
     for i, m in enumerate(measures):
         color = MEASURE_PALETTE[i % len(MEASURE_PALETTE)]
         s = fc.chance(m, date)
-        (line,) = ax.step(list(s.index), list(s.values), where="post", color=color, lw=2.2, label=fc.titles.get(m, m),
-                          zorder=3)
-        ax.plot(list(s.index), list(s.values), "o", color=color, ms=3.5, zorder=3)
+        (line,) = ax.step(list(s.index), list(s.values), where="post", color=color, lw=2.2,
+                          label=fc.titles.get(m, m), zorder=3)
+        ax.plot(list(s.index), list(s.values), "o", color=color, ms=4, zorder=3)
         handles.append(line)
+        if len(measures) == 1:  # one line: every chance written on it
+            for d, p in s.items():
+                ax.annotate(percent(float(p)), (d, float(p)), xytext=(0, 7), textcoords="offset points",
+                            fontsize=9, color=color, ha="center", fontweight="bold")
+        else:
+            ends.append((float(s.iloc[-1]), percent(float(s.iloc[-1])), color))
         outcome = fc.outcome_of(m, date)
         if outcome is not None:
-            ax.plot([last + dt.timedelta(days=2)], [outcome], marker="D", ms=9, color=color,
-                    mfc=color if outcome >= 0.5 else "white", mew=2, zorder=4, clip_on=False)
-        ax.annotate(f"{percent(float(s.iloc[-1]))}", (last, float(s.iloc[-1])), xytext=(-30, 6),
-                    textcoords="offset points", fontsize=9, color=color, fontweight="bold")
+            at = last + dt.timedelta(days=gap * (2 + i))
+            ax.plot([at], [outcome], marker="D", ms=9, color=color, mfc=color if outcome >= 0.5 else "white",
+                    mew=2, zorder=4, clip_on=False)
+            if i == 0:
+                ax.annotate("record", (at, outcome), xytext=(0, 10 if outcome < 0.5 else -16),
+                            textcoords="offset points", fontsize=9, color=INK, ha="center")
+    placed: list[float] = []
+    for y, text, color in sorted(ends):  # the last chances, pushed apart so none hides another
+        y_text = max([y, *(p + 0.045 for p in placed)])
+        placed.append(y_text)
+        ax.annotate(text, (last, y), xytext=(last - dt.timedelta(days=gap * 1.5), y_text + 0.015),
+                    fontsize=9, color=color, fontweight="bold", ha="right")
     percent_axis(ax, f"P(in force by {day_label(dt.date.fromisoformat(date))})")
-    date_axis(ax, dates[0], last + dt.timedelta(days=4))
+    date_axis(ax, dates[0], last + dt.timedelta(days=gap * (3 + len(measures))))
     style_axes(ax)
     ax.set_xlabel("as seen on", fontsize=10, color=INK)
     title = _title(fc, date, measures)
-    decorate(fig, title, f"Chance each measure is in force by {day_label(dt.date.fromisoformat(date))}, as seen "
-             f"on each date; diamond at the right: the record's outcome (filled: took effect, open: did not); "
-             f"dotted: the facts of the record that moved it", None, handles=handles,
+    if len(measures) > 2:  # long titles: a legend in the plot, not a row under the subtitle
+        ax.legend(handles=handles, loc="center left", fontsize=9, frameon=True, facecolor="white", edgecolor="white",
+                  framealpha=0.9)
+    decorate(fig, title, f"Chance {'each measure' if len(measures) > 1 else 'it'} is in force by "
+             f"{day_label(dt.date.fromisoformat(date))}, as seen on each date; diamond at the right: the record's "
+             f"outcome (filled: took effect, open: did not); dotted: the facts of the record that moved it", None,
+             handles=handles if len(measures) <= 2 else None,
              stated=f"Chances: share of {fc.replications:,} runs per date, common random numbers; {IN_FORCE_BY}",
              footer_right=fc.name)
     return fig
@@ -96,8 +116,8 @@ def write_forecast(file: str, *, every: str | None = None, dates: Sequence[dt.da
     fc = forecast(file, as_ofs, replications=replications, seed=seed, sets=overrides,
                   progress=lambda d: say(f"as seen on {d}"))
     folder = Path(out or Path("runs") / f"forecast-{fc.name}")
-    key = target.isoformat() if target else _default_target(fc)
-    text, table = changes(fc, since or as_ofs[0])
+    key = target.isoformat() if target else default_target(fc)
+    text, table = changes(fc, since or as_ofs[0], target=key)
     with staged(folder, "forecast", force=force) as tmp:
         write_text(tmp / "forecast.csv", fc.table.to_csv(index=False))
         write_text(tmp / "outcome.csv", fc.outcome.to_csv(index=False))
@@ -106,10 +126,3 @@ def write_forecast(file: str, *, every: str | None = None, dates: Sequence[dt.da
         save_figure(chance_over_time(fc, key, measures), tmp / "forecast.png")
     return folder, text
 
-
-def _default_target(fc: Forecast) -> str:
-    """The first key date on or after the last as-of date (else the last key date)."""
-    last = max(fc.table["as_of"]).isoformat()
-    keys = sorted(set(fc.table[fc.table["kind"] == "in_force_by"]["date"]))
-    later = [k for k in keys if k >= last]
-    return later[0] if later else keys[-1]

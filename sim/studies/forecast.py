@@ -25,7 +25,8 @@ from sim.scenario.errors import UsageError
 from sim.scenario.loaded import load
 from sim.scenario.loader import resolve_raw
 from sim.scenario.record import Fact, record_span, recorded_facts
-from sim.text.convention import HEADLINE, HIGH, LOW
+from sim.text.convention import HEADLINE, HIGH, LOW, table_heading
+from sim.text.humanize import interval, percent
 
 COLUMNS = ("as_of", "kind", "target", "date", "value", "low", "high")
 """The forecast table: ``kind`` is ``in_force_by``, ``in_force_on`` (a chance; ``low``/``high`` empty) or
@@ -169,10 +170,21 @@ def record_outcome(file: str, sets: Sequence[str] = (), seed: int | None = None)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def changes(fc: Forecast, since: dt.date, now: dt.date | None = None, top: int = 3) -> tuple[str, pd.DataFrame]:
+def default_target(fc: Forecast) -> str:
+    """The headline key date: the first on or after the last as-of date (else the last key date)."""
+    last = max(fc.table["as_of"]).isoformat()
+    keys = sorted(set(fc.table[fc.table["kind"] == "in_force_by"]["date"]))
+    later = [k for k in keys if k >= last]
+    return later[0] if later else keys[-1]
+
+
+def changes(fc: Forecast, since: dt.date, now: dt.date | None = None,
+            target: str | None = None) -> tuple[str, pd.DataFrame]:
     """What changed between the forecast as seen on ``since`` and on ``now`` (default: the last as-of date):
-    each headline chance then and now, and the facts of the record in between (those that moved it most: the
-    facts dated between the two as-of dates that bracket its largest one-step move).
+    the facts of the record in between; each headline number then and now (P(in force by ``target``, default
+    :func:`default_target`) per measure, each metric's exposure: mean and 5-95%) with the facts that moved it
+    most (those dated between the two as-of dates that bracket its largest one-step move). The table holds
+    every chance and exposure.
 
     Raises:
         UsageError: ``since`` or ``now`` is not one of the forecast's as-of dates.
@@ -189,28 +201,33 @@ def changes(fc: Forecast, since: dt.date, now: dt.date | None = None, top: int =
     between = [f for f in fc.facts if since.toordinal() < f.day <= now.toordinal()]
     rows = []
     for key in then.index:
-        kind, target, date = key
-        series = t[(t["kind"] == kind) & (t["target"] == target) & (t["date"] == date)
+        kind, what, date = key
+        series = t[(t["kind"] == kind) & (t["target"] == what) & (t["date"] == date)
                    & (t["as_of"] >= since) & (t["as_of"] <= now)].sort_values("as_of")
         steps = series["value"].diff().abs().tolist()[1:]
         moved = ""
         if steps and max(steps) > 0:
             i = steps.index(max(steps)) + 1
             lo, hi = series["as_of"].iloc[i - 1], series["as_of"].iloc[i]
-            moved = "; ".join(fact_text(f) for f in _step_facts(fc, target, lo, hi))
-        rows.append({"kind": kind, "target": target, "date": date, "then": then[key], "now": later[key],
+            moved = "; ".join(fact_text(f) for f in _step_facts(fc, what, lo, hi))
+        rows.append({"kind": kind, "target": what, "date": date, "then": then[key], "now": later[key],
                      "change": later[key] - then[key], "moved_by": moved})
     table = pd.DataFrame(rows)
     table = table.reindex(table["change"].abs().sort_values(ascending=False, kind="stable").index)
-    lines = [f"{fc.title}: what changed from {since} to {now} ({len(between)} facts of the record in between)"]
-    for f in between:
-        lines.append(f"  {fact_text(f)}")
-    chances = table[table["kind"] == "in_force_by"].head(top * 3)
-    for _, r in chances.iterrows():
-        if abs(r["change"]) < 0.005:
-            continue
-        lines.append(f"P({r['target']} in force by {r['date']}): {r['then']:.0%} -> {r['now']:.0%}"
-                     + (f"  (moved most by: {r['moved_by']})" if r["moved_by"] else ""))
+    target = target or default_target(fc)
+    lines = [f"{fc.title}: what changed from {since} to {now}", f"Facts of the record in between ({len(between)}):"]
+    lines += [f"  {fact_text(f)}" for f in between] or ["  (none)"]
+    lines.append(f"P(in force by {target}), {since} -> {now}:")
+    for r in table[(table["kind"] == "in_force_by") & (table["date"] == target)].to_dict("records"):
+        lines.append(f"  {fc.titles.get(r['target'], r['target'])}: {percent(r['then'])} -> {percent(r['now'])}"
+                     + (f"; moved most by {r['moved_by']}" if r["moved_by"] else ""))
+    ex = fc.table[fc.table["kind"] == "exposure"]
+    end = ex["date"].iloc[0] if len(ex) else ""
+    lines.append(f"Exposure to {end} (the window end), {table_heading('total')}:")
+    for metric in dict.fromkeys(ex["target"]):
+        a, b = (ex[(ex["target"] == metric) & (ex["as_of"] == d)].iloc[0] for d in (since, now))
+        lines.append(f"  {fc.titles.get(metric, metric)}: {interval(a['value'], a['low'], a['high'])} -> "
+                     f"{interval(b['value'], b['low'], b['high'])}")
     return "\n".join(lines), table
 
 
