@@ -39,14 +39,18 @@ def chance_over_time(fc: Forecast, date: str, measures: Sequence[str] = ()) -> F
     dates = sorted(set(fc.table["as_of"]))
     last = dates[-1]
     facts = sorted({id(f): f for m in measures for f in moving_facts(fc, m, date)}.values(), key=lambda f: f.day)
+    gap = max((last - dates[0]).days / 40, 1.0)
+    previous = None
     for f in facts:
         day = day_to_date(f.day)
         ax.axvline(float(mdates.date2num(day)), color="#999999", lw=0.8, ls=":", zorder=1)
-        ax.annotate(f"{day:%b %d}: " + fact_text(f).split(" ", 1)[1], (day, 1.02), xytext=(-3, 0),
-                    textcoords="offset points", fontsize=8, color="#555555", va="top", ha="right", rotation=90)
+        right = previous is not None and f.day - previous < 2 * gap  # two facts close together: one each side
+        previous = None if right else f.day
+        ax.annotate(f"{day:%b %d}: " + fact_text(f).split(" ", 1)[1], (day, 1.02), xytext=(3 if right else -3, 0),
+                    textcoords="offset points", fontsize=8, color="#555555", va="top",
+                    ha="left" if right else "right", rotation=90)
     handles = []
     ends: list[tuple[float, str, str]] = []
-    gap = max((last - dates[0]).days / 40, 1.0)
     for i, m in enumerate(measures):
         color = MEASURE_PALETTE[i % len(MEASURE_PALETTE)]
         s = fc.chance(m, date)
@@ -80,8 +84,8 @@ def chance_over_time(fc: Forecast, date: str, measures: Sequence[str] = ()) -> F
     ax.set_xlabel("as seen on", fontsize=10, color=INK)
     title = _title(fc, date, measures)
     if len(measures) > 2:  # long titles: a legend in the plot, not a row under the subtitle
-        ax.legend(handles=handles, loc="center left", fontsize=9, frameon=True, facecolor="white", edgecolor="white",
-                  framealpha=0.9)
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.09), ncol=2, fontsize=10,
+                  frameon=False)
     decorate(fig, title, f"Chance {'each measure' if len(measures) > 1 else 'it'} is in force by "
              f"{day_label(dt.date.fromisoformat(date))}, as seen on each date; diamond at the right: the record's "
              f"outcome (filled: took effect, open: did not); dotted: the facts of the record that moved it", None,
