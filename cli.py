@@ -25,11 +25,14 @@ from cli_kit import (
     Group,
     ScenarioFile,
     exec_options,
+    forecast_options,
     memory_option,
     out_option,
     replications_option,
+    report,
     run_group,
     say,
+    score_options,
     study_options,
 )
 from sim import __version__
@@ -165,37 +168,11 @@ def explain(file: str, replication: int, variant: str | None, seed: int | None) 
 
 
 @cli.command()
-@click.argument("file", type=ScenarioFile())
-@click.option("--every", type=click.Choice(["day", "week", "month"]), help="an as-of date every day, week or month")
-@click.option("--dates", "dates", multiple=True, type=click.DateTime(["%Y-%m-%d"]),
-              help="an as-of date (repeat for several); instead of --every")
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="first as-of date [default: the "
-              "scenario's as_of]")
-@click.option("--to", "stop", type=click.DateTime(["%Y-%m-%d"]), help="last as-of date [default: record.until]")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="what changed since this as-of date "
-              "[default: the first]")
-@click.option("--target", type=click.DateTime(["%Y-%m-%d"]), help="the key date the chart's chances are by "
-              "[default: the first key date on or after the last as-of date]")
-@click.option("--measure", "measures", multiple=True, help="a measure the chart shows (repeat; default: all)")
-@replications_option()
-@SEED_OPTION
-@SET_OPTION
-@out_option("folder [default: runs/forecast-NAME]")
-@FORCE_OPTION
-def forecast(file: str, dates: tuple[Any, ...], start: Any, stop: Any, since: Any, target: Any,
-             **options: Any) -> None:
+@forecast_options
+def forecast(file: str, **options: Any) -> None:
     """Run FILE as seen on each date (its record's facts up to it fixed): a table, a chart, what changed."""
     from plots.forecast import write_forecast
-
-    folder, text = write_forecast(file, dates=[d.date() for d in dates], start=_day(start), stop=_day(stop),
-                                  since=_day(since), target=_day(target), say=say, **options)
-    click.echo(text)
-    click.echo(f"wrote {folder}/")
-
-
-def _day(value: Any) -> Any:
-    """A click date option as a date (``None`` if not given)."""
-    return value.date() if value else None
+    report(write_forecast(file, say=say, **options))
 
 
 CHART_NAMES = ("key_numbers", "timeline", "in_force", "populations", "exposure", "outcomes", "comparison",
@@ -273,25 +250,11 @@ def test_command(paths: tuple[str, ...], fmt: str, **options: Any) -> None:
 
 
 @cli.command(name="score")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--every", type=click.Choice(["auto", "day", "week", "month"]), default="auto", show_default=True,
-              help="as-of dates every day, week or month from each scenario's as_of to its record's end (auto: "
-                   "weekly for a record of up to 26 weeks, else monthly)")
-@replications_option("replications per as-of date [default: 200]")
-@SEED_OPTION
-@click.option("--update", is_flag=True, help="also store each scenario's score with its baselines (docket test "
-              "then fails when a change makes it worse)")
-@out_option("folder for forecasts.csv, scores.csv, reliability.csv and reliability.png [default: runs/score]")
-@FORCE_OPTION
+@score_options
 def score_command(paths: tuple[str, ...], **options: Any) -> None:
-    """Score the forecasts of scenario files with a record (files, or folders searched): Brier and log scores,
-    references, reliability."""
+    """Score the forecasts of scenario files with a record (or folders of them): Brier, log score, reliability."""
     from plots.score import write_score
-    from sim.testing.suite import find_scenarios
-
-    folder, text = write_score([str(p) for p in find_scenarios(paths)], say=say, **options)
-    click.echo(text)
-    click.echo(f"wrote {folder}/")
+    report(write_score(paths, say=say, **options))
 
 
 @cli.command(name="compare")

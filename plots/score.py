@@ -5,6 +5,7 @@ staged and swapped in whole."""
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sim.runs.atomic import write_text
 from sim.runs.outdir import staged
 from sim.scenario.loader import resolve_raw
 from sim.studies.score import SCORE_REPLICATIONS, Scores, scenario_name, score, store_score
+from sim.testing.suite import find_scenarios
 from sim.text.humanize import percent
 
 
@@ -55,17 +57,18 @@ def reliability_chart(scores: Scores) -> Figure:
     return fig
 
 
-def write_score(files: Sequence[str], *, every: str = "auto",
+def write_score(paths: Sequence[str | os.PathLike[str]], *, every: str = "auto",
                 replications: int | None = None, seed: int | None = None, out: str | None = None,
                 force: bool = False, update: bool = False, say: Callable[[str], None] = print) -> tuple[Path, str]:
-    """Score ``files`` (:data:`sim.studies.score.SCORE_REPLICATIONS` runs per as-of date unless
-    ``replications``) and write ``forecasts.csv``, ``scores.csv``, ``reliability.csv``
+    """Score the scenario files among ``paths`` (folders searched; :data:`sim.studies.score.SCORE_REPLICATIONS`
+    runs per as-of date unless ``replications``) and write ``forecasts.csv``, ``scores.csv``, ``reliability.csv``
     and ``reliability.png`` into ``out`` (default ``runs/score``); with ``update``, also store each scored
     scenario's score with its baselines (as ``docket test`` makes it).
 
     Returns:
         The folder and the text to print.
     """
+    files = [str(p) for p in find_scenarios(paths)]
     scores = score(files, every=every, replications=replications or SCORE_REPLICATIONS, seed=seed,
                    progress=lambda n: say(f"scoring {n}"))
     text = scores.text()

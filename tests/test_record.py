@@ -13,7 +13,7 @@ import pytest
 from sim.runs.runner import run
 from sim.scenario.errors import ScenarioError, UsageError
 from sim.scenario.loaded import load
-from sim.scenario.record import mean
+from sim.scenario.sampling import mean
 from sim.scenario.values import read_value
 
 START = dt.date(2026, 1, 1)

@@ -1,16 +1,7 @@
 """A scenario as seen on a date: the facts of its ``record:`` up to that date fixed, the rest conditioned on them.
 
-The ``record:`` section lists what happened after the scenario's ``as_of``, each fact naming the uncertain part
-of the scenario it settles (``docs/forecasting.md``):
-
-- ``{date: D, event: ID}`` (or ``shock: ID``, ``decision: ID``): the event (shock, a measure's extension
-  decision) happened on ``D``;
-- ``{date: D, challenge: ID, injunction: true|false}``: the court (a measure's challenge or a shared ruling)
-  decided on ``D``;
-- ``{date: D, appeal: ID, reversal: true|false}``: the appeal of challenge ``ID`` was decided on ``D``;
-- ``{date: D, deferral: MEASURE, delay: 7d}``: at its deadline ``D`` the measure was deferred by ``delay``.
-
-:func:`seen_on` rewrites the resolved data of a scenario as it was known on day ``t``:
+The facts are read by :mod:`sim.scenario.facts`. :func:`seen_on` rewrites the resolved data of a scenario as it
+was known on day ``t``:
 
 - a fact dated on or before ``t`` is fixed: probability 1 (or the recorded outcome) on its recorded date;
 - what the record does not show by ``t`` had not happened by ``t``: an uncertain date not yet reached is drawn
@@ -29,41 +20,17 @@ Facts dated after ``t`` are not known on ``t`` and are ignored.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 import sim.scenario.quantities as q
 from sim.scenario.calendar import add_duration, day_to_date
 from sim.scenario.dates import DateSpec, read_date
 from sim.scenario.errors import Diagnostic, DocketError, ScenarioError, UsageError
+from sim.scenario.facts import Fact, Path, by_id, challenges, decisions, read_facts, record_span
 from sim.scenario.quantities import QuantityError
-from sim.scenario.sampling import sample, share_by
-from sim.scenario.values import CONDITION_KEY, Dist, read_value
+from sim.scenario.sampling import mean, share_by
+from sim.scenario.values import CONDITION_KEY, read_value
 from sim.scenario.yamlload import MDict, MList, dotted_path, mark_at
-
-KINDS: Final = ("event", "shock", "decision", "challenge", "appeal", "deferral")
-"""The keys a fact names its subject with: exactly one per fact."""
-_QUADRATURE: Final = 4000
-"""Midpoints used for the mean of an uncertain probability (Bayes' rule needs only the mean)."""
-
-Path = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Fact:
-    """One fact of the record: its ``kind`` (one of :data:`KINDS`), the id it names, its day, and where it is."""
-
-    kind: str
-    subject: str
-    day: int
-    raw: dict[str, Any]
-    path: Path
-
-    @property
-    def source(self) -> str | None:
-        """The source the fact cites."""
-        src = self.raw.get("source")
-        return src if isinstance(src, str) else None
 
 
 class _Seen:
@@ -178,19 +145,6 @@ class _Seen:
                   hint=f"check the fact's date and outcome, or let {dotted_path(path)} allow it")
 
 
-def mean(dist: Dist) -> float:
-    """The mean of a distribution (its value when fixed), by the midpoint rule over its inverse CDF.
-
-    Example:
-        >>> round(mean(read_value({"between": [0.2, 0.4]}, "probability")), 6)
-        0.3
-    """
-    if dist.is_fixed:
-        return dist.params[0]
-    u = [(k + 0.5) / _QUADRATURE for k in range(_QUADRATURE)]
-    return float(sum(sample(dist, u))) / _QUADRATURE
-
-
 def _get(data: Any, path: Path) -> Any:
     for step in path:
         data = data[step]
@@ -247,53 +201,6 @@ def _conditioned(raw: object, value: float, note: str) -> dict[str, Any]:
     return out
 
 
-def _facts(s: _Seen, record: dict[str, Any]) -> list[Fact]:
-    out = []
-    for i, raw in enumerate(record.get("facts") or []):
-        path: Path = ("record", "facts", i)
-        if not isinstance(raw, dict):
-            continue  # the schema reports it
-        kinds = [k for k in KINDS if k in raw]
-        if len(kinds) != 1:
-            s.fail(path, "a fact names exactly one thing it settles",
-                   expected="one of " + ", ".join(f"`{k}`" for k in KINDS),
-                   found=", ".join(f"`{k}`" for k in kinds) or "none of them",
-                   hint="write one fact per line, e.g. `{date: 2020-09-27, challenge: tiktok_v_trump, "
-                        "injunction: true}`")
-            continue
-        spec = s.date_of((*path, "date"))
-        day = spec.fixed_day() if spec is not None else None
-        if day is None:
-            s.fail((*path, "date"), "a fact needs the date it happened", expected="a date such as `2020-09-27`",
-                   found=f"`{raw.get('date')}`")
-            continue
-        out.append(Fact(kinds[0], str(raw[kinds[0]]), day, raw, path))
-    return sorted(out, key=lambda f: f.day)
-
-
-def _by_id(data: MDict, key: str) -> dict[str, Path]:
-    return {item["id"]: (key, i) for i, item in enumerate(data.get(key) or [])
-            if isinstance(item, dict) and isinstance(item.get("id"), str)}
-
-
-def _challenges(data: MDict) -> dict[str, Path]:
-    out = _by_id(data, "rulings")
-    for i, m in enumerate(data.get("measures") or []):
-        for j, c in enumerate((m.get("challenges") or []) if isinstance(m, dict) else []):
-            if isinstance(c, dict) and isinstance(c.get("id"), str):
-                out[c["id"]] = ("measures", i, "challenges", j)
-    return out
-
-
-def _decisions(data: MDict) -> dict[str, Path]:
-    out: dict[str, Path] = {}
-    for i, m in enumerate(data.get("measures") or []):
-        for j, d in enumerate((m.get("decisions") or []) if isinstance(m, dict) else []):
-            if isinstance(d, dict) and isinstance(d.get("id"), str):
-                out[d["id"]] = ("measures", i, "decisions", j)
-    return out
-
-
 def _occurrences(s: _Seen, facts: list[Fact], known: dict[str, Path], kind: str) -> None:
     """Events (shocks, decisions): happened on their recorded day, or not by ``t``."""
     seen = {f.subject: f for f in facts if f.kind == kind}
@@ -311,7 +218,7 @@ def _occurrences(s: _Seen, facts: list[Fact], known: dict[str, Path], kind: str)
 def _courts(s: _Seen, facts: list[Fact]) -> None:
     """Challenges and shared rulings: decided on their recorded day (with the recorded outcome), or not by
     ``t``; an injunction's appeal likewise."""
-    known = _challenges(s.data)
+    known = challenges(s.data)
     decided = {f.subject: f for f in facts if f.kind == "challenge"}
     appealed = {f.subject: f for f in facts if f.kind == "appeal"}
     for f in [*decided.values(), *appealed.values()]:
@@ -346,7 +253,7 @@ def _courts(s: _Seen, facts: list[Fact]) -> None:
 
 def _deferrals(s: _Seen, facts: list[Fact]) -> None:
     """Deadlines: moved by each recorded deferral; one passed by ``t`` with no deferral recorded held."""
-    known = _by_id(s.data, "measures")
+    known = by_id(s.data, "measures")
     recorded: dict[str, list[Fact]] = {}
     for f in facts:
         if f.kind == "deferral":
@@ -430,20 +337,6 @@ def _deferrals(s: _Seen, facts: list[Fact]) -> None:
             _put(node, "deferral", left)
 
 
-def record_span(data: dict[str, Any]) -> tuple[int, int] | None:
-    """The days a scenario can be seen on: from its ``as_of`` (else its window start) to its record's ``until``;
-    ``None`` without a record (or with one that does not read; validation reports it)."""
-    record = data.get("record")
-    if not isinstance(record, dict):
-        return None
-    try:
-        until = read_date(record.get("until")).fixed_day()
-        start = read_date(data.get("as_of") or (data.get("window") or {}).get("start")).fixed_day()
-    except (QuantityError, AttributeError):
-        return None
-    return None if until is None or start is None else (start, until)
-
-
 def seen_on(data: dict[str, Any], as_of: dt.date, filename: str) -> MDict:
     """The resolved scenario ``data`` as seen on ``as_of``: the record's facts up to it fixed, the rest conditioned
     (see the module docstring). The result records ``as_of`` as the scenario's ``as_of``.
@@ -469,10 +362,10 @@ def seen_on(data: dict[str, Any], as_of: dt.date, filename: str) -> MDict:
                          f"to {day_to_date(span[1])} (its as_of to record.until)", param="as_of")
     out = _copy(data)
     s = _Seen(out, t, filename)
-    facts = [f for f in _facts(s, out["record"]) if f.day <= t]
-    _occurrences(s, facts, _by_id(out, "events"), "event")
-    _occurrences(s, facts, _by_id(out, "shocks"), "shock")
-    _occurrences(s, facts, _decisions(out), "decision")
+    facts = [f for f in read_facts(out["record"], s.fail) if f.day <= t]
+    _occurrences(s, facts, by_id(out, "events"), "event")
+    _occurrences(s, facts, by_id(out, "shocks"), "shock")
+    _occurrences(s, facts, decisions(out), "decision")
     _courts(s, facts)
     _deferrals(s, facts)
     if s.problems:
@@ -495,12 +388,3 @@ def until_as_key_date(data: dict[str, Any]) -> None:
         _put(data, "key_dates", keys)
     else:
         data["key_dates"] = keys
-
-
-def recorded_facts(data: dict[str, Any]) -> list[Fact]:
-    """Every fact of a scenario's record, by date (facts that do not read are left out: validation and
-    :func:`seen_on` report them)."""
-    record = data.get("record")
-    if not isinstance(record, dict):
-        return []
-    return _facts(_Seen(data if isinstance(data, MDict) else MDict(), 0, ""), record)

@@ -22,9 +22,9 @@ import pandas as pd
 from sim.runs.runner import run
 from sim.scenario.calendar import add_months, day_to_date
 from sim.scenario.errors import UsageError
+from sim.scenario.facts import Fact, record_span, recorded_facts
 from sim.scenario.loaded import load
 from sim.scenario.loader import resolve_raw
-from sim.scenario.record import Fact, record_span, recorded_facts
 from sim.text.convention import HEADLINE, HIGH, LOW, table_heading
 from sim.text.humanize import interval, percent
 

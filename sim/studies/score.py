@@ -36,10 +36,11 @@ import pandas as pd
 from sim.runs.atomic import write_text
 from sim.runs.runner import run
 from sim.scenario.errors import DocketError
+from sim.scenario.facts import record_span
 from sim.scenario.files import read_json_object
 from sim.scenario.loaded import load, scenario_hash
 from sim.scenario.loader import resolve_raw
-from sim.scenario.record import record_span, until_as_key_date
+from sim.scenario.record import until_as_key_date
 from sim.scenario.yamlload import MDict
 from sim.studies.forecast import as_of_dates, forecast
 
