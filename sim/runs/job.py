@@ -76,7 +76,7 @@ def run_to_folder(file: str | None, *, variant: str | None = None, overrides: tu
     check_source(file, from_run, overrides, ignore_hash)
     if as_of is not None and from_run is not None:
         raise UsageError("--as-of applies to a scenario FILE; a run folder's run.json is already as seen on its "
-                         "date", param="as_of")
+                         "date", param="--as-of")
     if from_run is not None:
         loaded, seed, replications, source = rerun(from_run, ignore_hash=ignore_hash, replications=replications,
                                                    seed=seed, warn=lambda w: warn(f"warning: {w}"))

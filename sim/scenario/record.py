@@ -359,7 +359,7 @@ def seen_on(data: dict[str, Any], as_of: dt.date, filename: str) -> MDict:
     t = as_of.toordinal()
     if not span[0] <= t <= span[1]:
         raise UsageError(f"{as_of} is outside the record of {filename}: it can be seen on {day_to_date(span[0])} "
-                         f"to {day_to_date(span[1])} (its as_of to record.until)", param="as_of")
+                         f"to {day_to_date(span[1])} (its as_of to record.until)", param="--as-of")
     out = _copy(data)
     s = _Seen(out, t, filename)
     facts = [f for f in read_facts(out["record"], s.fail) if f.day <= t]

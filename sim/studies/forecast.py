@@ -84,7 +84,7 @@ def as_of_dates(file: str, every: str | None = None, dates: Sequence[dt.date] = 
         UsageError: both or neither of ``every`` and ``dates``; a scenario without a record.
     """
     if bool(every) == bool(dates):
-        raise UsageError("give either --every (day, week or month) or --dates, not both or neither", param="every")
+        raise UsageError("give either --every (day, week or month) or --dates, not both or neither", param="--every")
     if dates:
         return sorted(set(dates))
     span = record_span(resolve_raw(file))
@@ -93,7 +93,7 @@ def as_of_dates(file: str, every: str | None = None, dates: Sequence[dt.date] = 
     first = start or day_to_date(span[0])
     last = stop or day_to_date(span[1])
     if every not in STEPS:
-        raise UsageError(f"--every takes day, week or month, not {every}", param="every")
+        raise UsageError(f"--every takes day, week or month, not {every}", param="--every")
     out, day, k = [], first, 0
     while day <= last:
         out.append(day)
@@ -194,7 +194,7 @@ def changes(fc: Forecast, since: dt.date, now: dt.date | None = None,
     for d in (since, now):
         if d not in dates:
             raise UsageError(f"{d} is not one of the forecast's as-of dates ({dates[0]} to {dates[-1]})",
-                             param="since")
+                             param="--since")
     t = fc.table[fc.table["kind"].isin(["in_force_by", "exposure"])]
     then = t[t["as_of"] == since].set_index(["kind", "target", "date"])["value"]
     later = t[t["as_of"] == now].set_index(["kind", "target", "date"])["value"]
