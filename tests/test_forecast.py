@@ -13,7 +13,17 @@ import cli
 from sim.scenario.errors import DocketError
 from sim.scenario.loaded import load
 from sim.studies.forecast import as_of_dates, changes, forecast, record_outcome
-from sim.studies.score import brier, check_score, compare_scores, jeffreys, log_score, score, score_path
+from sim.studies.score import (
+    brier,
+    check_score,
+    compare_scores,
+    jeffreys,
+    log_score,
+    score,
+    score_path,
+    store_score,
+)
+from sim.testing.suite import Target, run_target
 
 N = 200
 
@@ -26,6 +36,7 @@ title: A ban, a lawsuit and a possible extension
 as_of: 2026-01-01
 window: {{start: 2026-01-01, end: 2026-12-31}}
 key_dates: [2026-06-01, 2026-10-01]
+replications: 100
 populations: [{{id: users, initial: 1M, source: assumption}}]
 measures:
   - id: ban
@@ -103,15 +114,32 @@ def test_score_helpers() -> None:
     assert not compare_scores(None, {"brier": 0.1, "log": 0.3})[0]
 
 
+def _store_small(path: Path) -> None:
+    """A stored score on monthly as-of dates of 50 runs (later scores are made as it was)."""
+    score_path(path).parent.mkdir()
+    store_score(score([str(path)], every="month", replications=50), path, "month", None)
+
+
 def test_a_stored_score_fails_when_the_forecasts_get_worse(tmp_path: Path) -> None:
     path = _scenario(tmp_path)
-    (tmp_path / "baselines").mkdir()
-    ok, text = check_score(path, update=True)
+    _store_small(path)
+    ok, text = check_score(path, update=True)  # with the stored settings
     assert ok and score_path(path).exists(), text
     assert check_score(path)[0]
     path.write_text(path.read_text().replace("injunction: 0.5", "injunction: 0.9"))  # a worse assumption
     ok, text = check_score(path)
     assert not ok and "worse than stored" in text
+
+
+def test_docket_test_has_a_score_item_that_fails_on_a_worse_library(tmp_path: Path) -> None:
+    path = _scenario(tmp_path)
+    _store_small(path)
+    assert run_target(Target(path), update=True).passed
+    assert run_target(Target(path)).passed
+    path.write_text(path.read_text().replace("injunction: 0.5", "injunction: 0.9"))
+    result = run_target(Target(path))
+    assert result.score is not None and not result.score[0] and not result.passed
+    assert "FAIL score: worse than stored" in result.text()
 
 
 def test_forecast_and_score_commands(tmp_path: Path) -> None:
@@ -121,7 +149,7 @@ def test_forecast_and_score_commands(tmp_path: Path) -> None:
                                   "--out", str(tmp_path / "fc")])
     assert out.exit_code == 0, out.output
     assert {p.name for p in (tmp_path / "fc").iterdir()} >= {"forecast.csv", "forecast.png", "changes.txt"}
-    out = runner.invoke(cli.cli, ["score", str(path), "-n", "50", "--out", str(tmp_path / "sc")])
+    out = runner.invoke(cli.cli, ["score", str(path), "-n", "50", "--every", "month", "--out", str(tmp_path / "sc")])
     assert out.exit_code == 0, out.output
     assert "Reliability" in out.output and (tmp_path / "sc" / "reliability.png").exists()
 
