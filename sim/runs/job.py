@@ -20,6 +20,7 @@ from sim.runs.results import Results
 from sim.runs.runner import run
 from sim.runs.study import Progress
 from sim.scenario.errors import UsageError
+from sim.scenario.facts import recorded_facts
 from sim.scenario.loaded import Loaded, load
 
 
@@ -82,6 +83,10 @@ def run_to_folder(file: str | None, *, variant: str | None = None, overrides: tu
                                                    seed=seed, warn=lambda w: warn(f"warning: {w}"))
     else:
         loaded, source = load(str(file), variant, overrides, as_of=as_of), file
+        if as_of is not None:
+            known = [f for f in recorded_facts(loaded.data) if f.day <= as_of.toordinal()]
+            warn(f"as seen on {as_of}: {len(known)} facts of the record fixed, the rest conditioned on them "
+                 "(docs/forecasting.md)")
     folder = out or str(run_folder(loaded.scenario)) + (f".as-of-{as_of}" if as_of else "")
     with staged_run(loaded, folder, "run", source=source, force=force, fmt=fmt, replications=replications, seed=seed,
                     workers=workers, scheduler=scheduler, keep_replications=keep_replications,
