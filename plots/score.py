@@ -51,8 +51,9 @@ def reliability_chart(scores: Scores) -> Figure:
              f"against {total['brier_50']:.3f} for always 50% and {total['brier_hold']:.3f} for deadlines hold")
     decorate(fig, title, "Reliability: forecasts of P(measure in force by a key date) as seen on each date before it, "
              "binned by chance (10-point bins)", None, handles=[line, diagonal],
-             stated="Chances: share of runs per as-of date (common random numbers); outcome: what the record "
-                    "decides; Brier: mean (p - outcome)^2, lower is better",
+             stated=f"Chances: share of {' or '.join(f'{n:,}' for n in sorted(set(scores.replications.values())))} "
+                    "runs per as-of date (common random numbers); outcome: what the record decides; Brier: mean "
+                    "(p - outcome)^2, lower is better",
              footer_right="docket score")
     return fig
 
