@@ -18,17 +18,21 @@ from cli_kit import (
     AS_OF_OPTION,
     FORCE_OPTION,
     SEED_OPTION,
+    SEEN_OPTION,
     SET_OPTION,
     VARIANT_OPTION,
     Bar,
     Group,
     ScenarioFile,
     exec_options,
+    forecast_options,
     memory_option,
     out_option,
     replications_option,
+    report,
     run_group,
     say,
+    score_options,
     study_options,
 )
 from sim import __version__
@@ -119,6 +123,7 @@ def new(name: str, directory: str, force: bool) -> None:
 @click.option("--ignore-hash", is_flag=True,
               help="with --from: run a run.json whose hashes no longer match (an edited file), with a warning")
 @click.option("--quiet", "-q", is_flag=True, help="print only the run folder")
+@SEEN_OPTION
 @SET_OPTION
 @memory_option
 @FORCE_OPTION
@@ -160,6 +165,14 @@ def explain(file: str, replication: int, variant: str | None, seed: int | None) 
     from sim.text.narrate import explain_text
 
     click.echo(explain_text(load(file, variant).scenario, replication, seed))
+
+
+@cli.command()
+@forecast_options
+def forecast(file: str, **options: Any) -> None:
+    """Run FILE as seen on each date (its record's facts up to it fixed): a table, a chart, what changed."""
+    from plots.forecast import write_forecast
+    report(write_forecast(file, say=say, **options))
 
 
 CHART_NAMES = ("key_numbers", "timeline", "in_force", "populations", "exposure", "outcomes", "comparison",
@@ -234,6 +247,14 @@ def test_command(paths: tuple[str, ...], fmt: str, **options: Any) -> None:
     click.echo(report.as_json() if fmt == "json" else report.text(), nl=fmt != "json")
     if not report.passed:
         sys.exit(1)
+
+
+@cli.command(name="score")
+@score_options
+def score_command(paths: tuple[str, ...], **options: Any) -> None:
+    """Score the forecasts of scenario files with a record (or folders of them): Brier, log score, reliability."""
+    from plots.score import write_score
+    report(write_score(paths, say=say, **options))
 
 
 @cli.command(name="compare")

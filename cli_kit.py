@@ -33,6 +33,10 @@ SEED_OPTION = click.option("--seed", type=click.IntRange(min=0), help="root seed
 AS_OF_OPTION = click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
                             callback=lambda ctx, param, value: value.date() if value else "scenario",
                             help="draw an 'as of' line on the timeline at this date [default: the scenario's as_of]")
+SEEN_OPTION = click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+                           callback=lambda ctx, param, value: value.date() if value else None,
+                           help="run the scenario as seen on this date: its record's facts up to it fixed, the "
+                                "rest conditioned on them (docs/forecasting.md)")
 VARIANT_OPTION = click.option("--variant", help="apply this named variant of the scenario")
 
 
@@ -116,6 +120,62 @@ def memory_option(fn: Any) -> Any:
     return click.option("--max-memory", "max_memory", type=Size(), metavar="SIZE",
                         help="refuse a run whose estimated memory is above SIZE (e.g. 4G, 512M), before it starts "
                              "[default: half of this machine's memory]")(command)
+
+
+def _dates(ctx: Any, param: Any, value: Any) -> Any:
+    """A click date option (or a repeated one) as dates."""
+    if isinstance(value, tuple):
+        return [v.date() for v in value]
+    return value.date() if value else None
+
+
+def _day_option(*names: str, help: str, multiple: bool = False) -> Callable[[Any], Any]:
+    return click.option(*names, type=click.DateTime(["%Y-%m-%d"]), callback=_dates, multiple=multiple, help=help)
+
+
+def forecast_options(fn: Any) -> Any:
+    """The argument and options of ``docket forecast``: FILE, its as-of dates, the chart's key date and measures,
+    the run's."""
+    options = [
+        click.argument("file", type=ScenarioFile()),
+        click.option("--every", type=click.Choice(["day", "week", "month"]),
+                     help="an as-of date every day, week or calendar month"),
+        _day_option("--dates", help="an as-of date (repeat for several); instead of --every", multiple=True),
+        _day_option("--from", "start", help="first as-of date [default: the scenario's as_of]"),
+        _day_option("--to", "stop", help="last as-of date [default: record.until]"),
+        _day_option("--since", help="what changed since this as-of date [default: the first]"),
+        _day_option("--target", help="the key date the chart's chances are by [default: the first key date on or "
+                    "after the last as-of date]"),
+        click.option("--measure", "measures", multiple=True, help="a measure the chart shows (repeat; default: all)"),
+        replications_option(), SEED_OPTION, SET_OPTION, out_option("folder [default: runs/forecast-NAME]"),
+        FORCE_OPTION]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def score_options(fn: Any) -> Any:
+    """The arguments and options of ``docket score``."""
+    options = [
+        click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True)),
+        click.option("--every", type=click.Choice(["auto", "day", "week", "month"]), default="auto",
+                     show_default=True, help="as-of dates every day, week or calendar month from each scenario's "
+                     "as_of to its record's end (auto: weekly for a record of up to 26 weeks, else monthly)"),
+        replications_option("replications per as-of date [default: 200]"), SEED_OPTION,
+        click.option("--update", is_flag=True, help="also store each scenario's score with its baselines "
+                     "(docket test then fails when a change makes it worse)"),
+        out_option("folder for forecasts.csv, scores.csv, reliability.csv and reliability.png [default: "
+                   "runs/score]"),
+        FORCE_OPTION]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def report(written: tuple[Any, str]) -> None:
+    """Print what a command wrote: its text, then the folder."""
+    folder, text = written
+    click.echo(f"{text}\nwrote {folder}/")
 
 
 def study_options(fn: Any) -> Any:

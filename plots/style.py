@@ -162,7 +162,8 @@ def decorate(fig: Figure, title: str, subtitle: str, results: Results | None,
     The header and footer sit in fixed bands (in inches) so they look the same on every chart; the
     constrained layout places the axes in the rest of the figure. ``handles``, if given, become a one-row
     legend under the subtitle, shared by every panel; ``footer_right`` replaces the scenario name; ``stated``
-    replaces the convention line (default :func:`sim.text.convention.band_text`).
+    replaces the convention line (default :func:`sim.text.convention.band_text`), and gives a chart without
+    ``results`` its footer.
     """
     width, height = fig.get_size_inches()
     chars = int(width * 72 / (SUBTITLE_SIZE * 0.55) / 1.2)  # wrap may run 20% over to save a line
@@ -183,13 +184,13 @@ def decorate(fig: Figure, title: str, subtitle: str, results: Results | None,
                    frameon=False, fontsize=SMALL_SIZE, handlelength=2.2, columnspacing=1.8,
                    borderaxespad=0).set_in_layout(False)
     bottom_in = 0.0
-    if results is not None:
-        left, right = footer_text(results)
+    if results is not None or stated is not None:
+        left, right = footer_text(results) if results is not None else ("", "")
         right = footer_right or right
         fig.text(margin, 0.12 / height, left, ha="left", va="bottom", fontsize=FOOTER_SIZE, color=MUTED,
                  family=FONT, gid="footer")
-        fig.text(margin, 0.36 / height, stated or convention.band_text(results.replications), ha="left",
-                 va="bottom", fontsize=FOOTER_SIZE, color=INK, family=FONT, gid="convention")
+        fig.text(margin, 0.36 / height, stated or convention.band_text(results.replications if results else 0),
+                 ha="left", va="bottom", fontsize=FOOTER_SIZE, color=INK, family=FONT, gid="convention")
         fig.text(1 - margin, 0.12 / height, right, ha="right", va="bottom", fontsize=FOOTER_SIZE, color=MUTED,
                  family=FONT, gid="footer-right")
         bottom_in = _FOOTER_IN

@@ -7,6 +7,7 @@ written (:func:`sim.runs.outdir.staged`), so it is all-old or all-new after any 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,8 @@ from sim.runs.records import check_source, rerun, run_folder, write_run
 from sim.runs.results import Results
 from sim.runs.runner import run
 from sim.runs.study import Progress
+from sim.scenario.errors import UsageError
+from sim.scenario.facts import recorded_facts
 from sim.scenario.loaded import Loaded, load
 
 
@@ -47,7 +50,7 @@ def run_to_folder(file: str | None, *, variant: str | None = None, overrides: tu
                   seed: int | None = None, out: str | None = None, fmt: str = "csv", force: bool = False,
                   workers: int | None = None, scheduler: str | None = None, keep_replications: bool = False,
                   verify_accounting: bool = False, progress: Progress | None = None,
-                  warn: Callable[[str], None] = print) -> tuple[Results, str]:
+                  warn: Callable[[str], None] = print, as_of: dt.date | None = None) -> tuple[Results, str]:
     """Load ``file`` (or re-run the run folder ``from_run`` exactly), simulate it and write its run folder.
 
     Args:
@@ -61,6 +64,8 @@ def run_to_folder(file: str | None, *, variant: str | None = None, overrides: tu
         fmt: ``csv`` or ``parquet`` tables.
         workers, scheduler, keep_replications, verify_accounting, progress: as :func:`sim.runs.runner.run`.
         warn: where warnings go.
+        as_of: run ``file`` as seen on this date (:func:`sim.scenario.record.seen_on`); default folder
+            ``runs/NAME.as-of-DATE``.
 
     Returns:
         The results and the folder they were written to.
@@ -70,12 +75,19 @@ def run_to_folder(file: str | None, *, variant: str | None = None, overrides: tu
         DocketError: a scenario or run folder that does not load, or a run that fails (nothing is written).
     """
     check_source(file, from_run, overrides, ignore_hash)
+    if as_of is not None and from_run is not None:
+        raise UsageError("--as-of applies to a scenario FILE; a run folder's run.json is already as seen on its "
+                         "date", param="--as-of")
     if from_run is not None:
         loaded, seed, replications, source = rerun(from_run, ignore_hash=ignore_hash, replications=replications,
                                                    seed=seed, warn=lambda w: warn(f"warning: {w}"))
     else:
-        loaded, source = load(str(file), variant, overrides), file
-    folder = out or str(run_folder(loaded.scenario))
+        loaded, source = load(str(file), variant, overrides, as_of=as_of), file
+        if as_of is not None:
+            known = [f for f in recorded_facts(loaded.data) if f.day <= as_of.toordinal()]
+            warn(f"as seen on {as_of}: {len(known)} facts of the record fixed, the rest conditioned on them "
+                 "(docs/forecasting.md)")
+    folder = out or str(run_folder(loaded.scenario)) + (f".as-of-{as_of}" if as_of else "")
     with staged_run(loaded, folder, "run", source=source, force=force, fmt=fmt, replications=replications, seed=seed,
                     workers=workers, scheduler=scheduler, keep_replications=keep_replications,
                     verify_accounting=verify_accounting, progress=progress) as (results, _):

@@ -10,6 +10,7 @@ provenance (``run.json``, baselines), so the data travels with the scenario only
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ from typing import Any
 from sim.scenario.errors import DocketError
 from sim.scenario.loader import resolve_raw, validated
 from sim.scenario.overrides import apply_overrides
+from sim.scenario.record import seen_on
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlload import plain
 
@@ -50,7 +52,8 @@ class Loaded:
 
 
 def load(source: str | os.PathLike[str] | dict[str, Any], variant: str | None = None,
-         sets: list[str] | tuple[str, ...] = (), *, filename: str | None = None) -> Loaded:
+         sets: list[str] | tuple[str, ...] = (), *, filename: str | None = None,
+         as_of: dt.date | None = None) -> Loaded:
     """Load a scenario file (or resolved data), apply ``variant`` and the ``--set`` overrides ``sets``, validate.
 
     Args:
@@ -58,6 +61,8 @@ def load(source: str | os.PathLike[str] | dict[str, Any], variant: str | None = 
         variant: the id of a named variant to apply, or ``None`` for the scenario as written.
         sets: ``KEY=VALUE`` overrides, laid over in order.
         filename: how messages name the source [default: the path; ``scenario`` for data].
+        as_of: run the scenario as seen on this date: its record's facts up to it fixed, the rest conditioned
+            on them (:func:`sim.scenario.record.seen_on`).
 
     Raises:
         ScenarioError: every problem found, each with file:line:col, key path, expected/found and a hint.
@@ -76,6 +81,9 @@ def load(source: str | os.PathLike[str] | dict[str, Any], variant: str | None = 
         name = filename or str(source)
     if sets:
         data = apply_overrides(data, sets)
+    if as_of is not None:
+        validated(data, name)  # the file's own problems first, told as usual
+        data = seen_on(data, as_of, name)
     return Loaded(validated(data, name), data, scenario_hash(data))
 
 

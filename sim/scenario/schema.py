@@ -275,6 +275,36 @@ class Expectation(Strict):
     max: Bound | None = None
 
 
+class Fact(Strict):
+    """One dated fact of the record, naming the uncertain part of the scenario it settles (exactly one of
+    ``event``, ``shock``, ``decision``, ``challenge``, ``appeal``, ``deferral``; :mod:`sim.scenario.record`
+    reads them)."""
+
+    date: When
+    event: str | None = None
+    shock: str | None = None
+    decision: str | None = None
+    challenge: str | None = None
+    injunction: bool | None = None
+    appeal: str | None = None
+    reversal: bool | None = None
+    deferral: str | None = None
+    delay: Span | None = None
+    title: str | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+class Record(Strict):
+    """What happened after ``as_of``, up to ``until``, as facts about the scenario's own uncertain parts: a run
+    as seen on a date (``docket run --as-of``) fixes the facts up to it and conditions the rest."""
+
+    until: When
+    facts: list[Fact] = []
+    source: str | None = None
+    note: str | None = None
+
+
 class Expectations(Strict):
     """The regression contract of a scenario: a baseline file, the replications to test with, and checks."""
 
@@ -316,6 +346,7 @@ class Scenario(Strict):
     rulings: list[Ruling] = []
     metrics: list[Metric] = []
     expectations: Expectations | None = None
+    record: Record | None = None
     variants: list[Variant] = []
     _days: tuple[int, int] | None = PrivateAttr(default=None)
 

@@ -47,6 +47,10 @@ Z_MAX: Final = NormalDist().inv_cdf(1 - 1e-15)
 [1e-15, 1 - 1e-15])."""
 DIST_KEYS: Final = ("value", "between", "uniform", "triangular", "normal", "lognormal", "choice", "empirical")
 META_KEYS: Final = ("source", "note")
+CONDITION_KEY: Final = "later_than"
+"""The key of a date or duration conditioned on a record (:mod:`sim.scenario.record`): only draws later than it
+(``{between: [2020-09-25, 2020-12-31], later_than: 2020-10-15}``, sampled from the truncated distribution)."""
+CONDITIONED_UNITS: Final = ("date", "duration", "signed_duration")
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,9 @@ class Dist(Opaque):
             (``params`` then hold them in days, a month counting 365.25/12 days); empty otherwise.
         source: id of the cited source, ``assumption``, or ``None``.
         note: free text shown in the assumptions table.
+        later_than: for a date or duration conditioned on a record, the value every draw is known to exceed
+            (``later_than`` in the file): draws come from the distribution truncated to values above it, by the
+            inverse CDF of the same uniform (:func:`sim.scenario.sampling.sample`); ``None`` otherwise.
 
     Example:
         >>> read_value("2%/month", "per_capita").is_fixed
@@ -77,6 +84,7 @@ class Dist(Opaque):
     source: str | None = None
     note: str | None = None
     text: str = field(default="", compare=False)
+    later_than: float | None = None
 
     @property
     def is_fixed(self) -> bool:
@@ -95,7 +103,12 @@ class Dist(Opaque):
 
     @property
     def low(self) -> float:
-        """Smallest value a draw can take (``-inf`` for an unbounded normal)."""
+        """Smallest value a draw can take (``-inf`` for an unbounded normal); above :attr:`later_than`."""
+        if self.later_than is not None:
+            return max(self._low(), self.later_than + 1)
+        return self._low()
+
+    def _low(self) -> float:
         if self.kind == "normal":
             return self.params[2]
         if self.kind == "lognormal":
@@ -202,12 +215,14 @@ def _with_months(dist: Dist, raw: dict[str, Any], unit: str) -> Dist:
                             "every duration in days or weeks (`{between: [30d, 90d]}`) or every one in months or "
                             "years (`{between: [1mo, 3mo]}`)", f"`{raw}`",
                             "write every value in the same unit: months follow the calendar, days do not")
-    return replace(dist, month_params=_dist_from_mapping(raw, MONTH_UNITS[unit]).params)
+    plain_raw = {k: v for k, v in raw.items() if k != CONDITION_KEY}
+    return replace(dist, month_params=_dist_from_mapping(plain_raw, MONTH_UNITS[unit]).params)
 
 
 def _dist_from_mapping(raw: dict[str, Any], unit: str) -> Dist:
     keys = [k for k in raw if k in DIST_KEYS]
-    unknown = [k for k in raw if k not in DIST_KEYS and k not in META_KEYS]
+    extra = (CONDITION_KEY,) if unit in CONDITIONED_UNITS else ()
+    unknown = [k for k in raw if k not in DIST_KEYS and k not in META_KEYS and k not in extra]
     if unknown or len(keys) != 1:
         found = ", ".join(f"`{k}`" for k in raw) or "an empty mapping"
         raise QuantityError(
@@ -216,7 +231,15 @@ def _dist_from_mapping(raw: dict[str, Any], unit: str) -> Dist:
             "one of " + ", ".join(f"`{k}`" for k in DIST_KEYS) + " (plus optional `source`, `note`)",
             found, (unknown and comma_hint(raw, unknown[0])) or "e.g. `{between: [lo, hi], source: my_source}`",
         )
-    key, body = keys[0], raw[keys[0]]
+    dist = _dist_body(raw, keys[0], unit)
+    if CONDITION_KEY not in raw:
+        return dist
+    bound = _reader("signed_duration" if unit == "duration" else unit)(raw[CONDITION_KEY])
+    return replace(dist, later_than=bound, text=f"{dist.describe()}, later than {raw[CONDITION_KEY]}")
+
+
+def _dist_body(raw: dict[str, Any], key: str, unit: str) -> Dist:
+    body = raw[key]
     read = _reader(unit)
     source = raw.get("source")
     note = raw.get("note")

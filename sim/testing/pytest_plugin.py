@@ -206,7 +206,8 @@ class ScenarioRun(pytest.Collector):
         """The outcome of the run, once it ran (or once its scenario failed to load)."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        """An item per expectation, then ``baseline``; a scenario that does not load gives one ``load`` item."""
+        """An item per expectation, then ``baseline`` (and ``score``, for a scenario with a record); a scenario that
+        does not load gives one ``load`` item."""
         from sim.testing.suite import TargetResult, load_target
 
         try:
@@ -218,6 +219,8 @@ class ScenarioRun(pytest.Collector):
         for check in scenario.expectations.checks if scenario.expectations else []:
             yield ScenarioItem.from_parent(self, name=check.id)
         yield ScenarioItem.from_parent(self, name="baseline")
+        if self.target.variant is None and scenario.record is not None:
+            yield ScenarioItem.from_parent(self, name="score")
 
     def result(self) -> TargetResult:
         """Run the scenario (once) and return its outcome."""
@@ -248,6 +251,8 @@ class ScenarioItem(pytest.Item):
             raise ScenarioFailure(result.error)
         if self.name == "baseline":
             ok, text = result.baseline_ok, result.baseline_text()
+        elif self.name == "score":
+            ok, text = result.score if result.score else (False, "FAIL score: not scored")
         else:
             found = [c for c in result.checks if c.id == self.name]
             ok, text = (found[0].passed, found[0].message()) if found else (False, f"no check `{self.name}`")

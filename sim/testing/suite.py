@@ -26,6 +26,7 @@ from sim.scenario.loaded import load, run_defaults
 from sim.scenario.loader import SCENARIO_SUFFIXES, resolve_raw, variant_ids, yaml_files
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlload import load_yaml_file
+from sim.studies.score import check_score
 from sim.testing.baseline import Comparison, baseline_path, compare, read_baseline, snapshot, write_baseline
 from sim.testing.expect import EVALUATORS, CheckResult, Statistic, check_day, evaluate
 
@@ -97,6 +98,8 @@ class TargetResult:
     error: str | None = None
     refused: Path | None = None
     """An update that was refused because an expectation failed: the baseline that was not written."""
+    score: tuple[bool, str] | None = None
+    """A scenario with a record: whether its forecasts scored no worse than stored, and the report line."""
 
     @property
     def baseline_ok(self) -> bool:
@@ -106,7 +109,8 @@ class TargetResult:
     @property
     def passed(self) -> bool:
         """No error, every check passed, and the baseline matched (or was just written)."""
-        return self.error is None and self.baseline_ok and all(c.passed for c in self.checks)
+        return (self.error is None and self.baseline_ok and all(c.passed for c in self.checks)
+                and (self.score is None or self.score[0]))
 
     def failing(self) -> list[str]:
         """Ids of the checks that failed."""
@@ -136,6 +140,8 @@ class TargetResult:
         lines = [f"{head}: {self.replications} replications"]
         lines += ["  " + c.message() for c in self.checks]
         lines += ["  " + line for line in self.baseline_text().splitlines()]
+        if self.score is not None:
+            lines.append("  " + self.score[1])
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
@@ -145,7 +151,8 @@ class TargetResult:
                 "checks": [c.as_dict() for c in self.checks],
                 "baseline": self.baseline.as_dict() if self.baseline else None,
                 "written": str(self.written) if self.written else None,
-                "refused": str(self.refused) if self.refused else None}
+                "refused": str(self.refused) if self.refused else None,
+                "score": {"passed": self.score[0], "text": self.score[1]} if self.score else None}
 
 
 def update_command(target: Target, replications: int) -> str:
@@ -186,6 +193,8 @@ def run_target(target: Target, *, replications: int | None = None, allow_noise: 
         record = snapshot(results, digest, dates)
     except DocketError as exc:
         return TargetResult(target, error=str(exc))
+    if target.variant is None and scenario.record is not None:
+        out.score = _score(target, update and not (out.failing() and not update_failing))
     if update:
         if out.failing() and not update_failing:
             out.refused = path
@@ -199,6 +208,14 @@ def run_target(target: Target, *, replications: int | None = None, allow_noise: 
     keys = tuple(_iso(start + d) for d in key_days(scenario))
     out.baseline = compare(stored, record, allow_noise=allow_noise, key_dates=keys, update=update_command(target, n))
     return out
+
+
+def _score(target: Target, update: bool) -> tuple[bool, str]:
+    """The forecasts of a scenario with a record, scored against its stored score (or stored, ``update``)."""
+    try:
+        return check_score(target.file, update=update)
+    except DocketError as exc:
+        return False, f"FAIL score: {exc}"
 
 
 def _iso(day: int) -> str:
