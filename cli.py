@@ -199,6 +199,7 @@ def plot(run_dir: str, **options: Any) -> None:
 @FORCE_OPTION
 @click.option("--format", "formats", multiple=True, type=click.Choice(["png", "svg"]), default=("png",),
               show_default=True, help="image format of each page besides the PDF; repeat for both (SVG keeps text)")
+@click.option("--html", is_flag=True, help="also write briefing.html: one interactive page, opens with no network")
 def brief(file: str, **options: Any) -> None:
     """Run FILE and write the briefing pack: one multi-page PDF plus every chart as PNG (200 dpi), SVG if asked."""
     from plots.folders import write_brief
@@ -206,7 +207,20 @@ def brief(file: str, **options: Any) -> None:
     with Bar() as bar:
         folder, written, text = write_brief(file, progress=bar, **options)
     click.echo(text + "\n")
+    page = [written.pop()] if options["html"] else []
     click.echo(f"wrote {folder / written[0].name} and {len(written) - 1} chart files in {folder}/")
+    click.echo("".join(f"wrote {p} (open it in a browser)" for p in page), nl=bool(page))
+
+
+@cli.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--out", required=True, type=click.Path(), help="the page to write: one self-contained HTML file")
+@click.option("--force", is_flag=True, help="replace an --out file that docket did not write")
+def report(run_dirs: tuple[str, ...], out: str, force: bool) -> None:
+    """Write one interactive HTML page of finished runs: the first run, compared with the others."""
+    from plots.web import write_report
+
+    click.echo(f"wrote {write_report(run_dirs, out, force)} (open it in a browser)")
 
 
 @cli.command(name="test")
