@@ -22,15 +22,13 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 import sim
-from plots import assumptions, data, key_numbers, web_figures
+from plots import assumptions, data, web_figures, web_tables
 from plots.web_figures import Chart
 from sim.runs.atomic import write_text
 from sim.runs.records import load_results, read_run
 from sim.runs.results import Results
 from sim.scenario.errors import DocketError
 from sim.text import convention
-from sim.text.humanize import number, percent
-from sim.text.narrate import split_sentence
 from sim.text.titles import variant_title
 
 PAGE_NAME: Final = "briefing.html"
@@ -55,70 +53,6 @@ def charts(results: Results, others: Sequence[Results] = ()) -> list[Chart]:
         paired = web_figures.differences([results, *others])
         if paired is not None:
             out.append(paired)
-    return out
-
-
-def _cell(text: str, key: str, value: float, strong: bool = False) -> str:
-    inner = f"<strong>{e(text)}</strong>" if strong else e(text)
-    return f'<td data-key="{e(key)}" data-value="{value!r}">{inner}</td>'
-
-
-def _key_numbers(results: Results) -> str:
-    """The bottom line, the exposure cards, the split outcomes, and per key date (a chooser) the chance each
-    measure is in force and each population's size."""
-    sm = results.summary
-    parts = [f'<p class="bottom-line" id="bottom-line">{e(" ".join(key_numbers.bottom_line(results)))}</p>']
-    cards = []
-    for mid, x in sm["exposure"].items():
-        mean, lo, hi = convention.headline(x["total"])
-        a = x["avoided"]
-        change = (f"avoided: {convention.figure(a)}" if a[convention.HEADLINE] >= 0 else
-                  f"added by the measures: {number(-a['mean'])} ({number(-a['p95'])} to {number(-a['p05'])})")
-        cards.append(f'<div class="card"><h3>{e(x["title"])}</h3><p class="big" data-key="exposure.{e(mid)}.total.mean"'
-                     f' data-value="{mean!r}">{e(number(mean))} {e(x["unit"])}</p><p>{convention.INTERVAL}: '
-                     f'{e(number(lo))} to {e(number(hi))}<br>{e(change)}<br>with no measure: '
-                     f'{e(number(x["counterfactual"][convention.HEADLINE]))}</p></div>')
-    if cards:
-        parts.append(f"<h3>Exposure accumulated by {e(sm['window']['end'])}: {convention.STATISTIC} "
-                     f"({convention.INTERVAL} of runs)</h3><div class=\"cards\">{''.join(cards)}</div>")
-    if sm.get("splits"):
-        parts.append("<h3>Split outcomes</h3><p>A median across two clusters misleads: each side's chance and "
-                     "median.</p><ul>" + "".join(f"<li>{e(split_sentence(sp))}</li>" for sp in sm["splits"]) + "</ul>")
-    keys = sm["key_dates"]
-    if keys:
-        options = "".join(f'<option value="{k}"{" selected" if k == keys[-1] else ""}>{e(k)}</option>' for k in keys)
-        parts.append(f'<p><label for="date-chooser"><strong>Key date:</strong></label> <select id="date-chooser">'
-                     f"{options}</select></p>")
-        for k in keys:
-            parts.append(f'<div class="on-date" data-date="{k}"{"" if k == keys[-1] else " hidden"}>'
-                         + _on_date(results, k) + "</div>")
-    return "\n".join(parts)
-
-
-def _on_date(results: Results, k: str) -> str:
-    sm = results.summary
-    rows = "".join(
-        f"<tr><th scope=\"row\">{e(m['title'])}</th>"
-        + _cell(percent(m["p_in_force_on"][k]), f"measures.{mid}.p_in_force_on.{k}", m["p_in_force_on"][k],
-                m["p_in_force_on"][k] >= 0.5)
-        + _cell(percent(m["p_in_force_by"][k]), f"measures.{mid}.p_in_force_by.{k}", m["p_in_force_by"][k])
-        + _cell(percent(m["p_never_in_force"]), f"measures.{mid}.p_never_in_force", m["p_never_in_force"]) + "</tr>"
-        for mid, m in sm["measures"].items())
-    out = ""
-    if rows:
-        out += (f"<table class=\"measures\"><caption>Chance each measure is in force, {e(k)} "
-                f"(share of {results.replications:,} runs)</caption><thead><tr><th scope=\"col\">Measure</th>"
-                "<th scope=\"col\">in force on (that day)</th><th scope=\"col\">in force by (took effect on or "
-                "before)</th><th scope=\"col\">never in force</th></tr></thead><tbody>" + rows + "</tbody></table>")
-    units = {p.id: p.unit or p.kind for p in results.scenario.populations}
-    pops = "".join(f"<tr><th scope=\"row\">{e(data.population_title(results.scenario, pid))}</th>"
-                   + _cell(number(by[k][convention.HEADLINE]), f"populations.{pid}.{k}.mean", by[k]["mean"])
-                   + f"<td>{e(number(by[k][convention.LOW]))} to {e(number(by[k][convention.HIGH]))}</td>"
-                   f"<td>{e(units.get(pid, ''))}</td></tr>" for pid, by in sm["populations"].items())
-    if pops:
-        out += (f"<table class=\"populations\"><caption>Populations on {e(k)}</caption><thead><tr><th scope=\"col\">"
-                f"Population</th><th scope=\"col\">{convention.STATISTIC}</th><th scope=\"col\">{convention.INTERVAL}"
-                "</th><th scope=\"col\">unit</th></tr></thead><tbody>" + pops + "</tbody></table>")
     return out
 
 
@@ -187,7 +121,8 @@ def _provenance(runs: Sequence[tuple[Results, dict[str, Any]]]) -> str:
 
 STYLE: Final = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:#222;max-width:1180px;margin:0 auto;padding:1rem}
-a{color:#0072B2}a:focus,select:focus,input:focus,.chart:focus,summary:focus{outline:3px solid #E69F00;outline-offset:2px}
+a{color:#0072B2}
+a:focus,select:focus,input:focus,.chart:focus,summary:focus{outline:3px solid #E69F00;outline-offset:2px}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}
 nav ul{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;list-style:none;padding:0}
 .bottom-line{font-size:1.15rem;line-height:1.5}.subtitle,.convention{color:#555}
@@ -206,7 +141,9 @@ document.querySelectorAll('script.figure').forEach(function (node) {
   var section = gd.closest('section');
   function sync() {
     section.querySelectorAll('.toggles input').forEach(function (box) {
-      box.checked = gd.data.some(function (t) { return t.legendgroup === box.dataset.group && t.visible !== 'legendonly'; });
+      box.checked = gd.data.some(function (t) {
+        return t.legendgroup === box.dataset.group && t.visible !== 'legendonly';
+      });
     });
   }
   gd.on('plotly_restyle', sync);
@@ -247,7 +184,7 @@ def page(results: Results, others: Sequence[Results] = (), record: dict[str, Any
             f'{e(convention.IN_FORCE_ON)}; {e(convention.IN_FORCE_BY)}.</p><nav aria-label="Charts"><ul>'
             f'<li><a href="#main">Key numbers</a></li>{nav}<li><a href="#assumptions">Assumptions</a></li>'
             f'<li><a href="#provenance">Provenance</a></li></ul></nav></header><main id="main" tabindex="-1">'
-            f'<section id="key-numbers"><h2>Key numbers</h2>{_key_numbers(results)}</section>'
+            f'<section id="key-numbers"><h2>Key numbers</h2>{web_tables.key_numbers(results)}</section>'
             + "".join(_chart(c) for c in found) + _assumptions(results) + _provenance(runs) + "</main>")
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="generator" '
             f'content="{GENERATOR} {sim.__version__}"><meta name="viewport" content="width=device-width, '
@@ -318,7 +255,8 @@ def read_runs(run_dirs: Sequence[str | os.PathLike[str]]) -> list[tuple[Results,
             if version == sim.__version__:
                 raise
             raise DocketError(f"{run_dir} was written by docket {version}, which this docket ({sim.__version__}) "
-                              f"cannot read: {exc}\n    hint:     re-run it with `docket run --from {run_dir}`") from None
+                              f"cannot read: {exc}\n    hint:     re-run it with `docket run --from {run_dir}`"
+                              ) from None
     return out
 
 

@@ -200,7 +200,7 @@ def populations(results: Results) -> Chart:
     ids = [p.id for p in s.populations]
     fig = make_subplots(rows=max(len(ids), 1), cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=[data.population_title(s, pid) for pid in ids] or [""])
-    alt, sides = [findings.populations(results)], []
+    alt, sides = [findings.populations(results)], list[str]()
     last = results.summary["key_dates"][-1] if results.summary["key_dates"] else None
     for k, pid in enumerate(ids):
         where = {"row": k + 1, "col": 1}
@@ -215,7 +215,8 @@ def populations(results: Results) -> Chart:
     _layout(fig, 80 + 260 * max(len(ids), 1))
     table = pd.concat([_series_table(results, pid, ("stock", "stock_cf")) for pid in ids], ignore_index=True) \
         if ids else pd.DataFrame()
-    split = f" Where a branch splits the runs, black lines give each side's median: {'; '.join(sides)}." if sides else ""
+    split = (f" Where a branch splits the runs, black lines give each side's median: {'; '.join(sides)}."
+             if sides else "")
     return Chart("populations", findings.populations(results),
                  f"{s.title}: how many remain. {convention.STATISTIC.capitalize()} with {convention.INTERVAL} of runs; "
                  f"dashed: the same runs with no measure in force.{split}", fig, table, alt)
@@ -232,8 +233,8 @@ def exposure(results: Results, metric: str) -> Chart:
     for k, quantity in enumerate(("value", "cumulative", "avoided")):
         rows = data.series(results, metric, quantity)
         if quantity == "avoided" and added:  # the static page's turn-around: values negated, quantiles swapped
-            rows = rows.assign(**{convention.HEADLINE: -rows[convention.HEADLINE], convention.LOW: -rows[convention.HIGH],
-                                  convention.HIGH: -rows[convention.LOW]})
+            rows = rows.assign(**{convention.HEADLINE: -rows[convention.HEADLINE],
+                                  convention.LOW: -rows[convention.HIGH], convention.HIGH: -rows[convention.LOW]})
         color = style.EXPOSURE if quantity != "avoided" else style.ADDED if added else style.AVOIDED
         _band(fig, rows, color, convention.STATISTIC.capitalize() + ("" if k == 0 else f" ({names[k].lower()})"),
               "mean" if k == 0 else f"mean-{quantity}", k == 0, row=1, col=k + 1)
@@ -295,7 +296,7 @@ def differences(runs: Sequence[Results]) -> Chart | None:
     table = pd.DataFrame(rows)
     fig = go.Figure()
     alt = [f"Exposure accumulated by the end: each run minus {names[0]}, replication by replication"]
-    for i, r in table.iterrows():
+    for i, (_, r) in enumerate(table.iterrows()):
         y = f"{data.metric_title(ref.scenario, str(r['metric']))}: {r['label']}"
         text = (f"{y}<br>difference: mean {number(r['diff_mean'])}, median {number(r['diff_median'])}, "
                 f"{convention.INTERVAL}: {number(r['diff_p05'])} to {number(r['diff_p95'])} {r['unit']}<br>"
@@ -304,7 +305,8 @@ def differences(runs: Sequence[Results]) -> Chart | None:
         fig.add_trace(go.Scatter(x=[r["diff_p05"], r["diff_p95"]], y=[y, y], mode="lines", showlegend=False,
                                  line={"color": _alpha(color, 0.45), "width": 14}, hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=[r["diff_median"], r["diff_mean"]], y=[y, y], mode="markers", showlegend=False,
-                                 marker={"symbol": ["circle", "diamond"], "size": [11, 10], "color": [color, style.INK]},
+                                 marker={"symbol": ["circle", "diamond"], "size": [11, 10],
+                                         "color": [color, style.INK]},
                                  hovertemplate=text + "<extra></extra>"))
         alt.append(text.replace("<br>", "; ") + f" (row {i + 1}).")
     _layout(fig, 140 + 60 * len(table))
