@@ -131,7 +131,8 @@ nav ul{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;list-style:none;padding:0}
 table{border-collapse:collapse;margin:.6rem 0}th,td{text-align:left;padding:.25rem .6rem;border-bottom:1px solid #ddd;
 vertical-align:top}caption{text-align:left;font-weight:bold;padding:.3rem 0}
 .toggles{border:none;padding:0;margin:.3rem 0}.toggles legend{float:left;margin-right:.6rem;font-weight:bold}
-.toggles label{margin-right:1rem}section{margin:2rem 0}details.alt{margin:.4rem 0}
+.toggles label{margin-right:1rem}.provenance td:nth-child(6),.provenance td:nth-child(7){overflow-wrap:anywhere}
+section{margin:2rem 0}details.alt{margin:.4rem 0}
 """
 
 SCRIPT: Final = """

@@ -257,9 +257,12 @@ def exposure(results: Results, metric: str) -> Chart:
 def comparison(runs: Sequence[Results]) -> Chart:
     """One series of several runs (mean and 5-95% band each), one legend entry per run (click to hide it)."""
     sid, qty = default_series(runs[0])
-    names = run_names(runs)
+    every = run_names(runs)
+    shown = [i for i, res in enumerate(runs) if not res.curve(sid, qty).empty]  # other scenarios may lack it
+    names = [every[i] for i in shown]
     fig, frames, ends = go.Figure(), [], []
-    for i, (res, name) in enumerate(zip(runs, names, strict=True)):
+    for i in shown:
+        res, name = runs[i], every[i]
         rows = data.series(res, sid, qty)
         _band(fig, rows, style.run_color(i), name, f"run-{i}", True)
         frames.append(rows.assign(run=name))
@@ -271,10 +274,13 @@ def comparison(runs: Sequence[Results]) -> Chart:
     _layout(fig, 440)
     alt = [findings.comparison(ends, names, what)]
     alt += [f"{name}: {convention.STATISTIC} {number(v)} at the end." for name, v in zip(names, ends, strict=True)]
+    left = [every[i] for i in range(len(runs)) if i not in shown]
+    missing = f" Not on this chart (they have no {what}): {'; '.join(left)}." if left else ""
+    alt += [missing.strip()] if left else []
     return Chart("comparison", findings.comparison(ends, names, what),
-                 f"{what}: {len(runs)} runs compared, {convention.STATISTIC} of each with the band holding "
-                 f"{convention.INTERVAL} of its runs. Click a run in the legend (or its box above) to hide it.", fig,
-                 pd.concat(frames, ignore_index=True), alt)
+                 f"{what}: {len(shown)} runs compared, {convention.STATISTIC} of each with the band holding "
+                 f"{convention.INTERVAL} of its runs. Click a run in the legend (or its box above) to hide it."
+                 + missing, fig, pd.concat(frames, ignore_index=True), alt)
 
 
 def differences(runs: Sequence[Results]) -> Chart | None:
@@ -297,8 +303,9 @@ def differences(runs: Sequence[Results]) -> Chart | None:
     fig = go.Figure()
     alt = [f"Exposure accumulated by the end: each run minus {names[0]}, replication by replication"]
     for i, (_, r) in enumerate(table.iterrows()):
-        y = f"{data.metric_title(ref.scenario, str(r['metric']))}: {r['label']}"
-        text = (f"{y}<br>difference: mean {number(r['diff_mean'])}, median {number(r['diff_median'])}, "
+        y = f"{data.metric_title(ref.scenario, str(r['metric']))}<br>{r['label']}"
+        text = (f"{y.replace('<br>', ': ')}<br>difference: mean {number(r['diff_mean'])}, "
+                f"median {number(r['diff_median'])}, "
                 f"{convention.INTERVAL}: {number(r['diff_p05'])} to {number(r['diff_p95'])} {r['unit']}<br>"
                 f"higher in {percent(r['share_up'])} of runs, lower in {percent(r['share_down'])}")
         color = style.run_color(1 + names[1:].index(str(r["label"])))
