@@ -267,4 +267,15 @@ def write_report(run_dirs: Sequence[str], out: str | os.PathLike[str], force: bo
     target = check_target(out, force)
     runs = read_runs(run_dirs)
     (first, record), rest = runs[0], runs[1:]
-    return write_page(first, target, [r for r, _ in rest], record, [rec for _, rec in rest])
+    older = [f"{d} (docket {rec.get('docket_version')})" for d, (_, rec) in zip(run_dirs, runs, strict=True)
+             if rec.get("docket_version") != sim.__version__]
+    try:
+        text = page(first, [r for r, _ in rest], record, [rec for _, rec in rest])
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        if not older:
+            raise
+        raise DocketError(f"cannot chart {', '.join(older)} with docket {sim.__version__}: its files differ "
+                          f"({type(exc).__name__}: {exc})\n    hint:     re-run it with `docket run --from "
+                          "RUN_DIR`") from None
+    write_text(target, text)
+    return target
