@@ -94,14 +94,20 @@ def _counterfactual(fig: go.Figure, rows: pd.DataFrame, legend: bool, **where: A
 
 
 def _branches(fig: go.Figure, results: Results, sid: str, quantity: str, legend: bool, **where: Any) -> list[str]:
-    """Each side's median where ``sid`` splits (:func:`plots.bands.branch_rows`); returns the sides' labels."""
+    """Each side's median where ``sid`` splits (:func:`plots.bands.branch_rows`); returns the sides' labels. One
+    legend entry (and toggle) per split, naming both sides: panels split on different conditions get their own."""
     rows = bands.branch_rows(results, sid, quantity)
-    labels = []
-    for k, (_, part) in enumerate(rows.groupby("side", sort=True) if not rows.empty else []):
-        label = f"{part['label'].iloc[0]} ({percent(float(part['probability'].iloc[0]))})"
-        labels.append(label)
-        fig.add_trace(go.Scatter(x=part["date"], y=part["p50"], mode="lines", name=label,
-                                 legendgroup=f"branch-{k}", showlegend=legend,
+    labels: list[str] = []
+    parts = list(rows.groupby("side", sort=True)) if not rows.empty else []
+    for _, part in parts:
+        labels.append(f"{part['label'].iloc[0]} ({percent(float(part['probability'].iloc[0]))})")
+    group = "branch-" + " / ".join(labels)
+    name = "; ".join(f"{('dash-dot', 'dotted')[k % 2]}: {label}" for k, label in enumerate(labels))
+    for k, (_, part) in enumerate(parts):
+        label = labels[k]
+        shown = any(trace.legendgroup == group and trace.showlegend for trace in fig.data)
+        fig.add_trace(go.Scatter(x=part["date"], y=part["p50"], mode="lines", name=name,
+                                 legendgroup=group, showlegend=legend and k == 0 and not shown,
                                  line={"color": style.INK, "width": 1.8, "dash": ("dashdot", "dot")[k % 2]},
                                  customdata=[f"{_day(d)}: median {number(v)} {label}"
                                              for d, v in zip(part["date"], part["p50"], strict=True)],
@@ -207,7 +213,7 @@ def populations(results: Results) -> Chart:
         _band(fig, data.series(results, pid, "stock"), style.POPULATION, convention.STATISTIC.capitalize(), "mean",
               k == 0, **where)
         _counterfactual(fig, data.series(results, pid, "stock_cf"), k == 0, **where)
-        sides += _branches(fig, results, pid, "stock", not sides, **where)
+        sides += _branches(fig, results, pid, "stock", True, **where)
         if last is not None:
             st = results.summary["populations"][pid][last]
             alt.append(f"{data.population_title(s, pid)} on {_day(last)}: {convention.STATISTIC} "

@@ -35,16 +35,9 @@ def run(args: list[str]) -> Any:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Three finished run folders: the flagship as written, its ``deal_reached`` variant, and the quickstart."""
-    root = tmp_path_factory.mktemp("runs")
-    made = {"flagship": ["run", str(FLAGSHIP), "-n", "30"],
-            "deal": ["run", str(FLAGSHIP), "--variant", "deal_reached", "-n", "30"],
-            "quick": ["run", str(QUICKSTART), "-n", "12"]}
-    for name, args in made.items():
-        res = run([*args, "--out", str(root / name), "-q", "--workers", "1"])
-        assert res.exit_code == 0, res.output
-    return {name: root / name for name in made}
+def runs(web_runs: dict[str, Path]) -> dict[str, Path]:
+    """The run folders of ``conftest.web_runs``."""
+    return web_runs
 
 
 def lookup(summary: dict[str, Any], key: str) -> Any:
