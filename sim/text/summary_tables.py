@@ -44,7 +44,7 @@ def tables(res: Results) -> list[Table]:
         >>> from sim import load_scenario, run
         >>> t = tables(run(load_scenario("scenarios/quickstart.yaml"), replications=20))
         >>> [table.head[0] for table in t]
-        ['P(in force on)', 'exposure to 2026-12-31', 'population: mean']
+        ['P(in force on)', 'exposure to 2027-12-31', 'population: mean']
         >>> t[0].rows[0][1].text, t[0].rows[0][1].key
         ('100%', 'measures.sales_ban.p_in_force_on.2026-03-01')
     """
