@@ -46,7 +46,7 @@ def tables(res: Results) -> list[Table]:
         >>> [table.head[0] for table in t]
         ['P(in force on)', 'exposure to 2027-12-31', 'population: mean']
         >>> t[0].rows[0][1].text, t[0].rows[0][1].key
-        ('100%', 'measures.sales_ban.p_in_force_on.2026-03-01')
+        ('100%', 'measures.sales_ban.p_in_force_on.2027-12-31')
     """
     sm = res.summary
     keys = sm["key_dates"]
