@@ -58,6 +58,12 @@ def _layout(fig: go.Figure, height: int, y_title: str = "", percent_axis: bool =
     return fig
 
 
+def _days(dates: pd.Series) -> list[str]:
+    """Dates as ``YYYY-MM-DD``: the figure's x values, the same whatever the dates' precision (a run in memory or
+    read back from its folder) and short in the page."""
+    return [str(d) for d in pd.to_datetime(dates).dt.strftime("%Y-%m-%d")]
+
+
 def _day(value: Any) -> str:
     return style.day_label(pd.Timestamp(value).date())
 
@@ -68,13 +74,13 @@ def _band(fig: go.Figure, rows: pd.DataFrame, color: str, name: str, group: str,
     text = [f"{_day(d)}: {convention.STATISTIC} {number(m)} ({convention.INTERVAL}: {number(lo)} to {number(hi)})"
             for d, m, lo, hi in zip(rows["date"], rows[convention.HEADLINE], rows[convention.LOW],
                                     rows[convention.HIGH], strict=True)]
-    fig.add_trace(go.Scatter(x=rows["date"], y=rows[convention.HIGH], mode="lines", line={"width": 0},
+    fig.add_trace(go.Scatter(x=_days(rows["date"]), y=rows[convention.HIGH], mode="lines", line={"width": 0},
                              hoverinfo="skip", showlegend=False, legendgroup=f"{group}-band"), **where)
-    fig.add_trace(go.Scatter(x=rows["date"], y=rows[convention.LOW], mode="lines", line={"width": 0},
+    fig.add_trace(go.Scatter(x=_days(rows["date"]), y=rows[convention.LOW], mode="lines", line={"width": 0},
                              fill="tonexty", fillcolor=_alpha(color, bands.BAND_ALPHA), hoverinfo="skip",
                              name=f"{convention.INTERVAL} of runs" + (f" ({name})" if group != "mean" else ""),
                              legendgroup=f"{group}-band", showlegend=legend), **where)
-    fig.add_trace(go.Scatter(x=rows["date"], y=rows[convention.HEADLINE], mode="lines", name=name,
+    fig.add_trace(go.Scatter(x=_days(rows["date"]), y=rows[convention.HEADLINE], mode="lines", name=name,
                              line={"color": color, "width": 2.6}, legendgroup=group, showlegend=legend,
                              customdata=text, hovertemplate="%{customdata}<extra>" + name + "</extra>"), **where)
 
@@ -87,7 +93,7 @@ def _alpha(color: str, alpha: float) -> str:
 def _counterfactual(fig: go.Figure, rows: pd.DataFrame, legend: bool, **where: Any) -> None:
     text = [f"{_day(d)}: no measure, {convention.STATISTIC} {number(m)}"
             for d, m in zip(rows["date"], rows[convention.HEADLINE], strict=True)]
-    fig.add_trace(go.Scatter(x=rows["date"], y=rows[convention.HEADLINE], mode="lines",
+    fig.add_trace(go.Scatter(x=_days(rows["date"]), y=rows[convention.HEADLINE], mode="lines",
                              name=f"No measure ({convention.STATISTIC})", legendgroup="counterfactual",
                              showlegend=legend, line={"color": style.COUNTERFACTUAL, "width": 1.8, "dash": "dash"},
                              customdata=text, hovertemplate="%{customdata}<extra></extra>"), **where)
@@ -106,7 +112,7 @@ def _branches(fig: go.Figure, results: Results, sid: str, quantity: str, legend:
     for k, (_, part) in enumerate(parts):
         label = labels[k]
         shown = any(trace.legendgroup == group and trace.showlegend for trace in fig.data)
-        fig.add_trace(go.Scatter(x=part["date"], y=part["p50"], mode="lines", name=name,
+        fig.add_trace(go.Scatter(x=_days(part["date"]), y=part["p50"], mode="lines", name=name,
                                  legendgroup=group, showlegend=legend and k == 0 and not shown,
                                  line={"color": style.INK, "width": 1.8, "dash": ("dashdot", "dot")[k % 2]},
                                  customdata=[f"{_day(d)}: median {number(v)} {label}"
@@ -180,7 +186,7 @@ def in_force(results: Results) -> Chart:
                                                 "probability": [results.in_force_on(m.id, d) for d in [*keys, end]]})])
         points = points.drop_duplicates("date").sort_values("date", kind="stable")
         name = data.measure_title(m)
-        fig.add_trace(go.Scatter(x=points["date"], y=points["probability"], mode="lines", line_shape="hv",
+        fig.add_trace(go.Scatter(x=_days(points["date"]), y=points["probability"], mode="lines", line_shape="hv",
                                  name=name, legendgroup=m.id, line={"color": colors[m.id], "width": 2.6},
                                  customdata=[f"{_day(d)}: in force that day in {percent(p)} of runs"
                                              for d, p in zip(points["date"], points["probability"], strict=True)],

@@ -138,6 +138,9 @@ def test_brief_html_writes_the_page_beside_the_pack(tmp_path: Path) -> None:
     record = json.loads((out / "run" / "run.json").read_text(encoding="utf-8"))
     assert f"<td>{record['scenario_hash']}</td>" in text and f"<td>{record['seed']}</td>" in text  # provenance
     assert not list(out.glob("*.tmp*"))
+    again = load_results(out / "run").to_html(tmp_path / "again.html").read_text(encoding="utf-8")
+    cut = '<section id="provenance">'
+    assert again.split(cut)[0] == text.split(cut)[0]  # res.to_html: the same page, but for run.json's provenance
 
 
 def error_of(args: list[str]) -> tuple[int, str]:

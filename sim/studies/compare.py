@@ -19,6 +19,7 @@ A population, metric or measure that a scenario does not share with the referenc
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,10 @@ class Comparison:
     def write_csv(self, path: str | Path) -> None:
         """Write :attr:`table` as CSV, atomically."""
         write_text(path, self.table.to_csv(index=False))
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the terminal's table of paired differences (:func:`table_text`), as it prints."""
+        return f'<pre class="docket-comparison">{html.escape(table_text(self))}</pre>'
 
 
 @dataclass
