@@ -35,6 +35,10 @@ PAGE_NAME: Final = "briefing.html"
 """The page ``docket brief --html`` writes beside the pack."""
 GENERATOR: Final = "docket"
 """The page's ``<meta name="generator">``: a file holding it was written by docket and may be replaced."""
+CSV_FLOAT: Final = "%.10g"
+"""Numbers in a chart's CSV: ten significant digits, far finer than any Monte Carlo estimate here."""
+CSV_SAFE: Final = ",.:-_()"
+"""Characters a CSV's ``data:`` link keeps as they are (percent-encoding them would only make the page bigger)."""
 CONFIG: Final = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 e = html.escape
@@ -57,9 +61,9 @@ def charts(results: Results, others: Sequence[Results] = ()) -> list[Chart]:
 
 
 def _csv_link(chart: Chart) -> str:
-    text = chart.table.to_csv(index=False, date_format="%Y-%m-%d")
+    text = chart.table.to_csv(index=False, date_format="%Y-%m-%d", float_format=CSV_FLOAT)
     return (f'<a class="csv" download="{chart.id}.csv" href="data:text/csv;charset=utf-8,'
-            f'{urllib.parse.quote(text)}">Download the data of this chart (CSV)</a>')
+            f'{urllib.parse.quote(text, safe=CSV_SAFE)}">Download the data of this chart (CSV)</a>')
 
 
 def _toggles(chart: Chart) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from plots import bands, data, style
@@ -58,10 +59,20 @@ def _layout(fig: go.Figure, height: int, y_title: str = "", percent_axis: bool =
     return fig
 
 
+HOVER_DAY = "%{x|%-d %b %Y}"
+"""A point's date in its tooltip, as :func:`plots.style.day_label` writes it (``20 Sep 2020``), by Plotly."""
+
+
 def _days(dates: pd.Series) -> list[str]:
     """Dates as ``YYYY-MM-DD``: the figure's x values, the same whatever the dates' precision (a run in memory or
     read back from its folder) and short in the page."""
     return [str(d) for d in pd.to_datetime(dates).dt.strftime("%Y-%m-%d")]
+
+
+def _ys(values: pd.Series) -> npt.NDArray[np.float32]:
+    """A curve's y values in single precision (7 digits; half the page's bytes of double): they place the line,
+    while the hover text and the CSV carry the exact values."""
+    return values.to_numpy(np.float32)
 
 
 def _day(value: Any) -> str:
@@ -71,18 +82,18 @@ def _day(value: Any) -> str:
 def _band(fig: go.Figure, rows: pd.DataFrame, color: str, name: str, group: str, legend: bool,
           **where: Any) -> None:
     """The mean line with its 5-95% band (hover: date, mean, interval), as the static :func:`plots.bands.draw`."""
-    text = [f"{_day(d)}: {convention.STATISTIC} {number(m)} ({convention.INTERVAL}: {number(lo)} to {number(hi)})"
-            for d, m, lo, hi in zip(rows["date"], rows[convention.HEADLINE], rows[convention.LOW],
-                                    rows[convention.HIGH], strict=True)]
-    fig.add_trace(go.Scatter(x=_days(rows["date"]), y=rows[convention.HIGH], mode="lines", line={"width": 0},
+    text = [f"{convention.STATISTIC} {number(m)} ({convention.INTERVAL}: {number(lo)} to {number(hi)})"
+            for m, lo, hi in zip(rows[convention.HEADLINE], rows[convention.LOW], rows[convention.HIGH], strict=True)]
+    fig.add_trace(go.Scatter(x=_days(rows["date"]), y=_ys(rows[convention.HIGH]), mode="lines", line={"width": 0},
                              hoverinfo="skip", showlegend=False, legendgroup=f"{group}-band"), **where)
-    fig.add_trace(go.Scatter(x=_days(rows["date"]), y=rows[convention.LOW], mode="lines", line={"width": 0},
+    fig.add_trace(go.Scatter(x=_days(rows["date"]), y=_ys(rows[convention.LOW]), mode="lines", line={"width": 0},
                              fill="tonexty", fillcolor=_alpha(color, bands.BAND_ALPHA), hoverinfo="skip",
                              name=f"{convention.INTERVAL} of runs" + (f" ({name})" if group != "mean" else ""),
                              legendgroup=f"{group}-band", showlegend=legend), **where)
-    fig.add_trace(go.Scatter(x=_days(rows["date"]), y=rows[convention.HEADLINE], mode="lines", name=name,
+    fig.add_trace(go.Scatter(x=_days(rows["date"]), y=_ys(rows[convention.HEADLINE]), mode="lines", name=name,
                              line={"color": color, "width": 2.6}, legendgroup=group, showlegend=legend,
-                             customdata=text, hovertemplate="%{customdata}<extra>" + name + "</extra>"), **where)
+                             customdata=text, hovertemplate=f"{HOVER_DAY}: %{{customdata}}<extra>{name}</extra>"),
+                  **where)
 
 
 def _alpha(color: str, alpha: float) -> str:
@@ -91,12 +102,12 @@ def _alpha(color: str, alpha: float) -> str:
 
 
 def _counterfactual(fig: go.Figure, rows: pd.DataFrame, legend: bool, **where: Any) -> None:
-    text = [f"{_day(d)}: no measure, {convention.STATISTIC} {number(m)}"
-            for d, m in zip(rows["date"], rows[convention.HEADLINE], strict=True)]
-    fig.add_trace(go.Scatter(x=_days(rows["date"]), y=rows[convention.HEADLINE], mode="lines",
+    text = [number(m) for m in rows[convention.HEADLINE]]
+    fig.add_trace(go.Scatter(x=_days(rows["date"]), y=_ys(rows[convention.HEADLINE]), mode="lines",
                              name=f"No measure ({convention.STATISTIC})", legendgroup="counterfactual",
                              showlegend=legend, line={"color": style.COUNTERFACTUAL, "width": 1.8, "dash": "dash"},
-                             customdata=text, hovertemplate="%{customdata}<extra></extra>"), **where)
+                             customdata=text, hovertemplate=f"{HOVER_DAY}: no measure, {convention.STATISTIC} "
+                             "%{customdata}<extra></extra>"), **where)
 
 
 def _branches(fig: go.Figure, results: Results, sid: str, quantity: str, legend: bool, **where: Any) -> list[str]:
@@ -112,12 +123,11 @@ def _branches(fig: go.Figure, results: Results, sid: str, quantity: str, legend:
     for k, (_, part) in enumerate(parts):
         label = labels[k]
         shown = any(trace.legendgroup == group and trace.showlegend for trace in fig.data)
-        fig.add_trace(go.Scatter(x=_days(part["date"]), y=part["p50"], mode="lines", name=name,
+        fig.add_trace(go.Scatter(x=_days(part["date"]), y=_ys(part["p50"]), mode="lines", name=name,
                                  legendgroup=group, showlegend=legend and k == 0 and not shown,
                                  line={"color": style.INK, "width": 1.8, "dash": ("dashdot", "dot")[k % 2]},
-                                 customdata=[f"{_day(d)}: median {number(v)} {label}"
-                                             for d, v in zip(part["date"], part["p50"], strict=True)],
-                                 hovertemplate="%{customdata}<extra></extra>"), **where)
+                                 customdata=[number(v) for v in part["p50"]],
+                                 hovertemplate=f"{HOVER_DAY}: median %{{customdata}} {label}<extra></extra>"), **where)
     return labels
 
 
@@ -188,9 +198,9 @@ def in_force(results: Results) -> Chart:
         name = data.measure_title(m)
         fig.add_trace(go.Scatter(x=_days(points["date"]), y=points["probability"], mode="lines", line_shape="hv",
                                  name=name, legendgroup=m.id, line={"color": colors[m.id], "width": 2.6},
-                                 customdata=[f"{_day(d)}: in force that day in {percent(p)} of runs"
-                                             for d, p in zip(points["date"], points["probability"], strict=True)],
-                                 hovertemplate="%{customdata}<extra>" + name + "</extra>"))
+                                 customdata=[percent(p) for p in points["probability"]],
+                                 hovertemplate=f"{HOVER_DAY}: in force that day in %{{customdata}} of runs<extra>"
+                                 f"{name}</extra>"))
         frames.append(points.assign(measure=m.id))
         on = results.summary["measures"][m.id]["p_in_force_on"]
         alt.append(f"{name}: in force on " + ", ".join(f"{_day(k)} {percent(on[k])}" for k in keys) + ".")
