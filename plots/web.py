@@ -186,7 +186,7 @@ def page(results: Results, others: Sequence[Results] = (), record: dict[str, Any
     body = (f'<a class="skip" href="#main">Skip to the key numbers</a><header><h1>{e(title)}</h1>'
             f'<p class="subtitle">Key numbers of {results.replications:,} simulated runs{e(as_of)}. Figures are '
             f"{convention.STATISTIC}s; intervals hold {convention.INTERVAL} of the runs. "
-            f'{e(convention.IN_FORCE_ON)}; {e(convention.IN_FORCE_BY)}.</p><nav aria-label="Charts"><ul>'
+            f'{e(convention.IN_FORCE_ON.capitalize())}; {e(convention.IN_FORCE_BY)}.</p><nav aria-label="Charts"><ul>'
             f'<li><a href="#main">Key numbers</a></li>{nav}<li><a href="#assumptions">Assumptions</a></li>'
             f'<li><a href="#provenance">Provenance</a></li></ul></nav></header><main id="main" tabindex="-1">'
             f'<section id="key-numbers"><h2>Key numbers</h2>{web_tables.key_numbers(results)}</section>'
