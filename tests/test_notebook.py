@@ -78,14 +78,20 @@ def test_without_the_view_the_plain_repr_shows_and_plot_says_how_to_install(web_
         res.plot()
 
 
-def test_comparison_shows_its_terminal_table(web_runs: dict[str, Path]) -> None:
-    """A comparison in a notebook shows the table `docket compare` prints."""
+def test_comparison_and_sensitivity_show_their_terminal_tables() -> None:
+    """A comparison and a sensitivity study in a notebook show the tables `docket compare` and `docket
+    sensitivity` print."""
     from sim import load_scenario
+    from sim.scenario.loaded import load
     from sim.studies.compare import compare, table_text
+    from sim.studies.sensitivity import sensitivity
 
-    path = ROOT / "scenarios" / "quickstart.yaml"
-    c = compare([load_scenario(str(path)), load_scenario(str(path))], ["a", "b"], replications=6)
+    path = str(ROOT / "scenarios" / "quickstart.yaml")
+    c = compare([load_scenario(path), load_scenario(path)], ["a", "b"], replications=6)
     assert html.unescape(c._repr_html_()) == f'<pre class="docket-comparison">{table_text(c)}</pre>'
+    study = sensitivity(load(path), "unpatched_routers", replications=8, top=2)
+    assert study.table_text().strip() and \
+        html.unescape(study._repr_html_()) == f'<pre class="docket-sensitivity">{study.table_text()}</pre>'
 
 
 def test_the_worked_example_notebook_runs() -> None:
