@@ -194,3 +194,24 @@ def test_the_numbers_a_reader_sees_are_summary_json(opened: tuple[Any, list[str]
         assert tab.locator(f'.on-date[data-date="{day}"]').is_visible()
     for mid, x in summary["exposure"].items():
         assert _cell(tab, f"exposure.{mid}.total.mean").startswith(number(x["total"]["mean"]) + " ")
+
+
+def test_the_keyboard_reaches_every_control(opened: tuple[Any, list[str], list[str]]) -> None:
+    """Tab from the top: the skip link first, then the navigation, the date chooser, each chart's checkboxes and
+    the chart itself (focusable, described by its text alternative), its text alternative and its CSV link."""
+    tab = opened[0].context.new_page()  # a fresh load: focus starts at the top
+    tab.goto(opened[0].url)
+    seen = []
+    for _ in range(60):
+        tab.keyboard.press("Tab")
+        seen.append(tab.evaluate("""(() => { var a = document.activeElement;
+            return [a.tagName.toLowerCase(), a.id || a.className || a.getAttribute('href') || '',
+                    a.getAttribute('aria-describedby') || '']; })()"""))
+    assert seen[0] == ["a", "skip", ""]
+    kinds = [f"{tag}:{ident}" for tag, ident, _ in seen]
+    order = [kinds.index(k) for k in ("a:#timeline", "select:date-chooser", "div:timeline-chart", "a:csv")]
+    assert order == sorted(order), kinds
+    chart = next(s for s in seen if s[1] == "in_force-chart")
+    assert chart[2] == "in_force-alt"
+    assert any(tag == "input" for tag, _, _ in seen) and any(tag == "summary" for tag, _, _ in seen)
+    tab.close()
