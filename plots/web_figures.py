@@ -339,7 +339,10 @@ def differences(runs: Sequence[Results]) -> Chart | None:
                                  hovertemplate=text + "<extra></extra>"))
         alt.append(text.replace("<br>", "; ") + f" (row {i + 1}).")
     _layout(fig, 140 + 60 * len(table))
-    fig.update_xaxes(type="linear", zeroline=True, zerolinecolor=style.INK, title_text="difference")
+    lo, hi = min(0.0, float(table["diff_p05"].min())), max(0.0, float(table["diff_p95"].max()))
+    pad = 0.05 * (hi - lo) or 1.0  # bars end inside the axes, not at its edges
+    fig.update_xaxes(type="linear", zeroline=True, zerolinecolor=style.INK, title_text="difference",
+                     range=[lo - pad, hi + pad])
     fig.update_yaxes(autorange="reversed", automargin=True)
     return Chart("differences", f"Exposure accumulated: each run minus {names[0]}",
                  "Paired difference replication by replication on the same random draws (same seed and "
