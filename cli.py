@@ -24,16 +24,17 @@ from cli_kit import (
     Bar,
     Group,
     ScenarioFile,
+    echo_written,
     exec_options,
     forecast_options,
     memory_option,
     out_option,
     replications_option,
-    report,
     run_group,
     say,
     score_options,
     study_options,
+    test_options,
 )
 from sim import __version__
 
@@ -172,7 +173,7 @@ def explain(file: str, replication: int, variant: str | None, seed: int | None) 
 def forecast(file: str, **options: Any) -> None:
     """Run FILE as seen on each date (its record's facts up to it fixed): a table, a chart, what changed."""
     from plots.forecast import write_forecast
-    report(write_forecast(file, say=say, **options))
+    echo_written(write_forecast(file, say=say, **options))
 
 
 CHART_NAMES = ("key_numbers", "timeline", "in_force", "populations", "exposure", "outcomes", "comparison",
@@ -212,6 +213,7 @@ def plot(run_dir: str, **options: Any) -> None:
 @FORCE_OPTION
 @click.option("--format", "formats", multiple=True, type=click.Choice(["png", "svg"]), default=("png",),
               show_default=True, help="image format of each page besides the PDF; repeat for both (SVG keeps text)")
+@click.option("--html", is_flag=True, help="also write briefing.html: one interactive page, opens with no network")
 def brief(file: str, **options: Any) -> None:
     """Run FILE and write the briefing pack: one multi-page PDF plus every chart as PNG (200 dpi), SVG if asked."""
     from plots.folders import write_brief
@@ -219,25 +221,24 @@ def brief(file: str, **options: Any) -> None:
     with Bar() as bar:
         folder, written, text = write_brief(file, progress=bar, **options)
     click.echo(text + "\n")
+    page = [written.pop()] if options["html"] else []
     click.echo(f"wrote {folder / written[0].name} and {len(written) - 1} chart files in {folder}/")
+    click.echo("".join(f"wrote {p} (open it in a browser)" for p in page), nl=bool(page))
+
+
+@cli.command(name="report")
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--out", required=True, type=click.Path(), help="the page to write: one self-contained HTML file")
+@click.option("--force", is_flag=True, help="replace an --out file that docket did not write")
+def report_command(run_dirs: tuple[str, ...], out: str, force: bool) -> None:
+    """Write one interactive HTML page of finished runs: the first run, compared with the others."""
+    from plots.web import write_report
+
+    click.echo(f"wrote {write_report(run_dirs, out, force)} (open it in a browser)")
 
 
 @cli.command(name="test")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--update", "update", multiple=True, metavar="NAME",
-              help="write the baseline of this scenario (file stem: with all its variants) or stem.variant; repeat")
-@click.option("--update-all", is_flag=True, help="write the baseline of every scenario and variant found")
-@click.option("--update-failing", is_flag=True,
-              help="with --update/--update-all: write the baseline even of a scenario whose expectations fail "
-                   "(refused without it)")
-@replications_option(
-    "replications [default: expectations.replications, else the baseline's, else the scenario's]")
-@click.option("--allow-noise", is_flag=True, help="a baseline that changed only within Monte Carlo noise passes")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people, json for machines")
-@click.option("--junit", type=click.Path(dir_okay=False),
-              help="also write a JUnit XML report to this file (pytest's --junitxml)")
-@memory_option
+@test_options
 def test_command(paths: tuple[str, ...], fmt: str, **options: Any) -> None:
     """Regression-test scenario files: check their expectations and compare with their baselines; exit 1 on
     any failure."""
@@ -254,7 +255,7 @@ def test_command(paths: tuple[str, ...], fmt: str, **options: Any) -> None:
 def score_command(paths: tuple[str, ...], **options: Any) -> None:
     """Score the forecasts of scenario files with a record (or folders of them): Brier, log score, reliability."""
     from plots.score import write_score
-    report(write_score(paths, say=say, **options))
+    echo_written(write_score(paths, say=say, **options))
 
 
 @cli.command(name="compare")

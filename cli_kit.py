@@ -149,9 +149,7 @@ def forecast_options(fn: Any) -> Any:
         click.option("--measure", "measures", multiple=True, help="a measure the chart shows (repeat; default: all)"),
         replications_option(), SEED_OPTION, SET_OPTION, out_option("folder [default: runs/forecast-NAME]"),
         FORCE_OPTION]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+    return _stack(options, fn)
 
 
 def score_options(fn: Any) -> Any:
@@ -167,12 +165,38 @@ def score_options(fn: Any) -> Any:
         out_option("folder for forecasts.csv, scores.csv, reliability.csv and reliability.png [default: "
                    "runs/score]"),
         FORCE_OPTION]
+    return _stack(options, fn)
+
+
+def test_options(fn: Any) -> Any:
+    """The arguments and options of ``docket test``."""
+    options = [
+        click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True)),
+        click.option("--update", "update", multiple=True, metavar="NAME", help="write the baseline of this "
+                     "scenario (file stem: with all its variants) or stem.variant; repeat"),
+        click.option("--update-all", is_flag=True, help="write the baseline of every scenario and variant found"),
+        click.option("--update-failing", is_flag=True, help="with --update/--update-all: write the baseline even "
+                     "of a scenario whose expectations fail (refused without it)"),
+        replications_option("replications [default: expectations.replications, else the baseline's, else the "
+                            "scenario's]"),
+        click.option("--allow-noise", is_flag=True,
+                     help="a baseline that changed only within Monte Carlo noise passes"),
+        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                     help="text for people, json for machines"),
+        click.option("--junit", type=click.Path(dir_okay=False),
+                     help="also write a JUnit XML report to this file (pytest's --junitxml)"),
+        memory_option]
+    return _stack(options, fn)
+
+
+def _stack(options: list[Callable[[Any], Any]], fn: Any) -> Any:
+    """Apply click decorators as if written one above the other, first on top."""
     for option in reversed(options):
         fn = option(fn)
     return fn
 
 
-def report(written: tuple[Any, str]) -> None:
+def echo_written(written: tuple[Any, str]) -> None:
     """Print what a command wrote: its text, then the folder."""
     folder, text = written
     click.echo(f"{text}\nwrote {folder}/")

@@ -56,6 +56,18 @@ def _source(scenario: Scenario, sid: str | None) -> str:
                 sid)
 
 
+def source_links(scenario: Scenario) -> dict[str, str]:
+    """The link of each cited source that gives a ``url``, by the text the table shows in its Source column.
+
+    Example:
+        >>> from sim import load_scenario
+        >>> links = source_links(load_scenario("scenarios/tiktok-wechat-2020.yaml"))
+        >>> all(url.startswith("http") for url in links.values())
+        True
+    """
+    return {_source(scenario, s.id): s.url for s in scenario.sources if s.url}
+
+
 def _describe(value: Dist | DateSpec) -> str:
     """The value as written, with a triangular's three numbers named, and its note in brackets."""
     text = value.describe()

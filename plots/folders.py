@@ -21,7 +21,7 @@ from plots.pack import save_figure, write_charts, write_pack
 from sim.runs.atomic import write_text
 from sim.runs.job import staged_run
 from sim.runs.outdir import staged, task_cache
-from sim.runs.records import load_results, run_folder, study_folder
+from sim.runs.records import load_results, read_run, run_folder, study_folder
 from sim.runs.study import Progress
 from sim.scenario.loaded import load
 from sim.studies.compare import Comparison, compare, compared_runs
@@ -47,13 +47,14 @@ def write_brief(file: str, *, variant: str | None = None, overrides: tuple[str, 
                 replications: int | None = None, seed: int | None = None, out: str | None = None,
                 as_of: dt.date | str | None = "scenario", force: bool = False, workers: int | None = None,
                 scheduler: str | None = None, progress: Progress | None = None, formats: Sequence[str] = ("png",),
-                ) -> tuple[Path, list[Path], str]:
+                html: bool = False) -> tuple[Path, list[Path], str]:
     """Run ``file`` and write its run folder and its pack (:func:`plots.pack.write_pack`).
 
     Without ``out`` the run goes to its run folder (:func:`sim.runs.records.run_folder`) and the pack to
     ``brief/`` inside it; with ``out`` the pack goes to ``out`` and the run to ``out/run``. Either way both are
     staged as one folder: a kill mid-pack leaves the old run and the old pack. ``formats`` are the image
-    formats of each page besides the PDF (PNG by default; add ``svg`` for editable slides).
+    formats of each page besides the PDF (PNG by default; add ``svg`` for editable slides). With ``html``, the
+    interactive page (:mod:`plots.web`, ``briefing.html``) is written beside the pack, last in the files.
 
     Returns:
         The folder holding the pack, the files written there (the PDF first), and the key numbers it charted
@@ -65,7 +66,13 @@ def write_brief(file: str, *, variant: str | None = None, overrides: tuple[str, 
     with staged_run(loaded, target, "brief", source=file, force=force, into="run" if out else "",
                     replications=replications, seed=seed, workers=workers, scheduler=scheduler,
                     progress=progress) as (results, tmp):
-        written = write_pack(results, tmp if out else tmp / "brief", formats, as_of=as_of, workers=workers)
+        pack = tmp if out else tmp / "brief"
+        written = write_pack(results, pack, formats, as_of=as_of, workers=workers)
+        if html:
+            from plots import web  # Plotly only on this path: `docket brief` without --html starts as before
+
+            page = web.write_page(results, pack / web.PAGE_NAME, record=read_run(tmp / ("run" if out else "")))
+            written.append((target if out else run_dir / "brief") / page.relative_to(pack))
     return (target if out else run_dir / "brief"), written, key_numbers.text(results)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,3 +64,22 @@ def day(text: str, start: str = "2020-01-01") -> int:
 def flagship_path() -> str:
     """Path of the bundled flagship scenario."""
     return os.path.join(os.path.dirname(__file__), "..", "scenarios", "tiktok-wechat-2020.yaml")
+
+
+@pytest.fixture(scope="session")
+def web_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Three finished run folders for the web page's tests: the flagship as written (``flagship``), its
+    ``deal_reached`` variant (``deal``, same seed and replications: paired), and the quickstart (``quick``)."""
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    root = tmp_path_factory.mktemp("web-runs")
+    here = Path(__file__).resolve().parent.parent / "scenarios"
+    made = {"flagship": ["run", str(here / "tiktok-wechat-2020.yaml"), "-n", "30"],
+            "deal": ["run", str(here / "tiktok-wechat-2020.yaml"), "--variant", "deal_reached", "-n", "30"],
+            "quick": ["run", str(here / "quickstart.yaml"), "-n", "12"]}
+    for name, args in made.items():
+        res = CliRunner().invoke(cli, [*args, "--out", str(root / name), "-q", "--workers", "1"])
+        assert res.exit_code == 0, res.output
+    return {name: root / name for name in made}

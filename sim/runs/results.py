@@ -24,8 +24,10 @@ import pandas as pd
 
 from sim.engine.replications import Collected, key_days
 from sim.engine.timeline import IN_FORCE, SUSPENDED
+from sim.runs import views
 from sim.runs.splits import Split, find
 from sim.scenario.calendar import day_to_date
+from sim.scenario.errors import DocketError
 from sim.scenario.planned import date_order, planned_text
 from sim.scenario.schema import Scenario
 
@@ -135,6 +137,23 @@ class Results:
         rows = self.in_force_curve(measure)
         before = rows[rows["date"] <= pd.Timestamp(date)]
         return float(before["probability"].iloc[-1]) if len(before) else 0.0
+
+    def _repr_html_(self) -> str | None:
+        """A notebook's view: the bottom line, the terminal summary's tables and a small in-force chart (the
+        ``web`` view, :mod:`sim.runs.views`); ``None`` (the plain repr) where that view cannot load."""
+        try:
+            return str(views.view().repr_html(self))
+        except DocketError:
+            return None
+
+    def plot(self, chart: str = "in_force") -> Any:
+        """The page's interactive figure ``chart`` (a Plotly figure): ``timeline``, ``in_force``, ``populations``
+        or ``exposure-METRIC`` (``exposure``: the first metric)."""
+        return views.view().plot(self, chart)
+
+    def to_html(self, path: Any) -> Any:
+        """Write the same self-contained page as ``docket brief --html`` to ``path``; returns the path."""
+        return views.view().to_html(self, path)
 
 
 def in_force_steps(s: Scenario, events: pd.DataFrame, n: int) -> pd.DataFrame:

@@ -19,6 +19,7 @@ A population, metric or measure that a scenario does not share with the referenc
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,10 @@ class Comparison:
     def write_csv(self, path: str | Path) -> None:
         """Write :attr:`table` as CSV, atomically."""
         write_text(path, self.table.to_csv(index=False))
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the terminal's table of paired differences (:func:`table_text`), as it prints."""
+        return f'<pre class="docket-comparison">{html.escape(table_text(self))}</pre>'
 
 
 @dataclass
@@ -246,19 +251,32 @@ def _index(items: Sequence[object], ident: str) -> int | None:
     return next((i for i, item in enumerate(items) if getattr(item, "id", None) == ident), None)
 
 
+def paired(a: FloatArray, b: FloatArray, scale: FloatArray) -> dict[str, float]:
+    """The paired difference ``b - a``, replication by replication: both sides' medians and means, the
+    difference's median, 5-95% range and mean, and the shares of replications higher, lower and the same (within
+    :data:`REL_TOL` of ``scale``). The columns of :attr:`Comparison.table` from ``reference_median`` on.
+
+    Example:
+        >>> d = paired(np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0, 5.0]), np.array([1.0, 3.0, 5.0]))
+        >>> d["diff_mean"], d["share_up"], d["share_same"]
+        (1.0, 0.6666666666666666, 0.3333333333333333)
+    """
+    diff = b - a  # replication r against replication r: same draws wherever the scenarios agree
+    same = np.abs(diff) <= REL_TOL * scale
+    diff = np.where(same, 0.0, diff)  # solver noise (-5.96e-08) is no change: exactly 0
+    p05, p50, p95 = np.quantile(diff, (0.05, 0.5, 0.95))  # + 0.0 below: no "-0" in the table
+    return {"reference_median": float(np.median(a)), "median": float(np.median(b)),
+            "reference_mean": float(a.mean()), "mean": float(b.mean()),
+            "diff_median": float(p50) + 0.0, "diff_p05": float(p05) + 0.0, "diff_p95": float(p95) + 0.0,
+            "diff_mean": float(diff.mean()) + 0.0, "share_up": float((~same & (diff > 0)).mean()),
+            "share_down": float((~same & (diff < 0)).mean()), "share_same": float(same.mean())}
+
+
 def _rows(ref: _Run, run: _Run, label: str, keys: list[int]) -> Iterator[dict[str, object]]:
     start = ref.scenario.start_day
     for quantity, target, d, a, b, scale in _values(ref, run, keys):
-        diff = b - a  # replication r against replication r: same draws wherever the scenarios agree
-        same = np.abs(diff) <= REL_TOL * scale
-        diff = np.where(same, 0.0, diff)  # solver noise (-5.96e-08) is no change: exactly 0
-        p05, p50, p95 = np.quantile(diff, (0.05, 0.5, 0.95))  # + 0.0 below: no "-0" in the table
         yield {"quantity": quantity, "target": target, "date": day_to_date(start + d).isoformat(), "label": label,
-               "reference_median": float(np.median(a)), "median": float(np.median(b)),
-               "reference_mean": float(a.mean()), "mean": float(b.mean()),
-               "diff_median": float(p50) + 0.0, "diff_p05": float(p05) + 0.0, "diff_p95": float(p95) + 0.0,
-               "diff_mean": float(diff.mean()) + 0.0, "share_up": float((~same & (diff > 0)).mean()),
-               "share_down": float((~same & (diff < 0)).mean()), "share_same": float(same.mean())}
+               **paired(a, b, scale)}
 
 
 HEADINGS = {

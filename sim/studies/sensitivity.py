@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,6 +208,10 @@ class Sensitivity:
     def write_csv(self, path: str | Path) -> None:
         """Write :attr:`table` as CSV, atomically."""
         write_text(path, self.table.to_csv(index=False))
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the table `docket sensitivity` prints (:meth:`table_text`)."""
+        return f'<pre class="docket-sensitivity">{html.escape(self.table_text())}</pre>'
 
     def table_text(self, width: int = 64) -> str:
         """The table for the terminal: inputs by swing, then by rank correlation; ``-`` where not run.

@@ -16,8 +16,8 @@ from sim.scenario.loaded import run_defaults
 from sim.scenario.planned import date_order, planned_text
 from sim.scenario.schema import Event, Measure, Scenario, Shock
 from sim.scenario.values import Dist
-from sim.text import convention
-from sim.text.humanize import interval, number, percent
+from sim.text import convention, summary_tables
+from sim.text.humanize import number, percent
 from sim.text.titles import variant_title
 
 
@@ -165,33 +165,12 @@ def summary_text(res: Results) -> str:
         Lines and figures: mean of 20 runs; bands and ranges: 5–95% of runs
     """
     sm = res.summary
-    keys = sm["key_dates"]
     variant = variant_title(res.scenario)
     lines = [f"{sm['title']}" + (f" [{variant}]" if variant else ""),
              f"{res.replications} replications, seed {res.seed}, {res.wall_time:.1f} s",
-             convention.band_text(res.replications), ""]
-    head = f"{'P(in force on)':<28}" + "".join(f"{k:>12}" for k in keys) + f"{'never':>9}"
-    lines += [head, "-" * len(head)]
-    for mid, m in sm["measures"].items():
-        lines.append(f"{mid[:27]:<28}" + "".join(f"{percent(m['p_in_force_on'][k]):>12}" for k in keys)
-                     + f"{percent(m['p_never_in_force']):>9}")
-    if sm["measures"]:
-        lines.append(f"({convention.IN_FORCE_ON}; never: not in force on any day of the window)")
-    end = sm["window"]["end"]
-    lines += ["", f"{'exposure to ' + end:<28}{'unit':<14}{convention.table_heading('total'):>30}"
-                  f"{convention.table_heading('avoided (or added)'):>40}"]
-    for mid, e in sm["exposure"].items():
-        a = e["avoided"]
-        change = convention.figure(a) if a[convention.HEADLINE] >= 0 else \
-            "added " + interval(-a["mean"], -a["p95"], -a["p05"])
-        lines.append(f"{mid[:27]:<28}{e['unit']:<14}{convention.figure(e['total']):>30}{change:>40}")
-    if any(e["avoided"][convention.HEADLINE] < 0 for e in sm["exposure"].values()):
-        lines.append("(avoided = without measures minus with them; added: the measures increase this exposure)")
-    lines += ["", f"{'population: ' + convention.STATISTIC:<28}{'unit':<14}" + "".join(f"{k:>12}" for k in keys)]
-    units = {p.id: p.unit or p.kind for p in res.scenario.populations}
-    for pid, by_day in sm["populations"].items():
-        lines.append(f"{pid[:27]:<28}{units.get(pid, ''):<14}"
-                     + "".join(f"{number(by_day[k][convention.HEADLINE]):>12}" for k in keys))
+             convention.band_text(res.replications)]
+    for table in summary_tables.tables(res):
+        lines += ["", *summary_tables.text_lines(table)]
     splits = sm.get("splits", [])
     if splits:
         lines += ["", "split outcomes (a median across two clusters misleads; each side's median):"]
