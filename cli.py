@@ -30,6 +30,7 @@ from cli_kit import (
     memory_option,
     out_option,
     replications_option,
+    report_options,
     run_group,
     say,
     score_options,
@@ -227,14 +228,12 @@ def brief(file: str, **options: Any) -> None:
 
 
 @cli.command(name="report")
-@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
-@click.option("--out", required=True, type=click.Path(), help="the page to write: one self-contained HTML file")
-@click.option("--force", is_flag=True, help="replace an --out file that docket did not write")
-def report_command(run_dirs: tuple[str, ...], out: str, force: bool) -> None:
+@report_options
+def report_command(run_dirs: tuple[str, ...], out: str, force: bool, forecast: str | None) -> None:
     """Write one interactive HTML page of finished runs: the first run, compared with the others."""
     from plots.web import write_report
 
-    click.echo(f"wrote {write_report(run_dirs, out, force)} (open it in a browser)")
+    click.echo(f"wrote {write_report(run_dirs, out, force, forecast)} (open it in a browser)")
 
 
 @cli.command(name="test")

@@ -189,6 +189,18 @@ def test_options(fn: Any) -> Any:
     return _stack(options, fn)
 
 
+def report_options(fn: Any) -> Any:
+    """The arguments and options of ``docket report``."""
+    options = [
+        click.argument("run_dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False)),
+        click.option("--out", required=True, type=click.Path(), help="the page to write: one self-contained HTML "
+                     "file"),
+        click.option("--force", is_flag=True, help="replace an --out file that docket did not write"),
+        click.option("--forecast", type=click.Path(exists=True, file_okay=False), help="a folder written by "
+                     "`docket forecast` of the first run's scenario: its outlook over time, beside the current view")]
+    return _stack(options, fn)
+
+
 def _stack(options: list[Callable[[Any], Any]], fn: Any) -> Any:
     """Apply click decorators as if written one above the other, first on top."""
     for option in reversed(options):

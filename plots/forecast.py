@@ -5,8 +5,10 @@ facts that moved it annotated (the style of an election forecast's "chance over 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
@@ -29,11 +31,32 @@ from sim.studies.forecast import Forecast, as_of_dates, changes, default_target,
 from sim.text.convention import IN_FORCE_BY
 from sim.text.humanize import percent
 
+OUTLOOK_NAME = "forecast.json"
+"""What the web page needs of a forecast folder besides its tables (:func:`outlook`)."""
+
+
+def shown_measures(fc: Forecast, measures: Sequence[str] = ()) -> list[str]:
+    """The measures a chance-over-time chart draws: those asked for, else every one, by id."""
+    return list(measures) or sorted(set(fc.table[fc.table["kind"] == "in_force_by"]["target"]))
+
+
+def outlook(fc: Forecast, date: str, measures: Sequence[str], text: str) -> dict[str, Any]:
+    """The chart's words and marks as plain data (``forecast.json``), so the web page (``docket report
+    --forecast``) draws the same finding, measures, colours and facts as ``forecast.png`` without re-running."""
+    shown = shown_measures(fc, measures)
+    facts = sorted({id(f): f for m in shown for f in moving_facts(fc, m, date)}.values(), key=lambda f: f.day)
+    return {"scenario": fc.name, "title": fc.title, "replications": fc.replications, "target": date,
+            "finding": _title(fc, date, shown), "changes": text,
+            "measures": [{"id": m, "title": fc.titles.get(m, m), "color": MEASURE_PALETTE[i % len(MEASURE_PALETTE)]}
+                         for i, m in enumerate(shown)],
+            "facts": [{"date": day_to_date(f.day).isoformat(), "text": fact_text(f), "source": f.source}
+                      for f in facts]}
+
 
 def chance_over_time(fc: Forecast, date: str, measures: Sequence[str] = ()) -> Figure:
     """P(each measure in force by ``date``) as seen on each as-of date: a line per measure, the record's outcome
     as a marker at the right (filled: it took effect; open: it did not), the record's facts as dotted lines."""
-    measures = list(measures) or sorted(set(fc.table[fc.table["kind"] == "in_force_by"]["target"]))
+    measures = shown_measures(fc, measures)
     fig = new_figure()
     ax = fig.add_subplot()
     dates = sorted(set(fc.table["as_of"]))
@@ -111,7 +134,8 @@ def write_forecast(file: str, *, every: str | None = None, dates: Sequence[dt.da
                    overrides: tuple[str, ...] = (), out: str | None = None, force: bool = False,
                    say: Callable[[str], None] = print) -> tuple[Path, str]:
     """Run ``file`` as seen on each date and write ``forecast.csv``, ``outcome.csv``, ``changes.txt`` (with
-    ``since``) and ``forecast.png`` into ``out`` (default ``runs/forecast-NAME``), staged and swapped in whole.
+    ``since``), ``forecast.png`` and ``forecast.json`` (its words and marks, for the web page) into
+    ``out`` (default ``runs/forecast-NAME``), staged and swapped in whole.
 
     Returns:
         The folder and the text to print (the changes since ``since``, else the last forecast's chances).
@@ -127,6 +151,7 @@ def write_forecast(file: str, *, every: str | None = None, dates: Sequence[dt.da
         write_text(tmp / "outcome.csv", fc.outcome.to_csv(index=False))
         write_text(tmp / "changes.txt", text + "\n")
         write_text(tmp / "changes.csv", table.to_csv(index=False))
+        write_text(tmp / OUTLOOK_NAME, json.dumps(outlook(fc, key, measures, text), indent=1) + "\n")
         save_figure(chance_over_time(fc, key, measures), tmp / "forecast.png")
     return folder, text
 

@@ -22,8 +22,9 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 import sim
-from plots import assumptions, data, web_figures, web_tables
+from plots import assumptions, data, web_figures, web_outlook, web_tables
 from plots.web_figures import Chart
+from plots.web_outlook import Outlook, check_scenario, read_outlook
 from sim.runs.atomic import write_text
 from sim.runs.records import load_results, read_run
 from sim.runs.results import Results
@@ -171,12 +172,21 @@ if (chooser) {
 """
 
 
+def _changes(outlook: Outlook | None) -> str:
+    """The forecast's "what changed" text, as ``docket forecast`` printed it."""
+    if outlook is None:
+        return ""
+    return (f'<section id="changes" aria-labelledby="changes-title"><h2 id="changes-title">What changed</h2>'
+            f'<pre class="changes">{e(outlook.meta["changes"])}</pre></section>')
+
+
 def page(results: Results, others: Sequence[Results] = (), record: dict[str, Any] | None = None,
-         records: Sequence[dict[str, Any]] = ()) -> str:
-    """The whole page as HTML text: the key numbers of ``results``, its charts (with ``others`` compared), the
-    assumptions, and the provenance from ``record`` (its ``run.json``) and ``records`` (the others')."""
+         records: Sequence[dict[str, Any]] = (), outlook: Outlook | None = None) -> str:
+    """The whole page as HTML text: the key numbers of ``results``, the outlook over time (a forecast folder read
+    by :func:`plots.web_outlook.read_outlook`, if given), its charts (with ``others`` compared), the assumptions,
+    and the provenance from ``record`` (its ``run.json``) and ``records`` (the others')."""
     s = results.scenario
-    found = charts(results, others)
+    found = ([web_outlook.chart(outlook)] if outlook is not None else []) + charts(results, others)
     variant = variant_title(s)
     title = s.title + (f" · {variant}" if variant else "")
     nav = "".join(f'<li><a href="#{c.id}">{e(_label(results, c.id))}</a></li>' for c in found)
@@ -190,7 +200,8 @@ def page(results: Results, others: Sequence[Results] = (), record: dict[str, Any
             f'<li><a href="#main">Key numbers</a></li>{nav}<li><a href="#assumptions">Assumptions</a></li>'
             f'<li><a href="#provenance">Provenance</a></li></ul></nav></header><main id="main" tabindex="-1">'
             f'<section id="key-numbers"><h2>Key numbers</h2>{web_tables.key_numbers(results)}</section>'
-            + "".join(_chart(c) for c in found) + _assumptions(results) + _provenance(runs) + "</main>")
+            + "".join(_chart(c) for c in found[:1]) + _changes(outlook)
+            + "".join(_chart(c) for c in found[1:]) + _assumptions(results) + _provenance(runs) + "</main>")
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="generator" '
             f'content="{GENERATOR} {sim.__version__}"><meta name="viewport" content="width=device-width, '
             f'initial-scale=1"><title>{e(title)}</title><style>{STYLE}</style>'
@@ -200,8 +211,8 @@ def page(results: Results, others: Sequence[Results] = (), record: dict[str, Any
 
 def _label(results: Results, chart: str) -> str:
     """A chart's name in the page's navigation: ``Timeline``, or an exposure chart's metric title."""
-    names = {"timeline": "Timeline", "in_force": "In force", "populations": "Populations",
-             "comparison": "Comparison", "differences": "Paired differences"}
+    names = {"outlook": "Outlook over time", "timeline": "Timeline", "in_force": "In force",
+             "populations": "Populations", "comparison": "Comparison", "differences": "Paired differences"}
     return names.get(chart) or data.metric_title(results.scenario, chart.removeprefix("exposure-"))
 
 
@@ -265,16 +276,21 @@ def read_runs(run_dirs: Sequence[str | os.PathLike[str]]) -> list[tuple[Results,
     return out
 
 
-def write_report(run_dirs: Sequence[str], out: str | os.PathLike[str], force: bool = False) -> Path:
+def write_report(run_dirs: Sequence[str], out: str | os.PathLike[str], force: bool = False,
+                 forecast: str | os.PathLike[str] | None = None) -> Path:
     """``docket report``: one page of the first run folder, compared with the others (runs of other scenarios
-    are allowed and labelled with their scenario's title); returns the page written."""
+    are allowed and labelled with their scenario's title), with the outlook over time of the ``forecast`` folder
+    (written by ``docket forecast`` for the first run's scenario) beside the current view; returns the page."""
     target = check_target(out, force)
+    outlook = read_outlook(forecast) if forecast is not None else None
     runs = read_runs(run_dirs)
     (first, record), rest = runs[0], runs[1:]
+    if outlook is not None:
+        check_scenario(outlook, first.scenario.name)
     older = [f"{d} (docket {rec.get('docket_version')})" for d, (_, rec) in zip(run_dirs, runs, strict=True)
              if rec.get("docket_version") != sim.__version__]
     try:
-        text = page(first, [r for r, _ in rest], record, [rec for _, rec in rest])
+        text = page(first, [r for r, _ in rest], record, [rec for _, rec in rest], outlook)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         if not older:
             raise

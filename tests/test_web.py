@@ -240,3 +240,46 @@ print(json.dumps([done, sorted(m for m in sys.modules if m.split(".")[0] == "plo
     assert proc.returncode == 0, proc.stderr
     done, loaded = json.loads(proc.stdout.splitlines()[-1])
     assert done == [0, 0] and loaded == []
+
+
+@pytest.fixture(scope="module")
+def outlook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small forecast of the flagship as seen on two dates (before and after the Marland injunction)."""
+    folder = tmp_path_factory.mktemp("outlook") / "fc"
+    res = run(["forecast", str(FLAGSHIP), "--dates", "2020-09-18", "--dates", "2020-11-06", "-n", "20",
+               "--target", "2020-11-12", "--out", str(folder)])
+    assert res.exit_code == 0, res.output
+    return folder
+
+
+def test_report_shows_the_outlook_over_time_of_a_forecast_folder(runs: dict[str, Path], outlook: Path,
+                                                                  tmp_path: Path) -> None:
+    out = tmp_path / "page.html"
+    res = run(["report", str(runs["flagship"]), "--forecast", str(outlook), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    meta = json.loads((outlook / "forecast.json").read_text(encoding="utf-8"))
+    assert text.index('id="outlook"') < text.index('id="changes"') < text.index('id="timeline"')
+    assert f'<h2 id="outlook-title">{html.escape(meta["finding"])}</h2>' in text  # the PNG's title, not another
+    assert html.escape(meta["changes"]) in text  # the text `docket forecast` printed
+    drawn = pd.read_csv(io.StringIO(csv_of(text, "outlook")), dtype={"as_of": str})
+    table = pd.read_csv(outlook / "forecast.csv", dtype={"as_of": str})
+    table = table[(table["kind"] == "in_force_by") & (table["date"] == "2020-11-12")]
+    for m in meta["measures"]:
+        want = table[table["target"] == m["id"]].sort_values("as_of")
+        got = drawn[drawn["measure"] == m["id"]]
+        assert list(got["as_of"]) == list(want["as_of"]) == ["2020-09-18", "2020-11-06"]
+        assert np.allclose(got["value"], want["value"])
+    hosting = drawn[drawn["measure"] == "tiktok_hosting_cutoff"]["value"]
+    assert hosting.iloc[-1] == 0.0  # enjoined on Oct 30: the chart moves when the record does
+
+
+def test_report_refuses_a_forecast_of_another_scenario_or_a_folder_that_is_not_one(
+        runs: dict[str, Path], outlook: Path, tmp_path: Path) -> None:
+    code, message = error_of(["report", str(runs["quick"]), "--forecast", str(outlook),
+                              "--out", str(tmp_path / "a.html")])
+    assert code == 1 and "'tiktok-wechat-2020'" in message and "'quickstart'" in message
+    code, message = error_of(["report", str(runs["flagship"]), "--forecast", str(runs["quick"]),
+                              "--out", str(tmp_path / "b.html")])
+    assert code == 1 and "not a folder written by `docket forecast`" in message and "forecast.json" in message
+    assert not (tmp_path / "a.html").exists() and not (tmp_path / "b.html").exists()
