@@ -27,7 +27,7 @@ from sim.engine.cohorts import members
 from sim.engine.draws import ChunkDraws, Input
 from sim.engine.dynamics import conservation_error, solve
 from sim.engine.effects import EffectRef, effect_refs, effect_values
-from sim.engine.layout import EffectProfiles, Layout
+from sim.engine.layout import EffectProfiles, Layout, column_batches, row_batches
 from sim.engine.segments import Params, coefficients
 from sim.engine.streams import Streams
 from sim.engine.timeline import EventLog
@@ -156,10 +156,12 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
     def coefficients_of(owner: npt.NDArray[np.int64], configs: FloatArray) -> Coefficients:
         return coefficients(s, refs, params.take(owner), configs[:, None, :E], configs[:, None, E:])
 
-    lay = Layout.of((profiles.rows(k, st, M, cohort) for k, st in enumerate(states)), horizon, coefficients_of)
+    lay = Layout.of(column_batches((profiles.table_columns(k, st, M) for k, st in enumerate(states)), horizon)
+                    if cohort is None else row_batches(profiles.rows(k, st, M, cohort) for k, st in enumerate(states)),
+                    horizon, coefficients_of)
     if s.shocks:  # the counterfactual has the shocks' effects: segments of its own
-        cf_lay = Layout.of((profiles.counterfactual(k, st, M) for k, st in enumerate(states)), horizon,
-                           coefficients_of)
+        cf_lay = Layout.of(column_batches((profiles.counterfactual(k, st, M) for k, st in enumerate(states)),
+                                          horizon), horizon, coefficients_of)
         cf_coef, cf_start, cf_config = cf_lay.coef, cf_lay.seg_start, cf_lay.seg_config
     else:
         cf_coef = coefficients(s, refs, params, np.zeros((R, 1, E)), np.zeros((R, 1, M)))
