@@ -135,17 +135,19 @@ def _params(s: Scenario, draws: ChunkDraws, refs: list[EffectRef]) -> Params:
 
 
 def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], verify_accounting: bool = False,
-              dtype: type = np.float64, pins: dict[str, float] | None = None, calendar: bool | None = None) -> Chunk:
+              dtype: type = np.float64, pins: dict[str, float] | None = None, calendar: bool | None = None,
+              streams: Streams | None = None) -> Chunk:
     """Simulate replications ``start .. stop - 1``: lifecycles, exact dynamics, counterfactual.
 
     Series are returned as ``dtype`` (float64, or float32 for very large runs, see :data:`EXACT_LIMIT`).
     ``pins`` holds named streams at one quantile in every replication (see :class:`sim.engine.draws.ChunkDraws`).
     The lifecycles are played by :func:`sim.engine.chunk_calendar.play_chunk` (``calendar`` forces its path:
-    the same results either way; benchmarks compare them).
+    the same results either way; benchmarks compare them). ``streams`` (of ``seed``) may be shared with the
+    chunks of the same seeding blocks, which then draw each block once.
     """
     day0, end = s.start_day, s.end_day
     horizon = end - day0
-    draws = ChunkDraws(Streams(seed), start, stop, day0, pins)
+    draws = ChunkDraws(Streams(seed) if streams is None else streams, start, stop, day0, pins)
     refs = effect_refs(s)
     params = _params(s, draws, refs)
     R, E, M = stop - start, len(refs), len(s.measures)
@@ -311,11 +313,12 @@ def chunk_task(args: tuple[Scenario, int, int, int, list[int], bool, type, dict[
     enabled = gc.isenabled()
     gc.disable()
     got: Collected | None = None
+    streams = Streams(seed)  # the parts share it: each seeding block drawn once per task
     try:
         for a in range(start, stop, step):
             if got is not None:  # a part's calendar (its SimPy environment and actions) is a reference cycle
                 gc.collect()
-            c = replicate(s, seed, a, min(stop, a + step), grid, check, dtype, pins)
+            c = replicate(s, seed, a, min(stop, a + step), grid, check, dtype, pins, streams=streams)
             got = got or Collected.like(c, stop - start, start)
             got.add(c)
         assert got is not None
