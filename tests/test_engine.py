@@ -198,3 +198,21 @@ def test_report_grid_monthly_first_of_month():
     s = build(report="month", window={"start": "2020-01-15", "end": "2020-04-10"})
     assert report_grid(s) == [0, day("2020-02-01", "2020-01-15"), day("2020-03-01", "2020-01-15"),
                               day("2020-04-01", "2020-01-15"), day("2020-04-10", "2020-01-15")]
+
+
+def test_a_task_played_in_parts_is_the_task_played_at_once(flagship_path, monkeypatch):
+    """A task of a scenario with many measures plays its replications a part at a time (bounded memory): the
+    same arrays, log and inputs as one part."""
+    from sim.engine import replications
+
+    s = load_scenario(flagship_path)
+    grid = report_grid(s)
+    assert replications.rows_at_a_time(s) == replications.CHUNK  # four measures: one part per task
+    whole = replications.chunk_task((s, 5, 10, 110, grid, False, np.float64, None))
+    monkeypatch.setattr(replications, "rows_at_a_time", lambda scenario: 30)  # parts of 30, 30, 30, 10
+    parts = replications.chunk_task((s, 5, 10, 110, grid, False, np.float64, None))
+    assert parts.start == whole.start == 10
+    for key in replications.ARRAYS:
+        assert np.array_equal(getattr(parts, key), getattr(whole, key)), key
+    assert parts.log.rows() == whole.log.rows()
+    assert parts.inputs == whole.inputs

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from conftest import build, day, measure, one
 
-from sim.engine.segments import distinct, intensities, profile
+from sim.engine.segments import distinct, distinct_by, intensities, profile, segment_table
 from sim.engine.timeline import MeasureState
 
 
@@ -66,3 +66,46 @@ def test_waiver_ending_and_another_starting_same_day():
     rep = one(build(events=events, measures=[m]))
     prof = profile(rep.states["ban"], 0, None, 365)
     assert prof[-1] == (day("2020-04-01"), 0.8)
+
+
+def _alone(columns, horizon):
+    """One row's segments the long way: every change day, and each column's last value on or before it."""
+    days = sorted({0, *(d for p in columns for d, _ in p if d <= horizon)})
+    return days, [[[v for d, v in p if d <= day][-1] for p in columns] for day in days]
+
+
+def test_segment_table_is_each_row_alone():
+    """The segments of many rows built together are each row's own: its days, and each column's value on them."""
+    rng = np.random.default_rng(4)
+    rows = []
+    for _ in range(30):
+        cols = []
+        for _ in range(5):
+            days = np.sort(rng.integers(1, 130, rng.integers(0, 6)))  # repeats: the later change of a day wins
+            cols.append([(0, float(rng.integers(0, 2)))] + [(int(d), float(rng.integers(0, 4)) / 4) for d in days])
+        rows.append(cols)
+    seg = segment_table(rows, 100)
+    for i, cols in enumerate(rows):
+        days, table = _alone(cols, 100)
+        lo, hi = seg.offsets[i], seg.offsets[i + 1]
+        assert seg.days[lo:hi].tolist() == days
+        assert seg.table[lo:hi].tolist() == table
+        assert intensities(cols, 100)[1].tolist() == table
+
+
+def test_distinct_by_groups_are_each_group_alone():
+    """Configs found for many groups at once are each group's own, in order of first appearance; rows with
+    columns at 1.0 whose column numbers add up alike are told apart (such rows collided under multipliers that
+    grew with the column number)."""
+    rng = np.random.default_rng(5)
+    table = (rng.random((400, 40)) < 0.5).astype(float)  # many rows of 0s and 1s
+    table[200:] = table[:200]  # every group's rows also in another group
+    offsets = np.array([0, 50, 130, 200, 260, 400])
+    configs, local, starts = distinct_by(table, offsets)
+    for g in range(len(offsets) - 1):
+        want, inverse = distinct(table[offsets[g]:offsets[g + 1]])
+        index: dict[tuple[float, ...], int] = {}
+        exact = [index.setdefault(tuple(row), len(index)) for row in table[offsets[g]:offsets[g + 1]].tolist()]
+        assert inverse.tolist() == exact
+        assert configs[starts[g]:starts[g + 1]].tolist() == want.tolist() == [list(k) for k in index]
+        assert local[offsets[g]:offsets[g + 1]].tolist() == exact

@@ -9,7 +9,7 @@ row's replication and share (:func:`sim.engine.dynamics.solve`'s ``owner`` and `
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +19,7 @@ from sim.engine.coefficients import Coefficients
 from sim.engine.cohorts import Members, copies
 from sim.engine.draws import ChunkDraws
 from sim.engine.effects import ACTIONS, EffectRef, calendar_months, effect_stream, schedule_from
-from sim.engine.segments import Params, Profile, distinct, intensities, profile, scheduled
+from sim.engine.segments import Params, Profile, Segments, distinct_by, intensities, profile, scheduled, segment_table
 from sim.engine.timeline import MeasureState
 from sim.scenario.schema import Scenario
 
@@ -84,6 +84,10 @@ class EffectProfiles:
                 None if life_months is None else float(life_months[k]), self.day0), self.horizon))
         return profs
 
+    def table_columns(self, k: int, states: list[MeasureState], M: int) -> list[Profile]:
+        """The columns of chunk row ``k``'s table: each effect's profile, then each measure's in-force flag."""
+        return [*self.of(k, states), *(in_force(st) for st in states[:M])]
+
     def rows(self, k: int, states: list[MeasureState], M: int, found: Members | None) -> list[Row]:
         """The solved rows of chunk row ``k``: the replication itself, or one copy per distinct member
         timeline of the cohort measure (``found``)."""
@@ -103,10 +107,10 @@ class EffectProfiles:
             out.append((w, *intensities([*self.of(k, mine, mi, profs), *flags], self.horizon)))
         return whole(out)
 
-    def counterfactual(self, k: int, states: list[MeasureState], M: int) -> list[Row]:
-        """The row of chunk row ``k`` without the measures: only the shocks' effects act."""
+    def counterfactual(self, k: int, states: list[MeasureState], M: int) -> list[Profile]:
+        """The columns of chunk row ``k`` without the measures: only the shocks' effects act."""
         profs = [OFF if ref.measure < M else p for ref, p in zip(self.refs, self.of(k, states), strict=True)]
-        return [(1.0, *intensities([*profs, *([OFF] * M)], self.horizon))]
+        return [*profs, *([OFF] * M)]
 
 
 def whole(rows: list[Row]) -> list[Row]:
@@ -156,11 +160,57 @@ def in_force(state: MeasureState) -> Profile:
 
 
 GROUP_BYTES = 8 * 2**20
-"""The configs of this many bytes of replications' tables are turned into coefficients at a time: the tables
+"""The tables of this many bytes of replications are built and turned into coefficients at a time: the tables
 grow with segments x (effects + measures), the coefficients only with the segments."""
 Solve = Callable[[IntArray, FloatArray], Coefficients]
 """``coefficients(owner, configs)``: the coefficients of configs ``(N, width)`` of replications ``owner`` (N,),
 as ``(N, 1, ...)`` arrays."""
+Batch = tuple[IntArray, FloatArray, Segments]
+"""Solved rows of some replications: each row's replication (non-decreasing; a replication's rows all in one
+batch), its share, and the rows' segments."""
+
+
+def column_batches(columns: Iterable[list[Profile]], horizon: int) -> Iterator[Batch]:
+    """One solved row per replication, from each replication's columns (effect profiles, then in-force flags),
+    in batches of about :data:`GROUP_BYTES` of tables (:func:`sim.engine.segments.segment_table`)."""
+    pending: list[list[Profile]] = []
+    size, first = 0, 0
+    for cols in columns:
+        pending.append(cols)
+        size += len({d for p in cols for d, _ in p}) * len(cols) * 8  # at most this many bytes of its table
+        if size > GROUP_BYTES:
+            yield _one_each(first, pending, horizon)
+            first, size = first + len(pending), 0
+            pending = []
+    if pending:
+        yield _one_each(first, pending, horizon)
+
+
+def _one_each(first: int, columns: list[list[Profile]], horizon: int) -> Batch:
+    return np.arange(first, first + len(columns)), np.ones(len(columns)), segment_table(columns, horizon)
+
+
+def row_batches(per_rep: Iterable[list[Row]]) -> Iterator[Batch]:
+    """The solved rows of each replication (its own or its copies, see :meth:`EffectProfiles.rows`), in
+    batches of about :data:`GROUP_BYTES` of tables."""
+    owner: list[int] = []
+    rows: list[Row] = []
+    size = 0
+    for k, found in enumerate(per_rep):
+        owner += [k] * len(found)
+        rows += found
+        size += sum(t.nbytes for _, _, t in found)
+        if size > GROUP_BYTES:
+            yield _joined(owner, rows)
+            owner, rows, size = [], [], 0
+    if rows:
+        yield _joined(owner, rows)
+
+
+def _joined(owner: list[int], rows: list[Row]) -> Batch:
+    offsets = np.cumsum([0, *(len(d) for _, d, _ in rows)])
+    seg = Segments(offsets, np.concatenate([d for _, d, _ in rows]), np.concatenate([t for _, _, t in rows]))
+    return np.array(owner, dtype=np.int64), np.array([w for w, _, _ in rows]), seg
 
 
 @dataclass
@@ -174,47 +224,36 @@ class Layout:
     weight: FloatArray | None  # (R',) each row's share of every population; None: 1
 
     @classmethod
-    def of(cls, per_rep: Iterable[list[Row]], horizon: int, coefficients_of: Solve) -> Layout:
-        """The tables of each replication's rows (taken one replication at a time); the configs of a replication
-        are those of all its rows. Only the coefficients of the configs are kept, not their intensities."""
-        starts, cfgs, counts, shares = [], [], [], []
+    def of(cls, batches: Iterable[Batch], horizon: int, coefficients_of: Solve) -> Layout:
+        """The tables of the solved rows of ``batches`` (see :func:`column_batches`, :func:`row_batches`); the
+        configs of a replication are those of all its rows. Only the coefficients of the configs are kept, not
+        their intensities."""
+        owners, shares, lens, days, local = [], [], [], [], []
         parts: list[tuple[IntArray, IntArray, Coefficients]] = []
-        pending: list[tuple[int, FloatArray]] = []
-        size = 0
-
-        def flush() -> None:
-            owner = np.concatenate([np.full(len(c), k, dtype=np.int64) for k, c in pending])
-            local = np.concatenate([np.arange(len(c)) for _, c in pending])
-            parts.append((owner, local, coefficients_of(owner, np.concatenate([c for _, c in pending]))))
-            pending.clear()
-
-        for k, rows in enumerate(per_rep):
-            configs, inverse = distinct(rows[0][2] if len(rows) == 1 else np.concatenate([t for _, _, t in rows]))
-            at = 0
-            for w, days, seg in rows:
-                starts.append(days)
-                cfgs.append(inverse[at : at + len(seg)])
-                shares.append(w)
-                at += len(seg)
-            counts.append(len(rows))
-            pending.append((k, configs))
-            size += configs.nbytes
-            if size > GROUP_BYTES:
-                flush()
-                size = 0
-        if pending:
-            flush()
-        S, R = max(len(d) for d in starts), len(counts)
-        seg_start = np.full((len(starts), S), horizon + 1, dtype=np.int64)
-        seg_config = np.zeros((len(starts), S), dtype=np.int64)
-        for i, (days, inverse) in enumerate(zip(starts, cfgs, strict=True)):
-            seg_start[i, : len(days)] = days
-            seg_config[i, : len(days)] = inverse
+        for owner, share, seg in batches:
+            reps, at = np.unique(owner, return_index=True)
+            configs, inverse, starts = distinct_by(seg.table, np.append(seg.offsets[at], seg.offsets[-1]))
+            count = np.diff(starts)
+            conf_owner = np.repeat(reps, count)
+            parts.append((conf_owner, np.arange(conf_owner.size) - np.repeat(starts[:-1], count),
+                          coefficients_of(conf_owner, configs)))
+            owners.append(owner)
+            shares.append(share)
+            lens.append(np.diff(seg.offsets))
+            days.append(seg.days)
+            local.append(inverse)
+        owner, share, size = np.concatenate(owners), np.concatenate(shares), np.concatenate(lens)
+        rows, S, R = size.size, int(size.max()), int(owner[-1]) + 1
+        seg_start = np.full((rows, S), horizon + 1, dtype=np.int64)
+        seg_config = np.zeros((rows, S), dtype=np.int64)
+        row = np.repeat(np.arange(rows), size)
+        pos = np.arange(row.size) - np.repeat(np.cumsum(size) - size, size)
+        seg_start[row, pos] = np.concatenate(days)
+        seg_config[row, pos] = np.concatenate(local)
         coef = _placed(parts, R)
-        if all(c == 1 for c in counts) and all(w == 1.0 for w in shares):
+        if rows == R and bool((share == 1.0).all()):
             return cls(seg_start, seg_config, coef, None, None)
-        owner = np.repeat(np.arange(R), counts)
-        return cls(seg_start, seg_config, coef, owner, np.array(shares))
+        return cls(seg_start, seg_config, coef, owner, share)
 
     def x0(self, x0: FloatArray) -> FloatArray:
         """Each row's initial stocks: its replication's, times its share."""

@@ -27,7 +27,7 @@ from sim.engine.cohorts import members
 from sim.engine.draws import ChunkDraws, Input
 from sim.engine.dynamics import conservation_error, solve
 from sim.engine.effects import EffectRef, effect_refs, effect_values
-from sim.engine.layout import EffectProfiles, Layout
+from sim.engine.layout import EffectProfiles, Layout, column_batches, row_batches
 from sim.engine.segments import Params, coefficients
 from sim.engine.streams import Streams
 from sim.engine.timeline import EventLog
@@ -135,17 +135,19 @@ def _params(s: Scenario, draws: ChunkDraws, refs: list[EffectRef]) -> Params:
 
 
 def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], verify_accounting: bool = False,
-              dtype: type = np.float64, pins: dict[str, float] | None = None, calendar: bool | None = None) -> Chunk:
+              dtype: type = np.float64, pins: dict[str, float] | None = None, calendar: bool | None = None,
+              streams: Streams | None = None) -> Chunk:
     """Simulate replications ``start .. stop - 1``: lifecycles, exact dynamics, counterfactual.
 
     Series are returned as ``dtype`` (float64, or float32 for very large runs, see :data:`EXACT_LIMIT`).
     ``pins`` holds named streams at one quantile in every replication (see :class:`sim.engine.draws.ChunkDraws`).
     The lifecycles are played by :func:`sim.engine.chunk_calendar.play_chunk` (``calendar`` forces its path:
-    the same results either way; benchmarks compare them).
+    the same results either way; benchmarks compare them). ``streams`` (of ``seed``) may be shared with the
+    chunks of the same seeding blocks, which then draw each block once.
     """
     day0, end = s.start_day, s.end_day
     horizon = end - day0
-    draws = ChunkDraws(Streams(seed), start, stop, day0, pins)
+    draws = ChunkDraws(Streams(seed) if streams is None else streams, start, stop, day0, pins)
     refs = effect_refs(s)
     params = _params(s, draws, refs)
     R, E, M = stop - start, len(refs), len(s.measures)
@@ -156,10 +158,12 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
     def coefficients_of(owner: npt.NDArray[np.int64], configs: FloatArray) -> Coefficients:
         return coefficients(s, refs, params.take(owner), configs[:, None, :E], configs[:, None, E:])
 
-    lay = Layout.of((profiles.rows(k, st, M, cohort) for k, st in enumerate(states)), horizon, coefficients_of)
+    lay = Layout.of(column_batches((profiles.table_columns(k, st, M) for k, st in enumerate(states)), horizon)
+                    if cohort is None else row_batches(profiles.rows(k, st, M, cohort) for k, st in enumerate(states)),
+                    horizon, coefficients_of)
     if s.shocks:  # the counterfactual has the shocks' effects: segments of its own
-        cf_lay = Layout.of((profiles.counterfactual(k, st, M) for k, st in enumerate(states)), horizon,
-                           coefficients_of)
+        cf_lay = Layout.of(column_batches((profiles.counterfactual(k, st, M) for k, st in enumerate(states)),
+                                          horizon), horizon, coefficients_of)
         cf_coef, cf_start, cf_config = cf_lay.coef, cf_lay.seg_start, cf_lay.seg_config
     else:
         cf_coef = coefficients(s, refs, params, np.zeros((R, 1, E)), np.zeros((R, 1, M)))
@@ -237,17 +241,17 @@ class Collected:
     logs: dict[int, EventLog] = field(default_factory=dict)
     check_error: float = 0.0
     inputs: dict[str, Input] = field(default_factory=dict)
+    first: int = 0  # the replication in row 0 of the arrays
 
     def add(self, c: Chunk) -> None:
-        """Copy a chunk into place."""
+        """Copy a chunk into place (a chunk whose arrays these are, :meth:`like`, is in place already)."""
         for key in ARRAYS:
-            part = getattr(c, key)
-            self.arrays[key][c.start : c.start + len(part)] = part
+            part, at = getattr(c, key), c.start - self.first
+            if part is not self.arrays[key]:
+                self.arrays[key][at : at + len(part)] = part
         self.logs[c.start] = c.log
         self.check_error = max(self.check_error, c.check_error)
-        for name, found in c.inputs.items():  # the widest use of a stream wins
-            if name not in self.inputs or found.width > self.inputs[name].width:
-                self.inputs[name] = found
+        widest(self.inputs, c.inputs)
 
     @property
     def log(self) -> EventLog:
@@ -258,20 +262,67 @@ class Collected:
         return out
 
     @classmethod
-    def like(cls, c: Chunk, replications: int) -> Collected:
-        """Empty run-wide arrays shaped like chunk ``c``'s."""
-        return cls({k: np.empty((replications, *getattr(c, k).shape[1:]), getattr(c, k).dtype) for k in ARRAYS})
+    def like(cls, c: Chunk, replications: int, first: int = 0) -> Collected:
+        """Arrays for ``replications`` replications from ``first``, shaped like chunk ``c``'s: empty, or ``c``'s
+        own when it holds them all (no copy)."""
+        if c.start == first and len(c.stocks) == replications:
+            return cls({k: getattr(c, k) for k in ARRAYS}, first=first)
+        return cls({k: np.empty((replications, *getattr(c, k).shape[1:]), getattr(c, k).dtype) for k in ARRAYS},
+                   first=first)
+
+    def chunk(self) -> Chunk:
+        """What was collected, as one chunk."""
+        return Chunk(start=self.first, **self.arrays, log=self.log, check_error=self.check_error, inputs=self.inputs)
+
+
+def widest(inputs: dict[str, Input], found: dict[str, Input]) -> None:
+    """Add the streams ``found`` to ``inputs``: of two uses of a stream, the widest wins."""
+    for name, x in found.items():
+        if name not in inputs or x.width > inputs[name].width:
+            inputs[name] = x
+
+
+PART_BYTES: Final = 64 * 2**20
+"""A task plays its replications about this many bytes of lifecycle at a time (:func:`rows_at_a_time`)."""
+TIMELINE_BYTES: Final = 3 * 2**10
+"""What one timeline (a measure's or a shock's) of one replication holds while its chunk is played: its
+states, switches, log lines, profiles and segment tables (measured: about 2.8 KB at 200 measures)."""
+
+
+def rows_at_a_time(s: Scenario) -> int:
+    """Replications :func:`chunk_task` plays together: a whole task (:data:`CHUNK`), fewer when the scenario
+    has so many measures that their lifecycles would pass :data:`PART_BYTES` (never fewer than 64).
+
+    Example:
+        >>> from sim.scenario.loader import load_scenario
+        >>> rows_at_a_time(load_scenario("scenarios/tiktok-wechat-2020.yaml"))
+        1024
+    """
+    timelines = max(1, len(s.measures) + len(s.shocks))
+    return max(64, min(CHUNK, PART_BYTES // (TIMELINE_BYTES * timelines)))
 
 
 def chunk_task(args: tuple[Scenario, int, int, int, list[int], bool, type, dict[str, float] | None]) -> Chunk:
-    """:func:`replicate` of a task's arguments, as a worker process or a Dask worker runs it."""
+    """:func:`replicate` of a task's arguments, as a worker process or a Dask worker runs it, in parts of
+    :func:`rows_at_a_time` replications (memory bounded whatever the number of measures)."""
     # The lifecycle allocates many short-lived SimPy objects while the event log keeps many long-lived ones;
     # the cyclic collector would rescan the log over and over. Nothing here makes reference cycles that
     # outlive the chunk, so collect once afterwards instead.
+    s, seed, start, stop, grid, check, dtype, pins = args
+    step = rows_at_a_time(s)
     enabled = gc.isenabled()
     gc.disable()
+    got: Collected | None = None
+    streams = Streams(seed)  # the parts share it: each seeding block drawn once per task
     try:
-        return replicate(*args)
+        for a in range(start, stop, step):
+            if got is not None:  # a part's calendar (its SimPy environment and actions) is a reference cycle
+                gc.collect()
+            c = replicate(s, seed, a, min(stop, a + step), grid, check, dtype, pins, streams=streams)
+            got = got or Collected.like(c, stop - start, start)
+            got.add(c)
+        assert got is not None
+        return got.chunk()
     finally:
         if enabled:
             gc.enable()

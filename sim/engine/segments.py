@@ -30,6 +30,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -146,50 +147,133 @@ def _evaluate(prof: Profile, days: list[int]) -> list[float]:
     return [prof[bisect_right(starts, d) - 1][1] for d in days]
 
 
+@dataclass
+class Segments:
+    """The segments of many solved rows, flat: row ``i``'s change days are ``days[offsets[i]:offsets[i + 1]]``
+    and the same rows of ``table`` its intensities and in-force flags on each segment."""
+
+    offsets: IntArray  # (rows + 1,)
+    days: IntArray  # (N,)
+    table: FloatArray  # (N, width)
+
+
+def segment_table(rows: list[list[Profile]], horizon: int) -> Segments:
+    """The segments of many rows at once, each row given as its columns' profiles (every row as wide): per row,
+    its segment start days (the union of its columns' change days up to ``horizon``, and 0) and, per segment,
+    each column's value then (its last change on or before the segment's day; of two changes on one day, the
+    later). Built by column with numpy over every row: no call per row or segment.
+
+    Example:
+        >>> seg = segment_table([[[(0, 0.0), (10, 1.0)], [(0, 0.0), (15, 0.5)]], [[(0, 1.0)], [(0, 0.0)]]], 100)
+        >>> seg.offsets.tolist(), seg.days.tolist(), seg.table.tolist()
+        ([0, 3, 4], [0, 10, 15, 0], [[0.0, 0.0], [1.0, 0.0], [1.0, 0.5], [1.0, 0.0]])
+    """
+    R, width = len(rows), len(rows[0]) if rows else 0
+    by_column = [cols[c] for c in range(width) for cols in rows]  # column after column: the table by column
+    lens = [len(p) for p in by_column]
+    count = sum(lens)
+    day = np.fromiter((d for p in by_column for d, _ in p), np.int64, count)
+    value = np.fromiter((v for p in by_column for _, v in p), np.float64, count)
+    if count and day.min() < 0:
+        raise ValueError("intensities: every profile must start on day 0")
+    prof = np.repeat(np.arange(width * R), lens)  # each change's profile: column * R + row
+    live = np.flatnonzero(day <= horizon)
+    span, p = horizon + 2, prof[live]
+    key = p % max(R, 1) * span + day[live]  # (row, day)
+    keys = np.unique(np.concatenate([key, np.arange(R, dtype=np.int64) * span]))
+    seg_row = keys // span
+    offsets = np.searchsorted(seg_row, np.arange(R + 1))
+    at = np.searchsorted(keys, key)
+    last = np.ones(at.size, dtype=bool)  # a profile's changes on one day are adjacent: the later wins
+    last[:-1] = (at[1:] != at[:-1]) | (p[1:] != p[:-1])
+    at, p, kept = at[last], p[last], live[last]
+    until = offsets[p % max(R, 1) + 1]  # each change holds until its profile's next one, or its row's end
+    same = p[1:] == p[:-1]
+    until[:-1][same] = at[1:][same]
+    length = until - at
+    if length.sum() != keys.size * width or (length <= 0).any():
+        raise ValueError("intensities: every profile must start on day 0")
+    # Each column's segments over every row are contiguous: the table by column, viewed row by row.
+    table = np.repeat(value[kept], length).reshape(width, keys.size).T
+    return Segments(offsets, keys - seg_row * span, table)
+
+
 def intensities(columns: list[Profile], horizon: int) -> tuple[IntArray, FloatArray]:
     """Segment start days of one row and, per segment, each column's value then: ``(S,)`` days and an
-    ``(S, len(columns))`` table (effect intensities, then in-force flags).
-
-    Every profile starts on day 0; a column's value on a segment is its last change on or before the
-    segment's day (of two changes on one day, the later). Built by column with numpy: no call per segment.
+    ``(S, len(columns))`` table (effect intensities, then in-force flags); see :func:`segment_table`.
 
     Example:
         >>> days, table = intensities([[(0, 0.0), (10, 1.0)], [(0, 0.0), (15, 0.5)]], 100)
         >>> days.tolist(), table.tolist()
         ([0, 10, 15], [[0.0, 0.0], [1.0, 0.0], [1.0, 0.5]])
     """
-    lens = [len(p) for p in columns]
-    count, width = sum(lens), len(columns)
-    day = np.fromiter((d for p in columns for d, _ in p), np.int64, count)
-    value = np.fromiter((v for p in columns for _, v in p), np.float64, count)
-    column = np.repeat(np.arange(width), lens)
-    live = np.flatnonzero(day <= horizon)
-    days = np.unique(np.append(day[live], 0))
-    S = days.size
-    at, col = np.searchsorted(days, day[live]), column[live]
-    last = np.ones(at.size, dtype=bool)  # a column's changes on one day are adjacent: the later wins
-    last[:-1] = (at[1:] != at[:-1]) | (col[1:] != col[:-1])
-    at, col, kept = at[last], col[last], live[last]
-    until = np.full(at.size, S, dtype=np.int64)  # each change holds until the column's next one
-    same = col[1:] == col[:-1]
-    until[:-1][same] = at[1:][same]
-    if (until - at).sum() != S * width:
-        raise ValueError("intensities: every profile must start on day 0")
-    # Column by column (a column's values are contiguous), then viewed segment by segment.
-    return days, np.repeat(value[kept], until - at).reshape(width, S).T
+    seg = segment_table([columns], horizon)
+    return seg.days, seg.table
 
 
 def _multipliers(width: int) -> npt.NDArray[np.uint64]:
-    """Odd multipliers of the columns' bits in a row's hash (Fibonacci hashing)."""
-    return (np.arange(1, width + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)) | np.uint64(1)
+    """Odd multipliers of the columns' bits in a row's hash: SplitMix64 of the column number. (Multipliers
+    that grow with the column, ``c x constant``, make rows whose columns at 1.0 have the same sum of column
+    numbers collide.)"""
+    with np.errstate(over="ignore"):  # wraps around 2**64 by design
+        z = np.arange(1, width + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return (z ^ (z >> np.uint64(31))) | np.uint64(1)
+
+
+GROUP_MIX: Final = np.uint64(0xD6E8FEB86659FD93)
+"""Mixes a row's group into its hash (:func:`distinct_by`)."""
+HASH_COLUMNS: Final = 16
+"""Columns hashed at a time (:func:`distinct_by`)."""
+
+
+def distinct_by(table: FloatArray, offsets: IntArray) -> tuple[FloatArray, IntArray, IntArray]:
+    """The distinct rows of each group of rows of ``table`` (group ``g``: rows ``offsets[g]:offsets[g + 1]``),
+    in order of first appearance, group after group; each row's index among its group's; and where each
+    group's configs start among them (``(groups + 1,)``).
+
+    A replication often returns to an earlier config (a measure lifted, a waiver ended); each distinct one is
+    solved once. Rows are grouped by a hash of their bits and of their group, and the grouping is then checked
+    exactly, so a collision costs time, never a wrong config.
+
+    Example:
+        >>> table = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
+        >>> configs, local, starts = distinct_by(table, np.array([0, 3, 5]))
+        >>> configs.tolist(), local.tolist(), starts.tolist()
+        ([[0.0, 0.0], [1.0, 0.0], [1.0, 0.0]], [0, 1, 0, 0, 0], [0, 2, 3])
+    """
+    N, width = table.shape
+    G = offsets.size - 1
+    group = np.repeat(np.arange(G), np.diff(offsets))
+    bits = np.asfortranarray(table).T.view(np.uint64)  # (width, N): a column's bits are contiguous
+    mult, h = _multipliers(width)[:, None], group.astype(np.uint64) * GROUP_MIX
+    with np.errstate(over="ignore"):  # the hash wraps around 2**64 by design
+        for c in range(0, width, HASH_COLUMNS):  # a few columns at a time: temporaries that stay in cache
+            # Each value's high half folded onto its low one first: a float's low bits are often all zero
+            # (1.0, 0.5), and a product's would be too, leaving a few bits of the multipliers to tell rows apart.
+            part = bits[c : c + HASH_COLUMNS]
+            h += ((part ^ (part >> np.uint64(32))) * mult[c : c + HASH_COLUMNS]).sum(axis=0)
+    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    inverse = rank[inverse.reshape(-1)]
+    firsts = first[order]
+    again = np.flatnonzero(firsts[inverse] != np.arange(N))  # rows that repeat an earlier one, by their hash
+    src = firsts[inverse[again]]
+    if not (np.array_equal(table[src], table[again]) and np.array_equal(group[src], group[again])):
+        index: dict[tuple[int, tuple[float, ...]], int] = {}  # a hash collision: group the rows exactly
+        inverse = np.array([index.setdefault((g, tuple(row)), len(index))
+                            for g, row in zip(group.tolist(), table.tolist(), strict=True)], dtype=np.int64)
+        firsts = np.unique(inverse, return_index=True)[1]
+    starts = np.searchsorted(group[firsts], np.arange(G + 1))
+    return table[firsts], inverse - starts[group], starts
 
 
 def distinct(table: FloatArray) -> tuple[FloatArray, IntArray]:
-    """The distinct rows of ``table`` in order of first appearance, and each row's index among them.
-
-    A replication often returns to an earlier config (a measure lifted, a waiver ended); each distinct one is
-    solved once. Rows are grouped by a hash of their bits and the grouping is then checked exactly, so a
-    collision costs time, never a wrong config.
+    """The distinct rows of ``table`` in order of first appearance, and each row's index among them
+    (:func:`distinct_by` with one group).
 
     Example:
         >>> configs, inverse = distinct(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]]))
@@ -199,24 +283,8 @@ def distinct(table: FloatArray) -> tuple[FloatArray, IntArray]:
     S, width = table.shape
     if S == 1 or width == 0:
         return table[:1], np.zeros(S, dtype=np.int64)
-    mult = _multipliers(width)
-    with np.errstate(over="ignore"):  # the hash wraps around 2**64 by design
-        if table.flags.f_contiguous:  # by column (as intensities builds it)
-            h = (table.T.view(np.uint64) * mult[:, None]).sum(axis=0)
-        else:
-            h = (np.ascontiguousarray(table).view(np.uint64) * mult).sum(axis=1)
-    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    inverse = rank[inverse.reshape(-1)]
-    firsts = first[order]
-    again = np.flatnonzero(firsts[inverse] != np.arange(S))  # rows that repeat an earlier one, by their hash
-    if np.array_equal(table[firsts[inverse[again]]], table[again]):
-        return table[firsts], inverse
-    index: dict[tuple[float, ...], int] = {}  # a hash collision: group the rows exactly
-    exact = [index.setdefault(tuple(row), len(index)) for row in table.tolist()]
-    return np.array(list(index), dtype=np.float64).reshape(-1, width), np.array(exact, dtype=np.int64)
+    configs, inverse, _ = distinct_by(table, np.array([0, S]))
+    return configs, inverse
 
 
 @dataclass

@@ -147,9 +147,14 @@ def outcomes(s: Scenario, cat: dict[str, Any], grid: list[int], units: Callable[
     return out
 
 
-def gap(values: FloatArray, mask: BoolArray) -> float:
+def scale_of(values: FloatArray) -> float:
+    """The scale of ``values``: the larger size of its 5% and 95% quantiles."""
+    return max(abs(float(np.quantile(values, 0.05))), abs(float(np.quantile(values, 0.95))))
+
+
+def gap(values: FloatArray, mask: BoolArray, scale: float | None = None) -> float:
     """The gap between the 25-75% ranges of ``values`` where ``mask`` holds and where it does not, as a share of
-    the scale of ``values`` (negative when the ranges overlap).
+    the scale of ``values`` (negative when the ranges overlap; ``scale``: :func:`scale_of` ``values``, if known).
 
     Example:
         >>> values = np.array([0.0] * 6 + [10.0, 11.0, 12.0, 13.0])
@@ -157,7 +162,7 @@ def gap(values: FloatArray, mask: BoolArray) -> float:
         0.857
     """
     a, b = np.quantile(values[mask], (0.25, 0.75)), np.quantile(values[~mask], (0.25, 0.75))
-    scale = max(abs(float(np.quantile(values, 0.05))), abs(float(np.quantile(values, 0.95))))
+    scale = scale_of(values) if scale is None else scale
     if scale == 0:
         return -1.0
     return float(max(a[0] - b[1], b[0] - a[1])) / scale
@@ -185,6 +190,7 @@ def split_of(outcome: Outcome, candidates: Sequence[Branch]) -> Split | None:
     """
     best: Split | None = None
     seen: set[bytes] = set()
+    scale: float | None = None  # the same for every candidate: found once, when a first one is tried
     for b in candidates:
         if b.day is not None and b.day != outcome.day:
             continue
@@ -193,7 +199,8 @@ def split_of(outcome: Outcome, candidates: Sequence[Branch]) -> Split | None:
         if key in seen or not MIN_SHARE <= share <= 1 - MIN_SHARE:
             continue
         seen.add(key)
-        if gap(outcome.values, b.mask) >= MIN_GAP:
+        scale = scale_of(outcome.values) if scale is None else scale
+        if gap(outcome.values, b.mask, scale) >= MIN_GAP:
             r2 = explained(outcome.values, b.mask)
             if best is None or r2 > best.explained:
                 best = Split(outcome, b, r2)
