@@ -40,6 +40,7 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
     fig, axes, new = style.panels(ax, len(ids), ncols)
     start, end = data.window(results)
     small = len(ids) > 4
+    colors = style.measure_colors(s)
     split: list[object] = []
     for a, pid in zip(axes, ids, strict=True):
         stock = data.series(results, pid, "stock")
@@ -51,15 +52,15 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
             split = sides
         style.style_axes(a)
         top = max(float(stock["p95"].max()), float(data.series(results, pid, "stock_cf")[convention.HEADLINE].max()))
-        a.set_ylim(0, top * 1.15 if top > 0 else 1)  # headroom for the deadline labels
+        a.set_ylim(0, top * 1.04 if top > 0 else 1)  # deadline_lines adds room for its labels
         style.date_axis(a, start, end, max_ticks=4 if ncols >= 3 else 6)
         unit = str(stock["unit"].iloc[0])
         style.number_axis(a, unit)
         width = 28 if ncols >= 3 else 44 if ncols == 2 else 90
         a.set_title(style.wrap(data.population_title(s, pid), width), loc="left", fontweight="bold",
                     fontsize=style.SMALL_SIZE + (0 if small else 2), color=style.INK)
-        planned = [data.planned_deadline(m) for m in s.measures if pid in data.acts_on(m)]
-        style.deadline_lines(a, [d for d in planned if d is not None])
+        acting = [m for m in s.measures if pid in data.acts_on(m)]
+        style.deadline_lines(a, data.deadline_marks(s, acting, colors))
         if small:
             a.tick_params(labelsize=style.SMALL_SIZE - 1)
     if not new:

@@ -16,7 +16,7 @@ import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpecBase
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 import sim
 from sim.runs.results import Results
@@ -215,14 +215,40 @@ def style_axes(ax: Axes, grid_axis: str = "y") -> None:
     ax.set_axisbelow(True)
 
 
+class YearTicks(Formatter):
+    """Date tick labels that carry the year where it changes: ``Nov``, ``Dec``, ``Jan\n2021``; the first tick
+    carries it too, a tick off the first of a month reads ``15 Sep``, and yearly ticks read ``2021``.
+
+    Example:
+        >>> f = YearTicks()
+        >>> f.format_ticks([mdates.date2num(dt.date(2020, m, 1)) for m in (11, 12)] + [mdates.date2num(dt.date(2021, 1, 1))])
+        ['Nov\n2020', 'Dec', 'Jan\n2021']
+    """
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return self.format_ticks([x])[0]
+
+    def format_ticks(self, values: Any) -> list[str]:
+        days = [mdates.num2date(v).date() for v in values]
+        if len(days) > 1 and all((d.month, d.day) == (1, 1) for d in days):
+            return [str(d.year) for d in days]
+        out, year = [], None
+        for d in days:
+            text = f"{d:%b}" if d.day == 1 else short_day(d)
+            out.append(text if d.year == year else f"{text}\n{d.year}")
+            year = d.year
+        return out
+
+
 def date_axis(ax: Axes, start: Any = None, end: Any = None, max_ticks: int = 8, pad: float = 0.015) -> None:
-    """Concise month ticks (``Oct``, ``Nov``, ``2021``) on the x axis, optionally limited to ``start``-``end``
-    plus a margin of ``pad`` (a share of the span) so markers on the first or last day stay visible."""
+    """Month ticks (``Oct``, ``Nov``, ``Jan\n2021``: :class:`YearTicks`) on the x axis, optionally limited to
+    ``start``-``end`` plus a margin of ``pad`` (a share of the span) so markers on the first or last day stay
+    visible."""
     locator = mdates.AutoDateLocator(minticks=3, maxticks=max_ticks)
     # Narrow panels over a few years need yearly steps of months too (else matplotlib warns and guesses).
     locator.intervald[mdates.MONTHLY] = [1, 2, 3, 4, 6, 12]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    ax.xaxis.set_major_formatter(YearTicks())
     if start is not None and end is not None:
         lo, hi = mdates.date2num(start), mdates.date2num(end)
         ax.set_xlim(lo - pad * (hi - lo), hi + pad * (hi - lo))
@@ -269,23 +295,85 @@ def legend(ax: Axes, handles: Sequence[Any] | None = None, ncol: int = 1, **kwar
         ax.legend(**opts)
 
 
-def deadline_lines(ax: Axes, days: Sequence[dt.date], prefix: str = "") -> None:
-    """Dotted vertical lines at planned deadlines, each labelled with its date at the top of the axes.
+Deadline = tuple[dt.date, str, str]
+"""A planned deadline to mark: its day, the short title of its measure (or ``""``) and the measure's colour."""
 
-    Labels too close to an earlier one go one line lower (up to three lines); beyond that they are dropped
-    rather than overlapped. "Too close" is the width of a label on this axes, so narrow panels stagger sooner.
+_ROWS: Final = 4  # label rows at the top of an axes
+_ROW_PT: Final = 13.0  # height of one label row, points
+
+
+def deadline_lines(ax: Axes, marks: Sequence[Deadline], prefix: str = "") -> int:
+    """Dotted vertical lines at planned deadlines, each labelled at the top of the axes with its day and the
+    measure it belongs to (``12 Nov: CFIUS order to divest``; measures due the same day share one label).
+
+    A label goes on the first of four rows at the top where it clears every label already there (widths
+    estimated from the characters; a label near the right edge ends at its line instead of starting there);
+    where no row has room it shrinks to its day, and is dropped only if even that does not fit. The y axis is
+    then raised so the rows used sit above the data: curves are never drawn over a label. Returns the rows used.
     """
     lo, hi = ax.get_xlim()
     root = ax.get_figure(root=True)
-    width_in = (float(root.get_size_inches()[0]) if root is not None else 13.0) * ax.get_position().width
-    gap = (hi - lo) * min(0.5, (0.12 * (len(prefix) + 6)) / max(width_in, 0.5))
-    last = [-float("inf")] * 3  # right-most label x on each line
-    for day in sorted(set(days)):
+    size = root.get_size_inches() if root is not None else SLIDE
+    width_in = float(size[0]) * ax.get_position().width * 0.9  # the layout takes room for tick labels
+    per_in = (hi - lo) / max(width_in, 0.5)
+    char_in = (SMALL_SIZE - 1) * 0.6 / 72
+    rows: list[list[tuple[float, float]]] = [[] for _ in range(_ROWS)]
+    used = 0
+    by_day: dict[dt.date, list[Deadline]] = {}
+    for mark in marks:
+        by_day.setdefault(mark[0], []).append(mark)
+    for day in sorted(by_day):
         x = float(mdates.date2num(day))
         ax.axvline(x, color=MUTED, linestyle=":", linewidth=1.4, zorder=1, gid="deadline")
-        line = next((i for i, prev in enumerate(last) if x - prev >= gap), None)
-        if line is not None:
-            ax.annotate(prefix + short_day(day), xy=(x, 1), xycoords=("data", "axes fraction"),
-                        xytext=(4, -4 - 14 * line), textcoords="offset points", ha="left", va="top",
-                        fontsize=SMALL_SIZE - 1, color=MUTED, gid="deadline-label")
-            last[line] = x
+        names = list(dict.fromkeys(name for _, name, _ in by_day[day] if name))
+        colors = {c for _, _, c in by_day[day]}
+        color = colors.pop() if len(colors) == 1 and names else MUTED
+        when = prefix + short_day(day)
+        for text in ([wrap(f"{when}: {'; '.join(names)}", 34)] if names else []) + [when]:
+            n_lines = text.count("\n") + 1
+            span = (max(map(len, text.split("\n"))) * char_in + 0.1) * per_in
+            left = x + span <= hi
+            ext = (x, x + span) if left else (x - span, x)
+            row = next((r for r in range(_ROWS - n_lines + 1)
+                        if all(ext[1] < a or ext[0] > b for k in range(r, r + n_lines) for a, b in rows[k])), None)
+            if row is None:
+                continue
+            for k in range(row, row + n_lines):
+                rows[k].append(ext)
+            used = max(used, row + n_lines)
+            ax.annotate(text, xy=(x, 1), xycoords=("data", "axes fraction"),
+                        xytext=(3 if left else -3, -3 - _ROW_PT * row), textcoords="offset points",
+                        ha="left" if left else "right", va="top", fontsize=SMALL_SIZE - 1, color=color,
+                        linespacing=1.0, gid="deadline-label", zorder=6,
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9, "pad": 0.5})
+            break
+    if used:  # raise the top so the data stay under the label rows
+        height_pt = float(size[1]) * ax.get_position().height * 72 * 0.85
+        share = min(0.45, (6 + _ROW_PT * used) / max(height_pt, 1.0))
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(bottom, bottom + (top - bottom) / (1 - share))
+    return used
+
+
+def end_labels(ax: Axes, items: Sequence[tuple[float, str, str]], gap_pt: float = 8.0) -> None:
+    """Name each line at its right end, in its colour, instead of a side legend: ``items`` are (the line's last
+    y value, its label, its colour). Labels keep the order of their lines' ends and are pushed apart just enough
+    not to touch (heights estimated from their lines of text), then kept inside the axes' height."""
+    root = ax.get_figure(root=True)
+    size = root.get_size_inches() if root is not None else SLIDE
+    height_pt = float(size[1]) * ax.get_position().height * 72 * 0.85
+    lo, hi = ax.get_ylim()
+    placed = sorted(((y - lo) / (hi - lo), text, color) for y, text, color in items)
+    heights = [((text.count("\n") + 1) * SMALL_SIZE * 1.2 + gap_pt) / height_pt for _, text, _ in placed]
+    ys = [y for y, _, _ in placed]
+    for i in range(1, len(ys)):  # push up from the bottom: centres at least half of both heights apart
+        ys[i] = max(ys[i], ys[i - 1] + (heights[i - 1] + heights[i]) / 2)
+    over = ys[-1] + heights[-1] / 2 - 1 if ys else 0.0
+    if over > 0:  # then down from the top, so the highest stays inside
+        ys[-1] -= over
+        for i in range(len(ys) - 2, -1, -1):
+            ys[i] = min(ys[i], ys[i + 1] - (heights[i] + heights[i + 1]) / 2)
+    for y, (_, text, color) in zip(ys, placed, strict=True):
+        ax.annotate(text, xy=(1.0, y), xycoords="axes fraction", xytext=(8, 0), textcoords="offset points",
+                    ha="left", va="center", fontsize=SMALL_SIZE, color=color, fontweight="bold",
+                    linespacing=1.1, gid="line-label")
