@@ -110,7 +110,8 @@ def shorten(label: str, width: int) -> str:
     return subject[: width - len(what) - 3].rstrip() + "…: " + what
 
 
-_TRAILING = frozenset("a an and by for from in is are of on or the to with".split())
+_TRAILING = frozenset(("a", "an", "and", "by", "for", "from", "in", "is", "are", "of", "on", "or", "the", "to",
+                       "with"))
 
 
 def short_title(title: str, width: int = 28) -> str:
