@@ -41,7 +41,7 @@ def planned_deadline(measure: Measure) -> dt.date | None:
 
 def deadline_marks(scenario: Scenario, measures: Sequence[Measure], colors: dict[str, str],
                    named: bool = True) -> list[tuple[dt.date, str, str]]:
-    """The fixed planned deadlines of ``measures`` as marks for :func:`plots.style.deadline_lines`: day, the
+    """The fixed planned deadlines of ``measures`` as marks for :func:`plots.line_labels.deadline_lines`: day, the
     measure's short title (:func:`sim.text.titles.short_titles`, ``""`` when not ``named``) and its colour."""
     short = short_titles(scenario)
     return [(day, short[m.id] if named else "", colors[m.id]) for m in measures

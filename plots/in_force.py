@@ -6,7 +6,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from plots import data, style
+from plots import data, line_labels, style
 from sim.runs.results import Results
 from sim.text import convention, findings
 
@@ -59,10 +59,10 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
             a.tick_params(labelleft=False)
         measures = s.measures if single else s.measures[k : k + 1]
         # one measure per panel: its title is the panel's, so the line says "deadline" and its day
-        style.deadline_lines(a, data.deadline_marks(s, measures, colors, named=single),
+        line_labels.deadline_lines(a, data.deadline_marks(s, measures, colors, named=single),
                              prefix="" if single else "deadline ")
     if single and n:  # each curve named at its end, in its colour: no legend to look up
-        style.end_labels(axes[0], ends)
+        line_labels.end_labels(axes[0], ends)
     if new:
         style.decorate(fig, findings.in_force(results),
                        f"{s.title}: chance each measure is in force on each date, that day (not deferred, enjoined, "

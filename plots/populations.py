@@ -6,7 +6,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from plots import bands, data, style
+from plots import bands, data, line_labels, style
 from sim.runs.results import Results
 from sim.text import convention, findings
 
@@ -60,7 +60,7 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
         a.set_title(style.wrap(data.population_title(s, pid), width), loc="left", fontweight="bold",
                     fontsize=style.SMALL_SIZE + (0 if small else 2), color=style.INK)
         acting = [m for m in s.measures if pid in data.acts_on(m)]
-        style.deadline_lines(a, data.deadline_marks(s, acting, colors))
+        line_labels.deadline_lines(a, data.deadline_marks(s, acting, colors))
         if small:
             a.tick_params(labelsize=style.SMALL_SIZE - 1)
     if not new:

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
-import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpecBase
-from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 import sim
+from plots.layout import Layout
 from sim.runs.results import Results
 from sim.scenario.schema import Scenario
 from sim.text import convention
@@ -106,48 +105,9 @@ def wrap(text: str, width: int, lines: int = 2) -> str:
     return "\n".join(parts)
 
 
-class Layout(ConstrainedLayoutEngine):
-    """The constrained layout, then the steps that need each axes' final size (:func:`after_layout`), in the
-    order they were asked for: room for deadline labels above the data, line labels at their lines' ends.
-    As the steps can change what the layout makes room for (wider tick labels), it runs twice when there are
-    steps, and the steps again after the second run."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.steps: list[Callable[[], None]] = []
-
-    def execute(self, fig: Any) -> Any:
-        out = super().execute(fig)
-        if self.steps:  # the steps may widen tick labels ("100M" once the top is raised): lay out once more
-            for step in self.steps:
-                step()
-            out = super().execute(fig)
-            for step in self.steps:
-                step()
-        return out
-
-
-def after_layout(ax: Axes, step: Callable[[], None]) -> None:
-    """Run ``step`` each time the figure of ``ax`` is laid out, once the axes have their final size (at once
-    if the figure has no :class:`Layout`: its axes already have theirs)."""
-    root = ax.get_figure(root=True)
-    engine = root.get_layout_engine() if isinstance(root, Figure) else None
-    if isinstance(engine, Layout):
-        engine.steps.append(step)
-    else:
-        step()
-
-
-def height_pt(ax: Axes) -> float:
-    """The axes' height on the page, in points (final once the figure is laid out)."""
-    root = ax.get_figure(root=True)
-    size = root.get_size_inches() if isinstance(root, Figure) else SLIDE
-    return float(size[1]) * ax.get_position().height * 72
-
-
 def new_figure(size: tuple[float, float] = SLIDE) -> Figure:
-    """A figure with the constrained layout (:class:`Layout`), outside pyplot (no global figure list, nothing
-    to close).
+    """A figure with the constrained layout (:class:`plots.layout.Layout`), outside pyplot (no global figure
+    list, nothing to close).
 
     Example:
         >>> new_figure().get_size_inches().tolist()
@@ -333,121 +293,3 @@ def legend(ax: Axes, handles: Sequence[Any] | None = None, ncol: int = 1, **kwar
         ax.legend(handles=handles, **opts)
     else:
         ax.legend(**opts)
-
-
-Deadline = tuple[dt.date, str, str]
-"""A planned deadline to mark: its day, the short title of its measure (or ``""``) and the measure's colour."""
-
-_ROWS: Final = 6  # label rows at the top of an axes, at most
-_ROW_PT: Final = 13.0  # height of one label row, points
-_LABEL_SHARE: Final = 0.45  # label rows take at most this share of an axes' height
-
-
-def deadline_lines(ax: Axes, marks: Sequence[Deadline], prefix: str = "") -> None:
-    """Dotted vertical lines at planned deadlines, each labelled at the top of the axes with its day and the
-    measure it belongs to (``12 Nov: CFIUS order to divest``; measures due the same day share one label).
-
-    Labels are placed once the axes have their final size (:func:`after_layout`): each on the lowest of the
-    rows at the top where it clears every label already there (widths estimated from the characters), right of
-    its line or, where that runs off the axes or into another label, left of it; on one line if it fits, else
-    wrapped, else shrunk to its day, and hidden only if even that finds no room. There are as many rows as fit
-    in 45% of the axes' height, up to six. The y axis is then raised so the rows used sit above the data:
-    curves are never drawn over a label.
-    """
-    by_day: dict[dt.date, list[Deadline]] = {}
-    for mark in marks:
-        by_day.setdefault(mark[0], []).append(mark)
-    labels: list[tuple[float, list[str], Any]] = []
-    for day in sorted(by_day):
-        x = float(mdates.date2num(day))
-        ax.axvline(x, color=MUTED, linestyle=":", linewidth=1.4, zorder=1, gid="deadline")
-        names = list(dict.fromkeys(name for _, name, _ in by_day[day] if name))
-        colors = {c for _, _, c in by_day[day]}
-        color = colors.pop() if len(colors) == 1 and names else MUTED
-        when = prefix + short_day(day)
-        text = f"{when}: {'; '.join(names)}" if names else when
-        label = ax.annotate(text, xy=(x, 1), xycoords=("data", "axes fraction"), xytext=(3, -3),
-                            textcoords="offset points", ha="left", va="top", fontsize=SMALL_SIZE - 1, color=color,
-                            linespacing=1.0, gid="deadline-label", zorder=6,
-                            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9, "pad": 0.5})
-        labels.append((x, [when, *names], label))
-    if labels:
-        _ROOM[ax] = (*ax.get_ylim(), 0.0)
-        after_layout(ax, lambda: _place_deadline_labels(ax, labels))
-
-
-def _place_deadline_labels(ax: Axes, labels: Sequence[tuple[float, list[str], Any]]) -> None:
-    """Put each deadline label on a free row for the axes' current size, then raise the top to make room."""
-    lo, hi = ax.get_xlim()
-    root = ax.get_figure(root=True)
-    size = root.get_size_inches() if isinstance(root, Figure) else SLIDE
-    width_in = max(float(size[0]) * ax.get_position().width, 0.5)
-    per_in = (hi - lo) / width_in
-    char_in = (SMALL_SIZE - 1) * 0.6 / 72
-    count = int((_LABEL_SHARE * height_pt(ax) - 9) // _ROW_PT)
-    rows: list[list[tuple[float, float]]] = [[] for _ in range(max(1, min(_ROWS, count)))]
-    used = 0
-    for x, (when, *names), label in labels:
-        full = f"{when}: {'; '.join(names)}" if names else when
-        options = list(dict.fromkeys([full, wrap(full, max(14, min(34, int(0.5 * width_in / char_in)))), when]))
-        label.set_visible(False)
-        for text in options:
-            n_lines = text.count("\n") + 1
-            span = (max(map(len, text.split("\n"))) * char_in + 0.1) * per_in
-            sides = [(a0, a0 + span, a0 == x) for a0 in (x, x - span) if lo <= a0 and a0 + span <= hi]
-            spot = next(((r, left) for r in range(len(rows) - n_lines + 1) for a0, a1, left in sides
-                         if all(a1 < b0 or a0 > b1 for k in range(r, r + n_lines) for b0, b1 in rows[k])), None)
-            if spot is None:
-                continue
-            row, left = spot
-            for k in range(row, row + n_lines):
-                rows[k].append((x, x + span) if left else (x - span, x))
-            used = max(used, row + n_lines)
-            label.set_text(text)
-            label.set_horizontalalignment("left" if left else "right")
-            label.xyann = (3 if left else -3, -3 - _ROW_PT * row)
-            label.set_visible(True)
-            break
-    bottom, top, _ = _ROOM[ax]
-    _ROOM[ax] = (bottom, top, 9 + _ROW_PT * used if used else 0.0)  # rows, their last descent and a margin
-    _raise_top(ax)
-
-
-_ROOM: weakref.WeakKeyDictionary[Axes, tuple[float, float, float]] = weakref.WeakKeyDictionary()
-"""Per axes with deadline labels: its y limits before they were raised, and the points its labels need."""
-
-
-def _raise_top(ax: Axes) -> None:
-    """Set the top of ``ax`` so the label rows sit above its data; axes sharing y take the largest need."""
-    group = [a for a in ax.get_shared_y_axes().get_siblings(ax) if a in _ROOM]
-    bottom, top, _ = _ROOM[ax]
-    share = max(min(_LABEL_SHARE, _ROOM[a][2] / max(height_pt(a), 1.0)) for a in group)
-    ax.set_ylim(bottom, bottom + (top - bottom) / (1 - share))
-
-
-def end_labels(ax: Axes, items: Sequence[tuple[float, str, str]], gap_pt: float = 8.0) -> None:
-    """Name each line at its right end, in its colour, instead of a side legend: ``items`` are (the line's last
-    y value, its label, its colour). Once the axes have their final size, labels keep the order of their lines'
-    ends and are pushed apart just enough not to touch (heights estimated from their lines of text), then kept
-    inside the axes' height."""
-    order = sorted(items)
-    texts = [ax.annotate(text, xy=(1.0, 0.5), xycoords="axes fraction", xytext=(8, 0), textcoords="offset points",
-                         ha="left", va="center", fontsize=SMALL_SIZE, color=color, fontweight="bold",
-                         linespacing=1.1, gid="line-label") for _, text, color in order]
-
-    def place() -> None:
-        height = max(height_pt(ax), 1.0)
-        lo, hi = ax.get_ylim()
-        ys = [(y - lo) / (hi - lo) for y, _, _ in order]
-        heights = [((text.count("\n") + 1) * SMALL_SIZE * 1.2 + gap_pt) / height for _, text, _ in order]
-        for i in range(1, len(ys)):  # push up from the bottom: centres at least half of both heights apart
-            ys[i] = max(ys[i], ys[i - 1] + (heights[i - 1] + heights[i]) / 2)
-        over = ys[-1] + heights[-1] / 2 - 1 if ys else 0.0
-        if over > 0:  # then down from the top, so the highest stays inside
-            ys[-1] -= over
-            for i in range(len(ys) - 2, -1, -1):
-                ys[i] = min(ys[i], ys[i + 1] - (heights[i] + heights[i + 1]) / 2)
-        for y, label in zip(ys, texts, strict=True):
-            label.xy = (1.0, y)
-
-    after_layout(ax, place)
