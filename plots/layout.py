@@ -15,8 +15,8 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 class Layout(ConstrainedLayoutEngine):
     """The constrained layout, then the steps that need each axes' final size (:func:`after_layout`), in the
     order they were asked for: room for deadline labels above the data, line labels at their lines' ends.
-    As the steps can change what the layout makes room for (wider tick labels), it runs twice when there are
-    steps, and the steps again after the second run."""
+    Where the steps change a tick label (``100M`` once the top is raised), the layout no longer fits it: it runs
+    once more, and the steps again after it."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -24,13 +24,25 @@ class Layout(ConstrainedLayoutEngine):
 
     def execute(self, fig: Any) -> Any:
         out = super().execute(fig)
-        if self.steps:  # the steps may widen tick labels ("100M" once the top is raised): lay out once more
+        if self.steps:
+            before = tick_labels(fig)
             for step in self.steps:
                 step()
-            out = super().execute(fig)
-            for step in self.steps:
-                step()
+            if tick_labels(fig) != before:
+                out = super().execute(fig)
+                for step in self.steps:
+                    step()
         return out
+
+
+def tick_labels(fig: Figure) -> list[list[str]]:
+    """The y tick labels of each axes of ``fig`` in its view (what the layout makes room for beside it)."""
+    out = []
+    for ax in fig.axes:
+        lo, hi = sorted(ax.get_ylim())
+        ticks = [t for t in ax.yaxis.get_major_locator()() if lo <= t <= hi]
+        out.append(ax.yaxis.get_major_formatter().format_ticks(ticks))
+    return out
 
 
 def after_layout(ax: Axes, step: Callable[[], None]) -> None:
