@@ -22,7 +22,8 @@ Deadline = tuple[dt.date, str, str]
 
 _ROWS: Final = 6  # label rows at the top of an axes, at most
 _ROW_PT: Final = 13.0  # height of one label row, points
-_LABEL_SHARE: Final = 0.45  # label rows take at most this share of an axes' height
+_LABEL_SHARE: Final = 0.5  # label rows take at most this share of an axes' height
+_GAP_PT: Final = 8.0  # a label's offset from its line and the space kept to the next label, points
 
 
 def deadline_lines(ax: Axes, marks: Sequence[Deadline], prefix: str = "") -> None:
@@ -30,10 +31,10 @@ def deadline_lines(ax: Axes, marks: Sequence[Deadline], prefix: str = "") -> Non
     measure it belongs to (``12 Nov: CFIUS order to divest``; measures due the same day share one label).
 
     Labels are placed once the axes have their final size (:func:`after_layout`): each on the lowest of the
-    rows at the top where it clears every label already there (widths estimated from the characters), right of
+    rows at the top where it clears every label already there (widths measured as drawn), right of
     its line or, where that runs off the axes or into another label, left of it; on one line if it fits, else
     wrapped, else shrunk to its day, and hidden only if even that finds no room. There are as many rows as fit
-    in 45% of the axes' height, up to six. The y axis is then raised so the rows used sit above the data:
+    in half of the axes' height, up to six. The y axis is then raised so the rows used sit above the data:
     curves are never drawn over a label.
     """
     by_day: dict[dt.date, list[Deadline]] = {}
@@ -51,7 +52,7 @@ def deadline_lines(ax: Axes, marks: Sequence[Deadline], prefix: str = "") -> Non
         label = ax.annotate(text, xy=(x, 1), xycoords=("data", "axes fraction"), xytext=(3, -3),
                             textcoords="offset points", ha="left", va="top", fontsize=style.SMALL_SIZE - 1, color=color,
                             linespacing=1.0, gid="deadline-label", zorder=6,
-                            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9, "pad": 0.5})
+                            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9, "pad": 0.15})
         labels.append((x, [when, *names], label))
     if labels:
         _ROOM[ax] = (*ax.get_ylim(), 0.0)
@@ -64,8 +65,9 @@ def _place_deadline_labels(ax: Axes, labels: Sequence[tuple[float, list[str], An
     root = ax.get_figure(root=True)
     size = root.get_size_inches() if isinstance(root, Figure) else style.SLIDE
     width_in = max(float(size[0]) * ax.get_position().width, 0.5)
-    per_in = (hi - lo) / width_in
-    char_in = (style.SMALL_SIZE - 1) * 0.6 / 72
+    char_in = (style.SMALL_SIZE - 1) * 0.6 / 72  # for the wrap width only: spans are measured
+    per_px = (hi - lo) / max(ax.bbox.width, 1.0)
+    gap_px = _GAP_PT * (root.dpi if isinstance(root, Figure) else 72) / 72
     count = int((_LABEL_SHARE * height_pt(ax) - 9) // _ROW_PT)
     rows: list[list[tuple[float, float]]] = [[] for _ in range(max(1, min(_ROWS, count)))]
     used = 0
@@ -73,10 +75,11 @@ def _place_deadline_labels(ax: Axes, labels: Sequence[tuple[float, list[str], An
         full = f"{when}: {'; '.join(names)}" if names else when
         wrapped = style.wrap(full, max(14, min(34, int(0.5 * width_in / char_in))))  # half a panel, at most 34
         options = list(dict.fromkeys([full, wrapped, when]))
-        label.set_visible(False)
+        label.set_visible(True)  # a hidden text measures as nothing
         for text in options:
             n_lines = text.count("\n") + 1
-            span = (max(map(len, text.split("\n"))) * char_in + 0.1) * per_in
+            label.set_text(text)  # measured as drawn: the layout has given the figure its renderer
+            span = (label.get_window_extent().width + gap_px) * per_px
             sides = [(a0, a0 + span, a0 == x) for a0 in (x, x - span) if lo <= a0 and a0 + span <= hi]
             spot = next(((r, left) for r in range(len(rows) - n_lines + 1) for a0, a1, left in sides
                          if all(a1 < b0 or a0 > b1 for k in range(r, r + n_lines) for b0, b1 in rows[k])), None)
@@ -86,11 +89,11 @@ def _place_deadline_labels(ax: Axes, labels: Sequence[tuple[float, list[str], An
             for k in range(row, row + n_lines):
                 rows[k].append((x, x + span) if left else (x - span, x))
             used = max(used, row + n_lines)
-            label.set_text(text)
             label.set_horizontalalignment("left" if left else "right")
             label.xyann = (3 if left else -3, -3 - _ROW_PT * row)
-            label.set_visible(True)
             break
+        else:
+            label.set_visible(False)
     bottom, top, _ = _ROOM[ax]
     _ROOM[ax] = (bottom, top, 9 + _ROW_PT * used if used else 0.0)  # rows, their last descent and a margin
     _raise_top(ax)

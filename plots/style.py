@@ -169,7 +169,8 @@ def decorate(fig: Figure, title: str, subtitle: str, results: Results | None,
     title_text = wrap(title, int(width * 72 / (TITLE_SIZE * 0.72)), lines=2)  # bold glyphs; wrap may run over
     sub_text = wrap(subtitle, chars, lines=3)
     n_title, n_sub = title_text.count("\n") + 1, sub_text.count("\n") + 1
-    top_in = 0.22 + _HEADER_LINE_IN * (n_title + 0.72 * n_sub) + 0.15 + (0.4 if handles else 0.0)
+    rows = max((str(h.get_label()).count("\n") + 1 for h in handles or () if hasattr(h, "get_label")), default=1)
+    top_in = 0.22 + _HEADER_LINE_IN * (n_title + 0.72 * n_sub) + 0.15 + (0.24 + 0.19 * rows if handles else 0.0)
     margin = 0.25 / width
     y = 1 - 0.2 / height
     fig.text(margin, y, title_text, ha="left", va="top", fontsize=TITLE_SIZE, fontweight="bold", color=INK,

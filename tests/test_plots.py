@@ -324,3 +324,22 @@ def test_registry_is_explicit() -> None:
     """Every chart module is reachable by name in the registry."""
     assert set(pack.CHARTS) == {"key_numbers", "timeline", "in_force", "populations", "exposure", "outcomes",
                                 "comparison", "assumptions"}
+
+
+def test_each_panel_names_its_own_split(flagship: Any) -> None:
+    """Where population panels split on different branches, each panel with black branch lines names its own
+    branch (the side's label from the results) under its title, not one branch for all."""
+    from plots import bands
+
+    fig = quiet(lambda: populations.plot(flagship))
+    axes = [a for a in fig.axes if a.axison]
+    labels = {p.id: bands.branch_rows(flagship, p.id, "stock") for p in flagship.scenario.populations}
+    branches = {str(rows["label"].iloc[0]) for rows in labels.values() if not rows.empty}
+    assert len(branches) > 1, "the flagship's panels split on different branches"
+    for a, p in zip(axes, flagship.scenario.populations, strict=True):
+        rows = labels[p.id]
+        notes = [t.get_text().replace("\n", " ") for t in a.texts if t.get_gid() == "branch-note"]
+        if rows.empty:
+            assert not notes
+            continue
+        assert len(notes) == 1 and str(rows["label"].iloc[0]) in notes[0], (p.id, notes)
