@@ -99,4 +99,4 @@ def _sides(names: list[tuple[str, str]]) -> str:
         yes, no = names[0]
         return (" Where a branch splits the runs in two, black lines give each side's median: "
                 f"dash-dot {yes}, dotted {no}.")
-    return " Where a branch splits a panel's runs in two, black lines give each side's median (named under its title)."
+    return " Where a branch splits a panel's runs in two, black lines give each side's median, named under its title."
