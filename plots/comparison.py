@@ -16,7 +16,7 @@ from sim.runs.results import Results, cumulative_unit
 from sim.scenario.errors import DocketError
 from sim.studies.compare import Comparison
 from sim.text import convention, findings
-from sim.text.humanize import number, percent
+from sim.text.humanize import number, percent, signed_number
 from sim.text.titles import run_title
 
 MAX_RUNS = len(style.RUN_PALETTE)
@@ -109,11 +109,6 @@ def plot(runs: Sequence[Results], series: str | None = None, quantity: str | Non
     return fig
 
 
-def _signed(x: float) -> str:
-    """``+2.5B``, ``−1.2M`` (a real minus sign), ``0``."""
-    return ("+" if x > 0 else "−" if x < 0 else "") + number(abs(x))
-
-
 def plot_differences(result: Comparison, quantity: str = "exposure") -> Figure:
     """Paired differences from the reference run: one small panel per metric, one row per compared run.
 
@@ -163,7 +158,7 @@ def plot_differences(result: Comparison, quantity: str = "exposure") -> Figure:
         style.style_axes(ax, grid_axis="x")
         ax.tick_params(axis="y", length=0)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=4, min_n_ticks=3))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: _signed(x)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: signed_number(x)))
         ax.set_xlabel(f"difference, {unit}", fontsize=style.SMALL_SIZE, color=style.INK)
     handles = [Line2D([], [], color=style.MUTED, linewidth=9, alpha=0.35, label=f"{convention.INTERVAL} of runs"),
                Line2D([], [], marker="o", color=style.MUTED, linestyle="none", markersize=9, label="median"),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import pandas as pd
 
 from sim.runs.results import Results
 from sim.scenario.errors import DocketError
 from sim.scenario.schema import Measure, Scenario
-from sim.text.titles import title_of
+from sim.text.titles import short_titles, title_of
 
 
 def series(results: Results, sid: str, quantity: str) -> pd.DataFrame:
@@ -36,6 +37,15 @@ def planned_deadline(measure: Measure) -> dt.date | None:
     """The planned deadline when it is a fixed date, else ``None`` (uncertain or relative to an event)."""
     day = measure.deadline.fixed_day()
     return dt.date.fromordinal(day) if day is not None else None
+
+
+def deadline_marks(scenario: Scenario, measures: Sequence[Measure], colors: dict[str, str],
+                   named: bool = True) -> list[tuple[dt.date, str, str]]:
+    """The fixed planned deadlines of ``measures`` as marks for :func:`plots.line_labels.deadline_lines`: day, the
+    measure's short title (:func:`sim.text.titles.short_titles`, ``""`` when not ``named``) and its colour."""
+    short = short_titles(scenario)
+    return [(day, short[m.id] if named else "", colors[m.id]) for m in measures
+            if (day := planned_deadline(m)) is not None]
 
 
 def measure_title(measure: Measure) -> str:

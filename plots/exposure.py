@@ -51,6 +51,7 @@ def plot(results: Results, metric: str | None = None, ax: Axes | None = None) ->
     start, end = data.window(results)
     total = results.summary["exposure"][mid]
     added = total["avoided"][convention.HEADLINE] < 0
+    split: list[object] = []
     for a, (quantity, title, with_cf) in zip(axes, PANELS, strict=True):
         rows = data.series(results, mid, quantity)
         if added and quantity == "avoided":
@@ -66,8 +67,8 @@ def plot(results: Results, metric: str | None = None, ax: Axes | None = None) ->
         else:
             a.axhline(0, color=style.MUTED, linewidth=1)
         sides = bands.branches(a, results, mid, quantity, color)
-        if sides and quantity == "cumulative":
-            style.legend(a, sides, loc="center left", fontsize=style.SMALL_SIZE - 1)
+        if sides and not split:  # named in the legend above the panels: inside one it covers the curves
+            split = sides
         bottom = min(0.0, float(rows["p05"].min()))
         top = max(top, 0.0)
         pad = 0.06 * (top - bottom) if top > bottom else 1.0
@@ -92,12 +93,14 @@ def plot(results: Results, metric: str | None = None, ax: Axes | None = None) ->
                ha="left", va=va,
                fontsize=style.SMALL_SIZE, color=style.INK, gid="headline",
                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 2})
-    handles = bands.handles(style.EXPOSURE)
+    handles = bands.handles(style.EXPOSURE) + split
     if new:
         right = "exposure the measures add, run by run" if added else "the difference, run by run"
         style.decorate(fig, findings.exposure(results, mid),
                        f"{data.metric_title(s, mid)}, in {total['unit']}: mean with 5–95% of runs; dashed: the same "
-                       f"runs with no measure in force. Right: {right}.", results, handles=handles)
+                       f"runs with no measure in force. Right: {right}."
+                       + (" Black lines: each side's median where a branch splits the runs." if split else ""),
+                       results, handles=handles)
     else:
         style.legend(axes[0], handles, loc="upper right")
     return fig

@@ -6,7 +6,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from plots import data, style
+from plots import data, line_labels, style
 from sim.runs.results import Results
 from sim.text import convention, findings
 
@@ -37,6 +37,7 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
     colors, styles = style.measure_colors(s), style.measure_linestyles(s)
     start, end = data.window(results)
     last = pd.Timestamp(end)
+    ends: list[tuple[float, str, str]] = []
     for i, m in enumerate(s.measures):
         target = axes[0] if single else axes[i]
         rows = results.in_force_curve(m.id)  # exact on every day a run switches, not sampled on the grid
@@ -45,6 +46,7 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
         label = style.wrap(data.measure_title(m), 34)
         target.step(dates, values, where="post", color=colors[m.id], linewidth=2.6, linestyle=styles[m.id],
                     label=label)
+        ends.append((float(values[-1]), label, colors[m.id]))
         if not single:
             width = 26 if ncols == 4 else 34  # characters that fit above one panel
             target.set_title(style.wrap(data.measure_title(m), width), fontsize=style.SMALL_SIZE + 1,
@@ -56,13 +58,14 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
         if k % ncols:
             a.tick_params(labelleft=False)
         measures = s.measures if single else s.measures[k : k + 1]
-        planned = [d for d in map(data.planned_deadline, measures) if d is not None]
-        style.deadline_lines(a, planned, prefix="deadline " if len(set(planned)) <= 3 else "")
-    if single and n:
-        style.legend(axes[0], loc="upper left", bbox_to_anchor=(1.01, 1.0), handlelength=2.4, labelspacing=1.0)
+        # one measure per panel: its title is the panel's, so the line says "deadline" and its day
+        line_labels.deadline_lines(a, data.deadline_marks(s, measures, colors, named=single),
+                             prefix="" if single else "deadline ")
+    if single and n:  # each curve named at its end, in its colour: no legend to look up
+        line_labels.end_labels(axes[0], ends)
     if new:
         style.decorate(fig, findings.in_force(results),
                        f"{s.title}: chance each measure is in force on each date, that day (not deferred, enjoined, "
-                       "shelved, lifted or cancelled). Dotted lines: planned deadlines.", results,
+                       "shelved, lifted or cancelled). Dotted lines: planned deadlines, each named.", results,
                        stated=convention.chance_text(results.replications, "on", "by"))
     return fig

@@ -93,7 +93,7 @@ def _exposure(w: _Writer, results: Results, y: float) -> float:
     top, y = y, y + line * (most - 2)  # titles end on one line: a third line moves the cards down
     for k, (e, title) in enumerate(zip(exposure.values(), titles, strict=True)):
         x = k / n
-        w.text(x, top + line * (most - 1 - title.count("\n")), title, style.SMALL_SIZE, color=style.MUTED)
+        w.text(x, top + line * (most - 1 - title.count("\n")), title, small, color=style.MUTED)
         t, a, cf = e["total"], e["avoided"], e["counterfactual"]
         mean, lo, hi = convention.headline(t)
         # a measure can add exposure (stopped updates leave installs unpatched): say so rather than "−2.7B"

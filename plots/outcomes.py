@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from plots import data, style
+from plots.layout import after_layout
 from sim.runs.results import Results
 from sim.text import findings
 from sim.text.humanize import number, percent
@@ -17,6 +20,17 @@ SIDE_COLORS = (style.PALETTE[1], style.PALETTE[3])
 ONE_COLOR = style.PALETTE[0]
 """A metric whose total does not split."""
 BINS = 40
+
+
+def _room_for_legend(ax: Axes, peak: float) -> None:
+    """Raise the top of ``ax`` so its legend (upper right) sits above the tallest bar, ``peak``."""
+    legend = ax.get_legend()
+    if legend is None or peak <= 0:
+        return
+    root = ax.get_figure(root=True)
+    dpi = root.dpi if root is not None else 72
+    share = min(0.6, (legend.get_window_extent().height + 8 * dpi / 72) / max(ax.bbox.height, 1.0))
+    ax.set_ylim(0, peak * 1.02 / (1 - share))
 
 
 def plot(results: Results, ax: Axes | None = None) -> Figure:
@@ -53,15 +67,18 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
         else:
             parts = [values[rows["side"].to_numpy() == k] for k in (0, 1)]
             labels = [style.wrap(f"{side['label']} ({percent(side['probability'])})", 44, 4) for side in split["sides"]]
-            a.hist(parts, bins=edges, stacked=True, color=list(SIDE_COLORS), label=labels, gid="outcomes")
-            style.legend(a, loc="upper right", fontsize=style.SMALL_SIZE - 1)
+            counts, _, _ = a.hist(parts, bins=edges, stacked=True, color=list(SIDE_COLORS), label=labels,
+                                  gid="outcomes")
+            style.legend(a, loc="upper right", fontsize=style.SMALL_SIZE - 1, frameon=True, facecolor="white",
+                         edgecolor="none", framealpha=0.9)
+            after_layout(a, functools.partial(_room_for_legend, a, float(np.max(counts))))
         a.axvline(float(np.mean(values)), color=style.INK, linestyle=":", linewidth=1.4)
         style.style_axes(a)
         a.xaxis.set_major_locator(MaxNLocator(nbins=5, min_n_ticks=3))
         a.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: number(x)))
         a.set_xlabel(str(results.summary["exposure"][metric.id]["unit"]), fontsize=style.SMALL_SIZE)
         a.set_ylabel("runs", fontsize=style.SMALL_SIZE)
-        a.set_title(style.wrap(data.metric_title(s, metric.id), {1: 90, 2: 55}.get(ncols, 36)), loc="left",
+        a.set_title(style.wrap(data.metric_title(s, metric.id), {1: 90, 2: 55}.get(ncols, 32), 3), loc="left",
                     fontweight="bold",
                     fontsize=style.SMALL_SIZE + 1, color=style.INK)
     for a in axes[len(metrics):]:  # no empty panels

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import matplotlib as mpl
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from pypdf import PdfWriter
 
@@ -30,6 +31,8 @@ Page = tuple[str, Callable[[], Figure]]
 
 SVG_TEXT: Final[dict[str, Any]] = {"svg.fonttype": "none", "svg.hashsalt": "docket"}
 """SVG settings: text stays editable ``<text>`` (not glyph paths), and ids do not change from run to run."""
+PNG_COMPRESSION: Final = 3
+"""zlib level of PNG files: about a third faster to write than the default 6, for about 6% more bytes."""
 MIN_PARALLEL: Final = 3
 """Fewer pages than this are drawn in this process: a worker's start costs more than it saves."""
 
@@ -43,14 +46,22 @@ def number_page(fig: Figure, page: int, count: int) -> None:
             text.set_text(f"{text.get_text()} · page {page} of {count}")
 
 
-def fix_layout(fig: Figure) -> None:
+def fix_layout(fig: Figure, dpi: int = 200) -> None:
     """Lay the figure out once and keep it: each save otherwise runs the constrained layout again, with a draw.
 
     Positions are in figure fractions and text sizes in points, so the layout holds at any dpi and format.
+    The layout is drawn on the Agg canvas the figure keeps, at the PNG resolution: the PNG save then reuses
+    that renderer and the text sizes it measured. The engine is removed, not set to ``"none"``: matplotlib
+    draws a figure that has any engine (even that placeholder) once more before each save.
     """
-    if fig.get_layout_engine() is not None:
-        fig.draw_without_rendering()
-        fig.set_layout_engine("none")
+    if fig.get_layout_engine() is None:
+        return
+    FigureCanvasAgg(fig)  # becomes fig.canvas: PNG saves draw on it, with its cached renderer
+    shown = fig.dpi
+    fig.set_dpi(dpi)
+    fig.draw_without_rendering()
+    fig.set_dpi(shown)
+    fig.set_layout_engine(None)
 
 
 def title_of(fig: Figure, stem: str) -> str:
@@ -73,7 +84,7 @@ def draw(index: int, count: int, out: str, formats: Sequence[str], dpi: int, num
     fig = make()
     if numbered:
         number_page(fig, index + 1, count)
-    fix_layout(fig)
+    fix_layout(fig, dpi)
     files = []
     for fmt in formats:
         path = Path(out) / f"{stem}.{fmt}"
@@ -91,8 +102,9 @@ def save(fig: Figure, path: str | os.PathLike[str], fmt: str = "png", dpi: int =
         meta["Date"] = None
     if fmt == "pdf":
         meta["CreationDate"] = None
+    extra: dict[str, Any] = {"pil_kwargs": {"compress_level": PNG_COMPRESSION}} if fmt == "png" else {}
     with atomic_path(path) as tmp, mpl.rc_context(SVG_TEXT if fmt == "svg" else None):  # type: ignore[arg-type]
-        fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
+        fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta, **extra)
     return Path(path)
 
 

@@ -16,9 +16,10 @@ import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpecBase
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 import sim
+from plots.layout import Layout
 from sim.runs.results import Results
 from sim.scenario.schema import Scenario
 from sim.text import convention
@@ -105,15 +106,14 @@ def wrap(text: str, width: int, lines: int = 2) -> str:
 
 
 def new_figure(size: tuple[float, float] = SLIDE) -> Figure:
-    """A figure with the constrained layout, outside pyplot (no global figure list, nothing to close).
+    """A figure with the constrained layout (:class:`plots.layout.Layout`), outside pyplot (no global figure
+    list, nothing to close).
 
     Example:
         >>> new_figure().get_size_inches().tolist()
         [13.33, 7.5]
     """
-    fig = Figure(figsize=size, layout="constrained")
-    fig.get_layout_engine().set(w_pad=0.08, h_pad=0.08)  # type: ignore[union-attr,call-arg]
-    return fig
+    return Figure(figsize=size, layout=Layout(w_pad=0.08, h_pad=0.08))
 
 
 def panels(ax: Axes | None, n: int, ncols: int, sharey: bool = False) -> tuple[Figure, list[Axes], bool]:
@@ -170,7 +170,8 @@ def decorate(fig: Figure, title: str, subtitle: str, results: Results | None,
     title_text = wrap(title, int(width * 72 / (TITLE_SIZE * 0.72)), lines=2)  # bold glyphs; wrap may run over
     sub_text = wrap(subtitle, chars, lines=3)
     n_title, n_sub = title_text.count("\n") + 1, sub_text.count("\n") + 1
-    top_in = 0.22 + _HEADER_LINE_IN * (n_title + 0.72 * n_sub) + 0.15 + (0.4 if handles else 0.0)
+    rows = max((str(h.get_label()).count("\n") + 1 for h in handles or () if hasattr(h, "get_label")), default=1)
+    top_in = 0.22 + _HEADER_LINE_IN * (n_title + 0.72 * n_sub) + 0.15 + (0.24 + 0.19 * rows if handles else 0.0)
     margin = 0.25 / width
     y = 1 - 0.2 / height
     fig.text(margin, y, title_text, ha="left", va="top", fontsize=TITLE_SIZE, fontweight="bold", color=INK,
@@ -216,14 +217,40 @@ def style_axes(ax: Axes, grid_axis: str = "y") -> None:
     ax.set_axisbelow(True)
 
 
+class YearTicks(Formatter):
+    r"""Date tick labels that carry the year where it changes: ``Nov``, ``Dec``, ``Jan\n2021``; the first tick
+    carries it too, a tick off the first of a month reads ``15 Sep``, and yearly ticks read ``2021``.
+
+    Example:
+        >>> f = YearTicks()
+        >>> f.format_ticks([mdates.date2num(dt.date(y, m, 1)) for y, m in ((2020, 11), (2020, 12), (2021, 1))])
+        ['Nov\n2020', 'Dec', 'Jan\n2021']
+    """
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return self.format_ticks([x])[0]
+
+    def format_ticks(self, values: Any) -> list[str]:
+        days = [mdates.num2date(v).date() for v in values]
+        if len(days) > 1 and all((d.month, d.day) == (1, 1) for d in days):
+            return [str(d.year) for d in days]
+        out, year = [], None
+        for d in days:
+            text = f"{d:%b}" if d.day == 1 else short_day(d)
+            out.append(text if d.year == year else f"{text}\n{d.year}")
+            year = d.year
+        return out
+
+
 def date_axis(ax: Axes, start: Any = None, end: Any = None, max_ticks: int = 8, pad: float = 0.015) -> None:
-    """Concise month ticks (``Oct``, ``Nov``, ``2021``) on the x axis, optionally limited to ``start``-``end``
-    plus a margin of ``pad`` (a share of the span) so markers on the first or last day stay visible."""
+    r"""Month ticks (``Oct``, ``Nov``, ``Jan\n2021``: :class:`YearTicks`) on the x axis, optionally limited to
+    ``start``-``end`` plus a margin of ``pad`` (a share of the span) so markers on the first or last day stay
+    visible."""
     locator = mdates.AutoDateLocator(minticks=3, maxticks=max_ticks)
     # Narrow panels over a few years need yearly steps of months too (else matplotlib warns and guesses).
     locator.intervald[mdates.MONTHLY] = [1, 2, 3, 4, 6, 12]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    ax.xaxis.set_major_formatter(YearTicks())
     if start is not None and end is not None:
         lo, hi = mdates.date2num(start), mdates.date2num(end)
         ax.set_xlim(lo - pad * (hi - lo), hi + pad * (hi - lo))
@@ -268,25 +295,3 @@ def legend(ax: Axes, handles: Sequence[Any] | None = None, ncol: int = 1, **kwar
         ax.legend(handles=handles, **opts)
     else:
         ax.legend(**opts)
-
-
-def deadline_lines(ax: Axes, days: Sequence[dt.date], prefix: str = "") -> None:
-    """Dotted vertical lines at planned deadlines, each labelled with its date at the top of the axes.
-
-    Labels too close to an earlier one go one line lower (up to three lines); beyond that they are dropped
-    rather than overlapped. "Too close" is the width of a label on this axes, so narrow panels stagger sooner.
-    """
-    lo, hi = ax.get_xlim()
-    root = ax.get_figure(root=True)
-    width_in = (float(root.get_size_inches()[0]) if root is not None else 13.0) * ax.get_position().width
-    gap = (hi - lo) * min(0.5, (0.12 * (len(prefix) + 6)) / max(width_in, 0.5))
-    last = [-float("inf")] * 3  # right-most label x on each line
-    for day in sorted(set(days)):
-        x = float(mdates.date2num(day))
-        ax.axvline(x, color=MUTED, linestyle=":", linewidth=1.4, zorder=1, gid="deadline")
-        line = next((i for i, prev in enumerate(last) if x - prev >= gap), None)
-        if line is not None:
-            ax.annotate(prefix + short_day(day), xy=(x, 1), xycoords=("data", "axes fraction"),
-                        xytext=(4, -4 - 14 * line), textcoords="offset points", ha="left", va="top",
-                        fontsize=SMALL_SIZE - 1, color=MUTED, gid="deadline-label")
-            last[line] = x

@@ -11,57 +11,115 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from plots import style
 from sim.runs.results import Results
 from sim.studies.design import numeric
-from sim.studies.sweep import SweepPlan, rank_correlations
+from sim.studies.sweep import VS_BASE, SweepPlan, rank_correlations
 from sim.text import findings
 from sim.text.convention import HEADLINE, HIGH, INTERVAL, LOW, STATISTIC
-from sim.text.humanize import number, signed
+from sim.text.humanize import number, signed, signed_number
 from sim.text.titles import title_of
+
+MAX_METRICS = 3
+"""A grid sweep's chart shows at most this many metrics (columns); every metric is in ``sweep.csv``."""
 
 
 def plot(table: pd.DataFrame, key: str, results: Sequence[Results], metric: str | None = None,
          quantity: str = "total", ax: Axes | None = None) -> Figure:
-    """Draw one metric's exposure (``total`` or ``avoided``) against the values of the swept ``key``.
+    """Draw each metric's exposure (``total`` or ``avoided``) against the values of the swept ``key``: its level
+    on top, and under it its paired difference from the scenario as written, where the table has one.
+
+    One column per metric (the first :data:`MAX_METRICS`, or only ``metric``). The top panel gives the mean and
+    5-95% band of each point's runs; the bottom one the mean and 5-95% interval of the paired differences
+    ``point - as written``, replication by replication on the same draws (``METRIC.total_vs_base.*``, see
+    :func:`sim.studies.sweep.differences`), with a line at zero.
 
     Args:
         table: the sweep table (:func:`sim.studies.sweep.sweep`), one row per grid point.
         key: the swept override key on the x axis (other swept keys must be constant or absent).
         results: the runs of the grid points, for the title and footer.
-        metric: the metric id (default: the first).
+        metric: only this metric id (default: the first three).
         quantity: ``total`` (exposure accumulated) or ``avoided``.
-        ax: draw into this axes instead of a new figure.
+        ax: draw into the area of this axes instead of a new figure.
     """
     first = results[0]
-    mid = metric or first.scenario.metrics[0].id
-    title = next((m.title or m.id for m in first.scenario.metrics if m.id == mid), mid)
-    fig, axes, new = style.panels(ax, 1, 1)
-    ax = axes[0]
+    s = first.scenario
+    mids = [metric] if metric else [m.id for m in s.metrics][:MAX_METRICS]
+    titles = {m.id: m.title or m.id for m in s.metrics}
+    paired = all(f"{mid}.{quantity}{VS_BASE}.{HEADLINE}" in table.columns for mid in mids)
+    fig, axes, new = style.panels(ax, len(mids) * (1 + paired), len(mids))
     x = list(range(len(table)))
-    lo, mid_col, hi = (table[f"{mid}.{quantity}.{s}"].astype(float) for s in (LOW, HEADLINE, HIGH))
+    values = [str(v) for v in table[key]]
+    ticks = [_tick(v) for v in values]
     color = style.EXPOSURE if quantity == "total" else style.AVOIDED
-    ax.fill_between(x, lo, hi, color=color, alpha=0.25, linewidth=0, label=f"{INTERVAL} of runs")
-    ax.plot(x, mid_col, color=color, linewidth=2.5, marker="o", label=STATISTIC)
-    ax.set_xticks(x, [str(v) for v in table[key]], rotation=30 if len(x) > 6 else 0)
-    ax.set_xlabel(key, fontsize=style.LABEL_SIZE)
-    style.style_axes(ax)
-    style.number_axis(ax, first.summary["exposure"][mid]["unit"])
-    style.legend(ax, loc="best")
-    if new:
+    unit = {mid: first.summary["exposure"][mid]["unit"] for mid in mids}
+    for k, mid in enumerate(mids):
+        top = axes[k]
+        lo, mean, hi = (table[f"{mid}.{quantity}.{st}"].astype(float) for st in (LOW, HEADLINE, HIGH))
+        top.fill_between(x, lo, hi, color=color, alpha=0.25, linewidth=0, label=f"{INTERVAL} of runs")
+        top.plot(x, mean, color=color, linewidth=2.5, marker="o", label=STATISTIC)
+        top.set_title(style.wrap(titles[mid], 40 if len(mids) > 1 else 90), loc="left", fontweight="bold",
+                      fontsize=style.SMALL_SIZE + 1, color=style.INK)
+        style.number_axis(top, unit[mid] if k == 0 else None)
+        panels = [top]
+        if paired:
+            low = axes[len(mids) + k]
+            dlo, dmean, dhi = (table[f"{mid}.{quantity}{VS_BASE}.{st}"].astype(float) for st in (LOW, HEADLINE, HIGH))
+            low.axhline(0, color=style.MUTED, linewidth=1.2, zorder=1)
+            low.vlines(x, dlo, dhi, color=color, alpha=0.45, linewidth=6, label=f"{INTERVAL} of paired differences")
+            low.plot(x, dmean, "o", color=color, markersize=7, label=STATISTIC)
+            low.set_title("difference from the scenario as written", loc="left", fontsize=style.SMALL_SIZE,
+                          color=style.MUTED)
+            if (dlo == 0).all() and (dhi == 0).all():  # the key does not move this metric: one tick at 0
+                low.set_ylim(-1, 1)
+                low.set_yticks([0])
+                low.text(0.5, 0.62, "no run differs", transform=low.transAxes, ha="center",
+                         fontsize=style.SMALL_SIZE, color=style.MUTED)
+            else:
+                low.yaxis.set_major_locator(MaxNLocator(nbins=5, min_n_ticks=3))
+            low.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: signed_number(v)))
+            if k == 0:
+                low.set_ylabel(f"{unit[mid]}, difference", fontsize=style.LABEL_SIZE, color=style.INK)
+            panels.append(low)
+        for panel in panels:
+            style.style_axes(panel)
+            panel.set_xticks(x, ticks if panel is panels[-1] else [""] * len(x),
+                             rotation=30 if len(x) > 6 else 0)
+        panels[-1].set_xlabel(key, fontsize=style.LABEL_SIZE if len(mids) == 1 else style.SMALL_SIZE)
+    if not new:
+        style.legend(axes[0], loc="best")
+    else:
         what = "accumulated" if quantity == "total" else "avoided by the measures"
-        values = [str(v) for v in table[key]]
         parts = key.split(".")
-        moved = f"the {parts[-1].replace('_', ' ')} of {title_of(first.scenario, parts[1])}" if len(parts) > 2 \
-            else key
-        finding = findings.sweep(f"{title} {what}", moved, float(mid_col.iloc[0]),
-                                 float(mid_col.iloc[-1]), values[0], values[-1])
-        style.decorate(fig, finding, f"{title}, {what}: sweep of {key}. {STATISTIC.capitalize()} and {INTERVAL} "
-                       "of runs at each value, every point on the same random draws.", first)
+        moved = f"the {parts[-1].replace('_', ' ')} of {title_of(s, parts[1])}" if len(parts) > 2 else key
+        lead = table[f"{mids[0]}.{quantity}.{HEADLINE}"].astype(float)
+        finding = findings.sweep(f"{titles[mids[0]]} {what}", moved, float(lead.iloc[0]), float(lead.iloc[-1]),
+                                 values[0], values[-1])
+        shown = "" if metric or len(s.metrics) <= MAX_METRICS else \
+            f" (the first {MAX_METRICS} of {len(s.metrics)} metrics; all in sweep.csv)"
+        below = (" Below: each point minus the scenario as written, replication by replication on the same draws: "
+                 f"{STATISTIC} and {INTERVAL} of those paired differences.") if paired else ""
+        handles = [Line2D([], [], color=color, marker="o", linewidth=2.5, label=STATISTIC),
+                   Patch(facecolor=color, alpha=0.25, label=f"{INTERVAL} of runs")]
+        if paired:
+            handles.append(Line2D([], [], color=color, alpha=0.45, linewidth=6,
+                                  label=f"{INTERVAL} of paired differences"))
+        style.decorate(fig, finding, f"{s.title}, exposure {what}: sweep of {key}{shown}. Top: {STATISTIC} and "
+                       f"{INTERVAL} of runs at each value, every point on the same random draws." + below, first,
+                       handles=handles)
     return fig
 
+
+def _tick(value: str) -> str:
+    """A grid value as a tick label: an ISO date on two lines (``12 Nov\\n2020``), anything else as written."""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{style.short_day(day)}\n{day.year}"
 
 
 _METHOD_WORDS = {"lhs": "Latin-hypercube", "random": "random", "grid": "grid"}

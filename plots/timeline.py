@@ -11,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.transforms import offset_copy
 
 from plots import data, style, timeline_marks
 from sim.runs.results import Results
@@ -114,8 +115,10 @@ def plot(results: Results, as_of: dt.date | str | None = "scenario", ax: Axes | 
     handles += timeline_marks.draw_shocks(ax, results) + timeline_marks.draw_members(ax, s.measures, colors)
     chars = sum(len(str(h.get_label())) + 6 for h in handles if isinstance(h, Artist))
     fits = chars * style.SMALL_SIZE * 0.55 < 72 * style.SLIDE[0] * 0.55  # one row under the axes, or two
-    style.legend(ax, handles, ncol=len(handles) if fits else 2, loc="upper left", bbox_to_anchor=(0, -0.08),
-                 handlelength=1.6, columnspacing=1.6)
+    # under the tick labels, which take two lines where the year changes ("Jan\n2021")
+    under = offset_copy(ax.transAxes, fig=fig, y=-(10 + 2.4 * style.TICK_SIZE), units="points")
+    style.legend(ax, handles, ncol=len(handles) if fits else 2, loc="upper left", bbox_to_anchor=(0, 0),
+                 bbox_transform=under, handlelength=1.6, columnspacing=1.6)
     if new:
         subtitle = (f"{s.title}: when each measure takes effect. Planned deadline against the simulated effective "
                     "date (first day in force). Columns on the right: chance the measure never takes effect in the "

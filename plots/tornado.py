@@ -140,7 +140,8 @@ def _row(ax: Axes, y: int, base: float, ends: list[tuple[float, str, str]], span
 def plot_ranking(sens: Sensitivity, top: int = 15, ax: Axes | None = None) -> Figure:
     """Inputs ranked by their global measures from the base run, one measure per panel: the rank correlation
     (left, bars coloured by its sign, ending with its signed value) and the first-order index (right, the share
-    of the outcome's variance the input explains alone).
+    of the outcome's variance the input explains alone). The two never share an axis: drawn into one axes
+    that cannot be split, the chart shows the rank correlation only.
 
     Args:
         sens: a finished sensitivity study.
@@ -172,8 +173,11 @@ def plot_ranking(sens: Sensitivity, top: int = 15, ax: Axes | None = None) -> Fi
                 right.annotate(f"{fo:.2f}", xy=(fo, y), xytext=(5, 0), textcoords="offset points", ha="left",
                                va="center", fontsize=style.SMALL_SIZE)
         _labels(left, rows)
-        for panel, label in ((left, "|rank correlation| with the outcome"),
-                             (right, "first-order index: share of variance explained alone")):
+        # one measure per axes: given a single axes, the chart draws the rank correlation alone
+        measures = [(left, "|rank correlation| with the outcome")]
+        if right is not left:
+            measures.append((right, "first-order index: share of variance explained alone"))
+        for panel, label in measures:
             panel.set_xlim(0, 1.12)
             panel.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.1f}"))
             panel.set_xlabel(style.wrap(label, 40), fontsize=style.LABEL_SIZE, color=style.INK)

@@ -21,7 +21,7 @@ from plots import bands, data, style
 from plots.comparison import default_series, run_names
 from sim.runs.results import Results, cumulative_unit
 from sim.scenario.errors import DocketError
-from sim.studies.compare import paired
+from sim.studies.paired import paired
 from sim.text import convention, findings
 from sim.text.humanize import interval, number, percent
 

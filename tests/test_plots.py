@@ -69,8 +69,7 @@ def quiet(make: Callable[[], Figure]) -> Figure:
 
 def date_axes(fig: Figure) -> Iterator[Any]:
     """The visible axes whose x axis carries dates."""
-    return (a for a in fig.axes if a.axison and isinstance(a.xaxis.get_major_formatter(),
-                                                          mdates.ConciseDateFormatter))
+    return (a for a in fig.axes if a.axison and isinstance(a.xaxis.get_major_formatter(), style.YearTicks))
 
 
 def assert_decorated(fig: Figure, res: Any, topic: str, finding: str) -> None:
@@ -116,14 +115,58 @@ def test_timeline_as_of_line(flagship: Any) -> None:
 
 
 def test_in_force_one_step_curve_per_measure(res: Any) -> None:
-    """Each measure has one curve, labelled in the legend, on a 0-100% axis."""
+    """Each measure has one curve, named at its end in its colour (no side legend), on a 0-100% axis."""
     fig = quiet(lambda: in_force.plot(res))
     ax = fig.axes[0]
     curves = [ln for ln in ax.get_lines() if ln.get_label() and not ln.get_label().startswith("_")]
     assert len(curves) == len(res.scenario.measures)
-    assert len(ax.get_legend().get_texts()) == len(res.scenario.measures)
+    assert ax.get_legend() is None
+    named = {t.get_text(): t.get_color() for t in ax.texts if t.get_gid() == "line-label"}
+    assert named == {ln.get_label(): ln.get_color() for ln in curves}
     assert ax.get_yticklabels()[-1].get_text() == "100%"
     assert_month_ticks(fig)
+
+
+def test_month_ticks_carry_the_year_where_it_changes(flagship: Any) -> None:
+    """The first tick and the first tick of each new year carry the year (``Jan\n2021``); the others do not."""
+    fig = quiet(lambda: in_force.plot(flagship))
+    ax = fig.axes[0]
+    lo, hi = ax.get_xlim()
+    ticks = [(mdates.num2date(x).date(), t.get_text()) for x, t in zip(ax.get_xticks(), ax.get_xticklabels(),
+                                                                        strict=True) if lo <= x <= hi]
+    assert any(day.year == 2021 and day.month == 1 for day, _ in ticks), ticks
+    years = [day.year for day, _ in ticks]
+    for k, (day, text) in enumerate(ticks):
+        changes = k == 0 or years[k] != years[k - 1]
+        assert text.endswith(f"\n{day.year}") == changes, (day, text)
+        assert text.startswith(f"{day:%b}" if day.day == 1 else f"{day.day} {day:%b}"), (day, text)
+
+
+def test_deadline_labels_name_their_measure_above_the_curves(flagship: Any) -> None:
+    """Each population panel labels its deadline lines with the short titles of the measures acting on it, and
+    no curve or band reaches up into a label: the labels sit in room above the data."""
+    from plots import data as chart_data
+    from sim.text.titles import short_titles
+
+    s = flagship.scenario
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = populations.plot(flagship)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    short = short_titles(s)
+    axes = [a for a in fig.axes if a.axison]
+    for a, p in zip(axes, s.populations, strict=True):
+        labels = [t for t in a.texts if t.get_gid() == "deadline-label"]
+        text = " ".join(t.get_text().replace("\n", " ") for t in labels)
+        acting = [m for m in s.measures if p.id in chart_data.acts_on(m) and chart_data.planned_deadline(m)]
+        assert acting and all(short[m.id] in text for m in acting), (p.id, text)
+        floor = min(t.get_window_extent(renderer).y0 for t in labels)
+        tops = [a.transData.transform(ln.get_xydata()).max(axis=0)[1] for ln in a.get_lines()
+                if ln.get_gid() != "deadline"]
+        tops += [a.transData.transform(c.get_paths()[0].vertices).max(axis=0)[1] for c in a.collections]
+        assert max(tops) < floor, (p.id, max(tops), floor)
 
 
 def test_in_force_many_measures_get_panels() -> None:
@@ -281,3 +324,22 @@ def test_registry_is_explicit() -> None:
     """Every chart module is reachable by name in the registry."""
     assert set(pack.CHARTS) == {"key_numbers", "timeline", "in_force", "populations", "exposure", "outcomes",
                                 "comparison", "assumptions"}
+
+
+def test_each_panel_names_its_own_split(flagship: Any) -> None:
+    """Where population panels split on different branches, each panel with black branch lines names its own
+    branch (the side's label from the results) under its title, not one branch for all."""
+    from plots import bands
+
+    fig = quiet(lambda: populations.plot(flagship))
+    axes = [a for a in fig.axes if a.axison]
+    labels = {p.id: bands.branch_rows(flagship, p.id, "stock") for p in flagship.scenario.populations}
+    branches = {str(rows["label"].iloc[0]) for rows in labels.values() if not rows.empty}
+    assert len(branches) > 1, "the flagship's panels split on different branches"
+    for a, p in zip(axes, flagship.scenario.populations, strict=True):
+        rows = labels[p.id]
+        notes = [t.get_text().replace("\n", " ") for t in a.texts if t.get_gid() == "branch-note"]
+        if rows.empty:
+            assert not notes
+            continue
+        assert len(notes) == 1 and str(rows["label"].iloc[0]) in notes[0], (p.id, notes)

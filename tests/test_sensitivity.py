@@ -67,6 +67,28 @@ def test_tornado_ends_are_the_closed_form_values(closed_form):
     assert closed_form.outcome.unit == "user-days"
 
 
+def test_ranking_never_puts_two_measures_on_one_axis(closed_form):
+    """The ranking chart gives the rank correlation and the first-order index one panel each, each panel's
+    x label naming its measure and its bars that measure's values; in one axes it cannot split, only the
+    rank correlation."""
+    from matplotlib.figure import Figure
+
+    from plots import tornado
+
+    fig = tornado.plot_ranking(closed_form)
+    panels = [a for a in fig.axes if a.patches]
+    assert [a.get_xlabel().replace("\n", " ") for a in panels] == [
+        "|rank correlation| with the outcome", "first-order index: share of variance explained alone"]
+    t = closed_form.table
+    for a, column in zip(panels, ("rank_correlation", "first_order"), strict=True):
+        widths = sorted(p.get_width() for p in a.patches)
+        assert widths == pytest.approx(sorted(t[column].abs())), column
+    lone = Figure().add_axes((0.1, 0.1, 0.8, 0.8))
+    tornado.plot_ranking(closed_form, ax=lone)
+    assert lone.get_xlabel().replace("\n", " ") == "|rank correlation| with the outcome"
+    assert sorted(p.get_width() for p in lone.patches) == pytest.approx(sorted(t["rank_correlation"].abs()))
+
+
 def test_trial_input_moves_in_force_from_certain_to_never():
     """A deferral held at `yes` (quantile 1e-9) means the ban is never in force two weeks after its deadline;
     held at `no`, always (the deferral delays it 60 days)."""

@@ -66,6 +66,51 @@ def test_later_deadline_never_less_exposure():
     assert len(results) == 4 and table["measures.ban.deadline"].iloc[0] == "2020-02-01"
 
 
+def test_differences_from_the_base_are_the_paired_differences():
+    """Each point's `_vs_base` columns are its per-replication exposure minus that of the scenario as written
+    (run alone, same seed and replications); a point equal to the scenario as written differs by exactly 0."""
+    import numpy as np
+
+    from sim import run
+    from sim.scenario.loaded import load
+
+    data = copy.deepcopy(BASE)
+    data["measures"] = [measure(deferral={"probability": 0.5, "delay": "20d", "max": 2})]  # deadline 2020-03-01
+    table, results, _ = sweep(data, [parse_param("measures.ban.deadline=2020-03-01:2020-07-01:3")],
+                              replications=30, seed=7)
+    base = run(load(data, filename="base").scenario, replications=30, seed=7).finals
+    mid = "exposure"
+    assert (table.loc[0, [f"{mid}.total_vs_base.{s}" for s in ("mean", "p05", "p95", "share_differ")]] == 0).all()
+    for i, res in enumerate(results):
+        a = base[base["metric"] == mid].sort_values("replication")["total"].to_numpy()
+        b = res.finals[res.finals["metric"] == mid].sort_values("replication")["total"].to_numpy()
+        d = b - a
+        assert table.loc[i, f"{mid}.total_vs_base.mean"] == pytest.approx(d.mean(), rel=1e-9, abs=1e-6)
+        assert table.loc[i, f"{mid}.total_vs_base.p05"] == pytest.approx(np.quantile(d, 0.05), rel=1e-9, abs=1e-6)
+        assert table.loc[i, f"{mid}.total_vs_base.p95"] == pytest.approx(np.quantile(d, 0.95), rel=1e-9, abs=1e-6)
+    assert table[f"{mid}.total_vs_base.mean"].iloc[-1] > 0  # a later deadline: more exposure than as written
+
+
+def test_sweep_chart_draws_the_differences_from_the_base():
+    """The grid chart's lower panel plots each point's mean paired difference from the scenario as written, and
+    its 5-95% interval, as in the table."""
+    from plots import sweep as sweep_chart
+
+    data = copy.deepcopy(BASE)
+    data["measures"] = [measure(deferral={"probability": 0.5, "delay": "20d", "max": 2})]
+    table, results, _ = sweep(data, [parse_param("measures.ban.deadline=2020-02-01:2020-07-01:3")],
+                              replications=20, seed=3)
+    fig = sweep_chart.plot(table, "measures.ban.deadline", results)
+    low = [a for a in fig.axes if a.get_title(loc="left") == "difference from the scenario as written"]
+    assert len(low) == 1
+    dots = next(ln for ln in low[0].get_lines() if ln.get_marker() == "o")
+    assert list(dots.get_ydata()) == pytest.approx(table["exposure.total_vs_base.mean"].tolist())
+    bars = low[0].collections[0].get_segments()
+    assert [y for seg in bars for y in seg[:, 1]] == pytest.approx(
+        table[["exposure.total_vs_base.p05", "exposure.total_vs_base.p95"]].to_numpy().ravel().tolist())
+    assert table["exposure.total_vs_base.mean"].iloc[0] < 0 < table["exposure.total_vs_base.mean"].iloc[-1]
+
+
 def test_cli_writes_table_and_chart(tmp_path):
     """`docket sweep` prints the table and writes sweep.csv and sweep.png; a bad value names its override."""
     out = tmp_path / "s"

@@ -24,7 +24,7 @@ from plots import web
 from sim import __version__
 from sim.runs.records import load_results
 from sim.scenario.errors import DocketError
-from sim.studies.compare import paired
+from sim.studies.paired import paired
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = ROOT / "scenarios" / "tiktok-wechat-2020.yaml"

@@ -103,7 +103,7 @@ def branches(s: Scenario, cat: dict[str, Any], grid: list[int], happened: dict[s
                   happened[e.id]) for e in s.events]
     start = s.start_day
     for mi, m in enumerate(s.measures):
-        title = m.title or m.id
+        title = _phrase(m.title) if m.title else m.id  # "if the full ban takes effect"
         out.append(Branch(f"{m.id}:takes_effect", f"if {title} takes effect", "if it never does",
                           np.isfinite(cat["first_in_force"][:, mi])))
         for d in key_days(s):

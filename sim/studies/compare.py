@@ -37,6 +37,7 @@ from sim.scenario.calendar import day_to_date
 from sim.scenario.errors import DocketError, UsageError
 from sim.scenario.loaded import Loaded, run_defaults
 from sim.scenario.schema import Scenario
+from sim.studies.paired import paired
 from sim.text.humanize import number, percent
 
 if TYPE_CHECKING:
@@ -49,12 +50,6 @@ QUANTITIES = ("exposure", "avoided", "population", "in_force_by")
 COLUMNS = ("quantity", "target", "date", "label", "reference_median", "median", "reference_mean", "mean",
            "diff_median", "diff_p05", "diff_p95", "diff_mean", "share_up", "share_down", "share_same")
 """Columns of :attr:`Comparison.table`."""
-REL_TOL = 1e-9
-"""A paired difference within this fraction of the larger value (for avoided exposure: of the larger
-counterfactual total) counts as no change (``share_same``): the exact solver can differ in the last digits when
-two runs split the same trajectory at different days."""
-
-
 @dataclass
 class Comparison:
     """What :func:`compare` returns.
@@ -251,32 +246,13 @@ def _index(items: Sequence[object], ident: str) -> int | None:
     return next((i for i, item in enumerate(items) if getattr(item, "id", None) == ident), None)
 
 
-def paired(a: FloatArray, b: FloatArray, scale: FloatArray) -> dict[str, float]:
-    """The paired difference ``b - a``, replication by replication: both sides' medians and means, the
-    difference's median, 5-95% range and mean, and the shares of replications higher, lower and the same (within
-    :data:`REL_TOL` of ``scale``). The columns of :attr:`Comparison.table` from ``reference_median`` on.
-
-    Example:
-        >>> d = paired(np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0, 5.0]), np.array([1.0, 3.0, 5.0]))
-        >>> d["diff_mean"], d["share_up"], d["share_same"]
-        (1.0, 0.6666666666666666, 0.3333333333333333)
-    """
-    diff = b - a  # replication r against replication r: same draws wherever the scenarios agree
-    same = np.abs(diff) <= REL_TOL * scale
-    diff = np.where(same, 0.0, diff)  # solver noise (-5.96e-08) is no change: exactly 0
-    p05, p50, p95 = np.quantile(diff, (0.05, 0.5, 0.95))  # + 0.0 below: no "-0" in the table
-    return {"reference_median": float(np.median(a)), "median": float(np.median(b)),
-            "reference_mean": float(a.mean()), "mean": float(b.mean()),
-            "diff_median": float(p50) + 0.0, "diff_p05": float(p05) + 0.0, "diff_p95": float(p95) + 0.0,
-            "diff_mean": float(diff.mean()) + 0.0, "share_up": float((~same & (diff > 0)).mean()),
-            "share_down": float((~same & (diff < 0)).mean()), "share_same": float(same.mean())}
-
-
 def _rows(ref: _Run, run: _Run, label: str, keys: list[int]) -> Iterator[dict[str, object]]:
     start = ref.scenario.start_day
     for quantity, target, d, a, b, scale in _values(ref, run, keys):
+        # replication r against replication r: same draws wherever the scenarios agree
         yield {"quantity": quantity, "target": target, "date": day_to_date(start + d).isoformat(), "label": label,
-               **paired(a, b, scale)}
+               "reference_median": float(np.median(a)), "median": float(np.median(b)),
+               "reference_mean": float(a.mean()), "mean": float(b.mean()), **paired(a, b, scale)}
 
 
 HEADINGS = {

@@ -25,6 +25,7 @@ from sim.scenario.loaded import Loaded, load
 from sim.scenario.quantities import split_number
 from sim.studies.correlation import rank_correlation
 from sim.studies.design import Design, Param, Span, grid, numeric, parse_all, parse_span, sample_design
+from sim.studies.paired import paired
 from sim.text.convention import HEADLINE, HIGH, INTERVAL, LOW, STATISTIC
 from sim.text.humanize import number
 
@@ -135,7 +136,8 @@ def run_design(data: dict[str, Any], design: Design, *, replications: int | None
     else:
         specs = [spec_for(data, point, replications, seed) for point in design.points]
     table, results, study = run_points(list(design.points), specs, workers=workers, scheduler=scheduler,
-                                       cache=cache, resume=resume, progress=progress)
+                                       cache=cache, resume=resume, progress=progress,
+                                       base=spec_for(data, {}, replications, seed))
     table.insert(0, "sample", range(1, len(table) + 1))
     return table, results, study
 
@@ -176,7 +178,7 @@ def sweep(data: dict[str, Any], params: list[Param], *, replications: int | None
     points = grid(params)
     specs = [spec_for(data, point, replications, seed) for point in points]
     return run_points(points, specs, workers=workers, scheduler=scheduler, cache=cache, resume=resume,
-                      progress=progress)
+                      progress=progress, base=spec_for(data, {}, replications, seed))
 
 
 def spec_for(data: dict[str, Any], point: dict[str, str], replications: int | None, seed: int | None) -> RunSpec:
@@ -187,14 +189,52 @@ def spec_for(data: dict[str, Any], point: dict[str, str], replications: int | No
 
 def run_points(points: list[dict[str, str]], specs: list[RunSpec], *, workers: int | None = 1,
                scheduler: str | None = None, cache: str | Path | None = None, resume: bool = False,
-               progress: Progress | None = None) -> tuple[pd.DataFrame, list[Results], Study]:
-    """Run the points' specs as one study; one table row (the point's values, then its outcomes) per point."""
-    study = run_study(specs, workers=workers, scheduler=scheduler, cache=cache, resume=resume, progress=progress,
-                      reduce=lambda i, collected: aggregate(specs[i], collected))
+               progress: Progress | None = None, base: RunSpec | None = None,
+               ) -> tuple[pd.DataFrame, list[Results], Study]:
+    """Run the points' specs as one study; one table row (the point's values, then its outcomes) per point.
+
+    With ``base`` (the scenario as written, same seed and replications) run in the same study, each row also
+    has each metric's paired difference from it (:func:`differences`); the results returned are the points'.
+    """
+    every = [*specs, base] if base is not None else list(specs)
+    study = run_study(every, workers=workers, scheduler=scheduler, cache=cache, resume=resume, progress=progress,
+                      reduce=lambda i, collected: aggregate(every[i], collected))
     study.raise_failures(Path(cache) if cache is not None else None)
-    results: list[Results] = study.outputs
-    rows = [{**point, **outcomes(res)} for point, res in zip(points, results, strict=True)]
+    results: list[Results] = study.outputs[: len(specs)]
+    ref = study.outputs[len(specs)] if base is not None else None
+    rows = [{**point, **outcomes(res), **(differences(res, ref) if ref is not None else {})}
+            for point, res in zip(points, results, strict=True)]
     return pd.DataFrame(rows), results, study
+
+
+VS_BASE = "_vs_base"
+"""Suffix of a quantity's paired difference from the base point: ``METRIC.total_vs_base.mean``."""
+DIFFERENCE_STATS = (HEADLINE, LOW, HIGH, "share_differ")
+"""Columns of each difference from the base point: its mean and 5-95% interval over the paired replications,
+and the share of replications where the point differs from the base at all."""
+
+
+def differences(res: Results, base: Results) -> dict[str, float]:
+    """Each metric's accumulated and avoided exposure at the end minus the base run's, replication by
+    replication (:func:`sim.studies.paired.paired`: same seed and streams, so the same draws wherever the point
+    does not change them), as ``METRIC.total_vs_base.mean``, ``.p05``, ``.p95`` and ``.share_differ``."""
+    out: dict[str, float] = {}
+    if res.finals is None or base.finals is None:
+        return out
+    for mid in dict.fromkeys(res.finals["metric"]):
+        a = base.finals[base.finals["metric"] == mid].sort_values("replication")
+        b = res.finals[res.finals["metric"] == mid].sort_values("replication")
+        if a.empty:
+            continue
+        totals = (a["total"].to_numpy(dtype=float), b["total"].to_numpy(dtype=float))
+        # avoided = counterfactual - total: its round-off is relative to the counterfactual total
+        cf = np.maximum(np.abs(totals[0] + a["avoided"].to_numpy(dtype=float)),
+                        np.abs(totals[1] + b["avoided"].to_numpy(dtype=float)))
+        for key, scale in (("total", None), ("avoided", cf)):
+            d = paired(a[key].to_numpy(dtype=float), b[key].to_numpy(dtype=float), scale)
+            values = (d["diff_mean"], d["diff_p05"], d["diff_p95"], d["share_up"] + d["share_down"])
+            out.update({f"{mid}.{key}{VS_BASE}.{stat}": v for stat, v in zip(DIFFERENCE_STATS, values, strict=True)})
+    return out
 
 
 def rank_correlations(table: pd.DataFrame, columns: Sequence[str], outcome: str) -> dict[str, float]:
@@ -266,7 +306,9 @@ def summary_text(table: pd.DataFrame, keys: Sequence[str], *, max_inputs: int = 
         lines.append(f"showing {' and '.join(notes)}; every row and column is in sweep.csv")
     if shown:
         lines.append(f"exposure columns: {STATISTIC} over each point's runs; sweep.csv also has {INTERVAL} "
-                     f"({LOW}, {HIGH})")
+                     f"({LOW}, {HIGH})" + (" and each point's paired difference from the scenario as written "
+                                          f"(METRIC.total{VS_BASE}.*)" if any(VS_BASE in c for c in table.columns)
+                                          else ""))
     return "\n".join(lines)
 
 

@@ -44,6 +44,16 @@ def signed(x: float, digits: int = 2) -> str:
     return text.replace("-", "\u2212")
 
 
+def signed_number(x: float) -> str:
+    """A difference as a human number with its sign: ``+2.5B``, ``0``, ``−1.2M`` (a real minus sign).
+
+    Example:
+        >>> signed_number(2.5e9), signed_number(0.0), signed_number(-1.2e6)
+        ('+2.5B', '0', '−1.2M')
+    """
+    return ("+" if x > 0 else "\u2212" if x < 0 else "") + number(abs(x))
+
+
 def percent(p: float) -> str:
     """A probability as a percentage: whole percent, or one decimal below 1% and above 99%; never a rounded
     ``0.0%`` or ``100.0%`` for a chance that is neither none nor all.
