@@ -186,7 +186,8 @@ def page(results: Results, others: Sequence[Results] = (), record: dict[str, Any
     by :func:`plots.web_outlook.read_outlook`, if given), its charts (with ``others`` compared), the assumptions,
     and the provenance from ``record`` (its ``run.json``) and ``records`` (the others')."""
     s = results.scenario
-    found = ([web_outlook.chart(outlook)] if outlook is not None else []) + charts(results, others)
+    ahead = [web_outlook.chart(outlook)] if outlook is not None else []  # the outlook leads, then what changed
+    found = ahead + charts(results, others)
     variant = variant_title(s)
     title = s.title + (f" · {variant}" if variant else "")
     nav = "".join(f'<li><a href="#{c.id}">{e(_label(results, c.id))}</a></li>' for c in found)
@@ -200,8 +201,8 @@ def page(results: Results, others: Sequence[Results] = (), record: dict[str, Any
             f'<li><a href="#main">Key numbers</a></li>{nav}<li><a href="#assumptions">Assumptions</a></li>'
             f'<li><a href="#provenance">Provenance</a></li></ul></nav></header><main id="main" tabindex="-1">'
             f'<section id="key-numbers"><h2>Key numbers</h2>{web_tables.key_numbers(results)}</section>'
-            + "".join(_chart(c) for c in found[:1]) + _changes(outlook)
-            + "".join(_chart(c) for c in found[1:]) + _assumptions(results) + _provenance(runs) + "</main>")
+            + "".join(_chart(c) for c in ahead) + _changes(outlook)
+            + "".join(_chart(c) for c in found[len(ahead):]) + _assumptions(results) + _provenance(runs) + "</main>")
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="generator" '
             f'content="{GENERATOR} {sim.__version__}"><meta name="viewport" content="width=device-width, '
             f'initial-scale=1"><title>{e(title)}</title><style>{STYLE}</style>'

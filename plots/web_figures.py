@@ -46,7 +46,15 @@ class Chart:
     alt: list[str]
 
 
-def _layout(fig: go.Figure, height: int, y_title: str = "", percent_axis: bool = False) -> go.Figure:
+def figure_layout(fig: go.Figure, height: int, y_title: str = "", percent_axis: bool = False) -> go.Figure:
+    """The page's house layout for one plotly figure (fonts, margins, date x axis, grid), set in place.
+
+    Args:
+        fig: the figure to lay out; returned for chaining.
+        height: its height in pixels.
+        y_title: the y axis title.
+        percent_axis: show the y axis from 0% to 100%.
+    """
     fig.update_layout(template="none", height=height, margin={"l": 70, "r": 20, "t": 30, "b": 40},
                       font={"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 13,
                             "color": style.INK},
@@ -172,7 +180,7 @@ def timeline(results: Results) -> Chart:
                 else "never takes effect")
         alt.append(f"{name}: planned {style.day_label(planned) if planned else st['planned_deadline']}; {when}; "
                    f"{odds}.")
-    _layout(fig, 120 + 70 * max(len(s.measures), 1))
+    figure_layout(fig, 120 + 70 * max(len(s.measures), 1))
     fig.update_yaxes(autorange="reversed", gridcolor=style.GRID, automargin=True)
     start, end = data.window(results)
     fig.update_xaxes(range=[start, end])
@@ -204,7 +212,7 @@ def in_force(results: Results) -> Chart:
         frames.append(points.assign(measure=m.id))
         on = results.summary["measures"][m.id]["p_in_force_on"]
         alt.append(f"{name}: in force on " + ", ".join(f"{_day(k)} {percent(on[k])}" for k in keys) + ".")
-    _layout(fig, 420, "Chance in force", percent_axis=True)
+    figure_layout(fig, 420, "Chance in force", percent_axis=True)
     table = pd.concat(frames, ignore_index=True)[["measure", "date", "probability"]] if frames else pd.DataFrame()
     return Chart("in_force", findings.in_force(results),
                  f"{s.title}: chance each measure is in force on each date, that day (not deferred, enjoined, shelved, "
@@ -234,7 +242,7 @@ def populations(results: Results) -> Chart:
             st = results.summary["populations"][pid][last]
             alt.append(f"{data.population_title(s, pid)} on {_day(last)}: {convention.STATISTIC} "
                        f"{interval(*convention.headline(st))}.")
-    _layout(fig, 80 + 260 * max(len(ids), 1))
+    figure_layout(fig, 80 + 260 * max(len(ids), 1))
     table = pd.concat([_series_table(results, pid, ("stock", "stock_cf")) for pid in ids], ignore_index=True) \
         if ids else pd.DataFrame()
     split = (f" Where a branch splits the runs, black lines give each side's median: {'; '.join(sides)}."
@@ -263,7 +271,7 @@ def exposure(results: Results, metric: str) -> Chart:
         if quantity != "avoided":
             _counterfactual(fig, data.series(results, metric, quantity + "_cf"), k == 0, row=1, col=k + 1)
         _branches(fig, results, metric, quantity, k == 1, row=1, col=k + 1)
-    _layout(fig, 420)
+    figure_layout(fig, 420)
     a = total["avoided"]
     change = (f"added {interval(-a['mean'], -a['p95'], -a['p05'])}" if added else f"avoided {convention.figure(a)}")
     alt = [findings.exposure(results, metric),
@@ -293,7 +301,7 @@ def comparison(runs: Sequence[Results]) -> Chart:
     for trace in fig.data:  # the band's legend entry toggles with its run's line: one entry per run
         if trace.legendgroup and trace.legendgroup.endswith("-band"):
             trace.legendgroup, trace.showlegend = trace.legendgroup[:-5], False
-    _layout(fig, 440)
+    figure_layout(fig, 440)
     alt = [findings.comparison(ends, names, what)]
     alt += [f"{name}: {convention.STATISTIC} {number(v)} at the end." for name, v in zip(names, ends, strict=True)]
     left = [every[i] for i in range(len(runs)) if i not in shown]
@@ -338,7 +346,7 @@ def differences(runs: Sequence[Results]) -> Chart | None:
                                          "color": [color, style.INK]},
                                  hovertemplate=text + "<extra></extra>"))
         alt.append(text.replace("<br>", "; ") + f" (row {i + 1}).")
-    _layout(fig, 140 + 60 * len(table))
+    figure_layout(fig, 140 + 60 * len(table))
     lo, hi = min(0.0, float(table["diff_p05"].min())), max(0.0, float(table["diff_p95"].max()))
     pad = 0.05 * (hi - lo) or 1.0  # bars end inside the axes, not at its edges
     fig.update_xaxes(type="linear", zeroline=True, zerolinecolor=style.INK, title_text="difference",

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from plots.forecast import OUTLOOK_NAME
-from plots.web_figures import HOVER_DAY, Chart, _layout
+from plots.web_figures import HOVER_DAY, Chart, figure_layout
 from sim.scenario.errors import DocketError
 from sim.text.convention import IN_FORCE_BY
 from sim.text.humanize import percent
@@ -126,7 +126,7 @@ def chart(outlook: Outlook) -> Chart:
         fig.add_annotation(x=f["date"], y=1.04, text=f["text"].split(" ", 1)[1], showarrow=False, textangle=-90,
                            xanchor="left" if right else "right", yanchor="top", font={"size": 11, "color": "#555555"},
                            hovertext=f["text"] + (f" (source: {f['source']})" if f.get("source") else ""))
-    _layout(fig, 440, f"P(in force by {target:%-d %b %Y})", percent_axis=True)
+    figure_layout(fig, 440, f"P(in force by {target:%-d %b %Y})", percent_axis=True)
     alt += [f"Fact of the record: {f['text']}." for f in meta["facts"]]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return Chart("outlook", meta["finding"],
