@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from sim.engine.replications import CHUNK, Collected, grids
 from sim.runs.results import Results, aggregate
+from sim.runs.spill import SPILL_BYTES
 from sim.runs.study import Progress, RunSpec, run_study
 from sim.scenario.loaded import run_defaults
 from sim.scenario.schema import Scenario
@@ -14,16 +15,18 @@ from sim.scenario.schema import Scenario
 
 def collect(s: Scenario, replications: int, seed: int, grid: list[int], *, workers: int | None = 1,
             chunk: int = CHUNK, verify_accounting: bool = False, progress: Progress | None = None,
-            scheduler: str | None = None, keep_replications: bool = False) -> Collected:
+            scheduler: str | None = None, keep_replications: bool = False,
+            spill_bytes: int | None = None) -> Collected:
     """The arrays of one run: every chunk of it (see :func:`sim.runs.study.run_study`); results are identical for
-    any ``workers`` or ``scheduler``.
+    any ``workers`` or ``scheduler``. Series passing ``spill_bytes`` wait in a temporary file
+    (:mod:`sim.runs.spill`).
 
     Raises:
         DocketError: when a chunk fails (naming its replications and seed).
     """
     spec = RunSpec.of("run", s, replications, seed, grid)
     study = run_study([spec], workers=workers, scheduler=scheduler, chunk=chunk, verify_accounting=verify_accounting,
-                      progress=progress, keep_replications=keep_replications)
+                      progress=progress, keep_replications=keep_replications, spill_bytes=spill_bytes)
     study.raise_failures()
     collected = study.collected[0]
     assert collected is not None
@@ -61,6 +64,7 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
     grid, report = grids(scenario, extra_days)
     t0 = time.perf_counter()
     collected = collect(scenario, n, sd, grid, workers=workers, verify_accounting=verify_accounting,
-                         progress=progress, scheduler=scheduler, keep_replications=keep_replications)
+                         progress=progress, scheduler=scheduler, keep_replications=keep_replications,
+                         spill_bytes=SPILL_BYTES)
     return aggregate(scenario, collected, grid, report, n, sd, time.perf_counter() - t0, keep_replications)
 
