@@ -129,11 +129,13 @@ def _cells(col: Column) -> list[str]:
         if col.dtype.kind == "M":
             text = np.datetime_as_string(col.astype("datetime64[D]"), unit="D")
             text[np.isnat(col)] = ""
+        elif col.dtype == np.float64:  # Python's repr is numpy's str of a float64 (the shortest round trip), faster
+            return ["" if v != v else repr(v) for v in col.tolist()]
         elif col.dtype.kind == "f":
             text = col.astype(str)
             text[np.isnan(col)] = ""
         else:
-            text = col.astype(str)
+            return list(map(str, col.tolist()))
         return text.tolist()
     return ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in col]
 
