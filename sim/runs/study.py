@@ -239,7 +239,7 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
             (:func:`sim.runs.memory.require`, ``--max-memory``).
     """
 
-    require(specs, keep_replications, reduced=reduce is not None)
+    require(specs, keep_replications, reduced=reduce is not None, spill_bytes=spill_bytes)
     t0 = time.perf_counter()
     folder = Path(cache) if cache is not None else None
     if folder is not None and not all(spec.digest for spec in specs):
