@@ -23,6 +23,9 @@ from sim.scenario.calendar import day_to_date
 if TYPE_CHECKING:
     import pandas as pd
 
+ROWS_AT_A_TIME = 50_000
+"""Rows of a table turned into text at a time when it is written (:meth:`Table.csv_rows`)."""
+
 Column = Any
 """A numpy array (float, int, ``datetime64[D]``) or a list of strings (``None``: missing)."""
 
@@ -83,11 +86,13 @@ class Table:
         data = {name: pd.Categorical(col) if name in self.categorical else col for name, col in self.columns.items()}
         return pd.DataFrame(data)
 
-    def csv_rows(self) -> Iterator[list[str]]:
-        """The header, then each row's cells as text."""
+    def csv_rows(self, rows_at_a_time: int = ROWS_AT_A_TIME) -> Iterator[list[str]]:
+        """The header, then each row's cells as text (made ``rows_at_a_time`` rows at a time, so a long event log
+        is never all text at once)."""
         yield list(self.columns)
-        cells = [_cells(col) for col in self.columns.values()]
-        yield from (list(row) for row in zip(*cells, strict=True))
+        for a in range(0, len(self), rows_at_a_time):
+            cells = [_cells(col[a : a + rows_at_a_time]) for col in self.columns.values()]
+            yield from (list(row) for row in zip(*cells, strict=True))
 
     def write_csv(self, handle: Any) -> None:
         """Write :meth:`csv_rows` to an open text file (opened with ``newline=""``)."""
