@@ -39,8 +39,9 @@ class Spilled:
         (True, 22.0, 4)
     """
 
-    def __init__(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype[Any], last: LastRead | None = None) -> None:
         self.shape, self.dtype = (shape[0], shape[1], shape[2]), np.dtype(dtype)
+        self._last = LastRead() if last is None else last
         self._file = tempfile.TemporaryFile(prefix="docket-series-")  # noqa: SIM115 (no name: gone when closed)
         self._row = shape[1] * self.dtype.itemsize
         self._series = shape[0] * self._row
@@ -50,7 +51,7 @@ class Spilled:
 
     def __setitem__(self, rows: slice, part: npt.NDArray[Any]) -> None:
         """Write ``part`` (rows x days x series) as rows ``rows`` of every series."""
-        start = rows.start or 0
+        start, self._last.key = rows.start or 0, None
         for c in range(self.shape[2]):
             _write(self._file.fileno(), np.ascontiguousarray(part[:, :, c], dtype=self.dtype),
                    c * self._series + start * self._row)
@@ -65,7 +66,11 @@ class Spilled:
         return series.read()[rows, days]
 
     def read(self, c: int) -> npt.NDArray[Any]:
-        """Series ``c``: a (replications x days) array."""
+        """Series ``c``: a (replications x days) array, read-only (the last series read by any of the arrays
+        sharing ``last`` is kept: aggregation reads one series on several days in a row)."""
+        if self._last.key == (id(self), c):
+            return self._last.value
+        self._last.key, self._last.value = None, np.empty(0)  # one series in memory at a time
         out = np.empty(self.shape[:2], self.dtype)
         view = out.reshape(-1).view(np.uint8).data
         done, at = 0, c * self._series
@@ -74,11 +79,23 @@ class Spilled:
             if got <= 0:
                 raise OSError(f"short read of docket's temporary series file at byte {at + done}")
             done += got
+        out.flags.writeable = False
+        self._last.key, self._last.value = (id(self), c), out
         return out
 
     def close(self) -> None:
         """Delete the file now."""
+        self._last.key, self._last.value = None, np.empty(0)
         self._file.close()
+
+
+class LastRead:
+    """The last series read from the :class:`Spilled` arrays that share it (``key``: the array's id and the
+    series, ``None`` when empty)."""
+
+    def __init__(self) -> None:
+        self.key: tuple[int, int] | None = None
+        self.value: npt.NDArray[Any] = np.empty(0)
 
 
 class SpilledSeries:
@@ -118,9 +135,10 @@ def collected_like(c: Chunk, replications: int, spill_bytes: int | None = None) 
     if spill_bytes is None or series_bytes(c, replications) <= spill_bytes:
         return Collected.like(c, replications)
     arrays: dict[str, Any] = {}
+    last = LastRead()  # shared: one series of the run in memory at a time
     for k in SERIES:
         part = getattr(c, k)
-        arrays[k] = Spilled((replications, *part.shape[1:]), part.dtype)
+        arrays[k] = Spilled((replications, *part.shape[1:]), part.dtype, last)
     for k in (k for k in ARRAYS if k not in SERIES):
         part = getattr(c, k)
         arrays[k] = np.empty((replications, *part.shape[1:]), part.dtype)
