@@ -77,7 +77,7 @@ def test_effective_date_quantiles_are_dates_that_occur():
            "injunctions": np.zeros((2, 1)), "shelvings": np.zeros((2, 1)), "lifted": np.zeros((2, 1)),
            "cancelled": np.zeros((2, 1))}
     start = s.window.start.fixed_day()
-    row = _measure_table(s, cat, start).iloc[0]
+    row = _measure_table(s, cat, start).frame().iloc[0]
     assert {row.effective_p10, row.effective_p50, row.effective_p90} <= {"2020-03-01", "2020-04-30"}
 
 

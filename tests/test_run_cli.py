@@ -71,12 +71,13 @@ def test_failed_write_keeps_good_file(runner, flagship_path, tmp_path, monkeypat
     assert runner.invoke(cli, ["run", flagship_path, "-n", "8", "--out", str(out), "-q"]).exit_code == 0
     before = (out / "series.csv").read_bytes()
 
-    def broken(self, path, *args, **kwargs):
-        with open(path, "w") as handle:
-            handle.write("half a fi")
+    def broken(self, handle):
+        handle.write("half a fi")
         raise OSError("disk full")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    from sim.runs.table import Table
+
+    monkeypatch.setattr(Table, "write_csv", broken)  # how a run folder's tables are written (without pandas)
     res = runner.invoke(cli, ["run", flagship_path, "-n", "9", "--out", str(out), "-q"])
     assert res.exit_code != 0
     assert "disk full" in str(res.exception)
@@ -128,3 +129,42 @@ def test_load_results_round_trip(runner, flagship_path, tmp_path):
     pd.testing.assert_frame_equal(back.series, res.series, check_dtype=False, check_exact=True)
     assert back.scenario.name == res.scenario.name and back.replications == 12
     assert list(back.effective.columns) == ["measure", "date", "probability", "cumulative"]
+
+
+HEAVY = ("pandas", "matplotlib", "pyarrow", "scipy", "plotly", "pytest", "jsonschema")
+"""Libraries `docket run` must not import (start-up time, issue 17): pandas only when a table is read."""
+
+
+def test_run_imports_no_pandas_nor_charts(tmp_path):
+    """`docket run` (a fresh interpreter) writes its folder, summary included, without importing pandas or any
+    chart library; reading a table then builds its DataFrame."""
+    code = ("import sys, cli\n"
+            f"sys.argv = ['docket', 'run', 'scenarios/quickstart.yaml', '-n', '3', '--workers', '1', '--out', "
+            f"{str(tmp_path / 'run')!r}]\n"
+            "try:\n    cli.main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+            "from sim import load_scenario, run\n"
+            "res = run(load_scenario('scenarios/quickstart.yaml'), replications=3)\n"
+            "print('pandas' in sys.modules, type(res.series).__name__, 'pandas' in sys.modules)\n")
+    root = os.path.join(os.path.dirname(__file__), "..")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    lines = proc.stdout.strip().splitlines()
+    assert lines[-2:] == ["[]", "False DataFrame True"], proc.stdout
+    assert (tmp_path / "run" / "series.csv").is_file() and (tmp_path / "run" / "summary.json").is_file()
+
+
+def test_tables_written_without_pandas_are_pandas_bytes(tmp_path):
+    """Every table of a run folder is the file ``DataFrame.to_csv`` writes of the same table (the run folder
+    is written from numpy columns, :mod:`sim.runs.table`)."""
+    from sim import load_scenario, run
+    from sim.runs.records import write_run
+    from sim.scenario.loader import resolve_raw
+
+    path = "scenarios/tiktok-wechat-2020.yaml"
+    res = run(load_scenario(path), replications=20, keep_replications=True)
+    files = write_run(res, tmp_path, resolve_raw(path))
+    names = {"replications": "replication_series"}
+    for file in files:
+        if file.suffix == ".csv":
+            frame = getattr(res, names.get(file.stem, file.stem))
+            assert file.read_text(encoding="utf-8") == frame.to_csv(index=False, date_format="%Y-%m-%d"), file.name

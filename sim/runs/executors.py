@@ -17,12 +17,15 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.runs.atomic import running
 from sim.scenario.errors import DocketError
+
+if TYPE_CHECKING:  # the pool's module (and multiprocessing) loads when a pool starts, not with docket
+    from concurrent.futures import ProcessPoolExecutor
 
 Task = Callable[[Any], Any]
 CONNECT_TIMEOUT = 10
@@ -97,6 +100,8 @@ class LocalPool(Executor):
     def map(self, fn: Task, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         """Yield ``(index, result or exception)`` as the pool's processes finish tasks."""
         if self._pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+
             self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_start,
                                              initargs=(os.getpid(),))
         todo = iter(enumerate(items))

@@ -55,6 +55,8 @@ KEPT_ROW: Final = 110
 """Bytes per row of the per-replication table (``--keep-replications``), its construction included."""
 AGGREGATE: Final = 1.5
 """Series are held once by the run and briefly copied (by report date, for quantiles) while aggregated."""
+SPILLED_COPIES: Final = 3
+"""Copies of one series that aggregation makes at once (the report days, a contiguous copy, the quantiles')."""
 FALLBACK: Final = 8 * 2**30
 """The limit when the machine's memory cannot be read."""
 
@@ -148,6 +150,7 @@ class Estimate:
         log_rows: event-log rows per replication (an upper bound from the scenario's structure).
         per_measure: bytes per replication of measure statistics and in-force flags.
         kept_rows: rows per replication of the per-replication table (0 without ``--keep-replications``).
+        spilled: the series wait in a temporary file (:mod:`sim.runs.spill`): one series at a time is in memory.
     """
 
     replications: int
@@ -157,10 +160,14 @@ class Estimate:
     log_rows: int
     per_measure: int = 0
     kept_rows: int = 0
+    spilled: bool = False
 
     @property
     def series_bytes(self) -> int:
-        """Bytes of the series arrays, with the copies aggregation makes."""
+        """Bytes of the series arrays, with the copies aggregation makes (of a spilled run: one series read back
+        and :data:`SPILLED_COPIES` copies of it)."""
+        if self.spilled:
+            return self.replications * self.days * self.itemsize * (1 + SPILLED_COPIES)
         return int(self.replications * self.days * self.series * self.itemsize * AGGREGATE)
 
     @property
@@ -194,8 +201,10 @@ def log_rows(s: Scenario) -> int:
     return rows
 
 
-def estimate(s: Scenario, replications: int, days: int, keep_replications: bool = False) -> Estimate:
-    """The peak memory of a run of ``replications`` of ``s`` on a grid of ``days`` days.
+def estimate(s: Scenario, replications: int, days: int, keep_replications: bool = False,
+             spill_bytes: int | None = None) -> Estimate:
+    """The peak memory of a run of ``replications`` of ``s`` on a grid of ``days`` days (whose series go to a
+    temporary file when they pass ``spill_bytes``, :mod:`sim.runs.spill`).
 
     Example:
         >>> from sim.scenario.loader import load_scenario
@@ -207,16 +216,18 @@ def estimate(s: Scenario, replications: int, days: int, keep_replications: bool 
     series = 2 * len(s.populations) + 5 * len(s.metrics)
     itemsize = 8 if replications <= EXACT_LIMIT else 4
     per_measure = len(s.measures) * (6 * 8 + days)
+    spilled = spill_bytes is not None and replications * days * series * itemsize > spill_bytes
     return Estimate(replications, days, series, itemsize, log_rows(s), per_measure,
-                    days * series if keep_replications else 0)
+                    days * series if keep_replications else 0, spilled)
 
 
 def require(specs: Sequence[Planned], keep_replications: bool = False, limit: int | None = None,
-            reduced: bool = False) -> int:
+            reduced: bool = False, spill_bytes: int | None = None) -> int:
     """Refuse a study whose runs together would need more memory than ``limit`` (default: the one in force).
 
     A study whose runs are ``reduced`` as they complete (a sweep, a sensitivity study: each run's arrays are
-    dropped once it is aggregated) holds at most :data:`IN_FLIGHT` runs' arrays at a time, not all of them.
+    dropped once it is aggregated) holds at most :data:`IN_FLIGHT` runs' arrays at a time, not all of them. A
+    run whose series pass ``spill_bytes`` keeps them in a temporary file (:mod:`sim.runs.spill`).
 
     Returns:
         The estimated bytes.
@@ -225,7 +236,8 @@ def require(specs: Sequence[Planned], keep_replications: bool = False, limit: in
         DocketError: with the estimate, how it is made, and how to reduce it.
     """
     limit = current_limit() if limit is None else limit
-    estimates = [estimate(spec.scenario, spec.replications, len(spec.grid), keep_replications) for spec in specs]
+    estimates = [estimate(spec.scenario, spec.replications, len(spec.grid), keep_replications, spill_bytes)
+                 for spec in specs]
     held = sorted((e.bytes for e in estimates), reverse=True)[:IN_FLIGHT] if reduced else [e.bytes for e in estimates]
     need = BASE + sum(held)
     if need <= limit:

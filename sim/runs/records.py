@@ -33,19 +33,21 @@ import sys
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any, NamedTuple
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sim import __version__
 from sim.runs.atomic import atomic_path, write_text
 from sim.runs.results import Results, no_rows
+from sim.runs.table import Table, stored
 from sim.scenario.errors import DocketError, UsageError, found_repr
 from sim.scenario.files import read_json_object
 from sim.scenario.loaded import Loaded, load, scenario_hash
 from sim.scenario.loader import validated
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlload import plain
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PACKAGES = ("docket", "simpy", "numpy", "pandas", "pydantic", "pyyaml", "click", "matplotlib")
 
@@ -174,17 +176,37 @@ def _short(digest: object) -> str:
     return f"`{digest[:12]}…`" if isinstance(digest, str) and len(digest) > 12 else found_repr(digest)
 
 
+def package_version(name: str) -> str:
+    """``importlib.metadata.version(name)``, read from the ``Version:`` line of the package's metadata without
+    parsing all of it as e-mail headers (a few milliseconds of ``docket run``'s start each).
+
+    Raises:
+        importlib.metadata.PackageNotFoundError: the package is not installed.
+
+    Example:
+        >>> package_version("numpy") == metadata.version("numpy")
+        True
+    """
+    dist = metadata.distribution(name)
+    for line in (dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "").splitlines():
+        if not line:  # the end of the headers
+            break
+        if line.startswith("Version:"):
+            return line.removeprefix("Version:").strip()
+    return dist.version
+
+
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
-            out[name] = metadata.version(name)
+            out[name] = package_version(name)
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
 
 
-def _table(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
+def _table(frame: pd.DataFrame | Table, path: Path, fmt: str) -> Path:
     target = path.with_suffix(f".{fmt}")
     try:
         _write_table(frame, target, fmt)
@@ -193,8 +215,16 @@ def _table(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
     return target
 
 
-def _write_table(frame: pd.DataFrame, target: Path, fmt: str) -> None:
+def _write_table(frame: pd.DataFrame | Table, target: Path, fmt: str) -> None:
+    """Write a table as ``fmt``: a :class:`~sim.runs.table.Table` as CSV without pandas, the same bytes as its
+    frame's ``to_csv``."""
     with atomic_path(target) as tmp:
+        if isinstance(frame, Table) and fmt == "csv":
+            with open(tmp, "w", encoding="utf-8", newline="") as handle:
+                frame.write_csv(handle)
+            return
+        if isinstance(frame, Table):
+            frame = frame.frame()
         if fmt == "parquet":
             try:
                 frame.to_parquet(tmp, index=False)
@@ -221,16 +251,11 @@ def write_run(results: Results, out_dir: str | os.PathLike[str], resolved: dict[
         raise DocketError(f"unknown output format `{fmt}`: use csv or parquet")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = [_table(results.series, out / "series", fmt), _table(results.dated, out / "dated", fmt),
-               _table(results.in_force, out / "in_force", fmt),
-               _table(results.effective, out / "effective", fmt),
-               _table(results.measures, out / "measures", fmt), _table(results.events, out / "events", fmt)]
-    if results.replication_series is not None:
-        written.append(_table(results.replication_series, out / "replications", fmt))
-    for name in ("branches", "finals"):
-        frame = getattr(results, name)
-        if frame is not None:
-            written.append(_table(frame, out / name, fmt))
+    tables = {"series": "series", "dated": "dated", "in_force": "in_force", "effective": "effective",
+              "measures": "measures", "events": "events", "replications": "replication_series",
+              "branches": "branches", "finals": "finals"}  # file: attribute (a Table until read: no pandas)
+    written = [_table(stored(results, attr), out / name, fmt) for name, attr in tables.items()
+               if stored(results, attr) is not None]
     write_text(out / "summary.json", _json(results.summary, "summary.json") + "\n")
     written.append(out / "summary.json")
 
@@ -289,6 +314,8 @@ def read_run(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def _read_table(out: Path, name: str, files: list[str]) -> pd.DataFrame | None:
+    import pandas as pd
+
     for suffix in ("csv", "parquet"):
         path = out / f"{name}.{suffix}"
         if path.name in files and path.is_file():

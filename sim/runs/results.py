@@ -14,22 +14,27 @@ integral, e.g. user-days), the same with ``_cf`` for the counterfactual with no 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from sim.engine.replications import Collected, key_days
-from sim.engine.timeline import IN_FORCE, SUSPENDED
 from sim.runs import views
 from sim.runs.splits import Split, find
+from sim.runs.steps import in_force_steps
+from sim.runs.table import Frame, Table, dates_from, repeated
 from sim.scenario.calendar import day_to_date
 from sim.scenario.errors import DocketError
 from sim.scenario.planned import date_order, planned_text
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Tabular = Any
+"""A table as :class:`Results` takes it: a :class:`~sim.runs.table.Table` or a ``pandas.DataFrame``."""
 
 QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 QCOLS = tuple(f"p{round(q * 100):02d}" for q in QUANTILES)
@@ -38,7 +43,7 @@ SERIES_COLUMNS = ("series", "kind", "quantity", "unit", "date", "mean", *QCOLS)
 
 def no_rows() -> pd.DataFrame:
     """A series table without rows (the dated rows of a run whose dated days are all on its report grid)."""
-    return pd.DataFrame(columns=list(SERIES_COLUMNS))
+    return Table.empty(SERIES_COLUMNS).frame()
 
 
 def cumulative_unit(unit: str | None) -> str:
@@ -64,9 +69,11 @@ def _interval(values: npt.NDArray[np.float64]) -> dict[str, float]:
     return {k: float(s[k]) for k in ("mean", "p05", "p10", "p50", "p90", "p95")}
 
 
-@dataclass
 class Results:
     """What :func:`sim.run` returns.
+
+    The tables are pandas DataFrames when read; a run keeps them as :class:`~sim.runs.table.Table` columns until
+    then (``docket run`` writes its folder without importing pandas, :mod:`sim.runs.table`).
 
     Attributes:
         scenario: the scenario that was run.
@@ -88,22 +95,31 @@ class Results:
             replication, metric, total, avoided, and the side of the metric's split, -1 if it does not split).
     """
 
-    scenario: Scenario
-    replications: int
-    seed: int
-    wall_time: float
-    series: pd.DataFrame
-    in_force: pd.DataFrame
-    effective: pd.DataFrame
-    measures: pd.DataFrame
-    events: pd.DataFrame
-    summary: dict[str, Any]
-    replication_series: pd.DataFrame | None = None
-    check_error: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
-    dated: pd.DataFrame = field(default_factory=no_rows)
-    branches: pd.DataFrame | None = None
-    finals: pd.DataFrame | None = None
+    series: Frame[pd.DataFrame] = Frame()
+    in_force: Frame[pd.DataFrame] = Frame()
+    effective: Frame[pd.DataFrame] = Frame()
+    measures: Frame[pd.DataFrame] = Frame()
+    events: Frame[pd.DataFrame] = Frame()
+    replication_series: Frame[pd.DataFrame | None] = Frame()
+    dated: Frame[pd.DataFrame] = Frame()
+    branches: Frame[pd.DataFrame | None] = Frame()
+    finals: Frame[pd.DataFrame | None] = Frame()
+
+    def __init__(self, scenario: Scenario, replications: int, seed: int, wall_time: float, series: Tabular,
+                 in_force: Tabular, effective: Tabular, measures: Tabular, events: Tabular, summary: dict[str, Any],
+                 replication_series: Tabular | None = None, check_error: float = 0.0,
+                 extra: dict[str, Any] | None = None, dated: Tabular | None = None, branches: Tabular | None = None,
+                 finals: Tabular | None = None) -> None:
+        self.scenario, self.replications, self.seed, self.wall_time = scenario, replications, seed, wall_time
+        self.series, self.in_force, self.effective, self.measures, self.events = (series, in_force, effective,
+                                                                                  measures, events)
+        self.summary, self.replication_series, self.check_error = summary, replication_series, check_error
+        self.extra = {} if extra is None else extra
+        self.dated = Table.empty(SERIES_COLUMNS) if dated is None else dated
+        self.branches, self.finals = branches, finals
+
+    def __repr__(self) -> str:
+        return f"Results({self.scenario.name!r}, replications={self.replications}, seed={self.seed})"
 
     def curve(self, series: str, quantity: str) -> pd.DataFrame:
         """One series and quantity on every report day and every dated day (:attr:`dated`), by date.
@@ -117,6 +133,8 @@ class Results:
             >>> res.in_force_on("tiktok_app_store", "2020-09-20") > 0.3
             True
         """
+        import pandas as pd
+
         parts = [f[(f["series"] == series) & (f["quantity"] == quantity)] for f in (self.series, self.dated)]
         rows = pd.concat([p for p in parts if not p.empty] or parts[:1])
         return rows.sort_values("date", kind="stable").reset_index(drop=True)
@@ -135,6 +153,8 @@ class Results:
 
     def in_force_on(self, measure: str, date: Any) -> float:
         """P(``measure`` in force on ``date``), read from :meth:`in_force_curve`."""
+        import pandas as pd
+
         rows = self.in_force_curve(measure)
         before = rows[rows["date"] <= pd.Timestamp(date)]
         return float(before["probability"].iloc[-1]) if len(before) else 0.0
@@ -157,36 +177,11 @@ class Results:
         return views.view().to_html(self, path)
 
 
-def in_force_steps(s: Scenario, events: pd.DataFrame, n: int) -> pd.DataFrame:
-    """P(in force) per measure on the window start and on every day it changes, from the log's switches.
-
-    A measure's log has ``in force`` and ``suspended`` lines that alternate (one per switch), so each adds one
-    replication to, or takes one from, the count in force from that day; two switches on one day cancel, as
-    the state at the end of the day is the one that counts (as in ``in_force.csv``).
-    """
-    start = pd.Timestamp(day_to_date(s.start_day))
-    what = events["what"].astype(str)
-    sign = np.where(what == IN_FORCE, 1, np.where(what == SUSPENDED, -1, 0))
-    subject = events["subject"].astype(str)
-    frames = []
-    for m in s.measures:
-        mine = (subject == m.id).to_numpy() & (sign != 0)
-        delta = pd.Series(sign[mine]).groupby(events["date"].to_numpy()[mine]).sum()
-        delta = delta[delta != 0]
-        count = delta.cumsum()
-        dates = pd.DatetimeIndex([start]).append(pd.DatetimeIndex(count.index))
-        values = np.concatenate([[0], count.to_numpy()]) / n
-        frame = pd.DataFrame({"measure": m.id, "date": dates, "probability": values})
-        frames.append(frame.drop_duplicates("date", keep="last"))
-    columns = ["measure", "date", "probability"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-
-
 def aggregate(s: Scenario, collected: Collected, grid: list[int], report: set[int], n: int, seed: int,
               wall: float, keep: bool) -> Results:
     """Turn the collected arrays of a run into :class:`Results`."""
     start = s.start_day
-    dates = [day_to_date(start + d) for d in grid]
+    dates = dates_from(start, grid)
     on_report = np.array([d in report for d in grid])
     cat = collected.arrays
     blocks: list[tuple[str, str, str, str, npt.NDArray[np.float64]]] = []
@@ -203,45 +198,44 @@ def aggregate(s: Scenario, collected: Collected, grid: list[int], report: set[in
             (metric.id, "metric", "cumulative_cf", cum, cat["cf_metric_cum"][:, :, k]),
             (metric.id, "metric", "avoided", cum, cat["avoided"][:, :, k]),
         ]
-    report_dates = [d for d, ok in zip(dates, on_report, strict=True) if ok]
-    dated_dates = [d for d, ok in zip(dates, on_report, strict=True) if not ok]
+    report_dates = dates[on_report]
 
-    def table(mask: npt.NDArray[np.bool_], days: list[Any]) -> pd.DataFrame:
+    def table(mask: npt.NDArray[np.bool_]) -> Table:
         if not blocks:
-            return no_rows()
-        stats = [_stats(values[:, mask]) for *_, values in blocks]  # one frame built by column, block after block
-        labels = {name: np.repeat([block[j] for block in blocks], len(days))
+            return Table.empty(SERIES_COLUMNS)
+        stats = [_stats(values[:, mask]) for *_, values in blocks]  # one table built by column, block after block
+        days = int(mask.sum())
+        labels = {name: np.repeat([block[j] for block in blocks], days)
                   for j, name in enumerate(("series", "kind", "quantity", "unit"))}
-        return pd.DataFrame({**labels, "date": pd.to_datetime(days * len(blocks)),
-                             **{k: np.concatenate([st[k] for st in stats]) for k in ("mean", *QCOLS)}})
+        return Table({**labels, "date": np.tile(dates[mask], len(blocks)),
+                      **{k: np.concatenate([st[k] for st in stats]) for k in ("mean", *QCOLS)}})
 
-    series = table(on_report, report_dates)
-    in_force = pd.concat([pd.DataFrame({"measure": m.id, "date": pd.to_datetime(report_dates),
-                                        "probability": cat["in_force"][:, mi, on_report].mean(axis=0)})
-                          for mi, m in enumerate(s.measures)], ignore_index=True) if s.measures else \
-        pd.DataFrame(columns=["measure", "date", "probability"])
+    series = table(on_report)
+    in_force = Table.concat([Table({"measure": repeated(m.id, len(report_dates)), "date": report_dates,
+                                    "probability": cat["in_force"][:, mi, on_report].mean(axis=0)})
+                             for mi, m in enumerate(s.measures)], ("measure", "date", "probability"))
     measures = _measure_table(s, cat, start)
     effective = _effective_dates(s, cat, start)
     log = collected.log
-    origin = np.datetime64(day_to_date(start).isoformat(), "D")
     days = np.concatenate(log.day) if log.day else np.zeros(0, dtype=np.int32)
-    events = pd.DataFrame({
+    events = Table({
         "replication": np.concatenate(log.replication) if log.replication else np.zeros(0, dtype=np.int32),
-        "date": pd.to_datetime(origin + days.astype("timedelta64[D]")),
-        "subject": pd.Categorical(log.subject), "what": pd.Categorical(log.what), "why": pd.Categorical(log.why),
-    })
+        "date": np.datetime64(day_to_date(start).isoformat(), "D") + days.astype("timedelta64[D]"),
+        "subject": log.subject, "what": log.what, "why": log.why}, categorical=("subject", "what", "why"))
     rep_frame = None
     if keep:
-        rows = [pd.DataFrame({"replication": np.repeat(np.arange(n), on_report.sum()), "series": sid,
-                              "quantity": qty, "date": pd.to_datetime(report_dates * n),
-                              "value": values[:, on_report].ravel()}) for sid, _, qty, _, values in blocks]
-        rep_frame = pd.concat(rows, ignore_index=True)
+        per = int(on_report.sum())
+        rep_frame = Table.concat([Table({"replication": np.repeat(np.arange(n), per), "series": repeated(sid, n * per),
+                                         "quantity": repeated(qty, n * per), "date": np.tile(report_dates, n),
+                                         "value": values[:, on_report].ravel()})
+                                  for sid, _, qty, _, values in blocks],
+                                 ("replication", "series", "quantity", "date", "value"))
     summary = _summary(s, cat, grid, start, n, seed)
     found = find(s, cat, grid, log, cumulative_unit)
     summary["splits"] = [_split_summary(f, n) for f in found]
     branches = _branches(found, blocks, dates, n)
     finals = _finals(s, cat, found)
-    dated = table(~on_report, dated_dates) if not on_report.all() else no_rows()
+    dated = table(~on_report) if not on_report.all() else Table.empty(SERIES_COLUMNS)
     return Results(s, n, seed, wall, series, in_force, effective, measures, events, summary, rep_frame,
                    collected.check_error, dated=dated, branches=branches, finals=finals)
 
@@ -263,54 +257,55 @@ def _split_summary(f: Split, n: int) -> dict[str, Any]:
 
 
 def _branches(found: list[Split], blocks: list[tuple[str, str, str, str, npt.NDArray[np.float64]]],
-              dates: list[Any], n: int) -> pd.DataFrame:
+              dates: npt.NDArray[np.datetime64], n: int) -> Table:
     """``branches.csv``: the curves of each split outcome's series, per side, on every solved day."""
-    frames = []
+    parts = []
+    d = len(dates)
     for f in found:
         wanted = BRANCH_QUANTITIES[f.outcome.quantity]
         for side, (label, mask) in enumerate(f.sides()):
             for sid, _, qty, _, values in blocks:
                 if sid == f.outcome.series and qty in wanted:
-                    frames.append(pd.DataFrame({
-                        "outcome": f.outcome.id, "branch": f.branch.id, "side": side, "label": label,
-                        "probability": share(int(mask.sum()), n), "series": sid, "quantity": qty,
-                        "date": pd.to_datetime(dates), **_stats(values[mask])}))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(BRANCH_COLUMNS))
+                    parts.append(Table({
+                        "outcome": repeated(f.outcome.id, d), "branch": repeated(f.branch.id, d),
+                        "side": repeated(side, d), "label": repeated(label, d),
+                        "probability": repeated(share(int(mask.sum()), n), d),
+                        "series": repeated(sid, d), "quantity": repeated(qty, d), "date": dates,
+                        **_stats(values[mask])}))
+    return Table.concat(parts, BRANCH_COLUMNS)
 
 
-def _finals(s: Scenario, cat: dict[str, Any], found: list[Split]) -> pd.DataFrame:
+def _finals(s: Scenario, cat: dict[str, Any], found: list[Split]) -> Table:
     """Per replication and metric, the end values of its total and avoided exposure, and its split side."""
-    frames = []
+    parts = []
     for k, metric in enumerate(s.metrics):
         split = next((f for f in found if f.outcome.id == f"{metric.id}:total"), None)
         n = len(cat["metric_cum"])
         side = np.full(n, -1) if split is None else np.where(split.branch.mask, 0, 1)
-        frames.append(pd.DataFrame({"replication": np.arange(n), "metric": metric.id,
-                                    "total": cat["metric_cum"][:, -1, k], "avoided": cat["avoided"][:, -1, k],
-                                    "side": side}))
-    columns = ["replication", "metric", "total", "avoided", "side"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+        parts.append(Table({"replication": np.arange(n), "metric": repeated(metric.id, n),
+                            "total": cat["metric_cum"][:, -1, k], "avoided": cat["avoided"][:, -1, k],
+                            "side": side}))
+    return Table.concat(parts, ("replication", "metric", "total", "avoided", "side"))
 
 
 def _date(start: int, day: float) -> str | None:
     return None if not math.isfinite(day) else day_to_date(start + round(day)).isoformat()
 
 
-def _effective_dates(s: Scenario, cat: dict[str, Any], start: int) -> pd.DataFrame:
+def _effective_dates(s: Scenario, cat: dict[str, Any], start: int) -> Table:
     """The distribution of each measure's effective date (first day in force): one row per date that occurs,
     with its probability and the cumulative P(in force by that date), and a row without a date for never;
     each a count of replications over n, unrounded (so the rows add up to 1) but never a difference of floats."""
-    frames = []
+    parts = []
     for mi, m in enumerate(s.measures):
         first = cat["first_in_force"][:, mi]
         days, counts = np.unique(first[np.isfinite(first)], return_counts=True)
         n = len(first)
-        dates = pd.to_datetime([day_to_date(start + int(d)) for d in days]).append(pd.DatetimeIndex([pd.NaT]))
-        frames.append(pd.DataFrame({"measure": m.id, "date": dates,
-                                    "probability": np.append(counts, n - counts.sum()) / n,
-                                    "cumulative": np.append(np.cumsum(counts), n) / n}))
-    columns = ["measure", "date", "probability", "cumulative"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+        parts.append(Table({"measure": repeated(m.id, len(days) + 1),
+                            "date": dates_from(start, np.append(days, np.nan)),
+                            "probability": np.append(counts, n - counts.sum()) / n,
+                            "cumulative": np.append(np.cumsum(counts), n) / n}))
+    return Table.concat(parts, ("measure", "date", "probability", "cumulative"))
 
 
 MEASURE_COLUMNS = ("measure", "title", "planned_deadline", "p_ever_in_force", "p_never", "effective_p10",
@@ -330,7 +325,7 @@ def share(count: float, n: int) -> float:
     return round(count / n, len(str(n)))
 
 
-def _measure_table(s: Scenario, cat: dict[str, Any], start: int) -> pd.DataFrame:
+def _measure_table(s: Scenario, cat: dict[str, Any], start: int) -> Table:
     rows = []
     for mi, m in sorted(enumerate(s.measures), key=lambda im: date_order(s, im[1].deadline)):
         first = cat["first_in_force"][:, mi]
@@ -350,7 +345,7 @@ def _measure_table(s: Scenario, cat: dict[str, Any], start: int) -> pd.DataFrame
             "p_lifted": share(float(cat["lifted"][:, mi].sum()), n),
             "p_cancelled": share(float(cat["cancelled"][:, mi].sum()), n),
         })
-    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(MEASURE_COLUMNS))
+    return Table.of_rows(rows) if rows else Table.empty(MEASURE_COLUMNS)
 
 
 def _summary(s: Scenario, cat: dict[str, Any], grid: list[int], start: int, n: int, seed: int) -> dict[str, Any]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from typing import Final
 
 from sim.engine.replications import CHUNK, Collected, grids
 from sim.runs.results import Results, aggregate
+from sim.runs.spill import SPILL_BYTES
 from sim.runs.study import Progress, RunSpec, run_study
 from sim.scenario.loaded import run_defaults
 from sim.scenario.schema import Scenario
@@ -14,20 +16,41 @@ from sim.scenario.schema import Scenario
 
 def collect(s: Scenario, replications: int, seed: int, grid: list[int], *, workers: int | None = 1,
             chunk: int = CHUNK, verify_accounting: bool = False, progress: Progress | None = None,
-            scheduler: str | None = None, keep_replications: bool = False) -> Collected:
+            scheduler: str | None = None, keep_replications: bool = False,
+            spill_bytes: int | None = None) -> Collected:
     """The arrays of one run: every chunk of it (see :func:`sim.runs.study.run_study`); results are identical for
-    any ``workers`` or ``scheduler``.
+    any ``workers`` or ``scheduler``. Series passing ``spill_bytes`` wait in a temporary file
+    (:mod:`sim.runs.spill`).
 
     Raises:
         DocketError: when a chunk fails (naming its replications and seed).
     """
     spec = RunSpec.of("run", s, replications, seed, grid)
     study = run_study([spec], workers=workers, scheduler=scheduler, chunk=chunk, verify_accounting=verify_accounting,
-                      progress=progress, keep_replications=keep_replications)
+                      progress=progress, keep_replications=keep_replications, spill_bytes=spill_bytes)
     study.raise_failures()
     collected = study.collected[0]
     assert collected is not None
     return collected
+
+
+TASK_SERIES_BYTES: Final = 64 * 2**20
+"""A run's tasks are of at most this many bytes of series (fewer replications than :data:`CHUNK` at long horizons:
+a task's solver and lifecycles grow with it)."""
+
+
+def task_size(s: Scenario, grid: list[int]) -> int:
+    """Replications per task of a run of ``s`` on ``grid``: :data:`CHUNK`, fewer (never under 64) when their series
+    would pass :data:`TASK_SERIES_BYTES`; results do not depend on it.
+
+    Example:
+        >>> from sim.scenario.loader import load_scenario
+        >>> s = load_scenario("scenarios/tiktok-wechat-2020.yaml")
+        >>> task_size(s, grids(s)[0]), task_size(s, list(range(1054)))  # a year weekly; 20 years weekly
+        (1024, 346)
+    """
+    per_replication = len(grid) * (2 * len(s.populations) + 5 * len(s.metrics)) * 8
+    return max(64, min(CHUNK, TASK_SERIES_BYTES // max(1, per_replication)))
 
 
 def run(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
@@ -60,7 +83,8 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
     n, sd = run_defaults(scenario, replications, seed)
     grid, report = grids(scenario, extra_days)
     t0 = time.perf_counter()
-    collected = collect(scenario, n, sd, grid, workers=workers, verify_accounting=verify_accounting,
-                         progress=progress, scheduler=scheduler, keep_replications=keep_replications)
+    collected = collect(scenario, n, sd, grid, workers=workers, chunk=task_size(scenario, grid),
+                        verify_accounting=verify_accounting, progress=progress, scheduler=scheduler,
+                        keep_replications=keep_replications, spill_bytes=SPILL_BYTES)
     return aggregate(scenario, collected, grid, report, n, sd, time.perf_counter() - t0, keep_replications)
 

@@ -49,6 +49,7 @@ from sim.runs.executors import Executor, open_executor
 from sim.runs.memory import require
 from sim.runs.owned import clear_tasks
 from sim.runs.results import aggregate as results_of
+from sim.runs.spill import collected_like
 from sim.scenario.errors import DocketError
 from sim.scenario.loaded import Loaded, run_defaults
 from sim.scenario.schema import Scenario
@@ -209,7 +210,8 @@ def aggregate(spec: RunSpec, collected: Collected, wall_time: float = 0.0, keep_
 def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler: str | None = None,
               executor: Executor | None = None, cache: str | Path | None = None, resume: bool = False,
               chunk: int = CHUNK, verify_accounting: bool = False, progress: Progress | None = None,
-              reduce: Callable[[int, Collected], Any] | None = None, keep_replications: bool = False) -> Study:
+              reduce: Callable[[int, Collected], Any] | None = None, keep_replications: bool = False,
+              spill_bytes: int | None = None) -> Study:
     """Run every task of every run on one executor; finished tasks are saved to ``cache`` as they arrive.
 
     Args:
@@ -226,6 +228,8 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
             :attr:`Study.outputs` and the run's arrays are dropped, so a study of many runs holds only what each
             run reduces to (a sweep keeps each point's aggregated results, not its replications).
         keep_replications: the caller keeps every replication's series (counted in the memory estimate).
+        spill_bytes: a run whose series would pass this many bytes keeps them in a temporary file
+            (:func:`sim.runs.spill.collected_like`; ``None``: in memory).
 
     Returns:
         A :class:`Study`; runs with a failed task have ``None`` results and a :class:`Failure` each.
@@ -235,7 +239,7 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
             (:func:`sim.runs.memory.require`, ``--max-memory``).
     """
 
-    require(specs, keep_replications, reduced=reduce is not None)
+    require(specs, keep_replications, reduced=reduce is not None, spill_bytes=spill_bytes)
     t0 = time.perf_counter()
     folder = Path(cache) if cache is not None else None
     if folder is not None and not all(spec.digest for spec in specs):
@@ -253,7 +257,7 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
     def take(i: int, c: Chunk) -> None:
         got = study.collected[i]
         if got is None:
-            got = study.collected[i] = Collected.like(c, specs[i].replications)
+            got = study.collected[i] = collected_like(c, specs[i].replications, spill_bytes)
         got.add(c)
         done[i] += 1
         if reduce is not None and done[i] == needed[i]:
@@ -289,6 +293,7 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
                 if folder is not None:
                     _save(folder / f"{specs[i].task_key(a, b)}.npz", result)
                 take(i, result)
+                del result  # copied into place: not alive while the next task runs in this process
         except BaseException as exc:  # Ctrl-C, SIGTERM, a failing progress callback: end the workers now
             if own:
                 own = False
