@@ -29,14 +29,15 @@ _GAP_PT: Final = 8.0  # a label's offset from its line and the space kept to the
 
 def deadline_lines(ax: Axes, marks: Sequence[Deadline], prefix: str = "") -> None:
     """Dotted vertical lines at planned deadlines, each labelled at the top of the axes with its day and the
-    measure it belongs to (``12 Nov: CFIUS order to divest``; measures due the same day share one label).
+    measure it belongs to (``20 Sep: TikTok app-store removal and update ban``; measures due the same day
+    share one label).
 
     Labels are placed once the axes have their final size (:func:`after_layout`): each on the lowest of the
-    rows at the top where it clears every label already there (widths measured as drawn), right of
-    its line or, where that runs off the axes or into another label, left of it; on one line if it fits, else
-    wrapped, else with the measures' numbers in the scenario (``12 Nov: measures 3, 4``), else shrunk to its
-    day, and hidden only if even that finds no room. There are as many rows as fit
-    in half of the axes' height, up to six. The y axis is then raised so the rows used sit above the data:
+    rows at the top where it clears every label already there (widths measured as drawn), right of its line or,
+    where that runs off the axes or into another label, left of it; on one line if it fits, else wrapped (to 34
+    characters, then in a wide panel to 60), else with the measures' numbers in the scenario (``12 Nov:
+    measures 3, 4``), else shrunk to its day, and hidden only if even that finds no room. There are as many rows
+    as fit in half of the axes' height, up to six. The y axis is then raised so the rows used sit above the data:
     curves are never drawn over a label.
     """
     by_day: dict[dt.date, list[Deadline]] = {}
@@ -78,8 +79,10 @@ def _place_deadline_labels(ax: Axes, labels: Sequence[tuple[float, list[str], st
     used = 0
     for x, (when, *names), numbered, label in labels:
         full = f"{when}: {'; '.join(names)}" if names else when
-        wrapped = style.wrap(full, max(14, min(34, int(0.5 * width_in / char_in))))  # half a panel, at most 34
-        options = list(dict.fromkeys([full, wrapped, *([f"{when}: {numbered}"] if numbered else []), when]))
+        half = int(0.5 * width_in / char_in)
+        wrapped = style.wrap(full, max(14, min(34, half)))  # half a panel, at most 34 characters
+        wide = style.wrap(full, max(14, min(60, half)))  # fewer lines in a wide panel
+        options = list(dict.fromkeys([full, wrapped, wide, *([f"{when}: {numbered}"] if numbered else []), when]))
         label.set_visible(True)  # a hidden text measures as nothing
         for text in options:
             n_lines = text.count("\n") + 1
