@@ -14,14 +14,20 @@ What is timed:
    saved one after another by matplotlib as PNG at 200 dpi and as PDF: what any chart of that size and those
    formats costs at least.
 
+Both sides write their PNGs at the same zlib level: the pack's (:data:`plots.render.PNG_COMPRESSION`, 3) by
+default; ``--png-level 6`` puts both at matplotlib's default instead.
+
 Target: pack / plain <= 1.0. Each side is the best of ``--repeat`` runs, after one untimed warm-up of each
-(fonts loaded and cached), in this process.
+(fonts loaded and cached), in this process. The CPU column adds this process's and its finished children's
+CPU time (the pack's page workers) over the best run; the load average (1 minute) is printed before and after.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +35,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+import plots.render
 from plots.pack import plan, write_pack
 from sim import load_scenario, run
 from sim.runs.executors import cores
@@ -37,27 +44,33 @@ ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = ROOT / "scenarios" / "tiktok-wechat-2020.yaml"
 
 
-def plain(count: int, dpi: int = 200) -> None:
-    """Save ``count`` plain 16:9 line charts as PNG and PDF, one after another."""
+def plain(count: int, dpi: int = 200, level: int = 6) -> None:
+    """Save ``count`` plain 16:9 line charts as PNG (zlib ``level``) and PDF, one after another."""
     x = np.arange(365)
     for k in range(count):
         fig = Figure(figsize=(13.33, 7.5))
         ax = fig.add_subplot()
         ax.plot(x, np.sin(x / 30 + k))
         ax.set_title(f"chart {k}")
-        fig.savefig(io.BytesIO(), format="png", dpi=dpi)
+        fig.savefig(io.BytesIO(), format="png", dpi=dpi, pil_kwargs={"compress_level": level})
         fig.savefig(io.BytesIO(), format="pdf")
 
 
-def best(repeat: int, fn: object) -> float:
-    """Best wall time of ``repeat`` calls of ``fn`` (after one untimed warm-up call)."""
+def cpu() -> float:
+    """CPU seconds (user + system) of this process and of its children that have ended."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def best(repeat: int, fn: object) -> tuple[float, float]:
+    """Best wall time of ``repeat`` calls of ``fn`` (after one untimed warm-up call), and that call's CPU time."""
     assert callable(fn)
     fn()
     times = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu()
         fn()
-        times.append(time.perf_counter() - t)
+        times.append((time.perf_counter() - t, cpu() - c))
     return min(times)
 
 
@@ -65,15 +78,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--replications", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--png-level", type=int, default=plots.render.PNG_COMPRESSION,
+                        help="zlib level of the PNGs of both sides (default: the pack's)")
     args = parser.parse_args()
+    plots.render.PNG_COMPRESSION = args.png_level  # type: ignore[misc]  # both sides at one level
+    load_before = os.getloadavg()[0]
     results = run(load_scenario(FLAGSHIP), replications=args.replications, seed=1)
     count = len(plan(results))
     with tempfile.TemporaryDirectory() as tmp:
-        pack_s = best(args.repeat, lambda: write_pack(results, Path(tmp) / "pack"))
-    plain_s = best(args.repeat, lambda: plain(count))
-    print(f"flagship pack: {count} pages, PNG (200 dpi) + PDF, {cores()} cores")
-    print(f"{'pack (write_pack)':<28}{pack_s:8.2f} s")
-    print(f"{'plain charts, one by one':<28}{plain_s:8.2f} s")
+        pack_s, pack_cpu = best(args.repeat, lambda: write_pack(results, Path(tmp) / "pack"))
+    plain_s, plain_cpu = best(args.repeat, lambda: plain(count, level=args.png_level))
+    print(f"flagship pack: {count} pages, PNG (200 dpi, zlib level {args.png_level}) + PDF, {cores()} cores, "
+          f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
+    print(f"{'':<28}{'wall':>8}  {'CPU':>8}")
+    print(f"{'pack (write_pack)':<28}{pack_s:8.2f} s{pack_cpu:8.2f} s")
+    print(f"{'plain charts, one by one':<28}{plain_s:8.2f} s{plain_cpu:8.2f} s")
     print(f"{'ratio pack / plain':<28}{pack_s / plain_s:8.2f}   (target <= 1.0)")
 
 

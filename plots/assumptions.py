@@ -318,7 +318,8 @@ def plot_summary(results: Results, ax: Axes | None = None) -> Figure:
         put(0, y, f"and {len(uncertain) - shown} more uncertain inputs in the table", color=style.MUTED)
     if not uncertain:
         put(0, y, "Every input is a fixed value.", color=style.MUTED)
-    put(0.6, 90, f"Sources cited ({len(sources)})", style.LABEL_SIZE, fontweight="bold")
+    if sources:  # no empty column where nothing cites a source (the counts above say so)
+        put(0.6, 90, f"Sources cited ({len(sources)})", style.LABEL_SIZE, fontweight="bold")
     y = 114.0
     for source, n in sources.most_common(8):
         text = style.wrap(f"{source} ({n} input{'s' if n > 1 else ''})", 58, 2)

@@ -40,11 +40,13 @@ def planned_deadline(measure: Measure) -> dt.date | None:
 
 
 def deadline_marks(scenario: Scenario, measures: Sequence[Measure], colors: dict[str, str],
-                   named: bool = True) -> list[tuple[dt.date, str, str]]:
+                   named: bool = True) -> list[tuple[dt.date, str, str, int]]:
     """The fixed planned deadlines of ``measures`` as marks for :func:`plots.line_labels.deadline_lines`: day, the
-    measure's short title (:func:`sim.text.titles.short_titles`, ``""`` when not ``named``) and its colour."""
+    measure's short title (:func:`sim.text.titles.short_titles`, ``""`` when not ``named``), its colour and its
+    number in the scenario (from 1: the order of the timeline's rows and of page 1's table)."""
     short = short_titles(scenario)
-    return [(day, short[m.id] if named else "", colors[m.id]) for m in measures
+    number = {m.id: k for k, m in enumerate(scenario.measures, 1)}
+    return [(day, short[m.id] if named else "", colors[m.id], number[m.id]) for m in measures
             if (day := planned_deadline(m)) is not None]
 
 

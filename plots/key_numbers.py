@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -106,6 +106,13 @@ def _exposure(w: _Writer, results: Results, y: float) -> float:
     return y + 36 + big * 1.4 + 5 * small if exposure else y
 
 
+_PITCH: Final = 0.06
+"""Width of a column of chances in the measures table, as a share of the page (a figure is right-aligned in it)."""
+_GAP_IN: Final = 0.3
+"""Room taken off a measure's name, inches, so it ends clear of the first column's figures (with the page's
+margins and the figure's own width, a long name ends half an inch or more before ``100%``)."""
+
+
 def _measures(w: _Writer, results: Results, y: float, width: float) -> None:
     """P(in force) on the key dates and P(never), one row per measure."""
     measures: dict[str, Any] = results.summary["measures"]
@@ -117,14 +124,15 @@ def _measures(w: _Writer, results: Results, y: float, width: float) -> None:
     size = style.SMALL_SIZE if n <= 6 else style.SMALL_SIZE - 1.5
     lines = 2 if n <= 6 else 1
     row = (1.35 * lines + 0.45) * size
-    first = width - 0.065 * (len(keys) + 1)
-    cols = [first + 0.065 * i for i in range(len(keys) + 1)]
+    first = width - _PITCH * (len(keys) + 1)
+    cols = [first + _PITCH * i for i in range(len(keys) + 1)]
     for x, head in zip(cols, [*(_short(k) for k in keys), "never\nin force"], strict=True):
         w.text(x + 0.06, y, head, size - 1, ha="right", color=style.MUTED, linespacing=1.1)
     y += 2.6 * size
-    chars = int(first * style.SLIDE[0] * 72 / (size * 0.56))
+    # the names end _GAP_IN before the first column's widest figure (100%, right-aligned at its column's end)
+    chars = int((first * style.SLIDE[0] - _GAP_IN) * 72 / (size * 0.56))
     for mid, m in measures.items():
-        name = style.wrap(m["title"] or mid, chars, lines)  # never cut: a longer title takes another line
+        name = style.wrap(m["title"] or mid, chars, 99)  # never cut, never wider: a longer title takes a line more
         w.text(0, y, name, size, linespacing=1.15)
         values = [m["p_in_force_on"][k] for k in keys] + [m["p_never_in_force"]]
         for x, p in zip(cols, values, strict=True):

@@ -17,8 +17,9 @@ from matplotlib.figure import Figure
 from plots import style
 from plots.layout import after_layout, height_pt
 
-Deadline = tuple[dt.date, str, str]
-"""A planned deadline to mark: its day, the short title of its measure (or ``""``) and the measure's colour."""
+Deadline = tuple[dt.date, str, str, int]
+"""A planned deadline to mark: its day, the short title of its measure (or ``""``), the measure's colour and its
+number in the scenario (``measure 3`` where the title finds no room)."""
 
 _ROWS: Final = 6  # label rows at the top of an axes, at most
 _ROW_PT: Final = 13.0  # height of one label row, points
@@ -28,24 +29,28 @@ _GAP_PT: Final = 8.0  # a label's offset from its line and the space kept to the
 
 def deadline_lines(ax: Axes, marks: Sequence[Deadline], prefix: str = "") -> None:
     """Dotted vertical lines at planned deadlines, each labelled at the top of the axes with its day and the
-    measure it belongs to (``12 Nov: CFIUS order to divest``; measures due the same day share one label).
+    measure it belongs to (``20 Sep: TikTok app-store removal and update ban``; measures due the same day
+    share one label).
 
     Labels are placed once the axes have their final size (:func:`after_layout`): each on the lowest of the
-    rows at the top where it clears every label already there (widths measured as drawn), right of
-    its line or, where that runs off the axes or into another label, left of it; on one line if it fits, else
-    wrapped, else shrunk to its day, and hidden only if even that finds no room. There are as many rows as fit
-    in half of the axes' height, up to six. The y axis is then raised so the rows used sit above the data:
+    rows at the top where it clears every label already there (widths measured as drawn), right of its line or,
+    where that runs off the axes or into another label, left of it; on one line if it fits, else wrapped (to 34
+    characters, then in a wide panel to 60), else with the measures' numbers in the scenario (``12 Nov:
+    measures 3, 4``), else shrunk to its day, and hidden only if even that finds no room. There are as many rows
+    as fit in half of the axes' height, up to six. The y axis is then raised so the rows used sit above the data:
     curves are never drawn over a label.
     """
     by_day: dict[dt.date, list[Deadline]] = {}
     for mark in marks:
         by_day.setdefault(mark[0], []).append(mark)
-    labels: list[tuple[float, list[str], Any]] = []
+    labels: list[tuple[float, list[str], str, Any]] = []
     for day in sorted(by_day):
         x = float(mdates.date2num(day))
         ax.axvline(x, color=style.MUTED, linestyle=":", linewidth=1.4, zorder=1, gid="deadline")
-        names = list(dict.fromkeys(name for _, name, _ in by_day[day] if name))
-        colors = {c for _, _, c in by_day[day]}
+        names = list(dict.fromkeys(name for _, name, _, _ in by_day[day] if name))
+        numbers = sorted({k for _, name, _, k in by_day[day] if name})
+        numbered = f"measure{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}" if numbers else ""
+        colors = {c for _, _, c, _ in by_day[day]}
         color = colors.pop() if len(colors) == 1 and names else style.MUTED
         when = prefix + style.short_day(day)
         text = f"{when}: {'; '.join(names)}" if names else when
@@ -53,13 +58,14 @@ def deadline_lines(ax: Axes, marks: Sequence[Deadline], prefix: str = "") -> Non
                             textcoords="offset points", ha="left", va="top", fontsize=style.SMALL_SIZE - 1, color=color,
                             linespacing=1.0, gid="deadline-label", zorder=6,
                             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9, "pad": 0.15})
-        labels.append((x, [when, *names], label))
+        label.set_in_layout(False)  # placed inside the axes once it has its size: no room to make around it
+        labels.append((x, [when, *names], numbered, label))
     if labels:
         _ROOM[ax] = (*ax.get_ylim(), 0.0)
         after_layout(ax, lambda: _place_deadline_labels(ax, labels))
 
 
-def _place_deadline_labels(ax: Axes, labels: Sequence[tuple[float, list[str], Any]]) -> None:
+def _place_deadline_labels(ax: Axes, labels: Sequence[tuple[float, list[str], str, Any]]) -> None:
     """Put each deadline label on a free row for the axes' current size, then raise the top to make room."""
     lo, hi = ax.get_xlim()
     root = ax.get_figure(root=True)
@@ -71,10 +77,12 @@ def _place_deadline_labels(ax: Axes, labels: Sequence[tuple[float, list[str], An
     count = int((_LABEL_SHARE * height_pt(ax) - 9) // _ROW_PT)
     rows: list[list[tuple[float, float]]] = [[] for _ in range(max(1, min(_ROWS, count)))]
     used = 0
-    for x, (when, *names), label in labels:
+    for x, (when, *names), numbered, label in labels:
         full = f"{when}: {'; '.join(names)}" if names else when
-        wrapped = style.wrap(full, max(14, min(34, int(0.5 * width_in / char_in))))  # half a panel, at most 34
-        options = list(dict.fromkeys([full, wrapped, when]))
+        half = int(0.5 * width_in / char_in)
+        wrapped = style.wrap(full, max(14, min(34, half)))  # half a panel, at most 34 characters
+        wide = style.wrap(full, max(14, min(60, half)))  # fewer lines in a wide panel
+        options = list(dict.fromkeys([full, wrapped, wide, *([f"{when}: {numbered}"] if numbered else []), when]))
         label.set_visible(True)  # a hidden text measures as nothing
         for text in options:
             n_lines = text.count("\n") + 1

@@ -42,7 +42,7 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
     small = len(ids) > 4
     colors = style.measure_colors(s)
     split: list[tuple[Axes, tuple[str, str] | None]] = []
-    for a, pid in zip(axes, ids, strict=True):
+    for i, (a, pid) in enumerate(zip(axes, ids, strict=True)):
         stock = data.series(results, pid, "stock")
         bands.draw(a, stock, COLOR)
         bands.counterfactual(a, data.series(results, pid, "stock_cf"))
@@ -54,6 +54,8 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
         top = max(float(stock["p95"].max()), float(data.series(results, pid, "stock_cf")[convention.HEADLINE].max()))
         a.set_ylim(0, top * 1.04 if top > 0 else 1)  # deadline_lines adds room for its labels
         style.date_axis(a, start, end, max_ticks=4 if ncols >= 3 else 6)
+        if i + ncols < len(ids):  # every panel spans the same window: the dates are read off the panel below
+            a.tick_params(axis="x", labelbottom=False)
         unit = str(stock["unit"].iloc[0])
         style.number_axis(a, unit)
         width = 28 if ncols >= 3 else 44 if ncols == 2 else 90
@@ -77,9 +79,9 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
         style.legend(axes[0], bands.handles(COLOR), loc="upper left")
     else:
         style.decorate(fig, findings.populations(results),
-                       f"{s.title}: how many remain. Simulated size of each population: mean with 5–95% of runs; "
-                       "dashed: the same runs with no measure in force. Dotted lines: planned deadlines of the "
-                       "measures acting on it." + _sides([n for _, n in split if n]),
+                       f"{s.title}: how many remain. Each population's mean with 5–95% of runs; dashed: the same "
+                       "runs with no measure in force; dotted lines: deadlines of the measures acting on it."
+                       + _sides([n for _, n in split if n]),
                        results, handles=bands.handles(COLOR))
     return fig
 
@@ -99,4 +101,4 @@ def _sides(names: list[tuple[str, str]]) -> str:
         yes, no = names[0]
         return (" Where a branch splits the runs in two, black lines give each side's median: "
                 f"dash-dot {yes}, dotted {no}.")
-    return " Where a branch splits a panel's runs in two, black lines give each side's median, named under its title."
+    return " Where a branch splits a panel's runs, black lines give each side's median, named under its title."

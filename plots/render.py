@@ -9,10 +9,12 @@ were: every page is drawn from scratch, with the same settings, and numbered "pa
 
 from __future__ import annotations
 
+import functools
+import gc
 import io
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Final
@@ -22,6 +24,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from pypdf import PdfWriter
 
+from plots import style
 from plots.style import header_texts
 from sim.runs.atomic import atomic_path
 from sim.runs.executors import cores
@@ -50,18 +53,37 @@ def fix_layout(fig: Figure, dpi: int = 200) -> None:
     """Lay the figure out once and keep it: each save otherwise runs the constrained layout again, with a draw.
 
     Positions are in figure fractions and text sizes in points, so the layout holds at any dpi and format.
-    The layout is drawn on the Agg canvas the figure keeps, at the PNG resolution: the PNG save then reuses
-    that renderer and the text sizes it measured. The engine is removed, not set to ``"none"``: matplotlib
-    draws a figure that has any engine (even that placeholder) once more before each save.
+    The layout is measured on the Agg canvas the figure keeps, at the PNG resolution: the PNG save then reuses
+    that renderer and the text sizes it measured. The engine is run alone, not in a draw (a draw runs it, then
+    draws every artist with rendering off, a pass the saves make again: the files are byte-identical without
+    it). The engine is then removed, not set to ``"none"``: matplotlib draws a figure that has any engine (even
+    that placeholder) once more before each save.
     """
-    if fig.get_layout_engine() is None:
+    engine = fig.get_layout_engine()
+    if engine is None:
         return
     FigureCanvasAgg(fig)  # becomes fig.canvas: PNG saves draw on it, with its cached renderer
     shown = fig.dpi
     fig.set_dpi(dpi)
-    fig.draw_without_rendering()
+    if fig.axes:  # as a draw does: a figure without axes has nothing to lay out
+        engine.execute(fig)
     fig.set_dpi(shown)
     fig.set_layout_engine(None)
+
+
+@functools.cache
+def warm() -> None:
+    """Load in this process, once, what every page needs before its first glyph: the fonts at the pack's sizes
+    (each size and weight is its own font look-up), and the PNG and PDF writers. Forked workers inherit it
+    instead of each loading it again for its first page."""
+    fig = Figure(figsize=(2, 1))
+    sizes = (style.TITLE_SIZE, style.SUBTITLE_SIZE, style.LABEL_SIZE, style.TICK_SIZE, style.SMALL_SIZE,
+             style.FOOTER_SIZE, 30)
+    for size in sizes:
+        for weight in ("normal", "bold"):
+            fig.text(0.1, 0.5, "0.5% −1 Ag", fontsize=size, fontweight=weight, family=style.FONT)
+    for fmt in ("png", "pdf"):
+        fig.savefig(io.BytesIO(), format=fmt, dpi=20)
 
 
 def title_of(fig: Figure, stem: str) -> str:
@@ -128,23 +150,42 @@ def render(plan: Sequence[Page], out: str | os.PathLike[str], formats: Sequence[
     jobs = workers or cores()
     _PLAN[:] = plan
     args = [(i, count, str(out), tuple(formats), dpi, pdf is not None) for i in range(count)]
+    written: list[Path] = []
+
+    def pages(done: Iterable[tuple[str, bytes, list[str]]]) -> Iterator[tuple[str, bytes]]:
+        for name, data, files in done:
+            written.extend(Path(f) for f in files)
+            yield name, data
+
+    path = Path(out) / pdf if pdf is not None else None
     try:
         if jobs <= 1 or count < MIN_PARALLEL or "fork" not in multiprocessing.get_all_start_methods():
-            done = [draw(*a) for a in args]
+            _finish(path, pages(draw(*a) for a in args), title)
         else:
+            warm()
+            gc.freeze()  # the workers' collector then skips what they inherit (no scans, no copied pages)
             with ProcessPoolExecutor(min(jobs, count), mp_context=multiprocessing.get_context("fork")) as pool:
-                done = list(pool.map(draw, *zip(*args, strict=True)))
+                try:  # the PDF is joined page by page as the pages come in, while the next ones are drawn
+                    _finish(path, pages(pool.map(draw, *zip(*args, strict=True))), title)
+                except BaseException:
+                    pool.shutdown(cancel_futures=True)
+                    raise
     finally:
         _PLAN.clear()
-    written = [Path(f) for _, _, files in done for f in files]
-    if pdf is None:
-        return written
-    path = Path(out) / pdf
-    join_pdf(path, [(t, b) for t, b, _ in done], title)
-    return [path, *written]
+        gc.unfreeze()
+    return written if path is None else [path, *written]
 
 
-def join_pdf(path: Path, pages: Sequence[tuple[str, bytes]], title: str) -> None:
+def _finish(path: Path | None, pages: Iterator[tuple[str, bytes]], title: str) -> None:
+    """Join the pages into the PDF at ``path``, or just wait for them (no PDF)."""
+    if path is None:
+        for _ in pages:
+            pass
+    else:
+        join_pdf(path, pages, title)
+
+
+def join_pdf(path: Path, pages: Iterable[tuple[str, bytes]], title: str) -> None:
     """Write one-page PDFs as one document, in order, with a bookmark (outline entry) naming each page."""
     writer = PdfWriter()
     for number, (name, data) in enumerate(pages, 1):

@@ -68,19 +68,7 @@ def plot(table: pd.DataFrame, key: str, results: Sequence[Results], metric: str 
         if paired:
             low = axes[len(mids) + k]
             dlo, dmean, dhi = (table[f"{mid}.{quantity}{VS_BASE}.{st}"].astype(float) for st in (LOW, HEADLINE, HIGH))
-            low.axhline(0, color=style.MUTED, linewidth=1.2, zorder=1)
-            low.vlines(x, dlo, dhi, color=color, alpha=0.45, linewidth=6, label=f"{INTERVAL} of paired differences")
-            low.plot(x, dmean, "o", color=color, markersize=7, label=STATISTIC)
-            low.set_title("difference from the scenario as written", loc="left", fontsize=style.SMALL_SIZE,
-                          color=style.MUTED)
-            if (dlo == 0).all() and (dhi == 0).all():  # the key does not move this metric: one tick at 0
-                low.set_ylim(-1, 1)
-                low.set_yticks([0])
-                low.text(0.5, 0.62, "no run differs", transform=low.transAxes, ha="center",
-                         fontsize=style.SMALL_SIZE, color=style.MUTED)
-            else:
-                low.yaxis.set_major_locator(MaxNLocator(nbins=5, min_n_ticks=3))
-            low.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: signed_number(v)))
+            _differences(low, x, (dlo, dmean, dhi), color, width=6, size=7)
             if k == 0:
                 low.set_ylabel(f"{unit[mid]}, difference", fontsize=style.LABEL_SIZE, color=style.INK)
             panels.append(low)
@@ -135,10 +123,14 @@ def plot_samples(table: pd.DataFrame, columns: Sequence[str], results: Sequence[
                  labels: Mapping[str, str] | None = None, *, method: str = "lhs", pinned: bool = False,
                  metric: str | None = None, quantity: str = "total", max_panels: int = 6,
                  ax: Axes | None = None) -> Figure:
-    """Draw one metric's exposure against each sampled input, as small multiples (one dot and bar per sample).
+    """Draw one metric's exposure against each sampled input, as small multiples (one dot and bar per sample):
+    its level, and under it its paired difference from the scenario as written, where the table has one.
 
     The panels are the ``max_panels`` inputs whose values have the strongest rank correlation with the mean,
-    strongest first; each x axis is in its input's unit (dates as dates).
+    strongest first (at most :data:`MAX_METRICS` when each gets a panel of differences under it); each x axis is
+    in its input's unit (dates as dates). The differences are ``sample - as written`` replication by replication
+    on the same draws (``METRIC.total_vs_base.*``, :func:`sim.studies.sweep.differences`): mean dot and 5-95%
+    bar, with a line at zero.
 
     Args:
         table: the sampled sweep's table (:func:`sim.studies.sweep.run_design`), one row per sample.
@@ -165,31 +157,49 @@ def plot_samples(table: pd.DataFrame, columns: Sequence[str], results: Sequence[
     title = next((m.title or m.id for m in first.scenario.metrics if m.id == mid), mid)
     lo, med, hi = (table[f"{mid}.{quantity}.{s}"].astype(float).to_numpy() for s in (LOW, HEADLINE, HIGH))
     rho = rank_correlations(table, columns, f"{mid}.{quantity}.{HEADLINE}")
-    chosen = list(rho)[:max_panels]
-    ncols = _layout(len(chosen))
-    fig, axes, new = style.panels(ax, len(chosen), ncols, sharey=True)
+    paired = f"{mid}.{quantity}{VS_BASE}.{HEADLINE}" in table.columns
+    chosen = list(rho)[:min(max_panels, MAX_METRICS) if paired else max_panels]
+    ncols = len(chosen) if paired else _layout(len(chosen))
+    fig, axes, new = style.panels(ax, len(chosen) * (1 + paired), ncols, sharey=not paired)
+    levels, lows = axes[:len(chosen)], axes[len(chosen):]
+    for row in (levels, lows) if paired else ():
+        for a in row[1:]:
+            a.sharey(row[0])
     color = style.EXPOSURE if quantity == "total" else style.AVOIDED
     unit = first.summary["exposure"][mid]["unit"]
-    for i, (panel, col) in enumerate(zip(axes, chosen, strict=True)):
+    diff = [table[f"{mid}.{quantity}{VS_BASE}.{st}"].astype(float).to_numpy() for st in (LOW, HEADLINE, HIGH)] \
+        if paired else []
+    for i, (panel, col) in enumerate(zip(levels, chosen, strict=True)):
         xs, xunit = numeric(table[col].tolist())
         x: list[Any] = [dt.date.fromordinal(round(v)) for v in xs] if xunit == "date" else xs
         # the 5-95% range as a bar of its own: a mean can lie outside it (a rare large outcome), an error bar cannot
         panel.vlines(x, lo, hi, color=color, alpha=0.35, linewidth=1.5)
         panel.plot(x, med, "o", color=color, markersize=5.5)
         label = (labels or {}).get(col, col)
-        name = style.wrap(label.removeprefix("populations.").removeprefix("measures."), 40 if ncols == 3 else 60)
+        name = style.wrap(label.removeprefix("populations.").removeprefix("measures."), 40 if ncols == 3 else 60,
+                          lines=3)  # no wider than that: the last panel's title would leave the page
         panel.set_title(f"{name}\nrank correlation {signed(rho[col])}", fontsize=style.SMALL_SIZE + 1,
                         color=style.INK, loc="left")
-        style.style_axes(panel, grid_axis="both")
         style.number_axis(panel, unit if i % ncols == 0 else None)
-        if xunit == "date":
-            style.date_axis(panel, max_ticks=5)
-        else:
-            suffix = xunit if xunit in ("%", "d") else ""
-            panel.xaxis.set_major_locator(MaxNLocator(nbins=5))
-            panel.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos, s=suffix: number(v) + s))
-            if xunit and not suffix:
-                panel.set_xlabel(_UNIT_WORDS.get(xunit, xunit), fontsize=style.SMALL_SIZE, color=style.MUTED)
+        stack = [panel]
+        if paired:
+            low = lows[i]
+            low.sharex(panel)
+            _differences(low, x, diff, color)
+            if i == 0:  # the unit alone: a longer label would reach up beside the panel above
+                low.set_ylabel(unit, fontsize=style.LABEL_SIZE, color=style.INK)
+            panel.tick_params(axis="x", labelbottom=False)  # read off the differences below
+            stack.append(low)
+        for a in stack:
+            style.style_axes(a, grid_axis="both")
+            if xunit == "date":
+                style.date_axis(a, max_ticks=5)
+            else:
+                suffix = xunit if xunit in ("%", "d") else ""
+                a.xaxis.set_major_locator(MaxNLocator(nbins=5))
+                a.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos, s=suffix: number(v) + s))
+        if xunit and xunit not in ("%", "d", "date"):
+            stack[-1].set_xlabel(_UNIT_WORDS.get(xunit, xunit), fontsize=style.SMALL_SIZE, color=style.MUTED)
     if new:
         what = "accumulated" if quantity == "total" else "avoided by the measures"
         spread = bool((hi > lo).any())
@@ -203,9 +213,32 @@ def plot_samples(table: pd.DataFrame, columns: Sequence[str], results: Sequence[
         top = (labels or {}).get(chosen[0], chosen[0]) if chosen else ""
         finding = f"{title} {what} moves most with {top} (rank correlation {signed(rho[chosen[0]])})" if chosen \
             else f"{title}, {what}"
+        below = (" Below: each sample minus the scenario as written, replication by replication on the same draws: "
+                 f"{STATISTIC} and {INTERVAL} of those paired differences.") if paired else ""
         style.decorate(fig, finding, f"{title}, {what}: {len(table)} {_METHOD_WORDS.get(method, method)} samples, "
-                       f"{against}; {held}.", first, handles=handles)
+                       f"{against}; {held}.{below}", first, handles=handles)
     return fig
+
+
+def _differences(ax: Axes, x: Sequence[Any], stats: Sequence[Any], color: str, width: float = 1.5,
+                 size: float = 5.5) -> None:
+    """Paired differences from the scenario as written, ``stats`` = (5%, mean, 95%) per point: a 5-95% bar of
+    ``width`` and a mean dot of ``size`` per point (grid point or sample), a line at 0; "no run differs" where
+    none does."""
+    lo, mean, hi = stats
+    ax.axhline(0, color=style.MUTED, linewidth=1.2, zorder=1)
+    ax.vlines(x, lo, hi, color=color, alpha=0.45, linewidth=width, label=f"{INTERVAL} of paired differences")
+    ax.plot(x, mean, "o", color=color, markersize=size, label=STATISTIC)
+    ax.set_title("difference from the scenario as written", loc="left", fontsize=style.SMALL_SIZE,
+                 color=style.MUTED)
+    if not (lo != 0).any() and not (hi != 0).any():  # the inputs do not move this metric: one tick at 0
+        ax.set_ylim(-1, 1)
+        ax.set_yticks([0])
+        ax.text(0.5, 0.62, "no run differs", transform=ax.transAxes, ha="center", fontsize=style.SMALL_SIZE,
+                color=style.MUTED)
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, min_n_ticks=3))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: signed_number(v)))
 
 
 def plot_plan(plan: SweepPlan, table: pd.DataFrame, results: Sequence[Results]) -> Figure:

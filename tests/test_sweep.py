@@ -91,6 +91,18 @@ def test_differences_from_the_base_are_the_paired_differences():
     assert table[f"{mid}.total_vs_base.mean"].iloc[-1] > 0  # a later deadline: more exposure than as written
 
 
+def assert_differences_drawn(fig, table):
+    """The one panel of differences plots the table's mean paired difference of each point (dots) and its 5-95%
+    interval (bars)."""
+    low = [a for a in fig.axes if a.get_title(loc="left") == "difference from the scenario as written"]
+    assert len(low) == 1
+    dots = next(ln for ln in low[0].get_lines() if ln.get_marker() == "o")
+    assert list(dots.get_ydata()) == pytest.approx(table["exposure.total_vs_base.mean"].tolist())
+    bars = low[0].collections[0].get_segments()
+    assert [y for seg in bars for y in seg[:, 1]] == pytest.approx(
+        table[["exposure.total_vs_base.p05", "exposure.total_vs_base.p95"]].to_numpy().ravel().tolist())
+
+
 def test_sweep_chart_draws_the_differences_from_the_base():
     """The grid chart's lower panel plots each point's mean paired difference from the scenario as written, and
     its 5-95% interval, as in the table."""
@@ -101,14 +113,24 @@ def test_sweep_chart_draws_the_differences_from_the_base():
     table, results, _ = sweep(data, [parse_param("measures.ban.deadline=2020-02-01:2020-07-01:3")],
                               replications=20, seed=3)
     fig = sweep_chart.plot(table, "measures.ban.deadline", results)
-    low = [a for a in fig.axes if a.get_title(loc="left") == "difference from the scenario as written"]
-    assert len(low) == 1
-    dots = next(ln for ln in low[0].get_lines() if ln.get_marker() == "o")
-    assert list(dots.get_ydata()) == pytest.approx(table["exposure.total_vs_base.mean"].tolist())
-    bars = low[0].collections[0].get_segments()
-    assert [y for seg in bars for y in seg[:, 1]] == pytest.approx(
-        table[["exposure.total_vs_base.p05", "exposure.total_vs_base.p95"]].to_numpy().ravel().tolist())
+    assert_differences_drawn(fig, table)
     assert table["exposure.total_vs_base.mean"].iloc[0] < 0 < table["exposure.total_vs_base.mean"].iloc[-1]
+
+
+def test_sampled_chart_draws_the_differences_from_the_base():
+    """A sampled design's chart has, under each input's levels, each sample's mean paired difference from the
+    scenario as written and its 5-95% interval, as in the table (as the grid chart does)."""
+    from plots import sweep as sweep_chart
+
+    data = copy.deepcopy(BASE)
+    data["measures"] = [measure(deferral={"probability": 0.5, "delay": "20d", "max": 2})]
+    design = sample_design(data, [parse_span("measures.ban.deadline=2020-02-01:2020-07-01")], 4, "lhs", seed=3)
+    table, results, _ = run_design(data, design, replications=20, seed=3)
+    fig = sweep_chart.plot_samples(table, design.columns, results, design.labels)
+    assert_differences_drawn(fig, table)
+    no_base = table.drop(columns=[c for c in table.columns if "_vs_base." in c])
+    fig = sweep_chart.plot_samples(no_base, design.columns, results, design.labels)
+    assert not [a for a in fig.axes if a.get_title(loc="left") == "difference from the scenario as written"]
 
 
 def test_cli_writes_table_and_chart(tmp_path):

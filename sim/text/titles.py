@@ -110,26 +110,20 @@ def shorten(label: str, width: int) -> str:
     return subject[: width - len(what) - 3].rstrip() + "…: " + what
 
 
-_TRAILING = frozenset(("a", "an", "and", "by", "for", "from", "in", "is", "are", "of", "on", "or", "the", "to",
-                       "with"))
-
-
 def short_title(title: str, width: int = 28) -> str:
-    """A measure's title short enough to label a deadline line: the words before a ``:`` when they name it
-    (``Software ban``), else its first whole words up to ``width`` characters, without parentheses and without
-    a dangling ``and``/``of``/``the``. Never cut inside a word, never an ellipsis.
+    """A measure's title to label a deadline line that reads whole: the words before a ``:`` when they name it
+    in at most ``width`` characters (``Software ban``), else the whole title without its parentheses (the label
+    wraps it). Never a phrase cut after its first words (``Revocation of Pacific``), never an ellipsis.
 
     Example:
         >>> short_title("Software ban: covered VCS and ADS software, from model year 2027")
         'Software ban'
         >>> short_title("CFIUS order to divest TikTok's US business")
-        'CFIUS order to divest'
-        >>> short_title("TikTok hosting, CDN and transit ban")
-        'TikTok hosting, CDN'
+        "CFIUS order to divest TikTok's US business"
+        >>> short_title("Revocation of Pacific Networks' and ComNet's Section 214 authority (D.C. Cir.)")
+        "Revocation of Pacific Networks' and ComNet's Section 214 authority"
         >>> short_title("Hypothetical: the fleet on the road is retired over six years")
-        'The fleet on the road'
-        >>> short_title("Router sales ban")
-        'Router sales ban'
+        'The fleet on the road is retired over six years'
     """
     head, sep, rest = title.partition(": ")
     if sep and head.lower() != "hypothetical" and len(head) <= width:
@@ -138,14 +132,7 @@ def short_title(title: str, width: int = 28) -> str:
     while "(" in text and ")" in text.split("(", 1)[1]:
         before, _, after = text.partition("(")
         text = (before.rstrip() + " " + after.partition(")")[2].lstrip()).strip()
-    words: list[str] = []
-    for word in text.split():
-        if words and len(" ".join([*words, word])) > width:
-            break
-        words.append(word)
-    while len(words) > 1 and words[-1].lower().strip(",;") in _TRAILING:
-        words.pop()
-    out = " ".join(words).rstrip(",;:")
+    out = " ".join(text.split()).rstrip(",;:")
     return out[:1].upper() + out[1:]
 
 
@@ -155,7 +142,7 @@ def short_titles(scenario: Scenario, width: int = 28) -> dict[str, str]:
     Example:
         >>> from sim.scenario.loader import load_scenario
         >>> short_titles(load_scenario("scenarios/carrier-revocations-2021.yaml"))["cua_revocation"]
-        'Revocation of China Unicom'
+        "Revocation of China Unicom Americas' Section 214 authority"
     """
     titles = {m.id: m.title or m.id for m in scenario.measures}
     for w in range(width, max(map(len, titles.values()), default=width) + 1):
