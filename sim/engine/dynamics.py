@@ -34,13 +34,16 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.engine.coefficients import Coefficients, as_float, as_int, check_segments
-from sim.engine.propagators import flow_tables, gathered, propagators
+from sim.engine.propagators import Gathered, flow_tables, propagators
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 __all__ = ["DEFAULT_CHUNK", "Trajectory", "conservation_error", "solve"]
 
+STATE: Final = (("stocks", "n"), ("integral", "n"), ("metric_cum", "m"), ("transfer_in", "n"), ("inflow", "n"),
+                 ("outflow", "n"), ("transfer_out", "n"), ("metric", "m"))
+"""The columns of the solver's state (each over populations ``n`` or metrics ``m``), then the metric."""
 #: Replications solved together; bounds working memory (a few hundred MB at n=4, C=8), not the results.
 DEFAULT_CHUNK: Final = 4096
 #: Fewer are solved together when their propagator tables would take more than this many bytes.
@@ -153,13 +156,18 @@ def solve(
     # replications: with many configs (many measures), fewer replications at a time bound it.
     per_rep = max(1, int(days[-1]).bit_length()) * C * (n + 1) * 2 * n * 8
     chunk_size = max(1, min(chunk_size, TABLE_BYTES // per_rep))
-    out = Trajectory(*(new((coef.R, G, k)) for k in (n, n, m, m, n, n, n, n)))  # in the order of its fields
+    # Every series in one array, by columns in the order of the solver's state (STATE), then the metric: a grid
+    # day's results of a replication are one row, copied out at once; the Trajectory's fields are views.
+    full = new((coef.R, G, 6 * n + 2 * m))
+    edges = np.cumsum([0, *(n if size == "n" else m for _, size in STATE)])
+    out = Trajectory(**{name: full[..., lo:hi] for (name, _), lo, hi in zip(STATE, edges[:-1], edges[1:],
+                                                                             strict=True)})
     for r0, r1 in _chunks(own, coef.R, chunk_size):  # by replications: the copies of one stay together
         own_rows = slice(r0, r1)
         rows = slice(*np.searchsorted(own, [r0, r1]).tolist())
         part = Coefficients(b=coef.b[own_rows], g=coef.g[own_rows], d=coef.d[own_rows], T=coef.T[own_rows],
                             W=coef.W[own_rows])
-        _solve_chunk(x0a[rows], part, starts[rows], configs[rows], days, out, own_rows, own[rows] - r0,
+        _solve_chunk(x0a[rows], part, starts[rows], configs[rows], days, full, own_rows, own[rows] - r0,
                      None if weight is None else as_float("weight", weight, 1)[rows], owner is not None)
     return out
 
@@ -192,7 +200,7 @@ def _solve_chunk(
     starts: IntArray,
     configs: IntArray,
     days: IntArray,
-    out: Trajectory,
+    full: FloatArray,
     rows: slice,
     own: IntArray,
     w: FloatArray | None,
@@ -234,13 +242,11 @@ def _solve_chunk(
     # along each row (contiguous: the step's arithmetic runs along them), copied into the (Rc * G, width) row
     # views of the outputs a block of stops at a time: no buffer that grows with K or G.
     o, width = 2 * n + m, 6 * n + m
-    names = ("stocks", "integral", "metric_cum", "transfer_in", "inflow", "outflow", "transfer_out")
-    edges = np.cumsum([0, n, n, m, n, n, n, n])
-    dest = [getattr(out, name)[rows].reshape(Rc * G, -1) for name in names] if not add else []
+    dest = full[rows].reshape(-1, width + m)  # (replications * G, width + m)
     weights, acc = coef.W.reshape(coef.R * C, m, n), np.zeros((coef.R * G * (width + m)) if add else 0)
     cols = np.arange(width + m)
     block = max(1, min(K, BLOCK_BYTES // (width * Rc * 8)))
-    kept, final = np.empty((block, width, Rc)), K - 1 if nbits else 0  # no step: only stop 0 is played
+    kept, final = np.empty((block, Rc, width)), K - 1 if nbits else 0  # no step: only stop 0 is played
 
     def record(k: int, state: FloatArray) -> None:
         """Keep ``state`` at stop ``k``: the rows that reached a grid day at stops ``k - block + 1 .. k`` are
@@ -255,15 +261,14 @@ def _solve_chunk(
                 flat = ((own[hit] * G + at[k, hit])[:, None] * (width + m) + cols).ravel()
                 np.add.at(acc, flat, np.concatenate([part, metric], axis=1).ravel())
             return
-        kept[k % block] = state
+        kept[k % block] = state.T
         if k % block != block - 1 and k != final:
             return
         k0 = k - k % block
         step, row = np.nonzero(at[k0 : k + 1] >= 0)
-        part = kept[step, :, row]  # (hits, width)
+        part = kept[step, row]  # (hits, width)
         where = row * G + at[k0 + step, row]
-        for view, lo, hi in zip(dest, edges[:-1], edges[1:], strict=True):
-            view[where] = part[:, lo:hi]
+        dest[where, :width] = part
 
     state = np.zeros((width, Rc))
     state[:n] = x0.T
@@ -271,7 +276,9 @@ def _solve_chunk(
     if nbits:
         used = np.zeros((coef.R, C), dtype=bool)
         used[own[:, None], cfg_at] = True  # configs some stop is in; padding configs are never read
-        qtab, (dense, diag) = propagators(coef, nbits, used), flow_tables(coef)
+        (qtab, entry), (dense, diag) = propagators(coef, nbits, used), flow_tables(coef)
+        at_entry, D = entry[src], (len(qtab) - 1) // nbits  # (K-1, Rc) each step's table entry
+        phis, flows, rates = Gathered(qtab, n + 1), Gathered(dense, n), Gathered(diag, 4)
         bits = np.arange(nbits)[:, None]  # bit b of every replication's step length
         x, tot = state[:n].copy(), state[n:]
         for k in range(1, K):
@@ -279,29 +286,27 @@ def _solve_chunk(
             top = int(step.max()).bit_length()
             if top:
                 # Table rows of Phi^(2^bit) for set bits, of the identity (the last row) for clear ones.
-                flat = np.where((step >> bits[:top]) & 1 == 1, src[k - 1] + bits[:top] * (coef.R * C),
+                flat = np.where((step >> bits[:top]) & 1 == 1, at_entry[k - 1] + bits[:top] * D,
                                 len(qtab) - 1)
                 inc = np.zeros((n, Rc))
                 for bit in range(top):
-                    y = _apply(gathered(qtab, flat[bit], n + 1), x, last=w)
+                    y = _apply(phis(flat[bit]), x, last=w)
                     x = y[:n]
                     inc += y[n:]
                 state[:n] = x
                 tot[:n] += inc
-                tot[n:o] += _apply(gathered(dense, src[k - 1], n), inc, with_last=False)  # metric_cum, transfer_in
-                dg = gathered(diag, src[k - 1], 4)
+                tot[n:o] += _apply(flows(src[k - 1]), inc, with_last=False)  # metric_cum, transfer_in
+                dg = rates(src[k - 1])
                 lin = dg[:3] * inc  # g dI, d dI, sum_j T_ij dI
                 lin[0] += dg[3] * (step if w is None else step * w)  # + b dt
                 tot[o:] += lin.reshape(3 * n, Rc)
             record(k, state)
     if add:
-        table = acc.reshape(coef.R, G, width + m)
-        for name, lo, hi in zip((*names, "metric"), edges, [*edges[1:], width + m], strict=True):
-            getattr(out, name)[rows] = table[:, :, lo:hi]
+        full[rows] = acc.reshape(coef.R, G, width + m)
         return
-    x_at = out.stocks[rows]
+    x_at = full[rows, :, :n]
     wsel = own[:, None] * C + np.take_along_axis(cfg_at, pos, axis=1)  # config in force on the grid day
-    metric = out.metric[rows]
+    metric = full[rows, :, width:]
     metric[...] = coef.W[..., 0].reshape(coef.R * C, m).take(wsel, axis=0) * x_at[..., 0, None]
     for i in range(1, n):
         metric += coef.W[..., i].reshape(coef.R * C, m).take(wsel, axis=0) * x_at[..., i, None]

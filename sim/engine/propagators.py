@@ -19,58 +19,67 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
-def propagators(coef: Coefficients, nbits: int, used: npt.NDArray[np.bool_]) -> FloatArray:
-    """Table ``(nbits*R*C + 1, (n + 1) * 2n)``: row ``k*R*C + r*C + c`` holds ``Phi^(2^k)``, the last the
-    identity; each row is an ``(n + 1, 2n)`` block, see below.
+EXPM_BATCH = 4096
+"""Matrices exponentiated together (bounds the temporaries of :func:`sim.engine.expm.expm`; never changes a
+result)."""
 
-    ``Phi = expm(M)``, ``M = [[A, b, 0], [0, 0, 0], [I, 0, 0]]`` acting on ``[x, 1, integral x]``. Each entry
-    keeps the rows of ``x`` and of the integral and the columns of ``x`` and of the constant, transposed (the
-    constant row and identity integral columns are implied). Before the exponential, ``M`` is balanced by an
-    exact power-of-two similarity (``b`` to 1-norm < 1/2, the integral block to 1/2) so the scaling follows
-    ``A`` alone: left as is, ``b ~ 1e5`` forces ~17 extra squarings of a near-identity matrix, costing ~5
-    digits of ``e^A - I`` and ~4 of the inflow column. The identity entry (x kept, integral + 0) stands in for
-    a bit that is clear, which is exact. Only the ``(r, c)`` pairs marked in ``used`` (R, C) are computed
-    (the others are padding no step refers to; their entries stay zero), and pairs with the very same ``A``
-    and ``b`` (parameters certain across replications, configs whose coefficients coincide) once: a matrix's
-    exponential does not depend on the rest of its batch (:func:`sim.engine.expm.expm`), so this is exact.
+
+def propagators(coef: Coefficients, nbits: int, used: npt.NDArray[np.bool_]) -> tuple[FloatArray, IntArray]:
+    """The powers of the one-day propagator of each distinct ``(A, b)`` among the ``(r, c)`` pairs marked in
+    ``used`` (R, C), and each pair's entry: a table ``(nbits * D + 1, (n + 1) * 2n)`` whose row ``k * D + j``
+    holds ``Phi^(2^k)`` of entry ``j`` (the last row the identity), and ``entry (R * C,)``: the entry of pair
+    ``r * C + c`` (0 for pairs not marked, which no step refers to).
+
+    ``Phi = expm(M)``, ``M = [[A, b, 0], [0, 0, 0], [I, 0, 0]]`` acting on ``[x, 1, integral x]``. Each row is
+    an ``(n + 1, 2n)`` block keeping the rows of ``x`` and of the integral and the columns of ``x`` and of the
+    constant, transposed (the constant row and identity integral columns are implied). Before the
+    exponential, ``M`` is balanced by an exact power-of-two similarity (``b`` to 1-norm < 1/2, the integral
+    block to 1/2) so the scaling follows ``A`` alone: left as is, ``b ~ 1e5`` forces ~17 extra squarings of a
+    near-identity matrix, costing ~5 digits of ``e^A - I`` and ~4 of the inflow column. The identity entry (x
+    kept, integral + 0) stands in for a bit that is clear, which is exact. Pairs with the very same ``A`` and
+    ``b``, bit for bit (parameters certain across replications, configs whose coefficients coincide), share an
+    entry: a matrix's exponential does not depend on the rest of its batch (:func:`sim.engine.expm.expm`), so
+    this is exact.
 
     Example:
         >>> z = np.zeros((2, 1, 1))
         >>> coef = Coefficients(b=z + 1.0, g=z, d=z + 0.5, T=np.zeros((2, 1, 1, 1)), W=np.ones((2, 1, 1, 1)))
-        >>> table = propagators(coef, 2, np.ones((2, 1), dtype=bool))
-        >>> table.shape, bool((table[0] == table[1]).all()), table[-1].tolist()
-        ((5, 4), True, [1.0, 0.0, 0.0, 0.0])
+        >>> table, entry = propagators(coef, 2, np.ones((2, 1), dtype=bool))
+        >>> table.shape, entry.tolist(), table[-1].tolist()
+        ((3, 4), [0, 0], [1.0, 0.0, 0.0, 0.0])
     """
-    R, C, n = coef.R, coef.C, coef.n
+    C, n = coef.C, coef.n
     N, keep = 2 * n + 1, np.r_[0:n, n + 1 : 2 * n + 1]
-    bsum = coef.b[..., 0].copy()
+    r, c = np.nonzero(used)
+    gen, b = coef.generator()[r, c], coef.b[r, c]
+    first, back = _distinct(gen, b)
+    gen, b = gen[first], b[first]
+    bsum = b[:, 0].copy()
     for i in range(1, n):
-        bsum += coef.b[..., i]
-    sb = (np.frexp(bsum)[1] + 1).astype(np.int64)[..., None]  # sum(b) < 2^(sb - 1)
-    gen = coef.generator()
-    table = np.zeros((nbits * R * C + 1, n + 1, 2 * n))
-    blocks = table[:-1].reshape(nbits, R, C, n + 1, 2 * n)
-    for c in range(C):  # one config at a time bounds the temporaries of expm
-        rows = np.flatnonzero(used[:, c])
-        if rows.size == 0:
-            continue
-        first, back = _distinct(gen[rows, c], coef.b[rows, c])
-        rep = rows[first]
-        m = np.zeros((rep.size, N, N))
-        m[:, :n, :n] = gen[rep, c]
-        m[:, :n, n] = np.ldexp(coef.b[rep, c], -sb[rep, c])
+        bsum += b[:, i]
+    sb = (np.frexp(bsum)[1] + 1).astype(np.int64)[:, None]  # sum(b) < 2^(sb - 1)
+    D = first.size
+    table = np.zeros((nbits * D + 1, n + 1, 2 * n))
+    blocks = table[:-1].reshape(nbits, D, n + 1, 2 * n)
+    for lo in range(0, D, EXPM_BATCH):
+        part = slice(lo, lo + EXPM_BATCH)
+        m = np.zeros((len(gen[part]), N, N))
+        m[:, :n, :n] = gen[part]
+        m[:, :n, n] = np.ldexp(b[part], -sb[part])
         m[:, n + 1 :, :n] = 0.5 * np.eye(n)
         phi = expm(m)
         # Undo the similarity: entry (i, j) times scale_i / scale_j, powers of two, so exact.
-        phi[:, :n, n] = np.ldexp(phi[:, :n, n], sb[rep, c])
+        phi[:, :n, n] = np.ldexp(phi[:, :n, n], sb[part])
         phi[:, n + 1 :, :n] = np.ldexp(phi[:, n + 1 :, :n], 1)
-        phi[:, n + 1 :, n] = np.ldexp(phi[:, n + 1 :, n], sb[rep, c] + 1)
+        phi[:, n + 1 :, n] = np.ldexp(phi[:, n + 1 :, n], sb[part] + 1)
         for k in range(nbits):
             if k:
                 phi = phi @ phi
-            blocks[k, rows, c] = np.swapaxes(phi[:, keep, : n + 1], -1, -2)[back]
+            blocks[k, part] = np.swapaxes(phi[:, keep, : n + 1], -1, -2)
     table[-1, :n, :n] = np.eye(n)
-    return table.reshape(len(table), -1)
+    entry = np.zeros(coef.R * C, dtype=np.int64)
+    entry[r * C + c] = back
+    return table.reshape(len(table), -1), entry
 
 
 def _distinct(gen: FloatArray, b: FloatArray) -> tuple[IntArray, IntArray]:
@@ -112,3 +121,30 @@ def gathered(table: FloatArray, rows: IntArray, blocks: int) -> FloatArray:
         [[6.0, 2.0, 6.0], [7.0, 3.0, 7.0]]
     """
     return table.take(rows, axis=0).T.copy().reshape(blocks, table.shape[1] // blocks, rows.size)
+
+
+class Gathered:
+    """:func:`gathered` rows of one table, the blocks of the last few index arrays kept: many steps gather the
+    very rows of an earlier step (every step of a counterfactual of one config, or of the same length).
+
+    The blocks returned are shared between calls: read them, never write into them.
+
+    Example:
+        >>> take = Gathered(np.arange(8.0).reshape(2, 4), 2)
+        >>> take(np.array([1, 0])) is take(np.array([1, 0]))
+        True
+    """
+
+    def __init__(self, table: FloatArray, blocks: int, keep: int = 8):
+        self.table, self.blocks, self.keep = table, blocks, keep
+        self._kept: dict[bytes, FloatArray] = {}
+
+    def __call__(self, rows: IntArray) -> FloatArray:
+        """The rows ``rows`` of the table as :func:`gathered` gives them."""
+        key = rows.tobytes()
+        got = self._kept.get(key)
+        if got is None:
+            if len(self._kept) >= self.keep:
+                del self._kept[next(iter(self._kept))]  # the oldest
+            got = self._kept[key] = gathered(self.table, rows, self.blocks)
+        return got

@@ -193,7 +193,7 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
 
     def store(a: FloatArray) -> FloatArray:
         with np.errstate(over="ignore"):  # float32 storage of a huge value overflows: check_finite names it
-            return a.astype(dtype, copy=False)
+            return np.ascontiguousarray(a, dtype=dtype)  # the solver's series are views of one array
 
     chunk = Chunk(start, store(traj.stocks), store(traj.metric), store(traj.metric_cum), store(cf.stocks),
                   store(cf.metric), store(cf.metric_cum), store(avoided), in_force, stat["first_in_force"],
