@@ -24,10 +24,11 @@ from sim.engine.chunk_lifecycle import play_chunk
 from sim.engine.clock import scenario_dates
 from sim.engine.coefficients import Coefficients
 from sim.engine.cohorts import members
+from sim.engine.columns import chunk_batches, supported
 from sim.engine.draws import ChunkDraws, Input
 from sim.engine.dynamics import conservation_error, solve
 from sim.engine.effects import EffectRef, effect_refs, effect_values
-from sim.engine.layout import EffectProfiles, Layout, column_batches, row_batches
+from sim.engine.layout import GROUP_BYTES, EffectProfiles, Layout, column_batches, row_batches
 from sim.engine.segments import Params, coefficients
 from sim.engine.streams import Streams
 from sim.engine.timeline import EventLog
@@ -158,9 +159,14 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
     def coefficients_of(owner: npt.NDArray[np.int64], configs: FloatArray) -> Coefficients:
         return coefficients(s, refs, params.take(owner), configs[:, None, :E], configs[:, None, E:])
 
-    lay = Layout.of(column_batches((profiles.table_columns(k, st, M) for k, st in enumerate(states)), horizon)
-                    if cohort is None else row_batches(profiles.rows(k, st, M, cohort) for k, st in enumerate(states)),
-                    horizon, coefficients_of)
+    if cohort is not None:
+        batches = row_batches(profiles.rows(k, st, M, cohort) for k, st in enumerate(states))
+    elif supported(refs, states):  # every replication's profiles at once, by column
+        batches = chunk_batches(refs, profiles.phase, profiles.phase_months, states, M, horizon, s.start_day,
+                                GROUP_BYTES)
+    else:
+        batches = column_batches((profiles.table_columns(k, st, M) for k, st in enumerate(states)), horizon)
+    lay = Layout.of(batches, horizon, coefficients_of)
     if s.shocks:  # the counterfactual has the shocks' effects: segments of its own
         cf_lay = Layout.of(column_batches((profiles.counterfactual(k, st, M) for k, st in enumerate(states)),
                                           horizon), horizon, coefficients_of)

@@ -174,9 +174,32 @@ def segment_table(rows: list[list[Profile]], horizon: int) -> Segments:
     count = sum(lens)
     day = np.fromiter((d for p in by_column for d, _ in p), np.int64, count)
     value = np.fromiter((v for p in by_column for _, v in p), np.float64, count)
+    return _segments(R, width, np.repeat(np.arange(width * R), lens), day, value, horizon)
+
+
+def segment_rows(R: int, rows: list[IntArray], days: list[IntArray], values: list[FloatArray],
+                 horizon: int) -> Segments:
+    """:func:`segment_table` of ``R`` rows given by column: column ``c``'s changes over every row are
+    ``rows[c]``, ``days[c]``, ``values[c]`` (rows in order, each row's changes in order, from day 0).
+
+    Example:
+        >>> seg = segment_rows(2, [np.array([0, 0, 1]), np.array([0, 0, 1])], [np.array([0, 10, 0]),
+        ...                    np.array([0, 15, 0])], [np.array([0.0, 1.0, 1.0]), np.array([0.0, 0.5, 0.0])], 100)
+        >>> seg.offsets.tolist(), seg.days.tolist(), seg.table.tolist()
+        ([0, 3, 4], [0, 10, 15, 0], [[0.0, 0.0], [1.0, 0.0], [1.0, 0.5], [1.0, 0.0]])
+    """
+    if not rows:  # no column: one segment per row
+        return _segments(R, 0, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), horizon)
+    prof = np.concatenate([c * R + r for c, r in enumerate(rows)])
+    return _segments(R, len(rows), prof, np.concatenate(days), np.concatenate(values), horizon)
+
+
+def _segments(R: int, width: int, prof: IntArray, day: IntArray, value: FloatArray, horizon: int) -> Segments:
+    """The segments of ``R`` rows of ``width`` columns from their changes: each one's profile (column * R +
+    row, in order), day and value."""
+    count = day.size
     if count and day.min() < 0:
         raise ValueError("intensities: every profile must start on day 0")
-    prof = np.repeat(np.arange(width * R), lens)  # each change's profile: column * R + row
     live = np.flatnonzero(day <= horizon)
     span, p = horizon + 2, prof[live]
     key = p % max(R, 1) * span + day[live]  # (row, day)
