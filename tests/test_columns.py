@@ -10,7 +10,7 @@ import yaml
 
 from sim.engine.chunk_lifecycle import play_chunk
 from sim.engine.cohorts import members
-from sim.engine.columns import chunk_batches, profile_column, supported, switches
+from sim.engine.columns import chunk_batches, on_grid, profile_column, supported, switches
 from sim.engine.draws import ChunkDraws
 from sim.engine.effects import ACTIONS, effect_refs
 from sim.engine.layout import Batch, EffectProfiles, column_batches
@@ -95,3 +95,22 @@ def test_the_column_path_builds_most_bundled_targets() -> None:
             assert supported(refs, played.states)
         built += members(s, draws, played.anchors) is None and supported(refs, played.states)
     assert built >= 17  # 18 of the 27 today
+
+
+def test_in_force_on_the_grid_is_the_last_switch_on_or_before_each_day() -> None:
+    """Random switches (same-day pairs, before day 0, past the last grid day, a row out of day order): each grid
+    day shows the last switch on or before it, as the switches replayed one by one give."""
+    rng = np.random.default_rng(11)
+    grid = [0, 3, 7, 14, 21, 30]
+    for unordered in (False, True):
+        states = []
+        for _ in range(50):
+            sw = [(int(d), bool(a)) for d, a in zip(np.sort(rng.integers(-2, 35, rng.integers(0, 6))),
+                                                   rng.integers(0, 2, 6), strict=False)]
+            states.append([MeasureState(switches=sw), MeasureState(switches=sw[::-1] if unordered else sw[:1])])
+        want = np.zeros((len(states), 2, len(grid)), dtype=bool)
+        for k, row in enumerate(states):
+            for mi in range(2):
+                for day, active in row[mi].switches:
+                    want[k, mi, int(np.searchsorted(grid, day)):] = active
+        assert (on_grid(states, 2, grid) == want).all()

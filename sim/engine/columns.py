@@ -150,3 +150,32 @@ def chunk_batches(refs: list[EffectRef], phases: list[FloatArray], months: list[
 def _rows(row: IntArray, day: IntArray, value: FloatArray, a: int, b: int) -> Flat:
     lo, hi = np.searchsorted(row, [a, b])
     return row[lo:hi], day[lo:hi], value[lo:hi]
+
+
+def on_grid(states: list[list[MeasureState]], M: int, grid: list[int]) -> npt.NDArray[np.bool_]:
+    """``(R, M, G)``: whether each row's measure is in force on each grid day, its last switch on or before
+    that day (of switches on one day, the last), for every row at once.
+
+    Example:
+        >>> a, b = MeasureState(switches=[(3, True), (9, False)]), MeasureState(switches=[(5, True), (5, False)])
+        >>> on_grid([[a], [b]], 1, [0, 3, 7, 9]).astype(int).tolist()
+        [[[0, 1, 1, 0]], [[0, 0, 0, 0]]]
+    """
+    R, days = len(states), np.asarray(grid, dtype=np.int64)
+    out = np.zeros((R, M, days.size), dtype=bool)
+    for mi in range(M):
+        row, day, on = switches(states, mi)
+        if not row.size:
+            continue
+        lo = min(int(day.min()), 0)
+        span = max(int(day.max()), int(days[-1])) - lo + 2
+        keys = row * span + (day - lo)
+        if bool(np.any(np.diff(keys) < 0)):  # switches out of day order: each in turn, later ones overwrite
+            for r, d, a in zip(row.tolist(), day.tolist(), on.tolist(), strict=True):
+                out[r, mi, int(np.searchsorted(days, d)):] = a
+            continue
+        want = (np.arange(R)[:, None] * span + (days - lo)).ravel()
+        at = np.searchsorted(keys, want, side="right") - 1  # the last switch on or before the grid day
+        mine = (at >= 0) & (row[np.maximum(at, 0)] == np.repeat(np.arange(R), days.size))
+        out[:, mi, :] = (mine & on[np.maximum(at, 0)]).reshape(R, days.size)
+    return out

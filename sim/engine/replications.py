@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import math
-from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -24,7 +23,7 @@ from sim.engine.chunk_lifecycle import play_chunk
 from sim.engine.clock import scenario_dates
 from sim.engine.coefficients import Coefficients
 from sim.engine.cohorts import members
-from sim.engine.columns import chunk_batches, supported
+from sim.engine.columns import chunk_batches, on_grid, supported
 from sim.engine.draws import ChunkDraws, Input
 from sim.engine.dynamics import conservation_error, solve
 from sim.engine.effects import EffectRef, effect_refs, effect_values
@@ -183,12 +182,7 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
     if verify_accounting and err > CHECK_TOLERANCE:
         raise DocketError(f"internal check failed: stock accounting off by {err:.2e} (relative) in replications "
                           f"{start}-{stop - 1}; please report this with the scenario")
-    G = len(grid)
-    in_force = np.zeros((R, M, G), dtype=bool)
-    for k, row in enumerate(states):
-        for mi in range(M):
-            for day, active in row[mi].switches:  # in order, so later switches overwrite
-                in_force[k, mi, bisect_left(grid, day):] = active
+    in_force = on_grid(states, M, grid)
     keys = ("first_in_force", "extensions", "injunctions", "shelvings", "lifted", "cancelled")
     found = np.array([[(st.first_in_force, st.extensions, st.injunctions, st.shelvings, st.lifted, st.cancelled)
                        for st in row[:M]] for row in states], dtype=float)
