@@ -121,17 +121,7 @@ def chunk_batches(refs: list[EffectRef], phases: list[FloatArray], months: list[
     column (``phases`` and ``months``: each effect's phase-in per row, in days and in calendar months, see
     :class:`sim.engine.layout.EffectProfiles`); the rows go in batches of about ``group_bytes`` of tables."""
     R = len(states)
-    timelines = {ref.measure for ref in refs} | set(range(M))
-    found = {t: switches(states, t) for t in sorted(timelines)}
-    cache: dict[tuple[int, bytes, bytes, int | None], Flat] = {}
-    columns: list[Flat] = []
-    for e, ref in enumerate(refs):  # effects of one timeline with the same phase-ins share a profile
-        key = (ref.measure, phases[e].tobytes(), months[e].tobytes(), ref.effect.steps)
-        if key not in cache:
-            cache[key] = profile_column(R, *found[ref.measure], phases[e], ref.effect.steps, horizon, months[e],
-                                        day0)
-        columns.append(cache[key])
-    columns += [in_force_column(R, *found[t]) for t in range(M)]
+    columns = chunk_columns(refs, phases, months, states, M, horizon, day0)
     span = horizon + 2  # the distinct change days of each row: at most its segments
     changed = np.unique(np.concatenate([np.zeros(0, np.int64), *(r * span + d for r, d, _ in columns)]))
     size = np.cumsum(np.bincount(changed // span, minlength=R) * len(columns) * 8)  # bytes of table, up to each row
@@ -145,6 +135,25 @@ def chunk_batches(refs: list[EffectRef], phases: list[FloatArray], months: list[
         seg = segment_rows(b - a, [r - a for r, _, _ in parts], [d for _, d, _ in parts], [v for _, _, v in parts],
                            horizon)
         yield np.arange(a, b), np.ones(b - a), seg
+
+
+def chunk_columns(refs: list[EffectRef], phases: list[FloatArray], months: list[FloatArray],
+                  states: list[list[MeasureState]], M: int, horizon: int, day0: int) -> list[Flat]:
+    """The columns of every row of a chunk (its effects' profiles, then its measures' in-force flags), each as
+    its changes over every row (see :func:`chunk_batches`)."""
+    R = len(states)
+    timelines = {ref.measure for ref in refs} | set(range(M))
+    found = {t: switches(states, t) for t in sorted(timelines)}
+    cache: dict[tuple[int, bytes, bytes, int | None], Flat] = {}
+    columns: list[Flat] = []
+    for e, ref in enumerate(refs):  # effects of one timeline with the same phase-ins share a profile
+        key = (ref.measure, phases[e].tobytes(), months[e].tobytes(), ref.effect.steps)
+        if key not in cache:
+            cache[key] = profile_column(R, *found[ref.measure], phases[e], ref.effect.steps, horizon, months[e],
+                                        day0)
+        columns.append(cache[key])
+    columns += [in_force_column(R, *found[t]) for t in range(M)]
+    return columns
 
 
 def _rows(row: IntArray, day: IntArray, value: FloatArray, a: int, b: int) -> Flat:

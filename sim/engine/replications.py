@@ -29,6 +29,7 @@ from sim.engine.dynamics import conservation_error, solve
 from sim.engine.effects import EffectRef, effect_refs, effect_values
 from sim.engine.layout import GROUP_BYTES, EffectProfiles, Layout, column_batches, row_batches
 from sim.engine.segments import Params, coefficients
+from sim.engine.sparse_layout import sparse_layout
 from sim.engine.streams import Streams
 from sim.engine.timeline import EventLog
 from sim.scenario.calendar import add_months, day_to_date
@@ -158,14 +159,17 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
     def coefficients_of(owner: npt.NDArray[np.int64], configs: FloatArray) -> Coefficients:
         return coefficients(s, refs, params.take(owner), configs[:, None, :E], configs[:, None, E:])
 
-    if cohort is not None:
-        batches = row_batches(profiles.rows(k, st, M, cohort) for k, st in enumerate(states))
-    elif supported(refs, states):  # every replication's profiles at once, by column
-        batches = chunk_batches(refs, profiles.phase, profiles.phase_months, states, M, horizon, s.start_day,
-                                GROUP_BYTES)
-    else:
-        batches = column_batches((profiles.table_columns(k, st, M) for k, st in enumerate(states)), horizon)
-    lay = Layout.of(batches, horizon, coefficients_of)
+    plain = cohort is None and supported(refs, states)  # every replication's profiles at once, by column
+    lay = sparse_layout(s, refs, params, profiles.phase, profiles.phase_months, states, horizon) if plain else None
+    if lay is None:
+        if cohort is not None:
+            batches = row_batches(profiles.rows(k, st, M, cohort) for k, st in enumerate(states))
+        elif plain:
+            batches = chunk_batches(refs, profiles.phase, profiles.phase_months, states, M, horizon, s.start_day,
+                                    GROUP_BYTES)
+        else:
+            batches = column_batches((profiles.table_columns(k, st, M) for k, st in enumerate(states)), horizon)
+        lay = Layout.of(batches, horizon, coefficients_of)
     if s.shocks:  # the counterfactual has the shocks' effects: segments of its own
         cf_lay = Layout.of(column_batches((profiles.counterfactual(k, st, M) for k, st in enumerate(states)),
                                           horizon), horizon, coefficients_of)

@@ -360,14 +360,21 @@ def _require_finite(scenario: Scenario, b: FloatArray, W: FloatArray) -> None:
 def _coefficient_arrays(scenario: Scenario, refs: list[EffectRef], params: Params, level: FloatArray,
                         flags: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """The arrays ``b, g, d, T, W`` of :class:`Coefficients` (see :func:`coefficients`)."""
-    R, S = level.shape[:2]
-    n, m = len(scenario.populations), len(scenario.metrics)
+    (R, S), n, m = level.shape[:2], len(scenario.populations), len(scenario.metrics)
     acted = Acted(scale_in=np.ones((R, S, n)), extra_out=np.zeros((R, S, n)),
                   T=np.broadcast_to(params.flows[:, None], (R, S, n, n)).copy(), unpatched=np.zeros((R, S, n)),
                   expo=np.ones((R, S, m, n)), scale_T=np.ones((R, S, n, n)), scale_out=np.ones((R, S, n)))
     order = sorted(range(len(refs)), key=lambda e: not ACTIONS[refs[e].effect.type].first)  # stable
     for e in order:  # in the order written, those that scale the others first (see sim.engine.effects)
         ACTIONS[refs[e].effect.type].act(acted, refs[e], level[:, :, e], params.effect_value[e][:, None])
+    return from_acted(scenario, params, acted, flags)
+
+
+def from_acted(scenario: Scenario, params: Params, acted: Acted, flags: FloatArray
+               ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The arrays ``b, g, d, T, W`` of :class:`Coefficients` of ``(R, S)`` segments from what effects act on
+    (``acted``, changed in place) and the in-force ``flags`` (R, S, M; only ``while`` measures are read)."""
+    (R, S), n, m = acted.scale_in.shape[:2], len(scenario.populations), len(scenario.metrics)
     scale_in, extra_out, T, unpatched, expo = acted.scale_in, acted.extra_out, acted.T, acted.unpatched, acted.expo
     a = params.inflow[:, None, :] * scale_in
     K, x0 = params.ceiling[:, None, :], params.x0[:, None, :]
@@ -379,17 +386,15 @@ def _coefficient_arrays(scenario: Scenario, refs: list[EffectRef], params: Param
     W = np.zeros((R, S, m, n))
     measures = {mm.id: i for i, mm in enumerate(scenario.measures)}
     pops = {p.id: i for i, p in enumerate(scenario.populations)}
-    t = 0
-    for k, metric in enumerate(scenario.metrics):
-        for term in metric.terms:
-            i = pops[term.population]
-            w = params.weights[t][:, None] * expo[:, :, k, i]
-            t += 1
-            if term.only == "unpatched":
-                w = w * unpatched[:, :, i]
-            if term.while_ is not None:
-                w = w * flags[:, :, measures[term.while_]]
-            W[:, :, k, i] += w
+    terms = [(k, term) for k, metric in enumerate(scenario.metrics) for term in metric.terms]
+    for t, (k, term) in enumerate(terms):  # params.weights: one per term, in this order
+        i = pops[term.population]
+        w = params.weights[t][:, None] * expo[:, :, k, i]
+        if term.only == "unpatched":
+            w = w * unpatched[:, :, i]
+        if term.while_ is not None:
+            w = w * flags[:, :, measures[term.while_]]
+        W[:, :, k, i] += w
     idx = np.arange(n)
     T[:, :, idx, idx] = 0.0
     return b, g, d, T, W
