@@ -23,7 +23,7 @@ from sim.scenario.schema import Scenario
 from tests.test_columns import ROOT, TARGETS
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_scaling import many_measures  # noqa: E402
+from bench_scaling import many_measures
 
 
 def both(s: Scenario, n: int = 40) -> tuple[Layout | None, Layout | None]:
