@@ -183,8 +183,14 @@ def on_grid(states: list[list[MeasureState]], M: int, grid: list[int]) -> npt.ND
             for r, d, a in zip(row.tolist(), day.tolist(), on.tolist(), strict=True):
                 out[r, mi, int(np.searchsorted(days, d)):] = a
             continue
-        want = (np.arange(R)[:, None] * span + (days - lo)).ravel()
-        at = np.searchsorted(keys, want, side="right") - 1  # the last switch on or before the grid day
-        mine = (at >= 0) & (row[np.maximum(at, 0)] == np.repeat(np.arange(R), days.size))
-        out[:, mi, :] = (mine & on[np.maximum(at, 0)]).reshape(R, days.size)
+        # A switch holds from the first grid day on or after it; of those from one grid day, the last. The
+        # last switch on or before each grid day is then the running maximum of their indices along the row.
+        gi = np.searchsorted(days, day)
+        at_key = row * (days.size + 1) + gi
+        last = np.ones(row.size, dtype=bool)
+        last[:-1] = at_key[1:] != at_key[:-1]
+        at = np.full((R, days.size + 1), -1, dtype=np.int64)
+        at[row[last], gi[last]] = np.flatnonzero(last)
+        np.maximum.accumulate(at, axis=1, out=at)
+        out[:, mi, :] = (at[:, :-1] >= 0) & on[np.maximum(at[:, :-1], 0)]
     return out
