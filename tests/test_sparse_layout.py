@@ -79,6 +79,6 @@ def test_many_measures_have_the_dense_layout(tmp_path: Path) -> None:
 def test_a_hash_collision_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
     """With every column's hash term 0 every segment of a row collides; the exact check refuses to merge
     them and the dense path runs instead."""
-    monkeypatch.setattr(sl, "_multipliers", lambda width: np.zeros(width, dtype=np.uint64))
+    monkeypatch.setattr(sl, "multipliers", lambda width: np.zeros(width, dtype=np.uint64))
     sparse, dense = both(load_scenario(ROOT / "scenarios" / "tiktok-wechat-2020.yaml"), 8)
     assert dense is not None and sparse is None

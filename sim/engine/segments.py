@@ -30,13 +30,13 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.engine.coefficients import Coefficients
 from sim.engine.effects import ACTIONS, Acted, EffectRef
+from sim.engine.row_hash import GROUP_MIX, HASH_COLUMNS, first_appearance, multipliers
 from sim.engine.timeline import MeasureState
 from sim.scenario.calendar import add_month_span
 from sim.scenario.errors import DocketError
@@ -234,23 +234,6 @@ def intensities(columns: list[Profile], horizon: int) -> tuple[IntArray, FloatAr
     return seg.days, seg.table
 
 
-def _multipliers(width: int) -> npt.NDArray[np.uint64]:
-    """Odd multipliers of the columns' bits in a row's hash: SplitMix64 of the column number. (Multipliers
-    that grow with the column, ``c x constant``, make rows whose columns at 1.0 have the same sum of column
-    numbers collide.)"""
-    with np.errstate(over="ignore"):  # wraps around 2**64 by design
-        z = np.arange(1, width + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return (z ^ (z >> np.uint64(31))) | np.uint64(1)
-
-
-GROUP_MIX: Final = np.uint64(0xD6E8FEB86659FD93)
-"""Mixes a row's group into its hash (:func:`distinct_by`)."""
-HASH_COLUMNS: Final = 16
-"""Columns hashed at a time (:func:`distinct_by`)."""
-
-
 def distinct_by(table: FloatArray, offsets: IntArray) -> tuple[FloatArray, IntArray, IntArray]:
     """The distinct rows of each group of rows of ``table`` (group ``g``: rows ``offsets[g]:offsets[g + 1]``),
     in order of first appearance, group after group; each row's index among its group's; and where each
@@ -270,19 +253,14 @@ def distinct_by(table: FloatArray, offsets: IntArray) -> tuple[FloatArray, IntAr
     G = offsets.size - 1
     group = np.repeat(np.arange(G), np.diff(offsets))
     bits = np.asfortranarray(table).T.view(np.uint64)  # (width, N): a column's bits are contiguous
-    mult, h = _multipliers(width)[:, None], group.astype(np.uint64) * GROUP_MIX
+    mult, h = multipliers(width)[:, None], group.astype(np.uint64) * GROUP_MIX
     with np.errstate(over="ignore"):  # the hash wraps around 2**64 by design
         for c in range(0, width, HASH_COLUMNS):  # a few columns at a time: temporaries that stay in cache
             # Each value's high half folded onto its low one first: a float's low bits are often all zero
             # (1.0, 0.5), and a product's would be too, leaving a few bits of the multipliers to tell rows apart.
             part = bits[c : c + HASH_COLUMNS]
             h += ((part ^ (part >> np.uint64(32))) * mult[c : c + HASH_COLUMNS]).sum(axis=0)
-    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    inverse = rank[inverse.reshape(-1)]
-    firsts = first[order]
+    firsts, inverse = first_appearance(h)
     again = np.flatnonzero(firsts[inverse] != np.arange(N))  # rows that repeat an earlier one, by their hash
     src = firsts[inverse[again]]
     if not (np.array_equal(table[src], table[again]) and np.array_equal(group[src], group[again])):

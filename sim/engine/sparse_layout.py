@@ -29,7 +29,8 @@ from sim.engine.coefficients import Coefficients
 from sim.engine.columns import Flat, chunk_columns
 from sim.engine.effects import Acted, EffectRef
 from sim.engine.layout import Layout, _placed
-from sim.engine.segments import GROUP_MIX, Params, _multipliers, _require_finite, from_acted
+from sim.engine.row_hash import GROUP_MIX, first_appearance, multipliers
+from sim.engine.segments import Params, _require_finite, from_acted
 from sim.engine.timeline import MeasureState
 from sim.scenario.schema import Scenario
 
@@ -105,19 +106,14 @@ def _configs(ch: _Changes, width: int) -> tuple[IntArray, IntArray] | None:
     each segment's config; ``None`` after a hash collision."""
     bits = ch.val.view(np.uint64)
     with np.errstate(over="ignore"):  # the hash wraps around 2**64 by design
-        term = (bits ^ (bits >> np.uint64(32))) * _multipliers(width)[ch.col]
+        term = (bits ^ (bits >> np.uint64(32))) * multipliers(width)[ch.col]
         prev = np.empty_like(term)
         prev[1:] = term[:-1]
         prev[ch.first] = 0
         delta = np.zeros(ch.N, dtype=np.uint64)
         np.add.at(delta, ch.at, term - prev)
         h = np.cumsum(delta, dtype=np.uint64) + ch.seg_row.astype(np.uint64) * GROUP_MIX
-    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    inverse = rank[inverse.reshape(-1)]
-    firsts = first[order]
+    firsts, inverse = first_appearance(h)
     again = np.flatnonzero(firsts[inverse] != np.arange(ch.N))
     src = firsts[inverse[again]]
     if (ch.seg_row[src] != ch.seg_row[again]).any():
