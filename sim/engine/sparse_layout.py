@@ -198,7 +198,8 @@ def sparse_layout(s: Scenario, refs: list[EffectRef], params: Params, phases: li
             sel = np.concatenate([np.arange(starts[e], starts[e + 1]) for e in effects])  # column by column
             lv, v = ch.val[sel], value[sel]
             term = lv if kind == "max" else lv * v if kind == "sum" else 1.0 - lv * (1.0 - v)
-            got = _fold(ch, kind, sel, term, firsts)
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by name below
+                got = _fold(ch, kind, sel, term, firsts)
             if got is None:
                 return None
             target = getattr(acted, field)[(slice(None), 0, *idx)]
