@@ -82,3 +82,16 @@ def test_a_hash_collision_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sl, "multipliers", lambda width: np.zeros(width, dtype=np.uint64))
     sparse, dense = both(load_scenario(ROOT / "scenarios" / "tiktok-wechat-2020.yaml"), 8)
     assert dense is not None and sparse is None
+
+
+
+def test_a_lone_acting_effect_is_its_own_term_exactly() -> None:
+    """Two effects on one sum: 0.1 from day 10 to 30, 0.2 from day 20. From day 30 only the second acts, and
+    the sum is 0.2 itself, as the dense fold gives it (0 + 0.2), not the running 0.1 + 0.2 - 0.1."""
+    one = (np.array([0, 0, 0]), np.array([0, 10, 30]), np.array([0.0, 0.1, 0.0]))
+    two = (np.array([0, 0]), np.array([0, 20]), np.array([0.0, 0.2]))
+    ch = sl._Changes([one, two], 1, 100)
+    sel = np.arange(ch.col.size)
+    got = sl._fold(ch, "sum", sel, ch.val[sel], np.arange(4))
+    assert (0.1 + 0.2) - 0.1 != 0.2  # what a running sum alone would give
+    assert got is not None and got.tolist() == [0.0, 0.1, 0.1 + 0.2, 0.2]

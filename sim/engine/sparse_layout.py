@@ -150,17 +150,27 @@ def _fold(ch: _Changes, kind: str, sel: IntArray, term: FloatArray, at: IntArray
             best = np.where(cnt > 0.5, levels[k], best)
         return best
     neutral = 0.0 if kind == "sum" else 1.0
-    count = ch.running(sel, (term != neutral).astype(np.float64) - (shifted(term, neutral) != neutral), at)
+    acting = term != neutral
+    count = ch.running(sel, acting.astype(np.float64) - shifted(acting.astype(np.float64), 0.0), at)
+    # Where one effect acts, its own term (as the dense fold gives it: x 1 or + 0 for the others): the running
+    # sum of the acting columns' numbers (exact integers) names it.
+    named = np.where(acting, ch.col[sel] + 1.0, 0.0)
+    col = np.rint(ch.running(sel, named - shifted(named, 0.0), at)).astype(np.int64) - 1
+    lone = np.rint(count) == 1
+    place = np.full(ch.col.size, -1, dtype=np.int64)
+    place[sel] = np.arange(sel.size)
+    own = np.where(lone, place[np.searchsorted(ch.ckey, np.maximum(col, 0) * ch.N + at, side="right") - 1], 0)
+    single = term[own] if term.size else np.zeros(at.size)
     if kind == "sum":
         total = ch.running(sel, term - shifted(term, 0.0), at)
-        return np.where(count > 0.5, np.maximum(total, 0.0), 0.0)
+        return np.where(lone, single, np.where(count > 0.5, np.maximum(total, 0.0), 0.0))
     if (term < 0).any():
         return None
     zero = term == 0.0
     logs = np.log(np.where(zero, 1.0, term))
     zeros = ch.running(sel, zero.astype(np.float64) - shifted(zero.astype(np.float64), 0.0), at)
     total = ch.running(sel, logs - shifted(logs, 0.0), at)
-    return np.where(count > 0.5, np.where(zeros > 0.5, 0.0, np.exp(total)), 1.0)
+    return np.where(lone, single, np.where(count > 0.5, np.where(zeros > 0.5, 0.0, np.exp(total)), 1.0))
 
 
 def sparse_layout(s: Scenario, refs: list[EffectRef], params: Params, phases: list[FloatArray],
