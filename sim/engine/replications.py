@@ -29,7 +29,7 @@ from sim.engine.dynamics import conservation_error, solve
 from sim.engine.effects import EffectRef, effect_refs, effect_values
 from sim.engine.layout import GROUP_BYTES, EffectProfiles, Layout, column_batches, row_batches
 from sim.engine.segments import Params, coefficients
-from sim.engine.sparse_layout import sparse_layout
+from sim.engine.sparse_layout import SPARSE_COLUMNS, sparse_layout
 from sim.engine.streams import Streams
 from sim.engine.timeline import EventLog
 from sim.scenario.calendar import add_months, day_to_date
@@ -160,7 +160,8 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
         return coefficients(s, refs, params.take(owner), configs[:, None, :E], configs[:, None, E:])
 
     plain = cohort is None and supported(refs, states)  # every replication's profiles at once, by column
-    lay = sparse_layout(s, refs, params, profiles.phase, profiles.phase_months, states, horizon) if plain else None
+    lay = sparse_layout(s, refs, params, profiles.phase, profiles.phase_months, states, horizon) \
+        if plain and E + M >= SPARSE_COLUMNS else None
     if lay is None:
         if cohort is not None:
             batches = row_batches(profiles.rows(k, st, M, cohort) for k, st in enumerate(states))

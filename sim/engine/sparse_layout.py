@@ -34,6 +34,10 @@ from sim.engine.segments import Params, _require_finite, from_acted
 from sim.engine.timeline import MeasureState
 from sim.scenario.schema import Scenario
 
+SPARSE_COLUMNS = 32
+"""Columns (effects + measures) from which a chunk's layout is built from its changes: below, the dense table is
+small and faster (measured, CPU per replication: the flagship's 14 columns 0.020 ms dense, 0.031 ms here; 10
+generated measures' 40 columns 0.062 ms dense, 0.046 ms here)."""
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 Slot = tuple[str, tuple[int, ...]]
