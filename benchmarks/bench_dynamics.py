@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from sim.engine.coefficients import Coefficients
-from sim.engine.dynamics import DEFAULT_CHUNK, Trajectory, conservation_error, solve
+from sim.engine.dynamics import PLAIN_CHUNK, Trajectory, conservation_error, solve
 
 N_STOCKS, N_METRICS, N_CHANGES = 3, 2, 10
 
@@ -116,7 +116,7 @@ def main() -> None:
     """
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="solves per case; the best time is reported")
-    parser.add_argument("--chunk", type=int, default=DEFAULT_CHUNK, help="replications per chunk")
+    parser.add_argument("--chunk", type=int, default=PLAIN_CHUNK, help="replications per chunk")
     parser.add_argument("--big", action="store_true", help="also run R=100,000, C=8 over 5 years")
     args = parser.parse_args()
 

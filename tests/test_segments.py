@@ -51,7 +51,7 @@ def test_distinct_configs_numbered_by_first_appearance():
 def test_distinct_survives_a_hash_collision(monkeypatch):
     """Rows whose hashes collide are still told apart (the grouping is checked exactly)."""
     from sim.engine import segments
-    monkeypatch.setattr(segments, "_multipliers", lambda width: np.ones(width, dtype=np.uint64))
+    monkeypatch.setattr(segments, "multipliers", lambda width: np.ones(width, dtype=np.uint64))
     configs, inverse = distinct(np.array([(1.0, 2.0), (2.0, 1.0), (1.0, 2.0)]))  # the same sum of bits
     assert configs.tolist() == [[1.0, 2.0], [2.0, 1.0]]
     assert inverse.tolist() == [0, 1, 0]

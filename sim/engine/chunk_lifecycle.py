@@ -306,7 +306,7 @@ class ChunkLifecycle(ChunkShelving):
         by = []
         for mi in range(len(self.s.measures)):
             cols, suits = self._own(mi)
-            by.append([{c.id for c, b in zip(suits, row, strict=True) if b}
+            by.append([{c.id for c, b in zip(suits, row, strict=True) if b} if any(row) else set()
                        for row in self.enjoined_by[cols].T.tolist()])
         rows = self.states(by)
         shocks = [[MeasureState() for _ in self.s.shocks] for _ in rows]

@@ -34,17 +34,25 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.engine.coefficients import Coefficients, as_float, as_int, check_segments
-from sim.engine.expm import expm
+from sim.engine.propagators import Gathered, flow_tables, propagators
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-__all__ = ["DEFAULT_CHUNK", "Trajectory", "conservation_error", "solve"]
+__all__ = ["DEFAULT_CHUNK", "PLAIN_CHUNK", "Trajectory", "conservation_error", "solve"]
 
-#: Replications solved together; bounds working memory (a few hundred MB at n=4, C=8), not the results.
+STATE: Final = (("stocks", "n"), ("integral", "n"), ("metric_cum", "m"), ("transfer_in", "n"), ("inflow", "n"),
+                 ("outflow", "n"), ("transfer_out", "n"), ("metric", "m"))
+"""The columns of the solver's state (each over populations ``n`` or metrics ``m``), then the metric."""
+#: Rows solved together when rows are copies (``owner``); bounds working memory, never the results.
 DEFAULT_CHUNK: Final = 4096
+#: Replications solved together without copies: a step's arrays stay in a core's cache (measured on the flagship:
+#: 256 at a time solve about 8% faster than 1,024; with cohort copies, 4,096 rows at a time are faster).
+PLAIN_CHUNK: Final = 256
 #: Fewer are solved together when their propagator tables would take more than this many bytes.
 TABLE_BYTES: Final = 64 * 2**20
+#: The states of this many bytes of stops are kept, then copied into the outputs together.
+BLOCK_BYTES: Final = 4 * 2**20
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,7 @@ def solve(
     seg_config: npt.ArrayLike,
     grid: npt.ArrayLike,
     *,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int | None = None,
     owner: npt.ArrayLike | None = None,
     weight: npt.ArrayLike | None = None,
 ) -> Trajectory:
@@ -107,7 +115,8 @@ def solve(
             of segments starting on or before the last grid day are read.
         grid: ``(G,)`` strictly increasing integer report days, ``grid[0] == 0``; its last entry is the
             horizon.
-        chunk_size: replications solved together (memory vs. per-step overhead); never changes results.
+        chunk_size: rows solved together (memory vs. per-step overhead; default :data:`PLAIN_CHUNK`, with
+            ``owner`` :data:`DEFAULT_CHUNK`); never changes results.
         owner: ``(R',)`` non-decreasing: row ``r`` of ``x0``, ``seg_start`` and ``seg_config`` (a *copy*) uses
             the coefficients of replication ``owner[r]`` (default: its own), and the trajectory returned is,
             per replication, the sum of its copies'. Copies share their replication's matrix exponentials.
@@ -129,6 +138,8 @@ def solve(
         >>> bool(abs(traj.stocks[0, 2, 0] - 100.0) < 1e-9)  # equilibrium b / d
         True
     """
+    if chunk_size is None:
+        chunk_size = DEFAULT_CHUNK if owner is not None else PLAIN_CHUNK
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     x0a = as_float("x0", x0, 2)
@@ -151,13 +162,18 @@ def solve(
     # replications: with many configs (many measures), fewer replications at a time bound it.
     per_rep = max(1, int(days[-1]).bit_length()) * C * (n + 1) * 2 * n * 8
     chunk_size = max(1, min(chunk_size, TABLE_BYTES // per_rep))
-    out = Trajectory(*(new((coef.R, G, k)) for k in (n, n, m, m, n, n, n, n)))  # in the order of its fields
+    # Every series in one array, by columns in the order of the solver's state (STATE), then the metric: a grid
+    # day's results of a replication are one row, copied out at once; the Trajectory's fields are views.
+    full = new((coef.R, G, 6 * n + 2 * m))
+    edges = np.cumsum([0, *(n if size == "n" else m for _, size in STATE)])
+    out = Trajectory(**{name: full[..., lo:hi] for (name, _), lo, hi in zip(STATE, edges[:-1], edges[1:],
+                                                                             strict=True)})
     for r0, r1 in _chunks(own, coef.R, chunk_size):  # by replications: the copies of one stay together
         own_rows = slice(r0, r1)
         rows = slice(*np.searchsorted(own, [r0, r1]).tolist())
         part = Coefficients(b=coef.b[own_rows], g=coef.g[own_rows], d=coef.d[own_rows], T=coef.T[own_rows],
                             W=coef.W[own_rows])
-        _solve_chunk(x0a[rows], part, starts[rows], configs[rows], days, out, own_rows, own[rows] - r0,
+        _solve_chunk(x0a[rows], part, starts[rows], configs[rows], days, full, own_rows, own[rows] - r0,
                      None if weight is None else as_float("weight", weight, 1)[rows], owner is not None)
     return out
 
@@ -173,70 +189,14 @@ def _chunks(own: IntArray, R: int, size: int) -> list[tuple[int, int]]:
     return out
 
 
-def _propagators(coef: Coefficients, nbits: int, used: npt.NDArray[np.bool_]) -> FloatArray:
-    """Table ``(nbits*R*C + 1, n + 1, 2n)``: row ``k*R*C + r*C + c`` holds ``Phi^(2^k)``, the last the identity.
-
-    ``Phi = expm(M)``, ``M = [[A, b, 0], [0, 0, 0], [I, 0, 0]]`` acting on ``[x, 1, integral x]``. Each entry
-    keeps the rows of ``x`` and of the integral and the columns of ``x`` and of the constant, transposed so
-    that a column is contiguous (the constant row and identity integral columns are implied). Before the
-    exponential, ``M`` is balanced by an exact power-of-two similarity (``b`` to 1-norm < 1/2, the integral
-    block to 1/2) so the scaling follows ``A`` alone: left as is, ``b ~ 1e5`` forces ~17 extra squarings
-    of a near-identity matrix, costing ~5 digits of ``e^A - I`` and ~4 of the inflow column. The identity
-    entry (x kept, integral + 0) stands in for a bit that is clear, which is exact. Only the ``(r, c)`` pairs
-    marked in ``used`` (R, C) are computed: replications differ in how many configs they have, and the
-    others are padding that no step refers to (their entries stay zero).
-    """
-    R, C, n = coef.R, coef.C, coef.n
-    N, keep = 2 * n + 1, np.r_[0:n, n + 1 : 2 * n + 1]
-    bsum = coef.b[..., 0].copy()
-    for i in range(1, n):
-        bsum += coef.b[..., i]
-    sb = (np.frexp(bsum)[1] + 1).astype(np.int64)[..., None]  # sum(b) < 2^(sb - 1)
-    gen = coef.generator()
-    table = np.zeros((nbits * R * C + 1, n + 1, 2 * n))
-    blocks = table[:-1].reshape(nbits, R, C, n + 1, 2 * n)
-    for c in range(C):  # one config at a time bounds the temporaries of expm
-        rows = np.flatnonzero(used[:, c])
-        if rows.size == 0:
-            continue
-        m = np.zeros((rows.size, N, N))
-        m[:, :n, :n] = gen[rows, c]
-        m[:, :n, n] = np.ldexp(coef.b[rows, c], -sb[rows, c])
-        m[:, n + 1 :, :n] = 0.5 * np.eye(n)
-        phi = expm(m)
-        # Undo the similarity: entry (i, j) times scale_i / scale_j, powers of two, so exact.
-        phi[:, :n, n] = np.ldexp(phi[:, :n, n], sb[rows, c])
-        phi[:, n + 1 :, :n] = np.ldexp(phi[:, n + 1 :, :n], 1)
-        phi[:, n + 1 :, n] = np.ldexp(phi[:, n + 1 :, n], sb[rows, c] + 1)
-        for k in range(nbits):
-            if k:
-                phi = phi @ phi
-            blocks[k, rows, c] = np.swapaxes(phi[:, keep, : n + 1], -1, -2)
-    table[-1, :n, :n] = np.eye(n)
-    return table
-
-
-def _flow_tables(coef: Coefficients) -> tuple[FloatArray, FloatArray]:
-    """Per ``(r, c)`` (row ``r*C + c``) coefficients turning a step's integral ``dI`` and length into flows.
-
-    ``dense (R*C, n, m + n)``: row ``j`` is ``[W[:, j], T[j, :]]`` (metric_cum and transfer_in, linear in
-    ``dI``); ``diag (R*C, 4, n)``: ``[g, d, sum_j T_ij, b]`` (inflow ``g dI + b dt``, outflow, transfer_out).
-    """
-    R, C, n, m = coef.R, coef.C, coef.n, coef.m
-    dense = np.concatenate([np.swapaxes(coef.W, -1, -2), coef.T], axis=-1).reshape(R * C, n, m + n)
-    diag = np.stack([coef.g, coef.d, coef.transfer_out_rate(), coef.b], axis=2).reshape(R * C, 4, n)
-    return dense, diag
-
-
-def _apply(table: FloatArray, flat: IntArray, v: FloatArray, with_last: bool = True,
-           last: FloatArray | None = None) -> FloatArray:
-    """``sum_j table[flat][:, j, :] * v[:, j]`` (``+ table[flat][:, len(v), :]`` x ``last``), in that order."""
-    q = table.take(flat, axis=0)
-    y = q[:, 0, :] * v[:, 0, None]
-    for j in range(1, v.shape[1]):
-        y += q[:, j, :] * v[:, j, None]
+def _apply(q: FloatArray, v: FloatArray, with_last: bool = True, last: FloatArray | None = None) -> FloatArray:
+    """``sum_j q[j] * v[j]`` (``+ q[len(v)]`` x ``last``), in that order: blocks ``q`` ``(J, w, K)`` gathered
+    by :func:`sim.engine.propagators.gathered`, ``v`` ``(len, K)``."""
+    y = q[0] * v[0]
+    for j in range(1, v.shape[0]):
+        y += q[j] * v[j]
     if with_last:
-        y += q[:, v.shape[1], :] if last is None else q[:, v.shape[1], :] * last[:, None]
+        y += q[v.shape[0]] if last is None else q[v.shape[0]] * last
     return y
 
 
@@ -246,7 +206,7 @@ def _solve_chunk(
     starts: IntArray,
     configs: IntArray,
     days: IntArray,
-    out: Trajectory,
+    full: FloatArray,
     rows: slice,
     own: IntArray,
     w: FloatArray | None,
@@ -284,67 +244,75 @@ def _solve_chunk(
         pos += live[:, s, None] < days
     at = np.full((K, Rc), -1, dtype=np.int64)
     at[pos, ar[:, None]] = np.arange(G)
-    # State [x, integral, metric_cum, transfer_in, inflow, outflow, transfer_out], copied into the
-    # (Rc * G, width) row views of the outputs at every grid stop: no buffer that grows with K or G.
+    # State [x, integral, metric_cum, transfer_in, inflow, outflow, transfer_out] by row, the replications
+    # along each row (contiguous: the step's arithmetic runs along them), copied into the (Rc * G, width) row
+    # views of the outputs a block of stops at a time: no buffer that grows with K or G.
     o, width = 2 * n + m, 6 * n + m
-    names = ("stocks", "integral", "metric_cum", "transfer_in", "inflow", "outflow", "transfer_out")
-    edges = np.cumsum([0, n, n, m, n, n, n, n])
-    dest = [getattr(out, name)[rows].reshape(Rc * G, -1) for name in names] if not add else []
+    dest = full[rows].reshape(-1, width + m)  # (replications * G, width + m)
     weights, acc = coef.W.reshape(coef.R * C, m, n), np.zeros((coef.R * G * (width + m)) if add else 0)
     cols = np.arange(width + m)
+    block = max(1, min(K, BLOCK_BYTES // (width * Rc * 8)))
+    kept, final = np.empty((block, Rc, width)), K - 1 if nbits else 0  # no step: only stop 0 is played
 
     def record(k: int, state: FloatArray) -> None:
-        """Copy the rows of ``state`` that reached a grid day at stop ``k`` into the outputs or, with ``add``,
-        add them, with the metric of each copy on that day, into their replication's (one flat ``add.at``:
-        copies of a replication can reach a grid day at the same stop)."""
+        """Keep ``state`` at stop ``k``: the rows that reached a grid day at stops ``k - block + 1 .. k`` are
+        copied into the outputs once the block is full (or at the last stop) or, with ``add``, added at once,
+        with the metric of each copy on that day, into their replication's (one flat ``add.at``: copies of a
+        replication can reach a grid day at the same stop)."""
         hit = np.flatnonzero(at[k] >= 0)
-        if hit.size and add:
-            metric = np.einsum("hmn,hn->hm", weights[own[hit] * C + cfg_at[hit, k]], state[hit, :n])
-            flat = ((own[hit] * G + at[k, hit])[:, None] * (width + m) + cols).ravel()
-            np.add.at(acc, flat, np.concatenate([state[hit], metric], axis=1).ravel())
-        elif hit.size:
-            part = state if hit.size == Rc else state[hit]
-            where = hit * G + at[k, hit]
-            for view, lo, hi in zip(dest, edges[:-1], edges[1:], strict=True):
-                view[where] = part[:, lo:hi]
+        if add:
+            if hit.size:
+                part = np.ascontiguousarray(state[:, hit].T)
+                metric = np.einsum("hmn,hn->hm", weights[own[hit] * C + cfg_at[hit, k]], part[:, :n])
+                flat = ((own[hit] * G + at[k, hit])[:, None] * (width + m) + cols).ravel()
+                np.add.at(acc, flat, np.concatenate([part, metric], axis=1).ravel())
+            return
+        kept[k % block] = state.T
+        if k % block != block - 1 and k != final:
+            return
+        k0 = k - k % block
+        step, row = np.nonzero(at[k0 : k + 1] >= 0)
+        part = kept[step, row]  # (hits, width)
+        where = row * G + at[k0 + step, row]
+        dest[where, :width] = part
 
-    state = np.zeros((Rc, width))
-    state[:, :n] = x0
+    state = np.zeros((width, Rc))
+    state[:n] = x0.T
     record(0, state)
     if nbits:
         used = np.zeros((coef.R, C), dtype=bool)
         used[own[:, None], cfg_at] = True  # configs some stop is in; padding configs are never read
-        qtab, (dense, diag) = _propagators(coef, nbits, used), _flow_tables(coef)
+        (qtab, entry), (dense, diag) = propagators(coef, nbits, used), flow_tables(coef)
+        at_entry, D = entry[src], (len(qtab) - 1) // nbits  # (K-1, Rc) each step's table entry
+        phis, flows, rates = Gathered(qtab, n + 1), Gathered(dense, n), Gathered(diag, 4)
         bits = np.arange(nbits)[:, None]  # bit b of every replication's step length
-        x, tot = x0, state[:, n:]
+        x, tot = state[:n].copy(), state[n:]
         for k in range(1, K):
             step = dt[k - 1]
             top = int(step.max()).bit_length()
             if top:
                 # Table rows of Phi^(2^bit) for set bits, of the identity (the last row) for clear ones.
-                flat = np.where((step >> bits[:top]) & 1 == 1, src[k - 1] + bits[:top] * (coef.R * C),
+                flat = np.where((step >> bits[:top]) & 1 == 1, at_entry[k - 1] + bits[:top] * D,
                                 len(qtab) - 1)
-                inc = np.zeros((Rc, n))
+                inc = np.zeros((n, Rc))
                 for bit in range(top):
-                    y = _apply(qtab, flat[bit], x, last=w)
-                    x = y[:, :n]
-                    inc += y[:, n:]
-                state[:, :n] = x
-                tot[:, :n] += inc
-                tot[:, n:o] += _apply(dense, src[k - 1], inc, with_last=False)  # metric_cum, transfer_in
-                dg = diag.take(src[k - 1], axis=0)
-                lin = dg[:, :3] * inc[:, None, :]  # g dI, d dI, sum_j T_ij dI
-                lin[:, 0] += dg[:, 3] * (step[:, None] if w is None else (step * w)[:, None])  # + b dt
-                tot[:, o:] += lin.reshape(Rc, 3 * n)
+                    y = _apply(phis(flat[bit]), x, last=w)
+                    x = y[:n]
+                    inc += y[n:]
+                state[:n] = x
+                tot[:n] += inc
+                tot[n:o] += _apply(flows(src[k - 1]), inc, with_last=False)  # metric_cum, transfer_in
+                dg = rates(src[k - 1])
+                lin = dg[:3] * inc  # g dI, d dI, sum_j T_ij dI
+                lin[0] += dg[3] * (step if w is None else step * w)  # + b dt
+                tot[o:] += lin.reshape(3 * n, Rc)
             record(k, state)
     if add:
-        table = acc.reshape(coef.R, G, width + m)
-        for name, lo, hi in zip((*names, "metric"), edges, [*edges[1:], width + m], strict=True):
-            getattr(out, name)[rows] = table[:, :, lo:hi]
+        full[rows] = acc.reshape(coef.R, G, width + m)
         return
-    x_at = out.stocks[rows]
+    x_at = full[rows, :, :n]
     wsel = own[:, None] * C + np.take_along_axis(cfg_at, pos, axis=1)  # config in force on the grid day
-    metric = out.metric[rows]
+    metric = full[rows, :, width:]
     metric[...] = coef.W[..., 0].reshape(coef.R * C, m).take(wsel, axis=0) * x_at[..., 0, None]
     for i in range(1, n):
         metric += coef.W[..., i].reshape(coef.R * C, m).take(wsel, axis=0) * x_at[..., i, None]

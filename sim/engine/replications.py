@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import math
-from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -24,11 +23,13 @@ from sim.engine.chunk_lifecycle import play_chunk
 from sim.engine.clock import scenario_dates
 from sim.engine.coefficients import Coefficients
 from sim.engine.cohorts import members
+from sim.engine.columns import chunk_batches, on_grid, supported
 from sim.engine.draws import ChunkDraws, Input
 from sim.engine.dynamics import conservation_error, solve
 from sim.engine.effects import EffectRef, effect_refs, effect_values
-from sim.engine.layout import EffectProfiles, Layout, column_batches, row_batches
+from sim.engine.layout import GROUP_BYTES, EffectProfiles, Layout, column_batches, row_batches
 from sim.engine.segments import Params, coefficients
+from sim.engine.sparse_layout import SPARSE_COLUMNS, sparse_layout
 from sim.engine.streams import Streams
 from sim.engine.timeline import EventLog
 from sim.scenario.calendar import add_months, day_to_date
@@ -158,9 +159,18 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
     def coefficients_of(owner: npt.NDArray[np.int64], configs: FloatArray) -> Coefficients:
         return coefficients(s, refs, params.take(owner), configs[:, None, :E], configs[:, None, E:])
 
-    lay = Layout.of(column_batches((profiles.table_columns(k, st, M) for k, st in enumerate(states)), horizon)
-                    if cohort is None else row_batches(profiles.rows(k, st, M, cohort) for k, st in enumerate(states)),
-                    horizon, coefficients_of)
+    plain = cohort is None and supported(refs, states)  # every replication's profiles at once, by column
+    lay = sparse_layout(s, refs, params, profiles.phase, profiles.phase_months, states, horizon) \
+        if plain and E + M >= SPARSE_COLUMNS else None
+    if lay is None:
+        if cohort is not None:
+            batches = row_batches(profiles.rows(k, st, M, cohort) for k, st in enumerate(states))
+        elif plain:
+            batches = chunk_batches(refs, profiles.phase, profiles.phase_months, states, M, horizon, s.start_day,
+                                    GROUP_BYTES)
+        else:
+            batches = column_batches((profiles.table_columns(k, st, M) for k, st in enumerate(states)), horizon)
+        lay = Layout.of(batches, horizon, coefficients_of)
     if s.shocks:  # the counterfactual has the shocks' effects: segments of its own
         cf_lay = Layout.of(column_batches((profiles.counterfactual(k, st, M) for k, st in enumerate(states)),
                                           horizon), horizon, coefficients_of)
@@ -177,12 +187,7 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
     if verify_accounting and err > CHECK_TOLERANCE:
         raise DocketError(f"internal check failed: stock accounting off by {err:.2e} (relative) in replications "
                           f"{start}-{stop - 1}; please report this with the scenario")
-    G = len(grid)
-    in_force = np.zeros((R, M, G), dtype=bool)
-    for k, row in enumerate(states):
-        for mi in range(M):
-            for day, active in row[mi].switches:  # in order, so later switches overwrite
-                in_force[k, mi, bisect_left(grid, day):] = active
+    in_force = on_grid(states, M, grid)
     keys = ("first_in_force", "extensions", "injunctions", "shelvings", "lifted", "cancelled")
     found = np.array([[(st.first_in_force, st.extensions, st.injunctions, st.shelvings, st.lifted, st.cancelled)
                        for st in row[:M]] for row in states], dtype=float)
@@ -193,7 +198,7 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
 
     def store(a: FloatArray) -> FloatArray:
         with np.errstate(over="ignore"):  # float32 storage of a huge value overflows: check_finite names it
-            return a.astype(dtype, copy=False)
+            return np.ascontiguousarray(a, dtype=dtype)  # the solver's series are views of one array
 
     chunk = Chunk(start, store(traj.stocks), store(traj.metric), store(traj.metric_cum), store(cf.stocks),
                   store(cf.metric), store(cf.metric_cum), store(avoided), in_force, stat["first_in_force"],

@@ -30,13 +30,13 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.engine.coefficients import Coefficients
 from sim.engine.effects import ACTIONS, Acted, EffectRef
+from sim.engine.row_hash import GROUP_MIX, HASH_COLUMNS, first_appearance, multipliers
 from sim.engine.timeline import MeasureState
 from sim.scenario.calendar import add_month_span
 from sim.scenario.errors import DocketError
@@ -174,9 +174,32 @@ def segment_table(rows: list[list[Profile]], horizon: int) -> Segments:
     count = sum(lens)
     day = np.fromiter((d for p in by_column for d, _ in p), np.int64, count)
     value = np.fromiter((v for p in by_column for _, v in p), np.float64, count)
+    return _segments(R, width, np.repeat(np.arange(width * R), lens), day, value, horizon)
+
+
+def segment_rows(R: int, rows: list[IntArray], days: list[IntArray], values: list[FloatArray],
+                 horizon: int) -> Segments:
+    """:func:`segment_table` of ``R`` rows given by column: column ``c``'s changes over every row are
+    ``rows[c]``, ``days[c]``, ``values[c]`` (rows in order, each row's changes in order, from day 0).
+
+    Example:
+        >>> seg = segment_rows(2, [np.array([0, 0, 1]), np.array([0, 0, 1])], [np.array([0, 10, 0]),
+        ...                    np.array([0, 15, 0])], [np.array([0.0, 1.0, 1.0]), np.array([0.0, 0.5, 0.0])], 100)
+        >>> seg.offsets.tolist(), seg.days.tolist(), seg.table.tolist()
+        ([0, 3, 4], [0, 10, 15, 0], [[0.0, 0.0], [1.0, 0.0], [1.0, 0.5], [1.0, 0.0]])
+    """
+    if not rows:  # no column: one segment per row
+        return _segments(R, 0, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), horizon)
+    prof = np.concatenate([c * R + r for c, r in enumerate(rows)])
+    return _segments(R, len(rows), prof, np.concatenate(days), np.concatenate(values), horizon)
+
+
+def _segments(R: int, width: int, prof: IntArray, day: IntArray, value: FloatArray, horizon: int) -> Segments:
+    """The segments of ``R`` rows of ``width`` columns from their changes: each one's profile (column * R +
+    row, in order), day and value."""
+    count = day.size
     if count and day.min() < 0:
         raise ValueError("intensities: every profile must start on day 0")
-    prof = np.repeat(np.arange(width * R), lens)  # each change's profile: column * R + row
     live = np.flatnonzero(day <= horizon)
     span, p = horizon + 2, prof[live]
     key = p % max(R, 1) * span + day[live]  # (row, day)
@@ -211,23 +234,6 @@ def intensities(columns: list[Profile], horizon: int) -> tuple[IntArray, FloatAr
     return seg.days, seg.table
 
 
-def _multipliers(width: int) -> npt.NDArray[np.uint64]:
-    """Odd multipliers of the columns' bits in a row's hash: SplitMix64 of the column number. (Multipliers
-    that grow with the column, ``c x constant``, make rows whose columns at 1.0 have the same sum of column
-    numbers collide.)"""
-    with np.errstate(over="ignore"):  # wraps around 2**64 by design
-        z = np.arange(1, width + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return (z ^ (z >> np.uint64(31))) | np.uint64(1)
-
-
-GROUP_MIX: Final = np.uint64(0xD6E8FEB86659FD93)
-"""Mixes a row's group into its hash (:func:`distinct_by`)."""
-HASH_COLUMNS: Final = 16
-"""Columns hashed at a time (:func:`distinct_by`)."""
-
-
 def distinct_by(table: FloatArray, offsets: IntArray) -> tuple[FloatArray, IntArray, IntArray]:
     """The distinct rows of each group of rows of ``table`` (group ``g``: rows ``offsets[g]:offsets[g + 1]``),
     in order of first appearance, group after group; each row's index among its group's; and where each
@@ -247,19 +253,14 @@ def distinct_by(table: FloatArray, offsets: IntArray) -> tuple[FloatArray, IntAr
     G = offsets.size - 1
     group = np.repeat(np.arange(G), np.diff(offsets))
     bits = np.asfortranarray(table).T.view(np.uint64)  # (width, N): a column's bits are contiguous
-    mult, h = _multipliers(width)[:, None], group.astype(np.uint64) * GROUP_MIX
+    mult, h = multipliers(width)[:, None], group.astype(np.uint64) * GROUP_MIX
     with np.errstate(over="ignore"):  # the hash wraps around 2**64 by design
         for c in range(0, width, HASH_COLUMNS):  # a few columns at a time: temporaries that stay in cache
             # Each value's high half folded onto its low one first: a float's low bits are often all zero
             # (1.0, 0.5), and a product's would be too, leaving a few bits of the multipliers to tell rows apart.
             part = bits[c : c + HASH_COLUMNS]
             h += ((part ^ (part >> np.uint64(32))) * mult[c : c + HASH_COLUMNS]).sum(axis=0)
-    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    inverse = rank[inverse.reshape(-1)]
-    firsts = first[order]
+    firsts, inverse = first_appearance(h)
     again = np.flatnonzero(firsts[inverse] != np.arange(N))  # rows that repeat an earlier one, by their hash
     src = firsts[inverse[again]]
     if not (np.array_equal(table[src], table[again]) and np.array_equal(group[src], group[again])):
@@ -337,14 +338,21 @@ def _require_finite(scenario: Scenario, b: FloatArray, W: FloatArray) -> None:
 def _coefficient_arrays(scenario: Scenario, refs: list[EffectRef], params: Params, level: FloatArray,
                         flags: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """The arrays ``b, g, d, T, W`` of :class:`Coefficients` (see :func:`coefficients`)."""
-    R, S = level.shape[:2]
-    n, m = len(scenario.populations), len(scenario.metrics)
+    (R, S), n, m = level.shape[:2], len(scenario.populations), len(scenario.metrics)
     acted = Acted(scale_in=np.ones((R, S, n)), extra_out=np.zeros((R, S, n)),
                   T=np.broadcast_to(params.flows[:, None], (R, S, n, n)).copy(), unpatched=np.zeros((R, S, n)),
                   expo=np.ones((R, S, m, n)), scale_T=np.ones((R, S, n, n)), scale_out=np.ones((R, S, n)))
     order = sorted(range(len(refs)), key=lambda e: not ACTIONS[refs[e].effect.type].first)  # stable
     for e in order:  # in the order written, those that scale the others first (see sim.engine.effects)
         ACTIONS[refs[e].effect.type].act(acted, refs[e], level[:, :, e], params.effect_value[e][:, None])
+    return from_acted(scenario, params, acted, flags)
+
+
+def from_acted(scenario: Scenario, params: Params, acted: Acted, flags: FloatArray
+               ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The arrays ``b, g, d, T, W`` of :class:`Coefficients` of ``(R, S)`` segments from what effects act on
+    (``acted``, changed in place) and the in-force ``flags`` (R, S, M; only ``while`` measures are read)."""
+    (R, S), n, m = acted.scale_in.shape[:2], len(scenario.populations), len(scenario.metrics)
     scale_in, extra_out, T, unpatched, expo = acted.scale_in, acted.extra_out, acted.T, acted.unpatched, acted.expo
     a = params.inflow[:, None, :] * scale_in
     K, x0 = params.ceiling[:, None, :], params.x0[:, None, :]
@@ -356,17 +364,15 @@ def _coefficient_arrays(scenario: Scenario, refs: list[EffectRef], params: Param
     W = np.zeros((R, S, m, n))
     measures = {mm.id: i for i, mm in enumerate(scenario.measures)}
     pops = {p.id: i for i, p in enumerate(scenario.populations)}
-    t = 0
-    for k, metric in enumerate(scenario.metrics):
-        for term in metric.terms:
-            i = pops[term.population]
-            w = params.weights[t][:, None] * expo[:, :, k, i]
-            t += 1
-            if term.only == "unpatched":
-                w = w * unpatched[:, :, i]
-            if term.while_ is not None:
-                w = w * flags[:, :, measures[term.while_]]
-            W[:, :, k, i] += w
+    terms = [(k, term) for k, metric in enumerate(scenario.metrics) for term in metric.terms]
+    for t, (k, term) in enumerate(terms):  # params.weights: one per term, in this order
+        i = pops[term.population]
+        w = params.weights[t][:, None] * expo[:, :, k, i]
+        if term.only == "unpatched":
+            w = w * unpatched[:, :, i]
+        if term.while_ is not None:
+            w = w * flags[:, :, measures[term.while_]]
+        W[:, :, k, i] += w
     idx = np.arange(n)
     T[:, :, idx, idx] = 0.0
     return b, g, d, T, W

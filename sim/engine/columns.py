@@ -1,0 +1,196 @@
+"""The segment tables of a whole chunk by column: every replication's effect profiles built with numpy at once.
+
+:meth:`sim.engine.layout.EffectProfiles.of` builds each replication's profiles one at a time in Python
+(:func:`sim.engine.segments.profile`). For the common case -- no waivers, no effect whose rate follows a
+schedule (``retire_over``) -- :func:`chunk_batches` builds the same profiles,
+change for change, for all replications of a chunk together: each timeline's switches of every row as flat
+arrays, each switch into its phase-in steps with ``numpy.repeat``, and the rules of
+:func:`~sim.engine.segments.profile` (of two changes on one day the later wins; a change to the value in
+force is dropped) as masks. The columns then go to :func:`sim.engine.segments.segment_rows` as
+:func:`~sim.engine.segments.segment_table` would take them, so the segments, and every result, are identical
+(``tests/test_columns.py`` compares both on the bundled scenarios).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import chain
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.engine.effects import ACTIONS, EffectRef
+from sim.engine.segments import Segments, segment_rows
+from sim.engine.timeline import MeasureState
+from sim.scenario.calendar import add_month_span
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+Flat = tuple[IntArray, IntArray, FloatArray]
+"""The changes of one column over every row: each change's row, day and value, rows in order, each row's
+changes in order, the first of each row on day 0."""
+
+
+def supported(refs: list[EffectRef], states: list[list[MeasureState]]) -> bool:
+    """Whether :func:`chunk_batches` builds these rows: no waiver in any timeline, no effect with a schedule."""
+    return (all(ACTIONS[ref.effect.type].schedule is None for ref in refs)
+            and not any(st.waiver_changes for row in states for st in row))
+
+
+def switches(states: list[list[MeasureState]], t: int) -> tuple[IntArray, IntArray, npt.NDArray[np.bool_]]:
+    """The switches of timeline ``t`` of every row: each one's row, day and state, in row order.
+
+    Example:
+        >>> a, b = MeasureState(switches=[(3, True), (9, False)]), MeasureState(switches=[(5, True)])
+        >>> [x.tolist() for x in switches([[a], [b]], 0)]
+        [[0, 0, 1], [3, 9, 5], [True, False, True]]
+    """
+    lists = [row[t].switches for row in states]
+    lens = [len(sw) for sw in lists]
+    count = sum(lens)
+    row = np.repeat(np.arange(len(lists)), lens)
+    day = np.fromiter((d for d, _ in chain.from_iterable(lists)), np.int64, count)
+    on = np.fromiter((a for _, a in chain.from_iterable(lists)), np.bool_, count)
+    return row, day, on
+
+
+def in_force_column(R: int, row: IntArray, day: IntArray, on: npt.NDArray[np.bool_]) -> Flat:
+    """The in-force flag of a timeline as a column (:func:`sim.engine.layout.in_force` of every row)."""
+    first = np.searchsorted(row, np.arange(R))  # where each row's switches begin
+    at = first + np.arange(R)  # where each row's leading (0, 0.0) goes
+    rows, days, values = np.empty(R + row.size, np.int64), np.zeros(R + row.size, np.int64), np.zeros(R + row.size)
+    mask = np.ones(R + row.size, dtype=bool)
+    mask[at] = False
+    rows[at], rows[mask] = np.arange(R), row
+    days[mask], values[mask] = day, on
+    return rows, days, values
+
+
+def profile_column(R: int, row: IntArray, day: IntArray, on: npt.NDArray[np.bool_], phase: FloatArray,
+                   steps: int | None, horizon: int, months: FloatArray | None = None, day0: int = 0) -> Flat:
+    """One effect's intensity profile in every row: :func:`sim.engine.segments.profile` of each row's
+    timeline (switches ``row``, ``day``, ``on``), with the row's phase-in ``phase`` (days) in ``steps`` or,
+    where the row's ``months`` is not 0, that many calendar months from each day the measure takes effect.
+
+    Example:
+        >>> col = profile_column(2, np.array([0, 0, 1]), np.array([10, 40, 5]), np.array([True, False, True]),
+        ...                      np.array([14.0, 0.0]), None, 100)
+        >>> [x.tolist() for x in col]
+        [[0, 0, 0, 0, 1, 1], [0, 10, 17, 40, 0, 5], [0.0, 0.5, 1.0, 0.0, 0.0, 1.0]]
+    """
+    nxt = np.full(row.size, horizon + 1, dtype=np.int64)
+    same = row[1:] == row[:-1]
+    nxt[:-1][same] = day[1:][same]
+    p = phase[row]
+    if months is not None and bool(np.any(months[row][on])):  # calendar months from each day it takes effect
+        p = p.copy()
+        for i in np.flatnonzero(on & (months[row] != 0)).tolist():
+            start = day0 + int(day[i])
+            p[i] = add_month_span(start, float(months[row[i]])) - start
+    base = np.ceil(p / 7) if not steps else np.full(p.size, float(steps))
+    k = np.where(on & (p > 0), np.maximum(1.0, base), 1.0).astype(np.int64)  # steps of a switch on
+    # Each switch's candidates: a switch off one (day, 0); a switch on, its phase-in steps before the next switch.
+    src = np.repeat(np.arange(row.size), k)
+    j = np.arange(src.size) - np.repeat(np.cumsum(k) - k, k)
+    kf = k[src].astype(np.float64)
+    at = day[src] + np.ceil(j * p[src] / kf).astype(np.int64)
+    level = np.where(on[src], (j + 1) / kf, 0.0)
+    keep = ~on[src] | (at < nxt[src])
+    # The leading (0, 0.0) of each row, then its candidates in order (their days never decrease).
+    c_row, c_day, c_val = row[src][keep], at[keep], level[keep]
+    first = np.searchsorted(c_row, np.arange(R)) + np.arange(R)
+    n = R + c_row.size
+    rows, days, values = np.empty(n, np.int64), np.zeros(n, np.int64), np.zeros(n)
+    mask = np.ones(n, dtype=bool)
+    mask[first] = False
+    rows[first], rows[mask], days[mask], values[mask] = np.arange(R), c_row, c_day, c_val
+    # Of two changes on one day the later wins; then a change to the value in force is dropped.
+    last = np.ones(n, dtype=bool)
+    last[:-1] = (rows[1:] != rows[:-1]) | (days[1:] != days[:-1])
+    rows, days, values = rows[last], days[last], values[last]
+    new = np.ones(rows.size, dtype=bool)
+    new[1:] = (rows[1:] != rows[:-1]) | (values[1:] != values[:-1])
+    return rows[new], days[new], values[new]
+
+
+def chunk_batches(refs: list[EffectRef], phases: list[FloatArray], months: list[FloatArray],
+                  states: list[list[MeasureState]], M: int, horizon: int, day0: int,
+                  group_bytes: int) -> Iterator[tuple[IntArray, FloatArray, Segments]]:
+    """The batches :func:`sim.engine.layout.column_batches` gives for these rows (one solved row per
+    replication; each row's columns: its effects' profiles, then its measures' in-force flags), built by
+    column (``phases`` and ``months``: each effect's phase-in per row, in days and in calendar months, see
+    :class:`sim.engine.layout.EffectProfiles`); the rows go in batches of about ``group_bytes`` of tables."""
+    R = len(states)
+    columns = chunk_columns(refs, phases, months, states, M, horizon, day0)
+    span = horizon + 2  # the distinct change days of each row: at most its segments
+    changed = np.unique(np.concatenate([np.zeros(0, np.int64), *(r * span + d for r, d, _ in columns)]))
+    size = np.cumsum(np.bincount(changed // span, minlength=R) * len(columns) * 8)  # bytes of table, up to each row
+    cuts, a = [], 0
+    while a < R:  # rows a .. b - 1: about group_bytes of table (at least one row)
+        b = max(a + 1, int(np.searchsorted(size, (size[a - 1] if a else 0) + group_bytes, side="right")))
+        cuts.append((a, min(b, R)))
+        a = min(b, R)
+    for a, b in cuts:
+        parts = [(r, d, v) if (a, b) == (0, R) else _rows(r, d, v, a, b) for r, d, v in columns]
+        seg = segment_rows(b - a, [r - a for r, _, _ in parts], [d for _, d, _ in parts], [v for _, _, v in parts],
+                           horizon)
+        yield np.arange(a, b), np.ones(b - a), seg
+
+
+def chunk_columns(refs: list[EffectRef], phases: list[FloatArray], months: list[FloatArray],
+                  states: list[list[MeasureState]], M: int, horizon: int, day0: int) -> list[Flat]:
+    """The columns of every row of a chunk (its effects' profiles, then its measures' in-force flags), each as
+    its changes over every row (see :func:`chunk_batches`)."""
+    R = len(states)
+    timelines = {ref.measure for ref in refs} | set(range(M))
+    found = {t: switches(states, t) for t in sorted(timelines)}
+    cache: dict[tuple[int, bytes, bytes, int | None], Flat] = {}
+    columns: list[Flat] = []
+    for e, ref in enumerate(refs):  # effects of one timeline with the same phase-ins share a profile
+        key = (ref.measure, phases[e].tobytes(), months[e].tobytes(), ref.effect.steps)
+        if key not in cache:
+            cache[key] = profile_column(R, *found[ref.measure], phases[e], ref.effect.steps, horizon, months[e],
+                                        day0)
+        columns.append(cache[key])
+    columns += [in_force_column(R, *found[t]) for t in range(M)]
+    return columns
+
+
+def _rows(row: IntArray, day: IntArray, value: FloatArray, a: int, b: int) -> Flat:
+    lo, hi = np.searchsorted(row, [a, b])
+    return row[lo:hi], day[lo:hi], value[lo:hi]
+
+
+def on_grid(states: list[list[MeasureState]], M: int, grid: list[int]) -> npt.NDArray[np.bool_]:
+    """``(R, M, G)``: whether each row's measure is in force on each grid day, its last switch on or before
+    that day (of switches on one day, the last), for every row at once.
+
+    Example:
+        >>> a, b = MeasureState(switches=[(3, True), (9, False)]), MeasureState(switches=[(5, True), (5, False)])
+        >>> on_grid([[a], [b]], 1, [0, 3, 7, 9]).astype(int).tolist()
+        [[[0, 1, 1, 0]], [[0, 0, 0, 0]]]
+    """
+    R, days = len(states), np.asarray(grid, dtype=np.int64)
+    out = np.zeros((R, M, days.size), dtype=bool)
+    for mi in range(M):
+        row, day, on = switches(states, mi)
+        if not row.size:
+            continue
+        lo = min(int(day.min()), 0)
+        span = max(int(day.max()), int(days[-1])) - lo + 2
+        keys = row * span + (day - lo)
+        if bool(np.any(np.diff(keys) < 0)):  # switches out of day order: each in turn, later ones overwrite
+            for r, d, a in zip(row.tolist(), day.tolist(), on.tolist(), strict=True):
+                out[r, mi, int(np.searchsorted(days, d)):] = a
+            continue
+        # A switch holds from the first grid day on or after it; of those from one grid day, the last. The
+        # last switch on or before each grid day is then the running maximum of their indices along the row.
+        gi = np.searchsorted(days, day)
+        at_key = row * (days.size + 1) + gi
+        last = np.ones(row.size, dtype=bool)
+        last[:-1] = at_key[1:] != at_key[:-1]
+        at = np.full((R, days.size + 1), -1, dtype=np.int64)
+        at[row[last], gi[last]] = np.flatnonzero(last)
+        np.maximum.accumulate(at, axis=1, out=at)
+        out[:, mi, :] = (at[:, :-1] >= 0) & on[np.maximum(at[:, :-1], 0)]
+    return out

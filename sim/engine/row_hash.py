@@ -1,0 +1,44 @@
+"""Hashes of rows of float values, and rows grouped by them (:func:`sim.engine.segments.distinct_by`,
+:mod:`sim.engine.sparse_layout`): a row's hash is the sum, modulo ``2^64``, of a term of each column's bits."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+IntArray = npt.NDArray[np.int64]
+
+
+def multipliers(width: int) -> npt.NDArray[np.uint64]:
+    """Odd multipliers of the columns' bits in a row's hash: SplitMix64 of the column number. (Multipliers
+    that grow with the column, ``c x constant``, make rows whose columns at 1.0 have the same sum of column
+    numbers collide.)"""
+    with np.errstate(over="ignore"):  # wraps around 2**64 by design
+        z = np.arange(1, width + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return (z ^ (z >> np.uint64(31))) | np.uint64(1)
+
+
+GROUP_MIX: Final = np.uint64(0xD6E8FEB86659FD93)
+"""Mixes a row's group into its hash (:func:`sim.engine.segments.distinct_by`)."""
+HASH_COLUMNS: Final = 16
+"""Columns hashed at a time (:func:`sim.engine.segments.distinct_by`)."""
+
+
+def first_appearance(h: npt.NDArray[np.uint64]) -> tuple[IntArray, IntArray]:
+    """The first index of each distinct value of ``h``, in order of first appearance, and each index's value
+    among them.
+
+    Example:
+        >>> firsts, inverse = first_appearance(np.array([7, 3, 7, 5], dtype=np.uint64))
+        >>> firsts.tolist(), inverse.tolist()
+        ([0, 1, 3], [0, 1, 0, 2])
+    """
+    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return first[order], rank[inverse.reshape(-1)]
