@@ -203,6 +203,7 @@ class Measure(Strict):
 
     id: Id
     title: str | None = None
+    label: str | None = Field(default=None, max_length=40)
     authority: str | None = None
     description: str | None = None
     deadline: When

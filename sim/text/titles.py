@@ -137,16 +137,20 @@ def short_title(title: str, width: int = 28) -> str:
 
 
 def short_titles(scenario: Scenario, width: int = 28) -> dict[str, str]:
-    """:func:`short_title` of every measure, by id, longer where two would read the same.
+    """:func:`short_title` of every measure, by id, longer where two would read the same; a measure's own
+    ``label`` (a short name written in the scenario) is taken as it is.
 
     Example:
         >>> from sim.scenario.loader import load_scenario
         >>> short_titles(load_scenario("scenarios/carrier-revocations-2021.yaml"))["cua_revocation"]
         "Revocation of China Unicom Americas' Section 214 authority"
+        >>> short_titles(load_scenario("scenarios/tiktok-wechat-2020.yaml"))["cfius_divestiture"]  # its label
+        'CFIUS divestiture order'
     """
     titles = {m.id: m.title or m.id for m in scenario.measures}
+    labels = {m.id: m.label for m in scenario.measures if m.label}
     for w in range(width, max(map(len, titles.values()), default=width) + 1):
-        out = {k: short_title(t, w) for k, t in titles.items()}
+        out = {k: labels.get(k) or short_title(t, w) for k, t in titles.items()}
         if len(set(out.values())) == len(out):
             return out
-    return titles
+    return titles | labels
