@@ -164,15 +164,17 @@ def render(plan: Sequence[Page], out: str | os.PathLike[str], formats: Sequence[
         else:
             warm()
             gc.freeze()  # the workers' collector then skips what they inherit (no scans, no copied pages)
-            with ProcessPoolExecutor(min(jobs, count), mp_context=multiprocessing.get_context("fork")) as pool:
-                try:  # the PDF is joined page by page as the pages come in, while the next ones are drawn
-                    _finish(path, pages(pool.map(draw, *zip(*args, strict=True))), title)
-                except BaseException:
-                    pool.shutdown(cancel_futures=True)
-                    raise
+            try:
+                with ProcessPoolExecutor(min(jobs, count), mp_context=multiprocessing.get_context("fork")) as pool:
+                    try:  # the PDF is joined page by page as the pages come in, while the next ones are drawn
+                        _finish(path, pages(pool.map(draw, *zip(*args, strict=True))), title)
+                    except BaseException:
+                        pool.shutdown(cancel_futures=True)
+                        raise
+            finally:
+                gc.unfreeze()  # only what this call froze: the sequential path leaves the collector alone
     finally:
         _PLAN.clear()
-        gc.unfreeze()
     return written if path is None else [path, *written]
 
 

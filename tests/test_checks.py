@@ -231,6 +231,25 @@ def test_duplicate_source_and_check_ids(old: str, new: str, message: str) -> Non
     assert only(old, new).message == message
 
 
+def test_duplicate_measure_labels() -> None:
+    """Two measures with one chart label would read as one measure on every deadline line: reported at the second,
+    naming the first; a label may repeat its own measure's title or another measure's id."""
+    second = ("  - id: ban\n", "  - id: other\n    label: Sales ban\n    deadline: 2021-01-01\n    effects:\n"
+              "      - {type: scale_inflow, population: vpn_users, factor: 0}\n  - id: ban\n    label: Sales ban\n")
+    d = only(*second)
+    assert (d.path, d.message) == ("measures.ban.label", "duplicate measure label `Sales ban`")
+    assert d.found == "`Sales ban` again (first used by measure `other`)" and d.hint == "rename one of them"
+    assert diagnose(second[0], second[1].replace("label: Sales ban\n    deadline", "label: other\n    deadline")) == []
+
+
+def test_a_label_is_short_text() -> None:
+    """A label is at most 40 characters of text, said at its key with the limit."""
+    text = BASE.replace("  - id: ban\n", "  - id: ban\n    label: A label far too long to sit on a deadline line\n")
+    _, diagnostics = validate_data(load_yaml_text(text, "c.yaml"), "c.yaml")
+    assert [(d.path, d.message) for d in diagnostics] == [("measures.ban.label",
+                                                            "string should have at most 40 characters")]
+
+
 def test_duplicate_variant_ids() -> None:
     """Two variants with one id are reported."""
     text = BASE + "variants:\n  - {id: v, changes: {}}\n  - {id: v, changes: {}}\n"

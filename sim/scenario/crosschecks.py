@@ -80,6 +80,14 @@ def _unique_ids(c: Checker) -> None:
                      found=f"`{ident}` again (first used by {seen[ident]})", hint="rename one of them")
         else:
             seen[ident] = f"{path[0]} at line {item.line if item else '?'}"
+    labels: dict[str, str] = {}  # a measure's chart label names it alone: two alike would read as one measure
+    for path, m in c.items("measures"):
+        label = m.get("label")
+        if isinstance(label, str) and label in labels:
+            c.report((*path, "label"), f"duplicate measure label `{label}`", expected="labels unique among measures",
+                     found=f"`{label}` again (first used by measure `{labels[label]}`)", hint="rename one of them")
+        elif isinstance(label, str):
+            labels[label] = str(m.get("id"))
     for key in ("sources", "variants"):
         names: set[str] = set()
         for path, entry in c.items(key):
