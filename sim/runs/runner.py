@@ -8,7 +8,7 @@ from typing import Final
 
 from sim.engine.replications import CHUNK, Collected, grids
 from sim.runs.results import Results, aggregate
-from sim.runs.spill import SPILL_BYTES
+from sim.runs.spill import SPILL_BYTES, release
 from sim.runs.study import Progress, RunSpec, run_study
 from sim.scenario.loaded import run_defaults
 from sim.scenario.schema import Scenario
@@ -28,7 +28,13 @@ def collect(s: Scenario, replications: int, seed: int, grid: list[int], *, worke
     spec = RunSpec.of("run", s, replications, seed, grid)
     study = run_study([spec], workers=workers, scheduler=scheduler, chunk=chunk, verify_accounting=verify_accounting,
                       progress=progress, keep_replications=keep_replications, spill_bytes=spill_bytes)
-    study.raise_failures()
+    try:
+        study.raise_failures()
+    except BaseException:
+        for got in study.collected:  # a failed run's spilled series are not kept alive by the traceback
+            if got is not None:
+                release(got)
+        raise
     collected = study.collected[0]
     assert collected is not None
     return collected
@@ -86,5 +92,8 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
     collected = collect(scenario, n, sd, grid, workers=workers, chunk=task_size(scenario, grid),
                         verify_accounting=verify_accounting, progress=progress, scheduler=scheduler,
                         keep_replications=keep_replications, spill_bytes=SPILL_BYTES)
-    return aggregate(scenario, collected, grid, report, n, sd, time.perf_counter() - t0, keep_replications)
+    try:
+        return aggregate(scenario, collected, grid, report, n, sd, time.perf_counter() - t0, keep_replications)
+    finally:
+        release(collected)
 

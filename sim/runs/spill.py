@@ -4,22 +4,26 @@ The series of a run (stocks, metrics, their integrals, counterfactuals and avoid
 solved days x series, 8 bytes a value) grow with the horizon: a 20-year weekly window of the flagship at 10,000
 replications holds 1.8 GB of them. Every value is needed (each day's quantiles take all replications), but not
 at once: :func:`sim.runs.results.aggregate` reads one series (one population's stock, one metric's integral...)
-at a time. So a run whose series pass :data:`SPILL_BYTES` keeps each in a temporary file (deleted when the run's
-arrays are), written chunk by chunk as tasks finish (:class:`Spilled`), and read back whole, one series at a
-time (:class:`SpilledSeries`): the same float64 values, so the same digits, at the cost of writing and reading
-them once (the page cache, not the process, holds them).
+at a time. So a run whose series pass :data:`SPILL_BYTES` keeps each in an unnamed temporary file in the folder
+``TMPDIR`` names (else the system's), written chunk by chunk as tasks finish (:class:`Spilled`), read back whole,
+one series at a time (:class:`SpilledSeries`), and closed (so deleted) when the run is aggregated
+(:func:`release`) or its arrays are collected: the same float64 values, so the same digits, at the cost of
+writing them once and reading them back (a series is read again by each table that needs it, from the page
+cache, not the process). A disk that fills up is a :class:`~sim.scenario.errors.DocketError` naming the folder.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import weakref
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.engine.replications import ARRAYS, Chunk, Collected
+from sim.scenario.errors import DocketError
 
 SPILL_BYTES: Final = 256 * 2**20
 """A run whose series arrays would pass this many bytes keeps them in a temporary file (:func:`collected_like`)."""
@@ -42,7 +46,11 @@ class Spilled:
     def __init__(self, shape: tuple[int, ...], dtype: np.dtype[Any], last: LastRead | None = None) -> None:
         self.shape, self.dtype = (shape[0], shape[1], shape[2]), np.dtype(dtype)
         self._last = LastRead() if last is None else last
-        self._file = tempfile.TemporaryFile(prefix="docket-series-")  # noqa: SIM115 (no name: gone when closed)
+        try:
+            self._file = tempfile.TemporaryFile(prefix="docket-series-")  # noqa: SIM115 (no name: gone when closed)
+        except OSError as exc:
+            raise disk_error(exc, "created") from exc
+        weakref.finalize(self, self._file.close)  # closed with the array, whatever path drops it
         self._row = shape[1] * self.dtype.itemsize
         self._series = shape[0] * self._row
 
@@ -52,16 +60,19 @@ class Spilled:
     def __setitem__(self, rows: slice, part: npt.NDArray[Any]) -> None:
         """Write ``part`` (rows x days x series) as rows ``rows`` of every series."""
         start, self._last.key = rows.start or 0, None
-        for c in range(self.shape[2]):
-            _write(self._file.fileno(), np.ascontiguousarray(part[:, :, c], dtype=self.dtype),
-                   c * self._series + start * self._row)
+        try:
+            for c in range(self.shape[2]):
+                _write(self._file.fileno(), np.ascontiguousarray(part[:, :, c], dtype=self.dtype),
+                       c * self._series + start * self._row)
+        except OSError as exc:
+            raise disk_error(exc, "written") from exc
 
     def __getitem__(self, key: tuple[Any, Any, int]) -> Any:
         """``[:, :, c]``: series ``c`` (:class:`SpilledSeries`, read when indexed); ``[rows, days, c]``: those
         values of it, read now."""
         rows, days, c = key
         series = SpilledSeries(self, int(c))
-        if rows == slice(None) and days == slice(None):
+        if isinstance(rows, slice) and rows == slice(None) and isinstance(days, slice) and days == slice(None):
             return series
         return series.read()[rows, days]
 
@@ -75,9 +86,13 @@ class Spilled:
         view = out.reshape(-1).view(np.uint8).data
         done, at = 0, c * self._series
         while done < len(view):
-            got = os.preadv(self._file.fileno(), [view[done:]], at + done)
+            try:
+                got = os.preadv(self._file.fileno(), [view[done:]], at + done)
+            except OSError as exc:
+                raise disk_error(exc, "read") from exc
             if got <= 0:
-                raise OSError(f"short read of docket's temporary series file at byte {at + done}")
+                raise DocketError(f"docket's temporary series file in {tempfile.gettempdir()} ended at byte "
+                                  f"{at + done}, before the series it holds: was it truncated?")
             done += got
         out.flags.writeable = False
         self._last.key, self._last.value = (id(self), c), out
@@ -115,6 +130,26 @@ class SpilledSeries:
 
     def __getitem__(self, key: Any) -> Any:
         return self.read()[key]
+
+
+def disk_error(exc: OSError, what: str) -> DocketError:
+    """The error of a temporary series file that could not be ``what`` (created, written, read), naming its folder.
+
+    Example:
+        >>> import errno
+        >>> str(disk_error(OSError(errno.ENOSPC, "No space left on device"), "written")).split(": ", 1)[1][:45]
+        'No space left on device; free space there, or'
+    """
+    return DocketError(f"a long run keeps its series in a temporary file in {tempfile.gettempdir()}, which could "
+                       f"not be {what}: {exc.strerror or exc}; free space there, or set TMPDIR to a folder on a "
+                       "larger disk, or run fewer replications")
+
+
+def release(collected: Collected) -> None:
+    """Close (so delete) the temporary files of a run's spilled series, once it has been aggregated."""
+    for array in collected.arrays.values():
+        if isinstance(array, Spilled):
+            array.close()
 
 
 def _write(fd: int, data: npt.NDArray[Any], at: int) -> None:

@@ -49,7 +49,7 @@ from sim.runs.executors import Executor, open_executor
 from sim.runs.memory import require
 from sim.runs.owned import clear_tasks
 from sim.runs.results import aggregate as results_of
-from sim.runs.spill import collected_like
+from sim.runs.spill import collected_like, release
 from sim.scenario.errors import DocketError
 from sim.scenario.loaded import Loaded, run_defaults
 from sim.scenario.schema import Scenario
@@ -258,7 +258,12 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
         got = study.collected[i]
         if got is None:
             got = study.collected[i] = collected_like(c, specs[i].replications, spill_bytes)
-        got.add(c)
+        try:
+            got.add(c)
+        except BaseException:  # a spilled series that cannot be written: its files are closed now, not at exit
+            release(got)
+            study.collected[i] = None
+            raise
         done[i] += 1
         if reduce is not None and done[i] == needed[i]:
             study.outputs[i] = reduce(i, got)
