@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from sim.engine.coefficients import Coefficients
 from sim.engine.expm import expm
+from sim.engine.row_hash import first_appearance
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -94,11 +95,7 @@ def _distinct(gen: FloatArray, b: FloatArray) -> tuple[IntArray, IntArray]:
     """
     key = np.concatenate([gen.reshape(len(gen), -1), b], axis=1)
     raw = np.ascontiguousarray(key).view(np.dtype((np.void, key.shape[1] * key.itemsize))).ravel()
-    _, first, back = np.unique(raw, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")  # keep the first occurrences in row order
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    return first[order], rank[back.ravel()]
+    return first_appearance(raw)  # the first occurrences in row order
 
 
 def flow_tables(coef: Coefficients) -> tuple[FloatArray, FloatArray]:

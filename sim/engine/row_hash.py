@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -28,9 +28,9 @@ HASH_COLUMNS: Final = 16
 """Columns hashed at a time (:func:`sim.engine.segments.distinct_by`)."""
 
 
-def first_appearance(h: npt.NDArray[np.uint64]) -> tuple[IntArray, IntArray]:
-    """The first index of each distinct value of ``h``, in order of first appearance, and each index's value
-    among them.
+def first_appearance(h: npt.NDArray[Any]) -> tuple[IntArray, IntArray]:
+    """The first index of each distinct value of ``h`` (hashes, or rows viewed as one void value each), in order
+    of first appearance, and each index's value among them.
 
     Example:
         >>> firsts, inverse = first_appearance(np.array([7, 3, 7, 5], dtype=np.uint64))

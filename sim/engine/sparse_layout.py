@@ -226,8 +226,7 @@ def sparse_layout(s: Scenario, refs: list[EffectRef], params: Params, phases: li
     flags = np.zeros((C, 1, len(s.measures)))
     for mi in sorted(_while_measures(s)):
         flags[:, 0, mi] = ch.value(np.full(C, E + mi), firsts)
-    mine = Params(params.x0[owner], params.inflow[owner], params.churn[owner], params.ceiling[owner],
-                  params.flows[owner], [w[owner] for w in params.weights], [])
+    mine = params.take(owner)
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by name below
         b, g, d, T, W = from_acted(s, mine, acted, flags)
     _require_finite(s, b, W)
