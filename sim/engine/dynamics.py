@@ -22,7 +22,9 @@ inflow ``b dt + g dI``, outflow ``d dI``, transfer out of ``i`` ``sum_j T_ij dI_
 Replications are processed in chunks; every replication's arithmetic is independent of the others (batched
 ``matmul`` is one small product per replication, reductions over small axes are spelled out in a fixed
 order), so results are bit-identical whatever the chunking. Only numpy is used: the coefficients are
-:class:`sim.engine.coefficients.Coefficients`, the matrix exponential :func:`sim.engine.expm.expm`.
+:class:`sim.engine.coefficients.Coefficients`; the one-day propagators and their powers come from
+:mod:`sim.engine.propagators` (the matrix exponential :func:`sim.engine.expm.expm` of each distinct ``(A, b)``,
+once for every replication that shares it).
 """
 
 from __future__ import annotations
@@ -212,7 +214,8 @@ def _solve_chunk(
     w: FloatArray | None,
     add: bool = False,
 ) -> None:
-    """Solve replications ``rows`` (already validated) and write their results into ``out``; row ``r`` of the
+    """Solve replications ``rows`` (already validated) and write their results into ``full`` (every series of
+    the chunk in one array, :func:`solve`'s ``Trajectory`` fields are views of it); row ``r`` of the
     states uses the coefficients of ``own[r]`` with its inflow times ``w[r]`` and, with ``add``, is added into
     the results of that replication (see :func:`solve`).
 
