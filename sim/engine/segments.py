@@ -194,6 +194,30 @@ def segment_rows(R: int, rows: list[IntArray], days: list[IntArray], values: lis
     return _segments(R, len(rows), prof, np.concatenate(days), np.concatenate(values), horizon)
 
 
+def segment_keys(R: int, row: IntArray, day: IntArray, horizon: int) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """The segments of ``R`` rows from changes on ``(row, day)`` (days within the horizon): their sorted keys
+    (``row * (horizon + 2) + day``, every row's day 0 included), each one's row, each row's first segment
+    (``R + 1`` offsets) and each change's segment.
+
+    Example:
+        >>> keys, seg_row, offsets, at = segment_keys(2, np.array([0, 0, 1]), np.array([0, 5, 3]), 9)
+        >>> seg_row.tolist(), offsets.tolist(), at.tolist()
+        ([0, 0, 1, 1], [0, 2, 4], [0, 1, 3])
+    """
+    span = horizon + 2
+    key = row * span + day
+    keys = np.unique(np.concatenate([key, np.arange(R, dtype=np.int64) * span]))
+    seg_row = keys // span
+    return keys, seg_row, np.searchsorted(seg_row, np.arange(R + 1)), np.searchsorted(keys, key)
+
+
+def later_wins(at: IntArray, ident: IntArray) -> npt.NDArray[np.bool_]:
+    """Of the changes of one column (``ident``) on one segment (``at``), adjacent in that order, the last."""
+    last = np.ones(at.size, dtype=bool)
+    last[:-1] = (at[1:] != at[:-1]) | (ident[1:] != ident[:-1])
+    return last
+
+
 def _segments(R: int, width: int, prof: IntArray, day: IntArray, value: FloatArray, horizon: int) -> Segments:
     """The segments of ``R`` rows of ``width`` columns from their changes: each one's profile (column * R +
     row, in order), day and value."""
@@ -201,14 +225,9 @@ def _segments(R: int, width: int, prof: IntArray, day: IntArray, value: FloatArr
     if count and day.min() < 0:
         raise ValueError("intensities: every profile must start on day 0")
     live = np.flatnonzero(day <= horizon)
-    span, p = horizon + 2, prof[live]
-    key = p % max(R, 1) * span + day[live]  # (row, day)
-    keys = np.unique(np.concatenate([key, np.arange(R, dtype=np.int64) * span]))
-    seg_row = keys // span
-    offsets = np.searchsorted(seg_row, np.arange(R + 1))
-    at = np.searchsorted(keys, key)
-    last = np.ones(at.size, dtype=bool)  # a profile's changes on one day are adjacent: the later wins
-    last[:-1] = (at[1:] != at[:-1]) | (p[1:] != p[:-1])
+    p = prof[live]
+    keys, seg_row, offsets, at = segment_keys(R, p % max(R, 1), day[live], horizon)
+    last = later_wins(at, p)  # a profile's changes on one day are adjacent: the later wins
     at, p, kept = at[last], p[last], live[last]
     until = offsets[p % max(R, 1) + 1]  # each change holds until its profile's next one, or its row's end
     same = p[1:] == p[:-1]
@@ -218,7 +237,7 @@ def _segments(R: int, width: int, prof: IntArray, day: IntArray, value: FloatArr
         raise ValueError("intensities: every profile must start on day 0")
     # Each column's segments over every row are contiguous: the table by column, viewed row by row.
     table = np.repeat(value[kept], length).reshape(width, keys.size).T
-    return Segments(offsets, keys - seg_row * span, table)
+    return Segments(offsets, keys - seg_row * (horizon + 2), table)
 
 
 def intensities(columns: list[Profile], horizon: int) -> tuple[IntArray, FloatArray]:

@@ -30,7 +30,7 @@ from sim.engine.columns import Flat, chunk_columns
 from sim.engine.effects import Acted, EffectRef
 from sim.engine.layout import Layout, _placed
 from sim.engine.row_hash import GROUP_MIX, first_appearance, multipliers
-from sim.engine.segments import Params, _require_finite, from_acted
+from sim.engine.segments import Params, _require_finite, from_acted, later_wins, segment_keys
 from sim.engine.timeline import MeasureState
 from sim.scenario.schema import Scenario
 
@@ -70,21 +70,15 @@ class _Changes:
     """Every column's changes over a chunk's rows, on its segments."""
 
     def __init__(self, columns: list[Flat], R: int, horizon: int):
-        span = horizon + 2
         col = np.concatenate([np.full(r.size, c, dtype=np.int64) for c, (r, _, _) in enumerate(columns)])
         row, day = np.concatenate([r for r, _, _ in columns]), np.concatenate([d for _, d, _ in columns])
         val = np.concatenate([v for _, _, v in columns])
         live = day <= horizon
         col, row, day, val = col[live], row[live], day[live], val[live]
-        key = row * span + day
-        keys = np.unique(np.concatenate([key, np.arange(R, dtype=np.int64) * span]))
-        self.seg_row = keys // span
-        self.seg_day = keys - self.seg_row * span
-        self.offsets = np.searchsorted(self.seg_row, np.arange(R + 1))
+        keys, self.seg_row, self.offsets, at = segment_keys(R, row, day, horizon)
+        self.seg_day = keys - self.seg_row * (horizon + 2)
         self.pos = np.arange(keys.size) - self.offsets[self.seg_row]  # each segment's place in its row
-        at = np.searchsorted(keys, key)
-        last = np.ones(at.size, dtype=bool)  # a column's changes on one day are adjacent: the later wins
-        last[:-1] = (at[1:] != at[:-1]) | (col[1:] != col[:-1])
+        last = later_wins(at, col)  # a column's changes on one day are adjacent: the later wins
         self.col, self.row, self.at, self.val = col[last], row[last], at[last], val[last]
         first = np.ones(self.col.size, dtype=bool)  # the first change of a column in a row (on day 0)
         first[1:] = (self.col[1:] != self.col[:-1]) | (self.row[1:] != self.row[:-1])
