@@ -58,7 +58,7 @@ def timed(specs: list, **how: object) -> tuple[float, object]:
         t0 = time.perf_counter()
         study = run_study(specs, cache=Path(tmp) / "tasks", **how)  # type: ignore[arg-type]
         wall = time.perf_counter() - t0
-        size = sum(f.stat().st_size for f in (Path(tmp) / "tasks").glob("*.npz"))
+        size = sum(f.stat().st_size for f in (Path(tmp) / "tasks").glob("*.task"))
     study.raise_failures()
     study.cache_bytes = size  # type: ignore[attr-defined]
     return wall, study

@@ -7,6 +7,7 @@ import copy
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -17,7 +18,10 @@ import pytest
 from click.testing import CliRunner
 
 import cli
+import sim.runs.study as study_module
+import sim.runs.task_files as task_files
 from sim.engine.replications import ARRAYS
+from sim.runs.atomic import write_with
 from sim.runs.executors import Executor, LocalPool, open_executor
 from sim.runs.outdir import task_cache
 from sim.runs.study import RunSpec, run_study
@@ -88,7 +92,8 @@ class CrashOnce(Executor):
         self.scenario, self.start = scenario, start
 
     def map(self, fn: Any, items: Any) -> Any:
-        for i, (scenario, _seed, start, *_rest) in enumerate(items):
+        for i, item in enumerate(items):
+            scenario, _seed, start, *_rest = item.args if isinstance(item, task_files.Job) else item
             if scenario is self.scenario and start == self.start:
                 yield i, MemoryError("worker ran out of memory")
             else:
@@ -108,7 +113,7 @@ def test_failed_task_is_named_with_run_and_seed_and_others_finish(tmp_path: Path
     text = str(err.value)
     assert "run `deadline=2020-05-01` (seed 3, replications 32-63) failed: MemoryError: worker ran out of memory" \
         in text and "1 of 9 tasks failed; the other 8 finished" in text and "--resume" in text
-    assert len(list(tmp_path.glob("*.npz"))) == 8
+    assert len(list(tmp_path.glob("*.task"))) == 8
     resumed = run_study(runs, workers=1, chunk=32, cache=tmp_path, resume=True)
     assert (resumed.reused, resumed.computed, resumed.failures) == (8, 1, [])
     assert same(resumed, run_study(runs, workers=1, chunk=32))
@@ -126,10 +131,60 @@ def test_resume_after_interrupt_recomputes_nothing_that_finished(tmp_path: Path)
 
     with pytest.raises(KeyboardInterrupt):
         run_study(runs, workers=1, chunk=16, cache=tmp_path, progress=SimpleNamespace(plan=abs, update=interrupt))
-    assert len(list(tmp_path.glob("*.npz"))) == 4
+    assert len(list(tmp_path.glob("*.task"))) == 4
     resumed = run_study(runs, workers=1, chunk=16, cache=tmp_path, resume=True)
     assert (resumed.reused, resumed.computed) == (4, 11)
     assert same(resumed, run_study(runs, workers=1, chunk=16))
+
+
+class Recording(Executor):
+    """Runs tasks here, recording the task functions; ``local_files=False`` plays workers that do not share
+    this machine's files (a remote Dask cluster)."""
+
+    def __init__(self, local_files: bool) -> None:
+        self.local_files, self.functions = local_files, set[str]()
+
+    def map(self, fn: Any, items: Any) -> Any:
+        self.functions.add(fn.__name__)
+        yield from super().map(fn, items)
+
+
+def test_task_files_are_written_by_workers_that_share_the_files_and_here_for_others(tmp_path: Path) -> None:
+    """On a local pool each worker writes the task files it computed; on workers elsewhere this process writes
+    them; either way the same files, loaded back to the same numbers."""
+    runs = specs()
+    with LocalPool(2) as pool:
+        pooled = run_study(runs, executor=pool, chunk=32, cache=tmp_path / "pool")
+    remote, here = Recording(local_files=False), Recording(local_files=True)
+    far = run_study(runs, executor=remote, chunk=32, cache=tmp_path / "far")
+    run_study(runs, executor=here, chunk=32, cache=tmp_path / "here")
+    assert remote.functions == {"chunk_task"} and here.functions == {"computed_and_saved"}
+    names = sorted(p.name for p in (tmp_path / "pool").iterdir())
+    assert len(names) == 9 and names == sorted(p.name for p in (tmp_path / "far").iterdir())
+    assert same(pooled, far)
+    for folder in ("pool", "far"):
+        resumed = run_study(runs, workers=1, chunk=32, cache=tmp_path / folder, resume=True)
+        assert (resumed.reused, resumed.computed) == (9, 0) and same(resumed, far)
+
+
+def test_pool_workers_hand_results_over_as_files_and_leave_nothing(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a cache, a local pool's workers still hand their results over as files (a private temporary
+    folder, read in place): the same numbers as in this process, and the folder is gone afterwards."""
+    runs = specs()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    seen: list[str] = []
+    real = task_files.load_task
+
+    def load(path: Path) -> Any:
+        seen.append(path.parent.name)
+        return real(path)
+
+    monkeypatch.setattr(study_module, "load_task", load)
+    with LocalPool(2) as pool:
+        pooled = run_study(runs, executor=pool, chunk=32)
+    assert len(seen) == 9 and seen[0].startswith("docket-tasks-") and list(tmp_path.iterdir()) == []
+    assert same(pooled, run_study(runs, workers=1, chunk=32))
 
 
 def test_cache_is_keyed_by_scenario_and_seed(tmp_path: Path) -> None:
@@ -156,29 +211,32 @@ def test_unreadable_cache_file_is_recomputed(tmp_path: Path) -> None:
     """A truncated task file (a crash mid-write on another machine) is computed again, not trusted."""
     runs = specs(deadlines=("2020-03-01",))
     run_study(runs, workers=1, cache=tmp_path)
-    path = next(tmp_path.glob("*.npz"))
+    path = next(tmp_path.glob("*.task"))
     path.write_bytes(path.read_bytes()[:100])
     again = run_study(runs, workers=1, cache=tmp_path, resume=True)
     assert (again.reused, again.computed) == (0, 1)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_full_disk_for_the_task_cache_costs_resumability_not_the_study(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    """A task file that cannot be written (no space left) is a warning: the study finishes with its numbers."""
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], workers: int) -> None:
+    """A task file that cannot be written (no space left) is a warning: the study finishes with its numbers, in
+    this process or when a pool worker could not write it (it then sends the results back itself)."""
     import errno
 
-    import sim.runs.study as study
-
-    def full(*args: Any, **kwargs: Any) -> None:
+    def no_space(*args: Any) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    runs = specs(deadlines=("2020-03-01",))
+    def full(path: Path, writer: Any) -> None:
+        write_with(path, lambda fh: writer(SimpleNamespace(write=no_space, seek=fh.seek, truncate=fh.truncate)))
+
+    runs = specs(deadlines=("2020-03-01", "2020-05-01"))
     expected = run_study(runs, workers=1)
-    monkeypatch.setattr(study.np, "savez", full)
-    done = run_study(runs, workers=1, cache=tmp_path)
-    assert not done.failures and done.computed == 1 and not list(tmp_path.glob("*.npz"))
-    assert all(np.array_equal(done.collected[0].arrays[k], expected.collected[0].arrays[k]) for k in ARRAYS)
-    assert "No space left on device" in capsys.readouterr().err
+    monkeypatch.setattr(task_files, "write_with", full)
+    done = run_study(runs, workers=workers, cache=tmp_path)
+    assert not done.failures and done.computed == 2 and not list(tmp_path.iterdir())
+    assert same(done, expected)
+    assert capfd.readouterr().err.count("No space left on device") == 2
 
 
 def test_cli_sweep_resumes_an_interrupted_sweep(tmp_path: Path) -> None:

@@ -269,8 +269,8 @@ class Collected:
     @classmethod
     def like(cls, c: Chunk, replications: int, first: int = 0) -> Collected:
         """Arrays for ``replications`` replications from ``first``, shaped like chunk ``c``'s: empty, or ``c``'s
-        own when it holds them all (no copy)."""
-        if c.start == first and len(c.stocks) == replications:
+        own when it holds them all and they are writable (no copy; a saved task's arrays read its file)."""
+        if c.start == first and len(c.stocks) == replications and all(getattr(c, k).flags.writeable for k in ARRAYS):
             return cls({k: getattr(c, k) for k in ARRAYS}, first=first)
         return cls({k: np.empty((replications, *getattr(c, k).shape[1:]), getattr(c, k).dtype) for k in ARRAYS},
                    first=first)
@@ -307,7 +307,12 @@ def rows_at_a_time(s: Scenario) -> int:
     return max(64, min(CHUNK, PART_BYTES // (TIMELINE_BYTES * timelines)))
 
 
-def chunk_task(args: tuple[Scenario, int, int, int, list[int], bool, type, dict[str, float] | None]) -> Chunk:
+TaskArgs = tuple[Scenario, int, int, int, list[int], bool, type, dict[str, float] | None]
+"""A task's arguments: scenario, seed, first and end replication, report grid, check accounting, series dtype,
+pinned inputs."""
+
+
+def chunk_task(args: TaskArgs) -> Chunk:
     """:func:`replicate` of a task's arguments, as a worker process or a Dask worker runs it, in parts of
     :func:`rows_at_a_time` replications (memory bounded whatever the number of measures)."""
     # The lifecycle allocates many short-lived SimPy objects while the event log keeps many long-lived ones;

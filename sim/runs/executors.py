@@ -52,6 +52,11 @@ class Executor(AbstractContextManager["Executor"]):
     """Runs tasks; use as a context manager so pools and cluster connections are closed."""
 
     workers = 1
+    local_files = True
+    """Whether the tasks run on this machine, so that they can write files where this process reads them (a
+    study's task cache)."""
+    in_process = True
+    """Whether the tasks run in this process (their results need not travel)."""
 
     def map(self, fn: Task, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         """Yield ``(index, fn(items[index]))`` as tasks finish; an exception is yielded as the result."""
@@ -92,6 +97,8 @@ class LocalPool(Executor):
     in memory. On an interrupt (Ctrl-C, SIGTERM, any exception in the caller) the workers are terminated at
     once, not left to finish their tasks; they also end if this process is killed (:func:`_worker_start`).
     """
+
+    in_process = False
 
     def __init__(self, workers: int):
         self.workers = workers
@@ -161,6 +168,8 @@ class DaskExecutor(Executor):
     Workers need docket installed (the same version): tasks are docket functions, sent by reference.
     """
 
+    in_process = False
+
     def __init__(self, scheduler: str, workers: int):
         try:
             from distributed import Client, LocalCluster
@@ -168,6 +177,7 @@ class DaskExecutor(Executor):
             raise DocketError("running on Dask needs the `distributed` package: pip install -e '.[dask]' in the docket "
                               "checkout (or drop --scheduler/--dask to use local processes)") from None
         self.scheduler = scheduler
+        self.local_files = scheduler == "local"  # a remote worker's folders are not this machine's
         self._cluster: Any = None
         if scheduler == "local":
             import dask

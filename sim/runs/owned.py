@@ -25,8 +25,9 @@ TEMP = re.compile(r"^\.(?P<name>.+)\.docket-(?P<kind>tmp|old)-(?P<pid>\d+)-[A-Za
 """Name of a temporary or set-aside output folder: ``.<name>.docket-tmp-<pid>-<rand>`` (``-old-`` aside)."""
 TASKS_SUFFIX = ".docket-tasks"
 """A study's task cache is the hidden sibling ``.<out>.docket-tasks`` of its output folder."""
-TASK_FILE = re.compile(r"^[0-9a-f]{32}\.npz$")
-"""Name of a finished task in a study's cache (:meth:`sim.runs.study.RunSpec.task_key`)."""
+TASK_FILE = re.compile(r"^[0-9a-f]{32}\.(?:task|npz)$")
+"""Name of a finished task in a study's cache (:meth:`sim.runs.study.RunSpec.task_key`; ``.npz`` files are
+an older docket's)."""
 
 
 def foreign(folder: Path) -> list[str]:

@@ -9,51 +9,48 @@ where or in which order tasks ran.
 **Failures.** A task that raises is recorded as a :class:`Failure` naming its run's label, seed and
 replications; every other task still runs. :meth:`Study.raise_failures` turns them into one error.
 
-**Resume.** With a ``cache`` folder, every finished task is saved there (``<key>.npz``, written atomically as
-it arrives). The key is a hash of the resolved scenario (:func:`sim.scenario.loaded.scenario_hash`), seed, replication
-range, grid, pinned inputs and docket's version, so a changed scenario never reuses an old task. With
-``resume=True`` a task whose file exists is loaded instead of computed. Callers delete the cache once the
-study's outputs are written (:func:`clear_cache`, which deletes only the task files): it exists only to survive an
-interruption or a failure. The commands keep it next to their output folder (:func:`sim.runs.outdir.task_cache`).
+**Resume.** With a ``cache`` folder, every finished task is saved there (``<key>.task``, written atomically as
+it finishes, by the worker that computed it when the executor's workers share this machine's files:
+:mod:`sim.runs.task_files`). The key is a hash of the resolved scenario
+(:func:`sim.scenario.loaded.scenario_hash`), seed, replication range, grid, pinned inputs and docket's version,
+so a changed scenario never reuses an old task. With ``resume=True`` a task whose file exists is loaded instead
+of computed. Callers delete the cache once the study's outputs are written (:func:`clear_cache`, which deletes
+only the task files): it exists only to survive an interruption or a failure. The commands keep it next to their
+output folder (:func:`sim.runs.outdir.task_cache`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sys
+import tempfile
 import time
-import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from sim import __version__
-from sim.engine.draws import Input
 from sim.engine.replications import (
-    ARRAYS,
     CHUNK,
     EXACT_LIMIT,
     Chunk,
     Collected,
-    EventLog,
     chunk_task,
     grids,
     report_grid,
 )
-from sim.runs.atomic import write_with
 from sim.runs.executors import Executor, open_executor
 from sim.runs.memory import require
 from sim.runs.owned import clear_tasks
 from sim.runs.results import aggregate as results_of
 from sim.runs.spill import collected_like, release
+from sim.runs.task_files import Job, SavedTask, computed_and_saved, load_task, save_task
 from sim.scenario.errors import DocketError
 from sim.scenario.loaded import Loaded, run_defaults
 from sim.scenario.schema import Scenario
-from sim.scenario.values import Dist
 
 if TYPE_CHECKING:
     from sim.runs.results import Results
@@ -254,6 +251,10 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
         needed[i] += 1
     failed: set[int] = set()
 
+    def file_of(i: int, a: int, b: int, where: Path | None = folder) -> Path:
+        assert where is not None
+        return where / f"{specs[i].task_key(a, b)}.task"
+
     def take(i: int, c: Chunk) -> None:
         got = study.collected[i]
         if got is None:
@@ -275,7 +276,7 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
         progress.plan(sum(spec.replications for spec in specs))
     todo = []
     for i, a, b in tasks:
-        found = _load(folder / f"{specs[i].task_key(a, b)}.npz") if resume and folder is not None else None
+        found = load_task(file_of(i, a, b)) if resume and folder is not None else None
         if found is not None:
             study.reused += 1
             take(i, found)
@@ -284,19 +285,35 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
     args = [(specs[i].scenario, specs[i].seed, a, b, list(specs[i].grid), verify_accounting, specs[i].dtype,
              dict(specs[i].pins) or None) for i, a, b in todo]
     if todo:
-        own = executor is None
+        own, hand_over = executor is None, None
         ex = executor or open_executor(workers, scheduler, len(todo))
         try:
             study.executor = ex.describe()
-            for k, result in ex.map(chunk_task, args):
+            hand_over = _hand_over_folder(ex) if folder is None else None
+            where = folder or hand_over
+            saving = where is not None and ex.local_files  # the workers write the task files, in parallel
+            jobs: list[Any] = args
+            if saving:
+                jobs = [Job(x, str(file_of(i, a, b, where)), ex.in_process, folder is not None)
+                        for x, (i, a, b) in zip(args, todo, strict=True)]
+            for k, result in ex.map(computed_and_saved if saving else chunk_task, jobs):
                 i, a, b = todo[k]
                 if isinstance(result, BaseException):
                     study.failures.append(Failure(specs[i].label, specs[i].seed, a, b, _error_text(result)))
                     failed.add(i)
                     continue
+                if isinstance(result, SavedTask):  # a worker wrote it: read it in place
+                    result = load_task(Path(result.path))
+                    if hand_over is not None:
+                        file_of(i, a, b, hand_over).unlink(missing_ok=True)  # mapped: readable until copied
+                    if result is None:
+                        study.failures.append(Failure(specs[i].label, specs[i].seed, a, b,
+                                                      "its saved results could not be read back"))
+                        failed.add(i)
+                        continue
+                elif folder is not None and not saving:
+                    save_task(file_of(i, a, b), result)
                 study.computed += 1
-                if folder is not None:
-                    _save(folder / f"{specs[i].task_key(a, b)}.npz", result)
                 take(i, result)
                 del result  # copied into place: not alive while the next task runs in this process
         except BaseException as exc:  # Ctrl-C, SIGTERM, a failing progress callback: end the workers now
@@ -307,6 +324,8 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
         finally:
             if own:
                 ex.__exit__(None, None, None)
+            if hand_over is not None:
+                clear_tasks(hand_over)
     for i in failed:
         study.collected[i] = study.outputs[i] = None
     study.failures.sort(key=lambda f: (f.label, f.start))
@@ -321,55 +340,20 @@ def clear_cache(cache: str | Path) -> None:
     clear_tasks(Path(cache))
 
 
+def _hand_over_folder(ex: Executor) -> Path | None:
+    """A private temporary folder through which the workers of ``ex`` hand finished tasks over as files (read in
+    place, :mod:`sim.runs.task_files`) instead of pickled through a pipe; ``None`` where tasks run here or on
+    other machines, or no temporary folder can be made."""
+    if ex.in_process or not ex.local_files:
+        return None
+    try:
+        return Path(tempfile.mkdtemp(prefix="docket-tasks-"))
+    except OSError:
+        return None
+
+
 def _error_text(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
-def _save(path: Path, c: Chunk) -> None:
-    """One finished task as ``.npz`` (no pickles), written atomically; a full disk costs resumability, not the run."""
-    arrays: dict[str, Any] = {k: getattr(c, k) for k in ARRAYS}
-    log = c.log
-    arrays["log_replication"] = np.concatenate(log.replication) if log.replication else np.empty(0, np.int32)
-    arrays["log_day"] = np.concatenate(log.day) if log.day else np.empty(0, np.int32)
-    for col in ("subject", "what", "why"):  # a few distinct texts: stored once each, rows as codes
-        texts: list[str] = getattr(log, col)
-        values = sorted(set(texts))
-        index = {t: i for i, t in enumerate(values)}
-        arrays[f"log_{col}_values"] = np.array(values, dtype=str)
-        arrays[f"log_{col}"] = np.array([index[t] for t in texts], dtype=np.int32)
-    meta = {"start": c.start, "check_error": c.check_error,
-            "inputs": [{"name": x.name, "width": x.width, "dist": asdict(x.dist) if x.dist else None}
-                       for x in c.inputs.values()]}
-    arrays["meta"] = np.array(json.dumps(meta))
-    try:
-        write_with(path, lambda fh: np.savez(fh, **arrays))
-    except DocketError as exc:  # atomic writes report any OSError (a full disk) as a DocketError
-        print(f"warning: could not save a finished task to {path} ({exc}); --resume will recompute it",
-              file=sys.stderr)
-
-
-def _load(path: Path) -> Chunk | None:
-    """A saved task, or ``None`` if there is none (or it cannot be read: it is then recomputed)."""
-    if not path.exists():
-        return None
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            meta = json.loads(str(f["meta"]))
-            arrays = {k: f[k] for k in ARRAYS}
-            texts = {}
-            for col in ("subject", "what", "why"):
-                values = [sys.intern(v) for v in f[f"log_{col}_values"].tolist()]
-                texts[col] = [values[i] for i in f[f"log_{col}"].tolist()]
-            log = EventLog([f["log_replication"]], [f["log_day"]], texts["subject"], texts["what"], texts["why"])
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        return None
-    inputs = {x["name"]: Input(x["name"], _dist(x["dist"]), x["width"]) for x in meta["inputs"]}
-    return Chunk(meta["start"], **arrays, log=log, check_error=meta["check_error"], inputs=inputs)
-
-
-def _dist(d: dict[str, Any] | None) -> Dist | None:
-    if d is None:
-        return None
-    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
-    return Dist(**fields)
