@@ -262,9 +262,12 @@ def check_floor(s: Scenario) -> None:
         raise SystemExit("numpy floor: the scenario uses a rule the floor does not implement")
 
 
-def run_floor(s: Scenario, n: int, seed: int, grid: list[int]) -> tuple[FloatArray, FloatArray, FloatArray]:
+def run_floor(s: Scenario, n: int, seed: int, grid: list[int], counterfactual: bool = False
+              ) -> tuple[FloatArray, ...]:
     """All replications at once, as arrays: stocks ``(n, G, pops)``, cumulative metrics, in force
-    ``(n, measures, G)``."""
+    ``(n, measures, G)``; with ``counterfactual``, also the stocks and cumulative metrics of the same
+    replications with no measure ever in force (what docket's ``avoided`` is measured against: docket solves
+    it in every run)."""
     check_floor(s)
     rng = np.random.default_rng(seed)
     start, horizon = s.start_day, s.end_day - s.start_day
@@ -313,7 +316,13 @@ def run_floor(s: Scenario, n: int, seed: int, grid: list[int]) -> tuple[FloatArr
                 rev = np.where(reversed_, later, never)
         timeline.append((lift, due, inj, rev))
     par = _floor_params(s, n, draw)
-    return _floor_stocks(s, par, timeline, horizon, grid, n)
+    found = _floor_stocks(s, par, timeline, horizon, grid, n)
+    if not counterfactual:
+        return found
+    nothing = np.full(n, float(never))
+    cf_stocks, cf_cum, _ = _floor_stocks(s, par, [(nothing, nothing, nothing, nothing)] * len(timeline), horizon,
+                                         grid, n)
+    return (*found, cf_stocks, cf_cum)
 
 
 def _floor_params(s: Scenario, n: int, draw: Any) -> dict[str, Any]:

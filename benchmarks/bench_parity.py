@@ -17,7 +17,11 @@ each measure on each key date:
 
 Speed: ``--rounds`` rounds, each running docket (:func:`sim.runs.runner.run`, one worker, monthly results as
 written: the weekly grid), the fair baseline and the floor once, in that order, in this process; CPU time per
-replication, the median over rounds and the spread (min-max), and the ratios of the medians.
+replication, the median over rounds and the spread (min-max), and the ratios of the medians. The targets are
+``run`` against these two. Two more rows put like against like: docket's engine alone
+(:func:`sim.runs.runner.collect`: every replication's arrays and event log, without the quantiles, splits and
+tables of ``run``) against the floor that also solves the counterfactual (no measure in force: what docket
+solves in every run for ``avoided``; checked for agreement with docket's like the other headline outputs).
 """
 
 from __future__ import annotations
@@ -59,8 +63,8 @@ def compare(label: str, docket: dict[str, Any], other: dict[str, Any], n: int) -
     """Means within 3 SE and KS below its 0.1% critical value for each headline output; P(in force) within 3 SE."""
     ok, crit = True, 1.95 * (2 / n) ** 0.5
     worst_z, worst_ks, worst_p = 0.0, 0.0, 0.0
-    for name, a in docket["values"].items():
-        b = other["values"][name]
+    for name, b in other["values"].items():  # what the other model computes (the fair one: no counterfactual)
+        a = docket["values"][name]
         se = (a.var(ddof=1) / a.size + b.var(ddof=1) / b.size) ** 0.5
         z = abs(a.mean() - b.mean()) / se if se > 0 else (0.0 if a.mean() == b.mean() else np.inf)
         d = ks(a, b)
@@ -114,7 +118,13 @@ def main() -> None:
     docket = headline(s, grid, col.arrays["stocks"], col.arrays["metric_cum"], d_on)
     f_stocks, f_cum, f_on = run_fair(s, n, s.seed, grid)
     fair = headline(s, grid, f_stocks, f_cum, f_on)
-    floor = headline(s, grid, *run_floor(s, n, s.seed + 1, grid))
+    f_stocks2, f_cum2, f_on2, f_cf_stocks, f_cf_cum = run_floor(s, n, s.seed + 1, grid, counterfactual=True)
+    floor = headline(s, grid, f_stocks2, f_cum2, f_on2)
+    for name, a, b in (("stocks", col.arrays["cf_stocks"], f_cf_stocks), ("cumulative metrics",
+                                                                         col.arrays["cf_metric_cum"], f_cf_cum)):
+        cf = {f"counterfactual {name} {i} at end": b[:, -1, i] for i in range(b.shape[2])}
+        floor["values"] |= cf
+        docket["values"] |= {k: a[:, -1, i] for i, k in enumerate(cf)}
     scale = np.maximum(np.abs(col.arrays["stocks"]), 1.0)
     per_rep = float(np.max(np.abs(f_stocks - col.arrays["stocks"]) / scale))
     cum_scale = np.maximum(np.abs(col.arrays["metric_cum"]), 1.0)
@@ -125,21 +135,25 @@ def main() -> None:
     compare("fair baseline", docket, fair, n)
     compare("numpy floor", docket, floor, n)
 
-    times: dict[str, list[float]] = {"docket": [], "fair": [], "floor": []}
+    times: dict[str, list[float]] = {"docket": [], "fair": [], "floor": [], "engine": [], "floor+cf": []}
     run(s, replications=64)  # warm-up (imports, caches), not timed
     run_fair(s, 16, s.seed, grid)
-    run_floor(s, 64, s.seed, grid)
+    run_floor(s, 64, s.seed, grid, counterfactual=True)
     for r in range(args.rounds):
         times["docket"].append(cpu(run, s, replications=n, workers=1)[1])
         times["fair"].append(cpu(run_fair, s, n, s.seed, grid)[1])
         times["floor"].append(cpu(run_floor, s, n, s.seed + 1, grid)[1])
+        times["engine"].append(cpu(collect, s, n, s.seed, grid, workers=1)[1])
+        times["floor+cf"].append(cpu(run_floor, s, n, s.seed + 1, grid, counterfactual=True)[1])
         print(f"  round {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"\nCPU time per replication, {n:,} replications, one worker, median of {args.rounds} interleaved rounds "
           "(min-max):")
     for k, v in times.items():
         ratio = {"docket": "", "fair": f"   fair / docket = {med['fair'] / med['docket']:.2f}",
-                 "floor": f"   docket / floor = {med['docket'] / med['floor']:.2f}"}[k]
+                 "floor": f"   docket / floor = {med['docket'] / med['floor']:.2f}",
+                 "engine": "   (docket's engine alone: collect(), without run()'s results)",
+                 "floor+cf": f"   engine / floor+cf = {med['engine'] / med['floor+cf']:.2f} (like for like)"}[k]
         print(f"  {k:<7} {1e3 * med[k] / n:7.3f} ms  ({1e3 * min(v) / n:.3f}-{1e3 * max(v) / n:.3f}){ratio}")
     print(f"  target: docket >= 10x faster than the fair baseline: {med['fair'] / med['docket']:.2f}x "
           f"({'met' if med['fair'] >= 10 * med['docket'] else 'not met'}); within 2x of the floor: "

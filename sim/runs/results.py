@@ -58,9 +58,12 @@ def cumulative_unit(unit: str | None) -> str:
 
 
 def _stats(values: npt.NDArray[np.float64]) -> dict[str, Any]:
-    """Mean and quantiles over axis 0 (the quantiles of each column taken from a contiguous copy of it: the same
-    order statistics, found without striding over every row)."""
-    qs = np.quantile(np.ascontiguousarray(values.T), QUANTILES, axis=-1).astype(np.float64)
+    """Mean and quantiles over axis 0 (the quantiles of each column taken from a contiguous copy of it, sorted:
+    the same order statistics, found without striding over every row, and one sort is about twice as fast as
+    partitioning around the seven quantiles' order statistics)."""
+    columns = np.array(values.T, order="C")  # always a copy: sorted in place below
+    columns.sort(axis=-1)
+    qs = np.quantile(columns, QUANTILES, axis=-1).astype(np.float64)
     return {"mean": values.mean(axis=0, dtype=np.float64), **{c: qs[i] for i, c in enumerate(QCOLS)}}
 
 
