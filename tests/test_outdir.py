@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from click.testing import CliRunner
 import cli
 from sim.runs.atomic import atomic_path, running
 from sim.runs.outdir import MARKER, PAUSE_ENV, staged, task_cache
+from sim.runs.task_files import hand_over_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = str(ROOT / "scenarios" / "quickstart.yaml")
@@ -356,7 +358,9 @@ def test_kill_leaves_the_old_folder_and_no_worker(phase: str, sig: signal.Signal
     the stale temporary."""
     out, before = copy_of(old_run, tmp_path)
     writing = phase == "writing"
-    env = {**ENV, PAUSE_ENV: "60"} if writing else ENV
+    temp = tmp_path / "tmp"  # the workers hand their tasks over through $TMPDIR/docket-tasks-<pid>-*
+    temp.mkdir()
+    env = {**ENV, PAUSE_ENV: "60", "TMPDIR": str(temp)} if writing else {**ENV, "TMPDIR": str(temp)}
     what = [QUICKSTART, "-n", "40"] if writing else [*HEAVY, "-n", "4096"]
     proc = subprocess.Popen([sys.executable, "-m", "cli", "run", *what, "--workers", "2", "--out", str(out), "-q"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -382,6 +386,15 @@ def test_kill_leaves_the_old_folder_and_no_worker(phase: str, sig: signal.Signal
         time.sleep(0.05)
     assert not any(running(w) for w in workers), "a pool worker outlived docket"
     assert snapshot(out) == before
+    handed = [p.name for p in temp.iterdir()]
+    if sig == signal.SIGKILL and not writing:  # nothing could remove it: the next hand-over does
+        assert [n.startswith(f"docket-tasks-{proc.pid}-") for n in handed] == [True], handed
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(tempfile, "tempdir", str(temp))
+            fresh = hand_over_folder()
+        assert fresh is not None and [p.name for p in temp.iterdir()] == [fresh.name]
+    else:
+        assert handed == []
     if sig == signal.SIGKILL:
         assert leftovers(out), "kill -9 leaves its temporary folder (the next run cleans it)"
         res = invoke("run", QUICKSTART, "-n", "30", "--out", str(out), "-q")

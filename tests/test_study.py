@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -185,6 +186,23 @@ def test_pool_workers_hand_results_over_as_files_and_leave_nothing(tmp_path: Pat
         pooled = run_study(runs, executor=pool, chunk=32)
     assert len(seen) == 9 and seen[0].startswith("docket-tasks-") and list(tmp_path.iterdir()) == []
     assert same(pooled, run_study(runs, workers=1, chunk=32))
+
+
+def test_hand_over_folders_of_killed_dockets_are_cleared_and_nothing_else(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hand-over folder whose docket is gone loses the task files docket wrote there (and goes if then empty);
+    one of a live docket, or with someone else's file, is left as it is."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead, kept, live = (tmp_path / "docket-tasks-999999999-abcd1234", tmp_path / "docket-tasks-999999998-abcd1234",
+                        tmp_path / f"docket-tasks-{os.getpid()}-abcd1234")
+    for folder in (dead, kept, live):
+        folder.mkdir()
+        (folder / f"{'a' * 32}.task").write_bytes(b"half")
+    (kept / "notes.txt").write_text("mine")
+    fresh = task_files.hand_over_folder()
+    assert fresh is not None and fresh.name.startswith(f"docket-tasks-{os.getpid()}-")
+    assert not dead.exists() and sorted(p.name for p in kept.iterdir()) == ["notes.txt"]
+    assert sorted(p.name for p in live.iterdir()) == [f"{'a' * 32}.task"]
 
 
 def test_cache_is_keyed_by_scenario_and_seed(tmp_path: Path) -> None:

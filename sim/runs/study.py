@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +46,7 @@ from sim.runs.memory import require
 from sim.runs.owned import clear_tasks
 from sim.runs.results import aggregate as results_of
 from sim.runs.spill import collected_like, release
-from sim.runs.task_files import Job, SavedTask, computed_and_saved, load_task, save_task
+from sim.runs.task_files import Job, SavedTask, computed_and_saved, hand_over_folder, load_task, save_task
 from sim.scenario.errors import DocketError
 from sim.scenario.loaded import Loaded, run_defaults
 from sim.scenario.schema import Scenario
@@ -289,7 +288,7 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
         ex = executor or open_executor(workers, scheduler, len(todo))
         try:
             study.executor = ex.describe()
-            hand_over = _hand_over_folder(ex) if folder is None else None
+            hand_over = hand_over_folder() if folder is None and ex.local_files and not ex.in_process else None
             where = folder or hand_over
             saving = where is not None and ex.local_files  # the workers write the task files, in parallel
             jobs: list[Any] = args
@@ -338,18 +337,6 @@ def clear_cache(cache: str | Path) -> None:
     then the folder if it is empty (:func:`sim.runs.owned.clear_tasks`); anyone else's files stay."""
 
     clear_tasks(Path(cache))
-
-
-def _hand_over_folder(ex: Executor) -> Path | None:
-    """A private temporary folder through which the workers of ``ex`` hand finished tasks over as files (read in
-    place, :mod:`sim.runs.task_files`) instead of pickled through a pipe; ``None`` where tasks run here or on
-    other machines, or no temporary folder can be made."""
-    if ex.in_process or not ex.local_files:
-        return None
-    try:
-        return Path(tempfile.mkdtemp(prefix="docket-tasks-"))
-    except OSError:
-        return None
 
 
 def _error_text(exc: BaseException) -> str:

@@ -13,14 +13,19 @@ magic, is ``None``: the task is recomputed.
 :func:`computed_and_saved` is the task a worker runs when it shares this machine's files (a local process, a Dask
 ``LocalCluster``): it writes the file where the replications were computed, in parallel, and returns only a
 :class:`SavedTask` naming it, instead of the arrays pickled through a pipe (10 MB per 1,000 flagship
-replications). If the file cannot be written (a full disk), the chunk itself is returned, with a warning.
+replications). If the file cannot be written (a full disk), the chunk itself is returned, with a warning. A
+study without a cache hands its tasks over through a private folder of :func:`hand_over_folder`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mmap
+import os
+import re
 import sys
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any, Final, NamedTuple
@@ -29,7 +34,8 @@ import numpy as np
 
 from sim.engine.draws import Input
 from sim.engine.replications import ARRAYS, Chunk, EventLog, TaskArgs, chunk_task
-from sim.runs.atomic import write_with
+from sim.runs.atomic import running, write_with
+from sim.runs.owned import clear_tasks
 from sim.scenario.errors import DocketError
 from sim.scenario.values import Dist
 
@@ -37,6 +43,8 @@ MAGIC: Final = b"docket-task 1\n"
 """The first bytes of a task file (its format's version)."""
 ALIGN: Final = 64
 """Every array starts at a multiple of this many bytes."""
+HAND_OVER: Final = re.compile(r"^docket-tasks-(\d+)-[a-z0-9_]{8}$")
+"""Name of a private folder of :func:`hand_over_folder`: ``docket-tasks-<pid>-<8 random>``."""
 TEXTS: Final = ("subject", "what", "why")
 """The event log's text columns: a few distinct texts each, stored once, the rows as codes."""
 
@@ -136,6 +144,25 @@ def load_task(path: Path) -> Chunk | None:
         return Chunk(header["start"], **{k: found[k] for k in ARRAYS}, log=log, check_error=header["check_error"],
                      inputs=inputs)
     except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def hand_over_folder() -> Path | None:
+    """A private temporary folder (``$TMPDIR/docket-tasks-<pid>-*``) through which pool workers hand finished
+    tasks over as files when a study keeps no cache; ``None`` if none can be made (results then travel pickled).
+
+    Folders left by a docket that was killed (its pid no longer runs) are emptied of the task files it wrote and
+    removed first; anything else in them stays.
+    """
+    root = Path(tempfile.gettempdir())
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(root):
+            match = HAND_OVER.match(entry.name)
+            if match and entry.is_dir(follow_symlinks=False) and not running(int(match[1])):
+                clear_tasks(Path(entry.path))
+    try:
+        return Path(tempfile.mkdtemp(prefix=f"docket-tasks-{os.getpid()}-", dir=root))
+    except OSError:
         return None
 
 
