@@ -235,6 +235,36 @@ def test_unreadable_cache_file_is_recomputed(tmp_path: Path) -> None:
     assert (again.reused, again.computed) == (0, 1)
 
 
+def test_task_files_round_trip_and_damaged_ones_are_refused(tmp_path: Path) -> None:
+    """A saved task loads back to the same arrays, log and inputs (read-only views of the file, the log copied);
+    a file cut short, with another magic, a header that is not what docket writes, or log codes out of range is
+    ``None`` (recomputed), never an exception."""
+    runs = specs(deadlines=("2020-03-01",))
+    chunk = run_study(runs, workers=1).collected[0].chunk()
+    path = tmp_path / f"{'a' * 32}.task"
+    assert task_files.save_task(path, chunk)
+    back = task_files.load_task(path)
+    assert back is not None and back.start == chunk.start and back.inputs == chunk.inputs
+    assert all(np.array_equal(getattr(back, k), getattr(chunk, k)) and not getattr(back, k).flags.writeable
+               for k in ARRAYS)
+    assert back.log.rows() == chunk.log.rows() and back.log.replication[0].flags.writeable
+    good = path.read_bytes()
+    n = int.from_bytes(good[len(task_files.MAGIC):len(task_files.MAGIC) + 8], "little")
+    header = json.loads(good[len(task_files.MAGIC) + 8:len(task_files.MAGIC) + 8 + n])
+
+    def with_header(h: Any) -> bytes:
+        text = json.dumps(h).encode().ljust(n)  # the same length, so the arrays stay where they were
+        return good[:len(task_files.MAGIC) + 8] + text + good[len(task_files.MAGIC) + 8 + n:]
+
+    codes = {**header, "texts": {**header["texts"], "what": []}}  # every `what` code now out of range
+    damaged = [good[:-1], good + b"x", b"", b"not a task", b"x" + good[1:], with_header([1, 2]),
+               with_header({**header, "arrays": [["stocks", "|O", [2], 0]]}), with_header(codes)]
+    for k, data in enumerate(damaged):
+        path.write_bytes(data)
+        assert task_files.load_task(path) is None, k
+    assert task_files.load_task(tmp_path / "missing.task") is None
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_full_disk_for_the_task_cache_costs_resumability_not_the_study(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], workers: int) -> None:
