@@ -319,10 +319,11 @@ class Params:
     weights: list[FloatArray]  # per term of each metric, (R,), flattened in metric/term order
     effect_value: list[FloatArray]  # per effect: factor, extra, rate or 1/time_constant, (R,)
 
-    def take(self, rows: IntArray) -> Params:
-        """The draws of replications ``rows`` (one entry per row, repeats allowed)."""
+    def take(self, rows: IntArray, effects: bool = True) -> Params:
+        """The draws of replications ``rows`` (one entry per row, repeats allowed); without ``effects``, no
+        effect values (:func:`from_acted` reads none: one per effect and row would be most of the memory)."""
         return Params(self.x0[rows], self.inflow[rows], self.churn[rows], self.ceiling[rows], self.flows[rows],
-                      [w[rows] for w in self.weights], [v[rows] for v in self.effect_value])
+                      [w[rows] for w in self.weights], [v[rows] for v in self.effect_value] if effects else [])
 
 
 def coefficients(scenario: Scenario, refs: list[EffectRef], params: Params, level: FloatArray,

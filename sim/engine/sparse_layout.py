@@ -220,7 +220,7 @@ def sparse_layout(s: Scenario, refs: list[EffectRef], params: Params, phases: li
     flags = np.zeros((C, 1, len(s.measures)))
     for mi in sorted(_while_measures(s)):
         flags[:, 0, mi] = ch.value(np.full(C, E + mi), firsts)
-    mine = params.take(owner)
+    mine = params.take(owner, effects=False)  # configs x effects values would be ~2.6 MB per replication at 200
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by name below
         b, g, d, T, W = from_acted(s, mine, acted, flags)
     _require_finite(s, b, W)
