@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from conftest import build, measure
 
 from sim.engine.chunk_lifecycle import Played, play_chunk, unsupported
+from sim.engine.columns import switches
 from sim.engine.draws import ChunkDraws
 from sim.engine.streams import Streams
 from sim.scenario.loader import load_scenario
@@ -32,6 +34,10 @@ def assert_same(s: Scenario, start: int = 0, n: int = 200) -> None:
     assert calendar.log.rows() == per_rep.log.rows(), "the event logs differ"
     assert calendar.states == per_rep.states, "the timelines differ"
     assert new.inputs == old.inputs, "the streams drawn from differ"
+    assert per_rep.switches is None and calendar.switches is not None
+    for t, found in calendar.switches.items():  # the calendar's switch arrays are what the timelines hold
+        expected = switches(per_rep.states, t)
+        assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(found, expected, strict=True)), t
 
 
 @pytest.mark.parametrize(("file", "variant"), TARGETS)

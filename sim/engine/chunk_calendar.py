@@ -202,6 +202,24 @@ class ChunkCalendar:
         self.first[mi][first] = self.now
 
     # -- the results ----------------------------------------------------------------------------------------
+    def switch_table(self) -> dict[int, tuple[IntArray, IntArray, npt.NDArray[np.bool_]]]:
+        """Each measure's switches as :func:`sim.engine.columns.switches` gives them from :meth:`states`
+        (rows in order, each row's in the order they happened), straight from the calendar's arrays."""
+        by: dict[int, list[tuple[IntArray, int, npt.NDArray[np.bool_]]]] = {m: [] for m in range(len(self.s.measures))}
+        for mi, rows, day, active in self.switches:
+            by[mi].append((rows, day, active))
+        out = {}
+        for mi, found in by.items():
+            if not found:
+                out[mi] = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.bool_))
+                continue
+            row = np.concatenate([r for r, _, _ in found]).astype(np.int64)
+            days = np.concatenate([np.full(r.size, d, dtype=np.int64) for r, d, _ in found])
+            on = np.concatenate([a for _, _, a in found]).astype(np.bool_)
+            order = np.argsort(row, kind="stable")
+            out[mi] = (row[order], days[order], on[order])
+        return out
+
     def states(self, enjoined_by: list[list[set[str]]]) -> list[list[MeasureState]]:
         """Each row's timelines of the measures, once played (``enjoined_by``: per measure, per row, the
         lawsuits whose injunction stands)."""

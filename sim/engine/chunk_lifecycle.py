@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from sim.engine.chunk_calendar import FloatArray, IntArray, plural
 from sim.engine.chunk_shelving import ChunkShelving
@@ -65,6 +66,9 @@ class Played:
     states: list[list[MeasureState]]
     log: EventLog
     anchors: list[dict[str, int]] = field(default_factory=list)
+    switches: dict[int, tuple[IntArray, IntArray, npt.NDArray[np.bool_]]] | None = None
+    """The measures' switches as arrays (:meth:`sim.engine.chunk_calendar.ChunkCalendar.switch_table`), from
+    the calendar; ``None`` on the per-replication path (they are then read from ``states``)."""
 
 
 def play_chunk(s: Scenario, draws: ChunkDraws, horizon: int, calendar: bool | None = None) -> Played:
@@ -317,4 +321,5 @@ class ChunkLifecycle(ChunkShelving):
             else:
                 for r, x in zip(found.tolist(), change.tolist(), strict=True):
                     shocks[r][i].waiver_changes.append((day, x))
-        return Played([[*row, *sh] for row, sh in zip(rows, shocks, strict=True)], self.log())
+        return Played([[*row, *sh] for row, sh in zip(rows, shocks, strict=True)], self.log(),
+                      switches=self.switch_table())

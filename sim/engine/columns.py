@@ -13,7 +13,7 @@ force is dropped) as masks. The columns then go to :func:`sim.engine.segments.se
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import chain
 
 import numpy as np
@@ -52,6 +52,17 @@ def switches(states: list[list[MeasureState]], t: int) -> tuple[IntArray, IntArr
     day = np.fromiter((d for d, _ in chain.from_iterable(lists)), np.int64, count)
     on = np.fromiter((a for _, a in chain.from_iterable(lists)), np.bool_, count)
     return row, day, on
+
+
+SwitchTable = dict[int, tuple[IntArray, IntArray, npt.NDArray[np.bool_]]]
+"""Timeline -> :func:`switches` of it: what :func:`on_grid` and :func:`chunk_columns` read, found once."""
+
+
+def switch_table(states: list[list[MeasureState]], timelines: Iterable[int], known: SwitchTable | None = None
+                 ) -> SwitchTable:
+    """:func:`switches` of each of ``timelines``, taken from ``known`` where it has them (the calendar's own
+    arrays: :meth:`sim.engine.chunk_calendar.ChunkCalendar.switch_table`)."""
+    return {t: known[t] if known is not None and t in known else switches(states, t) for t in sorted(set(timelines))}
 
 
 def in_force_column(R: int, row: IntArray, day: IntArray, on: npt.NDArray[np.bool_]) -> Flat:
@@ -115,13 +126,14 @@ def profile_column(R: int, row: IntArray, day: IntArray, on: npt.NDArray[np.bool
 
 def chunk_batches(refs: list[EffectRef], phases: list[FloatArray], months: list[FloatArray],
                   states: list[list[MeasureState]], M: int, horizon: int, day0: int,
-                  group_bytes: int) -> Iterator[tuple[IntArray, FloatArray, Segments]]:
+                  group_bytes: int, known: SwitchTable | None = None
+                  ) -> Iterator[tuple[IntArray, FloatArray, Segments]]:
     """The batches :func:`sim.engine.layout.column_batches` gives for these rows (one solved row per
     replication; each row's columns: its effects' profiles, then its measures' in-force flags), built by
     column (``phases`` and ``months``: each effect's phase-in per row, in days and in calendar months, see
     :class:`sim.engine.layout.EffectProfiles`); the rows go in batches of about ``group_bytes`` of tables."""
     R = len(states)
-    columns = chunk_columns(refs, phases, months, states, M, horizon, day0)
+    columns = chunk_columns(refs, phases, months, states, M, horizon, day0, known)
     span = horizon + 2  # the distinct change days of each row: at most its segments
     changed = np.unique(np.concatenate([np.zeros(0, np.int64), *(r * span + d for r, d, _ in columns)]))
     size = np.cumsum(np.bincount(changed // span, minlength=R) * len(columns) * 8)  # bytes of table, up to each row
@@ -138,12 +150,12 @@ def chunk_batches(refs: list[EffectRef], phases: list[FloatArray], months: list[
 
 
 def chunk_columns(refs: list[EffectRef], phases: list[FloatArray], months: list[FloatArray],
-                  states: list[list[MeasureState]], M: int, horizon: int, day0: int) -> list[Flat]:
+                  states: list[list[MeasureState]], M: int, horizon: int, day0: int,
+                  known: SwitchTable | None = None) -> list[Flat]:
     """The columns of every row of a chunk (its effects' profiles, then its measures' in-force flags), each as
-    its changes over every row (see :func:`chunk_batches`)."""
+    its changes over every row (see :func:`chunk_batches`; ``known``: see :func:`switch_table`)."""
     R = len(states)
-    timelines = {ref.measure for ref in refs} | set(range(M))
-    found = {t: switches(states, t) for t in sorted(timelines)}
+    found = switch_table(states, {ref.measure for ref in refs} | set(range(M)), known)
     cache: dict[tuple[int, bytes, bytes, int | None], Flat] = {}
     columns: list[Flat] = []
     for e, ref in enumerate(refs):  # effects of one timeline with the same phase-ins share a profile
@@ -161,9 +173,10 @@ def _rows(row: IntArray, day: IntArray, value: FloatArray, a: int, b: int) -> Fl
     return row[lo:hi], day[lo:hi], value[lo:hi]
 
 
-def on_grid(states: list[list[MeasureState]], M: int, grid: list[int]) -> npt.NDArray[np.bool_]:
+def on_grid(states: list[list[MeasureState]], M: int, grid: list[int], known: SwitchTable | None = None
+            ) -> npt.NDArray[np.bool_]:
     """``(R, M, G)``: whether each row's measure is in force on each grid day, its last switch on or before
-    that day (of switches on one day, the last), for every row at once.
+    that day (of switches on one day, the last), for every row at once (``known``: see :func:`switch_table`).
 
     Example:
         >>> a, b = MeasureState(switches=[(3, True), (9, False)]), MeasureState(switches=[(5, True), (5, False)])
@@ -172,8 +185,9 @@ def on_grid(states: list[list[MeasureState]], M: int, grid: list[int]) -> npt.ND
     """
     R, days = len(states), np.asarray(grid, dtype=np.int64)
     out = np.zeros((R, M, days.size), dtype=bool)
+    found = switch_table(states, range(M), known)
     for mi in range(M):
-        row, day, on = switches(states, mi)
+        row, day, on = found[mi]
         if not row.size:
             continue
         lo = min(int(day.min()), 0)

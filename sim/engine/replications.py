@@ -23,7 +23,7 @@ from sim.engine.chunk_lifecycle import play_chunk
 from sim.engine.clock import scenario_dates
 from sim.engine.coefficients import Coefficients
 from sim.engine.cohorts import members
-from sim.engine.columns import chunk_batches, on_grid, supported
+from sim.engine.columns import chunk_batches, on_grid, supported, switch_table
 from sim.engine.draws import ChunkDraws, Input
 from sim.engine.dynamics import conservation_error, solve
 from sim.engine.effects import EffectRef, effect_refs, effect_values
@@ -160,14 +160,17 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
         return coefficients(s, refs, params.take(owner), configs[:, None, :E], configs[:, None, E:])
 
     plain = cohort is None and supported(refs, states)  # every replication's profiles at once, by column
-    lay = sparse_layout(s, refs, params, profiles.phase, profiles.phase_months, states, horizon) \
+    # Each timeline's switches as arrays, found once for the layout and the in-force grid (the calendar's own)
+    known = switch_table(states, {ref.measure for ref in refs} | set(range(M)), played.switches) if plain \
+        else switch_table(states, range(M), played.switches)
+    lay = sparse_layout(s, refs, params, profiles.phase, profiles.phase_months, states, horizon, known) \
         if plain and E + M >= SPARSE_COLUMNS else None
     if lay is None:
         if cohort is not None:
             batches = row_batches(profiles.rows(k, st, M, cohort) for k, st in enumerate(states))
         elif plain:
             batches = chunk_batches(refs, profiles.phase, profiles.phase_months, states, M, horizon, s.start_day,
-                                    GROUP_BYTES)
+                                    GROUP_BYTES, known)
         else:
             batches = column_batches((profiles.table_columns(k, st, M) for k, st in enumerate(states)), horizon)
         lay = Layout.of(batches, horizon, coefficients_of)
@@ -187,7 +190,7 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
     if verify_accounting and err > CHECK_TOLERANCE:
         raise DocketError(f"internal check failed: stock accounting off by {err:.2e} (relative) in replications "
                           f"{start}-{stop - 1}; please report this with the scenario")
-    in_force = on_grid(states, M, grid)
+    in_force = on_grid(states, M, grid, known)
     keys = ("first_in_force", "extensions", "injunctions", "shelvings", "lifted", "cancelled")
     found = np.array([[(st.first_in_force, st.extensions, st.injunctions, st.shelvings, st.lifted, st.cancelled)
                        for st in row[:M]] for row in states], dtype=float)

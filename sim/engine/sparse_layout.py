@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.engine.coefficients import Coefficients
-from sim.engine.columns import Flat, chunk_columns
+from sim.engine.columns import Flat, SwitchTable, chunk_columns
 from sim.engine.effects import Acted, EffectRef
 from sim.engine.layout import Layout, _placed
 from sim.engine.row_hash import GROUP_MIX, first_appearance, multipliers
@@ -172,15 +172,17 @@ def _fold(ch: _Changes, kind: str, sel: IntArray, term: FloatArray, at: IntArray
 
 
 def sparse_layout(s: Scenario, refs: list[EffectRef], params: Params, phases: list[FloatArray],
-                  months: list[FloatArray], states: list[list[MeasureState]], horizon: int) -> Layout | None:
+                  months: list[FloatArray], states: list[list[MeasureState]], horizon: int,
+                  known: SwitchTable | None = None) -> Layout | None:
     """The layout of one solved row per replication of a chunk whose columns
-    :func:`sim.engine.columns.chunk_columns` builds (``phases``, ``months``: each effect's phase-in per row),
-    or ``None`` where this module does not apply (an effect type it does not fold, a hash collision)."""
+    :func:`sim.engine.columns.chunk_columns` builds (``phases``, ``months``: each effect's phase-in per row;
+    ``known``: its timelines' switches, :func:`sim.engine.columns.switch_table`), or ``None`` where this module
+    does not apply (an effect type it does not fold, a hash collision)."""
     n, m, E, R = len(s.populations), len(s.metrics), len(refs), len(states)
     acts = [_slots(ref, n, m) for ref in refs]
     if any(a is None for a in acts) or not (refs or s.measures):
         return None
-    columns = chunk_columns(refs, phases, months, states, len(s.measures), horizon, s.start_day)
+    columns = chunk_columns(refs, phases, months, states, len(s.measures), horizon, s.start_day, known)
     ch = _Changes(columns, R, horizon)
     found = _configs(ch, len(columns))
     if found is None:
