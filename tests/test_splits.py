@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim import load_scenario, run
 from sim.runs.records import load_results, write_run
+from sim.runs.splits import (
+    MIN_GAP,
+    MIN_SHARE,
+    Branch,
+    Outcome,
+    explained,
+    gap,
+    rough_gaps,
+    scale_of,
+    split_of,
+)
 from sim.scenario.loader import resolve_raw
 from sim.text.narrate import split_sentence, summary_text
 
@@ -94,3 +106,35 @@ def test_compare_gives_the_mean_where_the_median_difference_is_0() -> None:
                      "share_down": 0.49})
     assert _difference(row, False) == "mean \u2212849k, 49% of runs differ"
     assert _difference(row.copy().replace({-849e3: 0.0}), False) == "0 (\u22123M to 0)"
+
+
+def test_rough_gaps_are_the_exact_gaps_to_rounding_and_split_of_decides_as_the_exact_rule() -> None:
+    """The vectorised gaps equal :func:`gap` (ties, zeros, heavy tails, tiny and huge values) to 1e-12, and
+    :func:`split_of`, which computes the exact gap only near the threshold, picks what trying every candidate's
+    exact gap picks, even for masks built to sit right at the threshold."""
+    rng = np.random.default_rng(7)
+    for trial in range(300):
+        n = int(rng.integers(5, 400))
+        values = rng.lognormal(size=n) * rng.choice([1e-6, 1.0, 1e12])
+        values[rng.random(n) < 0.3] = 0.0
+        values = np.round(values, int(rng.integers(0, 3))) if trial % 3 == 0 else values  # ties
+        if trial % 4 == 1:  # two clusters, a split to find
+            values = np.where(rng.random(n) < rng.uniform(0.15, 0.85), 35.0, 15.0) * (1 + rng.random(n))
+        masks = np.array([m for m in rng.random((6, n)) < rng.random() if 0 < m.sum() < n] or [values > 0])
+        masks = np.vstack([masks, values > np.quantile(values, 0.6), values > 30.0])
+        scale = scale_of(values)
+        if scale == 0 or masks.all(axis=1).any() or (~masks).all(axis=1).any():
+            continue
+        exact = np.array([gap(values, m, scale) for m in masks])
+        assert np.allclose(rough_gaps(values, masks, scale), exact, rtol=0, atol=1e-12), trial
+        outcome = Outcome("x", "X", "x", "cumulative", "u", "2021-01-01", 0, values)
+        branches = [Branch(f"b{i}", "if", "if not", m) for i, m in enumerate(masks)]
+        expected = None
+        for b in branches:  # the rule by hand: every eligible candidate's exact gap
+            share = float(b.mask.mean())
+            if MIN_SHARE <= share <= 1 - MIN_SHARE and gap(values, b.mask, scale) >= MIN_GAP:
+                r2 = explained(values, b.mask)
+                if expected is None or r2 > expected[1]:
+                    expected = (b.id, r2)
+        found = split_of(outcome, branches)
+        assert (found.branch.id, found.explained) == expected if found else expected is None, trial
