@@ -73,7 +73,7 @@ def drawn_texts(fig: Figure) -> list[Drawn]:
         >>> [d.words for d in drawn_texts(fig)]
         ['hello']
     """
-    with mpl.rc_context(RASTER_TEXT):
+    with mpl.rc_context(RASTER_TEXT):  # type: ignore[arg-type]
         canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
         canvas.draw()
         renderer = canvas.get_renderer()

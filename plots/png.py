@@ -16,7 +16,6 @@ import zlib
 from typing import Any, Final
 
 import matplotlib as mpl
-import numpy as np
 from matplotlib.figure import Figure
 
 SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any, Final
 
 import matplotlib as mpl
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from pypdf import PdfWriter
 
 from plots import style
+from plots.canvas import PageCanvas
 from plots.png import png
 from plots.style import header_texts
 from sim.runs.atomic import atomic_path
@@ -68,7 +68,7 @@ def fix_layout(fig: Figure, dpi: int = 200) -> None:
     engine = fig.get_layout_engine()
     if engine is None:
         return
-    FigureCanvasAgg(fig)  # becomes fig.canvas: PNG saves draw on it, with its cached renderer
+    PageCanvas(fig)  # becomes fig.canvas: PNG saves draw on it, with its cached renderer (plots.canvas)
     shown = fig.dpi
     fig.set_dpi(dpi)
     if fig.axes:  # as a draw does: a figure without axes has nothing to lay out
@@ -109,7 +109,7 @@ def draw(index: int, count: int, out: str, formats: Sequence[str], dpi: int, num
         ('blank', b'%PDF-', ['blank.png'])
     """
     stem, make = _PLAN[index]
-    with mpl.rc_context(RASTER_TEXT):
+    with mpl.rc_context(RASTER_TEXT):  # type: ignore[arg-type]
         fig = make()
         if numbered:
             number_page(fig, index + 1, count)
