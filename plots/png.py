@@ -5,7 +5,7 @@ up, sub, Paeth) to pick one: on a 2666 x 1500 page that choice costs more than t
 writes the canvas's RGBA buffer as it is (no copy), every row unfiltered (filter type 0, which the format
 allows on any row), deflated at the same zlib level. The file is a plain 8-bit RGBA PNG with the same pixels,
 the same resolution (``pHYs``) and matplotlib's ``Software`` note, written in about 60% less CPU than
-Pillow's, and about 10% smaller (a chart is mostly flat colour, which deflate packs well unfiltered).
+Pillow's, and about 7% smaller (a chart is mostly flat colour, which deflate packs well unfiltered).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def encode(rgba: Any, width: int, height: int, dpi: float, level: int) -> bytes:
     """A PNG of ``width`` x ``height`` RGBA pixels (8 bits each, row by row from the top), at zlib ``level``.
 
     Example:
+        >>> import numpy as np
         >>> from PIL import Image
         >>> pixels = np.full((2, 3, 4), 255, np.uint8)
         >>> pixels[0, 0] = (0, 114, 178, 128)
