@@ -21,6 +21,7 @@ from typing import Any, Final
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator
 from pypdf import PdfWriter
 
 from plots import style
@@ -63,7 +64,9 @@ def fix_layout(fig: Figure, dpi: int = 200) -> None:
     that renderer and the text sizes it measured. The engine is run alone, not in a draw (a draw runs it, then
     draws every artist with rendering off, a pass the saves make again: the files are byte-identical without
     it). The engine is then removed, not set to ``"none"``: matplotlib draws a figure that has any engine (even
-    that placeholder) once more before each save.
+    that placeholder) once more before each save. The ticks the layout made room for are kept too: each axis
+    gets a fixed locator of them, so the saves do not run the date and number locators again (the files are
+    byte-identical).
     """
     engine = fig.get_layout_engine()
     if engine is None:
@@ -75,6 +78,9 @@ def fix_layout(fig: Figure, dpi: int = 200) -> None:
         engine.execute(fig)
     fig.set_dpi(shown)
     fig.set_layout_engine(None)
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_locator(FixedLocator(list(axis.get_majorticklocs())))
 
 
 @functools.cache
