@@ -4,6 +4,7 @@ final size (room for deadline labels above the data, line labels at their lines'
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -15,8 +16,9 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 class Layout(ConstrainedLayoutEngine):
     """The constrained layout, then the steps that need each axes' final size (:func:`after_layout`), in the
     order they were asked for: room for deadline labels above the data, line labels at their lines' ends.
-    Where the steps change a tick label (``100M`` once the top is raised), the layout no longer fits it: it runs
-    once more, and the steps again after it."""
+    Where the steps change the room the y tick labels need (a wider ``100M`` once the top is raised, or a label
+    now at the very top), the layout no longer fits them: it runs once more, and the steps again after it. New
+    labels that fit the same room (``250`` to ``300``) keep the layout as it is (:func:`tick_room`)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -25,10 +27,10 @@ class Layout(ConstrainedLayoutEngine):
     def execute(self, fig: Any) -> Any:
         out = super().execute(fig)
         if self.steps:
-            before = tick_labels(fig)
+            before = tick_room(fig)
             for step in self.steps:
                 step()
-            if tick_labels(fig) != before:
+            if tick_room(fig) != before:
                 out = super().execute(fig)
                 for step in self.steps:
                     step()
@@ -36,12 +38,31 @@ class Layout(ConstrainedLayoutEngine):
 
 
 def tick_labels(fig: Figure) -> list[list[str]]:
-    """The y tick labels of each axes of ``fig`` in its view (what the layout makes room for beside it)."""
+    """The y tick labels of each axes of ``fig`` in its view."""
     out = []
     for ax in fig.axes:
         lo, hi = sorted(ax.get_ylim())
         ticks = [t for t in ax.yaxis.get_major_locator()() if lo <= t <= hi]
         out.append(ax.yaxis.get_major_formatter().format_ticks(ticks))
+    return out
+
+
+def tick_room(fig: Figure) -> list[tuple[float, bool, bool]] | list[list[str]]:
+    """What the layout makes room for beside each axes' y tick labels: the widest label's width in pixels (as
+    the figure's Agg canvas draws it), and whether a tick sits at the bottom or the top of the view (its label
+    then reaches half a line past the axes). Without an Agg canvas to measure on: the labels themselves."""
+    get_renderer = getattr(fig.canvas, "get_renderer", None)
+    if get_renderer is None:
+        return tick_labels(fig)
+    renderer = get_renderer()
+    out = []
+    for ax, labels in zip(fig.axes, tick_labels(fig), strict=True):
+        lo, hi = sorted(ax.get_ylim())
+        ticks = list(ax.yaxis.get_major_locator()())
+        prop = ax.yaxis.get_major_ticks(1)[0].label1.get_fontproperties()
+        widest = max((renderer.get_text_width_height_descent(text, prop, ismath=False)[0] for text in labels),
+                     default=0.0)
+        out.append((round(widest, 1), any(math.isclose(t, lo) for t in ticks), any(math.isclose(t, hi) for t in ticks)))
     return out
 
 

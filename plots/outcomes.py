@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -31,6 +32,21 @@ def _room_for_legend(ax: Axes, peak: float) -> None:
     dpi = root.dpi if root is not None else 72
     share = min(0.6, (legend.get_window_extent().height + 8 * dpi / 72) / max(ax.bbox.height, 1.0))
     ax.set_ylim(0, peak * 1.02 / (1 - share))
+
+
+def _bars(ax: Axes, parts: Sequence[np.ndarray], edges: Sequence[float], colors: Sequence[str],
+          labels: Sequence[str | None]) -> float:
+    """A histogram of ``parts`` stacked on one another, as ``hist(stacked=True)`` draws it: each part one
+    filled outline over the bins (one artist, not one rectangle per bin: the same bars, drawn and saved far
+    faster). Returns the tallest stack."""
+    base = np.zeros(len(edges) - 1)
+    for part, color, label in zip(parts, colors, labels, strict=True):
+        counts, _ = np.histogram(part, bins=edges)
+        ax.stairs(base + counts, edges, baseline=base.copy(), fill=True, color=color, label=label, gid="outcomes",
+                  linewidth=0)
+        base = base + counts
+    ax.set_ylim(0, max(float(base.max()), 1.0) * 1.05)
+    return float(base.max())
 
 
 def plot(results: Results, ax: Axes | None = None) -> Figure:
@@ -63,15 +79,14 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
         edges = list(np.linspace(lo, hi, BINS + 1)) if hi > lo else [lo - 0.5, hi + 0.5]
         split = splits.get(f"{metric.id}:total")
         if split is None:
-            a.hist(values, bins=edges, color=ONE_COLOR, gid="outcomes")
+            _bars(a, [values], edges, [ONE_COLOR], [None])
         else:
             parts = [values[rows["side"].to_numpy() == k] for k in (0, 1)]
             labels = [style.wrap(f"{side['label']} ({percent(side['probability'])})", 44, 4) for side in split["sides"]]
-            counts, _, _ = a.hist(parts, bins=edges, stacked=True, color=list(SIDE_COLORS), label=labels,
-                                  gid="outcomes")
+            peak = _bars(a, parts, edges, list(SIDE_COLORS), labels)
             style.legend(a, loc="upper right", fontsize=style.SMALL_SIZE - 1, frameon=True, facecolor="white",
                          edgecolor="none", framealpha=0.9)
-            after_layout(a, functools.partial(_room_for_legend, a, float(np.max(counts))))
+            after_layout(a, functools.partial(_room_for_legend, a, peak))
         a.axvline(float(np.mean(values)), color=style.INK, linestyle=":", linewidth=1.4)
         style.style_axes(a)
         a.xaxis.set_major_locator(MaxNLocator(nbins=5, min_n_ticks=3))

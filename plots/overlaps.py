@@ -11,12 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+import matplotlib as mpl
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
+
+from plots.render import RASTER_TEXT
 
 MIN_POINTS: Final = 10.0
 """Smallest text size that reads on a projected 16:9 slide of the pack's size (13.33 x 7.5 in)."""
@@ -60,7 +63,8 @@ def _legend_hidden(fig: Figure) -> set[int]:
 
 
 def drawn_texts(fig: Figure) -> list[Drawn]:
-    """Every text the figure paints, with its box (the figure is drawn first, so layouts are final).
+    """Every text the figure paints, with its box (the figure is drawn first, so layouts are final), measured
+    with the text settings the pack draws its pages with (:data:`plots.render.RASTER_TEXT`).
 
     Example:
         >>> from plots.style import new_figure
@@ -69,21 +73,22 @@ def drawn_texts(fig: Figure) -> list[Drawn]:
         >>> [d.words for d in drawn_texts(fig)]
         ['hello']
     """
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    canvas.draw()
-    renderer = canvas.get_renderer()
-    hidden = _hidden_tick_labels(fig) | _legend_hidden(fig)
-    out: list[Drawn] = []
-    for text in fig.findobj(Text):
-        if id(text) in hidden or not text.get_visible() or not text.get_text().strip():
-            continue
-        if text.axes is not None and not text.axes.get_visible():
-            continue
-        if isinstance(text, Annotation) and _clipped(text):
-            continue
-        box = text.get_window_extent(renderer)
-        if box.width > 0 and box.height > 0:
-            out.append(Drawn(text, text.get_text(), box))
+    with mpl.rc_context(RASTER_TEXT):  # type: ignore[arg-type]
+        canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        hidden = _hidden_tick_labels(fig) | _legend_hidden(fig)
+        out: list[Drawn] = []
+        for text in fig.findobj(Text):
+            if id(text) in hidden or not text.get_visible() or not text.get_text().strip():
+                continue
+            if text.axes is not None and not text.axes.get_visible():
+                continue
+            if isinstance(text, Annotation) and _clipped(text):
+                continue
+            box = text.get_window_extent(renderer)
+            if box.width > 0 and box.height > 0:
+                out.append(Drawn(text, text.get_text(), box))
     return out
 
 
