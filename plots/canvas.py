@@ -5,21 +5,26 @@ sets the font's size again and builds its rotation matrix with NumPy, although b
 of a line. A page of the pack draws about 1,400 glyphs, so that repeated set-up costs about a tenth of the
 page's drawing. :class:`PageRenderer` does the same calls for unrotated, antialiased text, with the size set once
 per font and the matrix built once: the pixels are byte-identical (``tests/test_plots.py`` compares them with
-matplotlib's own renderer). Any other text (rotated, mathtext boxes, not antialiased), and matplotlib versions
-that draw text another way, go through matplotlib's own code.
+matplotlib's own renderer). Any other text (rotated, mathtext boxes, not antialiased), and any matplotlib but
+the release it was copied from (:data:`COPIED`), go through matplotlib's own code.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib import ft2font
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 
+COPIED: Final = (3, 11)
+"""The matplotlib release whose glyph loop :class:`PageRenderer` repeats (and is compared with in the tests):
+any other goes through matplotlib's own code, whatever its private names."""
 _OWN = getattr(RendererAgg, "_draw_text_glyphs_and_boxes", None)
 _NORMAL = getattr(getattr(ft2font, "RenderMode", None), "NORMAL", None)
-_FAST = _OWN is not None and _NORMAL is not None and hasattr(ft2font.FT2Font, "_render_glyph")
+_FAST = (_OWN is not None and _NORMAL is not None and hasattr(ft2font.FT2Font, "_render_glyph")
+         and tuple(int(p) for p in mpl.__version__.split(".")[:2]) == COPIED)
 
 
 class PageRenderer(RendererAgg):
@@ -27,7 +32,8 @@ class PageRenderer(RendererAgg):
 
     def _draw_text_glyphs_and_boxes(self, gc: Any, x: float, y: float, angle: float, glyphs: Any,
                                     boxes: Any) -> None:
-        if not _FAST or angle or boxes or not gc.get_antialiased():
+        glyphs = list(glyphs)
+        if not _FAST or angle or boxes or not gc.get_antialiased() or any(len(g) != 7 for g in glyphs[:1]):
             return _OWN(self, gc, x, y, angle, glyphs, boxes)  # type: ignore[misc]
         flags, height, draw = get_hinting_flag(), self.height, self._renderer.draw_text_image
         last, matrix = None, None

@@ -64,9 +64,13 @@ def encode(rgba: Any, width: int, height: int, dpi: float, level: int) -> bytes:
 
 
 def png(fig: Figure, dpi: float, level: int) -> bytes:
-    """The figure drawn by Agg at ``dpi`` (as ``savefig`` draws it for a PNG), as PNG bytes at zlib ``level``."""
+    """The figure drawn by Agg at ``dpi`` (as ``savefig`` draws it for a PNG), as PNG bytes at zlib ``level``;
+    matplotlib's own PNG (through Pillow) if the canvas did not come out as one buffer of the expected size."""
     sink = _Pixels()
     fig.savefig(sink, format="rgba", dpi=dpi)
-    assert sink.pixels is not None, "savefig wrote the canvas"
     width, height = (int(v) for v in fig.get_size_inches() * dpi)  # as the Agg canvas sizes its buffer
+    if sink.pixels is None or len(sink.pixels) != width * height * 4:
+        out = io.BytesIO()
+        fig.savefig(out, format="png", dpi=dpi, pil_kwargs={"compress_level": level})
+        return out.getvalue()
     return encode(sink.pixels, width, height, dpi, level)

@@ -132,7 +132,7 @@ def draw(index: int, count: int, out: str, formats: Sequence[str], dpi: int, num
 
 def save(fig: Figure, path: str | os.PathLike[str], fmt: str = "png", dpi: int = 200) -> Path:
     """Write a figure atomically (no half-written file over a good one); SVG text stays text; a PNG is written
-    by :func:`plots.png.png` (RGB when opaque, rows unfiltered). Returns the path."""
+    by :func:`plots.png.png` (RGBA, rows unfiltered). Returns the path."""
     meta: dict[str, Any] = {"Creator": "docket plots"} if fmt in ("svg", "pdf") else {}
     if fmt == "svg":
         meta["Date"] = None
