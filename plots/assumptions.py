@@ -79,13 +79,17 @@ def _describe(value: Dist | DateSpec) -> str:
     return text + (f" ({note})" if note else "")
 
 
-def _rows_of(scenario: Scenario, item: str, obj: Any, fallback: str | None, prefix: str = "") -> list[Row]:
-    """Rows for every value held by ``obj`` (a scenario model), in field order, recursing into sub-models.
+def _rows_of(scenario: Scenario, item: str, obj: Any, fallback: str | None, prefix: str = "",
+             skip: tuple[str, ...] = ()) -> list[Row]:
+    """Rows for every value held by ``obj`` (a scenario model), in field order, recursing into sub-models
+    (but not into the fields ``skip``: a shock's effects have rows of their own, :func:`_effect_rows`).
 
     A value without a source of its own cites ``fallback``: the source of the block that holds it (a
     deferral, a challenge, a population), never the measure's, which cites the measure itself."""
     out: list[Row] = []
     for name, info in type(obj).model_fields.items():
+        if name in skip:
+            continue
         value = getattr(obj, name)
         label = prefix + (info.alias or name).replace("_", " ")
         if isinstance(value, Dist | DateSpec):
@@ -157,7 +161,7 @@ def rows(scenario: Scenario) -> list[Row]:
             out.append(Row(name, "lifted by", event, _source(scenario, m.source)))
     for sh in scenario.shocks:
         name = f"{sh.title or sh.id} (shock)"
-        out += _rows_of(scenario, name, sh, sh.source)
+        out += _rows_of(scenario, name, sh, sh.source, skip=("effects",))
         out += _effect_rows(scenario, name, sh.effects, sh.source)
     return out
 

@@ -64,8 +64,11 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
     if single and n:  # each curve named at its end, in its colour: no legend to look up
         line_labels.end_labels(axes[0], ends)
     if new:
+        marked = data.deadline_marks(s, s.measures, colors)
+        lines = (" Dotted lines: planned deadlines, each named." if marked else
+                 " No deadline is a fixed date (each is drawn or follows an event): none is marked.")
         style.decorate(fig, findings.in_force(results),
                        f"{s.title}: chance each measure is in force on each date, that day (not deferred, enjoined, "
-                       "shelved, lifted or cancelled). Dotted lines: planned deadlines, each named.", results,
+                       f"shelved, lifted or cancelled).{lines}", results,
                        stated=convention.chance_text(results.replications, "on", "by"))
     return fig

@@ -118,6 +118,23 @@ def test_timeline_as_of_line(flagship: Any) -> None:
     assert not any("As of" in t.get_text() for t in without.axes[0].get_legend().get_texts())
 
 
+def test_no_planned_deadline_is_promised_where_none_is_drawn(flagship: Any) -> None:
+    """A deadline drawn between two dates has no diamond on the timeline and no dotted line on the in-force
+    chart: neither the legend nor the subtitles promise one (they do on the flagship, whose deadlines are dates)."""
+    from sim import run
+
+    drawn = run(build(measures=[measure(deadline={"between": ["2020-02-01", "2020-04-01"]})]), replications=20)
+    legend = [t.get_text() for t in quiet(lambda: timeline.plot(drawn)).axes[0].get_legend().get_texts()]
+    assert "Planned deadline" not in legend and len(legend) >= 2
+    texts = " ".join(t.get_text() for t in quiet(lambda: timeline.plot(drawn)).texts)
+    assert "No deadline is a fixed date" in texts
+    assert "none is marked" in " ".join(t.get_text() for t in quiet(lambda: in_force.plot(drawn)).texts)
+    shown = [t.get_text() for t in quiet(lambda: timeline.plot(flagship)).axes[0].get_legend().get_texts()]
+    assert "Planned deadline" in shown
+    chart = quiet(lambda: in_force.plot(flagship))
+    assert "Dotted lines: planned deadlines" in " ".join(t.get_text() for t in chart.texts)
+
+
 def test_in_force_one_step_curve_per_measure(res: Any) -> None:
     """Each measure has one curve, named at its end in its colour (no side legend), on a 0-100% axis."""
     fig = quiet(lambda: in_force.plot(res))
@@ -359,3 +376,17 @@ def test_each_panel_names_its_own_split(flagship: Any) -> None:
             assert not notes
             continue
         assert len(notes) == 1 and str(rows["label"].iloc[0]) in notes[0], (p.id, notes)
+
+
+@pytest.mark.parametrize("name", ["tplink-routers-2025", "pafaca-2024", "wechat-install-rush-2020"])
+def test_assumption_rows_name_each_input_once(name: str) -> None:
+    """Every input has one row: a shock's effects are listed as effects (what each acts on, then its values),
+    not a second time as the shock's own ``effects`` field ("effects 1: factor" beside "effect 1: factor")."""
+    from sim import load_scenario
+
+    s = load_scenario(os.path.join(os.path.dirname(__file__), "..", "scenarios", f"{name}.yaml"))
+    rows = assumptions.rows(s)
+    keys = [(r.item, r.parameter, r.value) for r in rows]
+    assert len(keys) == len(set(keys)), [k for k in keys if keys.count(k) > 1]
+    assert not [r for r in rows if r.parameter.startswith("effects ")]
+    assert any(r.item.endswith("(shock)") and r.parameter == "effect 1: factor" for r in rows) or not s.shocks

@@ -47,14 +47,21 @@ def no_rows() -> pd.DataFrame:
 
 
 def cumulative_unit(unit: str | None) -> str:
-    """The unit of a metric's integral over time: ``users`` -> ``user-days``.
+    """The unit of a metric's integral over time: ``users`` -> ``user-days`` (an English plural made singular:
+    ``-es`` after s, x, z, ch and sh, ``-s`` otherwise; a unit that is not a plural stays as it is).
 
     Example:
-        >>> cumulative_unit("installs"), cumulative_unit(None)
-        ('install-days', 'unit-days')
+        >>> cumulative_unit("installs"), cumulative_unit(None), cumulative_unit("buses"), cumulative_unit("boxes")
+        ('install-days', 'unit-days', 'bus-days', 'box-days')
+        >>> cumulative_unit("devices"), cumulative_unit("houses"), cumulative_unit("glass"), cumulative_unit("kWh")
+        ('device-days', 'house-days', 'glass-days', 'kWh-days')
     """
     base = unit or "units"
-    return (base[:-1] if base.endswith("s") and not base.endswith("ss") else base) + "-days"
+    if base.endswith(("sses", "shes", "ches", "xes", "zes")) or base.endswith("buses"):
+        base = base[:-2]  # addresses, dishes, batches, boxes, buses (but houses, devices: only the s)
+    elif base.endswith("s") and not base.endswith("ss"):
+        base = base[:-1]
+    return base + "-days"
 
 
 def _stats(values: npt.NDArray[np.float64]) -> dict[str, Any]:

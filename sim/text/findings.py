@@ -90,9 +90,15 @@ def amount(x: float) -> str:
 
 
 def _share(x: float) -> str:
-    """A relative change as a round percentage: nearest 5% below 20%, nearest 10% above."""
+    """A relative change as a round percentage: the nearest 5% up to 100%, the nearest 10% above (never more
+    than 2.5 points from the exact share page 1 prints: 24.6% is "about 25%", not "about 20%").
+
+    Example:
+        >>> _share(0.246), _share(0.74), _share(0.03), _share(1.46)
+        ('25%', '75%', '5%', '150%')
+    """
     pct = x * 100
-    step = 5 if pct < 20 else 10
+    step = 5 if pct < 100 else 10
     return f"{max(step, round(pct / step) * step):.0f}%"
 
 
@@ -174,8 +180,8 @@ def outcomes(results: Results) -> str:
     split = next((sp for sp in results.summary.get("splits", []) if sp["outcome"] == f"{metric}:total"), None)
     if split is not None:
         yes, no = split["sides"]
-        return (f"{e['title']} ends in two clusters: about {amount(yes['p50'])} {yes['label']} "
-                f"({chance(yes['probability'])}), about {amount(no['p50'])} otherwise")
+        return (f"{e['title']} ends in two clusters: about {amount(yes['p50'])} {yes['label']}, "
+                f"{chance(yes['probability'])}; about {amount(no['p50'])} otherwise")
     t = e["total"]
     return f"{e['title']} ends between {amount(t['p05'])} and {amount(t['p95'])} in 9 of 10 runs"
 
@@ -308,8 +314,8 @@ def bottom_line(results: Results) -> list[str]:
         split = next((sp for sp in sm.get("splits", []) if sp["outcome"] == f"{metric}:total"), None)
         if split is not None:  # a mean across two clusters is no finding alone: say both
             yes, no = split["sides"]
-            out[-1] = (f"{out[-1][:-1]}; but the runs split: about {amount(yes['p50'])} {yes['label']} "
-                       f"({chance(yes['probability'])}), about {amount(no['p50'])} otherwise.")
+            out[-1] = (f"{out[-1][:-1]}; but the runs split: about {amount(yes['p50'])} {yes['label']}, "
+                       f"{chance(yes['probability'])}; about {amount(no['p50'])} otherwise.")
     measures = sm["measures"]
     last = sm["key_dates"][-1] if sm["key_dates"] else None
     if measures and last is not None:
