@@ -165,6 +165,23 @@ def test_page_one_opens_with_the_bottom_line(flagship: Any) -> None:
     assert f"{number(total['mean'])} user-days" in cards and number(total["p50"]) not in cards
 
 
+def test_split_sentences_nest_no_brackets(flagship: Any) -> None:
+    """The flagship's TikTok total splits (a deal or not): page 1 and the outcomes title give both sides with the
+    chance in one pair of brackets, never "(in about 2 in 5 runs (36%))"."""
+    import re
+
+    from sim.text import findings
+
+    texts = [*findings.bottom_line(flagship), findings.outcomes(flagship)]
+    assert any("but the runs split" in t for t in texts) and "two clusters" in texts[-1]
+    for t in texts:
+        depth = 0
+        for ch in t:
+            depth += (ch == "(") - (ch == ")")
+            assert 0 <= depth <= 1, t
+        assert not re.search(r"\(in about [^()]*\(", t), t
+
+
 def test_assumptions_title_counts_the_sources(flagship: Any) -> None:
     """The annex's title counts the inputs that cite a source, those that are assumptions and those that cite
     nothing, from the rows of the table."""
