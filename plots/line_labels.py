@@ -57,7 +57,7 @@ def deadline_lines(ax: Axes, marks: Sequence[Deadline], prefix: str = "") -> Non
         label = ax.annotate(text, xy=(x, 1), xycoords=("data", "axes fraction"), xytext=(3, -3),
                             textcoords="offset points", ha="left", va="top", fontsize=style.SMALL_SIZE - 1, color=color,
                             linespacing=1.0, gid="deadline-label", zorder=6,
-                            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9, "pad": 0.15})
+                            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 1.0, "pad": 0.15})
         label.set_in_layout(False)  # placed inside the axes once it has its size: no room to make around it
         labels.append((x, [when, *names], numbered, label))
     if labels:
