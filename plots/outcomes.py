@@ -85,7 +85,7 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
             labels = [style.wrap(f"{side['label']} ({percent(side['probability'])})", 44, 4) for side in split["sides"]]
             peak = _bars(a, parts, edges, list(SIDE_COLORS), labels)
             style.legend(a, loc="upper right", fontsize=style.SMALL_SIZE - 1, frameon=True, facecolor="white",
-                         edgecolor="none", framealpha=0.9)
+                         edgecolor="none", framealpha=1.0)  # the mean line does not show through
             after_layout(a, functools.partial(_room_for_legend, a, peak))
         a.axvline(float(np.mean(values)), color=style.INK, linestyle=":", linewidth=1.4)
         style.style_axes(a)
