@@ -28,22 +28,26 @@ BRANCH_STYLES: Final[tuple[Literal["-."], Literal[":"]]] = ("-.", ":")
 """Line styles of a split's two sides (the branch's side first): never the counterfactual's dashes."""
 
 
-def branch_rows(results: Results, sid: str, quantity: str) -> pd.DataFrame:
-    """The rows of ``results.branches`` for one series and quantity, of its last split outcome (the latest date:
-    the end of the window for exposure, the last key date for a population); empty when it does not split."""
+def branch_rows(results: Results, sid: str, quantity: str, outcome: str | None = None) -> pd.DataFrame:
+    """The rows of ``results.branches`` for one series and quantity, of the split outcome ``outcome`` where it
+    splits, else of its last split outcome (the latest date: the end of the window for exposure, the last key
+    date for a population); empty when it does not split."""
     frame = results.branches
     if frame is None or frame.empty:
         return pd.DataFrame()
     rows = frame[(frame["series"] == sid) & (frame["quantity"] == quantity)]
     if rows.empty:
         return rows
-    return rows[rows["outcome"] == rows["outcome"].iloc[-1]].sort_values(["side", "date"])
+    chosen = outcome if outcome is not None and (rows["outcome"] == outcome).any() else rows["outcome"].iloc[-1]
+    return rows[rows["outcome"] == chosen].sort_values(["side", "date"])
 
 
-def branches(ax: Axes, results: Results, sid: str, quantity: str, color: str) -> list[object]:
-    """Where ``sid``'s outcome splits, each side's median as its own line, labelled with its chance
-    ("if enjoined (60%)"); returns legend handles (none when it does not split)."""
-    rows = branch_rows(results, sid, quantity)
+def branches(ax: Axes, results: Results, sid: str, quantity: str, color: str, outcome: str | None = None
+             ) -> list[object]:
+    """Where ``sid``'s outcome splits (``outcome``, if given and split: see :func:`branch_rows`), each side's
+    median as its own line, labelled with its chance ("if enjoined (60%)"); returns legend handles (none when it
+    does not split)."""
+    rows = branch_rows(results, sid, quantity, outcome)
     out: list[object] = []
     if rows.empty:
         return out

@@ -118,10 +118,12 @@ def _counterfactual(fig: go.Figure, rows: pd.DataFrame, legend: bool, **where: A
                              "%{customdata}<extra></extra>"), **where)
 
 
-def _branches(fig: go.Figure, results: Results, sid: str, quantity: str, legend: bool, **where: Any) -> list[str]:
-    """Each side's median where ``sid`` splits (:func:`plots.bands.branch_rows`); returns the sides' labels. One
-    legend entry (and toggle) per split, naming both sides: panels split on different conditions get their own."""
-    rows = bands.branch_rows(results, sid, quantity)
+def _branches(fig: go.Figure, results: Results, sid: str, quantity: str, legend: bool, *,
+              outcome: str | None = None, **where: Any) -> list[str]:
+    """Each side's median where ``sid`` splits (:func:`plots.bands.branch_rows`, of ``outcome`` where it splits);
+    returns the sides' labels. One legend entry (and toggle) per split, naming both sides: panels split on
+    different conditions get their own."""
+    rows = bands.branch_rows(results, sid, quantity, outcome)
     labels: list[str] = []
     parts = list(rows.groupby("side", sort=True)) if not rows.empty else []
     for _, part in parts:
@@ -237,7 +239,7 @@ def populations(results: Results) -> Chart:
         _band(fig, data.series(results, pid, "stock"), style.POPULATION, convention.STATISTIC.capitalize(), "mean",
               k == 0, **where)
         _counterfactual(fig, data.series(results, pid, "stock_cf"), k == 0, **where)
-        sides += _branches(fig, results, pid, "stock", True, **where)
+        sides += _branches(fig, results, pid, "stock", True, row=k + 1, col=1)
         if last is not None:
             st = results.summary["populations"][pid][last]
             alt.append(f"{data.population_title(s, pid)} on {_day(last)}: {convention.STATISTIC} "
@@ -270,7 +272,7 @@ def exposure(results: Results, metric: str) -> Chart:
               "mean" if k == 0 else f"mean-{quantity}", k == 0, row=1, col=k + 1)
         if quantity != "avoided":
             _counterfactual(fig, data.series(results, metric, quantity + "_cf"), k == 0, row=1, col=k + 1)
-        _branches(fig, results, metric, quantity, k == 1, row=1, col=k + 1)
+        _branches(fig, results, metric, quantity, k == 1, outcome=f"{metric}:total", row=1, col=k + 1)  # as the pack
     figure_layout(fig, 420)
     a = total["avoided"]
     change = (f"added {interval(-a['mean'], -a['p95'], -a['p05'])}" if added else f"avoided {convention.figure(a)}")
