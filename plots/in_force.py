@@ -37,7 +37,7 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
     colors, styles = style.measure_colors(s), style.measure_linestyles(s)
     start, end = data.window(results)
     last = pd.Timestamp(end)
-    ends: list[tuple[float, str, str]] = []
+    curves: dict[tuple[tuple[object, ...], tuple[float, ...]], list[tuple[str, str]]] = {}  # curve -> labels
     for i, m in enumerate(s.measures):
         target = axes[0] if single else axes[i]
         rows = results.in_force_curve(m.id)  # exact on every day a run switches, not sampled on the grid
@@ -46,7 +46,7 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
         label = style.wrap(data.measure_title(m), 34)
         target.step(dates, values, where="post", color=colors[m.id], linewidth=2.6, linestyle=styles[m.id],
                     label=label)
-        ends.append((float(values[-1]), label, colors[m.id]))
+        curves.setdefault((tuple(dates), tuple(float(v) for v in values)), []).append((label, colors[m.id]))
         if not single:
             width = 26 if ncols == 4 else 34  # characters that fit above one panel
             target.set_title(style.wrap(data.measure_title(m), width), fontsize=style.SMALL_SIZE + 1,
@@ -61,7 +61,10 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
         # one measure per panel: its title is the panel's, so the line says "deadline" and its day
         line_labels.deadline_lines(a, data.deadline_marks(s, measures, colors, named=single),
                              prefix="" if single else "deadline ")
-    if single and n:  # each curve named at its end, in its colour: no legend to look up
+    if single and n:  # each curve named at its end, in its colour: no legend to look up; identical curves (the
+        # last drawn hides the others) share one label, in the colour that shows
+        ends = [(values[-1], "\n".join(t for t, _ in named) + ("\n(identical curves)" if len(named) > 1 else ""),
+                 named[-1][1]) for (_, values), named in curves.items()]
         line_labels.end_labels(axes[0], ends)
     if new:
         marked = data.deadline_marks(s, s.measures, colors)

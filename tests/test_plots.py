@@ -407,3 +407,19 @@ def test_exposure_panels_split_as_the_total_does() -> None:
     boxes = [*fig.legends, *(a.get_legend() for a in fig.axes if a.get_legend() is not None)]
     legend = " ".join(t.get_text().replace("\n", " ") for box in boxes for t in box.get_texts())
     assert total["sides"][0]["label"] in legend and avoided["sides"][0]["label"] not in legend
+
+
+def test_identical_in_force_curves_share_one_end_label() -> None:
+    """Two measures in force on the same days in every run draw one visible curve: one end label names both and
+    says so, in the colour that shows, instead of a label for a line hidden under another."""
+    from sim import load_scenario, run
+
+    path = os.path.join(os.path.dirname(__file__), "..", "scenarios", "connected-vehicles-2025.yaml")
+    res = run(load_scenario(path), replications=40)
+    fig = quiet(lambda: in_force.plot(res))
+    labels = [t for t in fig.axes[0].texts if t.get_gid() == "line-label"]
+    texts = [t.get_text().replace("\n", " ") for t in labels]
+    assert len(labels) == 2, texts  # software and maker bans: one curve; hardware ban: another
+    merged = next(t for t in labels if "identical curves" in t.get_text())
+    assert "Software ban" in merged.get_text().replace("\n", " ") and "Maker ban" in merged.get_text()
+    assert merged.get_color() == style.measure_colors(res.scenario)["maker_ban"]
