@@ -28,7 +28,7 @@ from sim.scenario.values import Dist
 from sim.text.humanize import percent
 
 SHOCK_COLOR = style.SHOCK
-_LABEL_STEP = 0.11  # vertical step between stacked shock labels, axes fraction
+_LABEL_GAP_PT = 5.0  # space between stacked shock labels, points
 DISCRETE = ("value", "empirical", "choice")
 """The kinds of start whose every possible date is a tick (the others are drawn as a range)."""
 
@@ -72,6 +72,7 @@ def _median_day(dates: object) -> dt.date:
 def draw_shocks(ax: Axes, results: Results) -> list[Artist]:
     """Draw every shock of ``results`` on ``ax`` behind the measures' rows; the legend handles it needs."""
     spans = shock_spans(results)
+    below = 0.0  # points from the top of the axes to the next label (stacks of three, then from the top again)
     for k, span in enumerate(spans):
         left = float(mdates.date2num(span.began)) - 0.5
         if span.ended is not None:  # at least a few points wide, so a one-day outage shows
@@ -82,11 +83,13 @@ def draw_shocks(ax: Axes, results: Results) -> list[Artist]:
         text = f"{style.wrap(span.title.split(' (')[0], 34)} ({_often(span.share)}{lasts})"  # its name, not its note
         x0, x1 = ax.get_xlim()
         right = left > x0 + 0.55 * (x1 - x0)  # late in the window: the label runs left, inside the axes
-        ax.annotate(text, xy=(left, 1 - _LABEL_STEP * (k % 3)), xycoords=("data", "axes fraction"),
-                    xytext=(-4 if right else 4, -4), textcoords="offset points", ha="right" if right else "left",
-                    va="top", fontsize=style.SMALL_SIZE,
+        below = 0.0 if k % 3 == 0 else below
+        ax.annotate(text, xy=(left, 1), xycoords=("data", "axes fraction"),
+                    xytext=(-4 if right else 4, -4 - below), textcoords="offset points",
+                    ha="right" if right else "left", va="top", fontsize=style.SMALL_SIZE,
                     color=SHOCK_COLOR, gid="shock-label",
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+        below += (text.count("\n") + 1) * style.SMALL_SIZE * 1.2 + _LABEL_GAP_PT  # each line as matplotlib sets it
     if not spans:
         return []
     return [Patch(facecolor=SHOCK_COLOR, alpha=0.35, edgecolor=SHOCK_COLOR,

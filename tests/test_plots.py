@@ -3,6 +3,7 @@ structure a reader relies on (bands, dates, legends, titles, footer); the pack w
 
 from __future__ import annotations
 
+import itertools
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -423,3 +424,22 @@ def test_identical_in_force_curves_share_one_end_label() -> None:
     merged = next(t for t in labels if "identical curves" in t.get_text())
     assert "Software ban" in merged.get_text().replace("\n", " ") and "Maker ban" in merged.get_text()
     assert merged.get_color() == style.measure_colors(res.scenario)["maker_ban"]
+
+
+def test_stacked_shock_labels_keep_a_gap() -> None:
+    """Three shocks starting together (PAFACA's migration, outage and fading gains) stack their labels with
+    visible space between them, whatever their number of lines, so they do not read as one paragraph."""
+    from sim import load_scenario, run
+
+    path = os.path.join(os.path.dirname(__file__), "..", "scenarios", "pafaca-2024.yaml")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = quiet(lambda: timeline.plot(run(load_scenario(path), replications=40)))
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    boxes = sorted((t.get_window_extent(renderer) for t in fig.axes[0].texts if t.get_gid() == "shock-label"),
+                   key=lambda b: -b.y1)
+    assert len(boxes) == 3
+    points = fig.dpi / 72
+    assert all(upper.y0 - lower.y1 >= 3 * points for upper, lower in itertools.pairwise(boxes))
