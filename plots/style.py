@@ -227,10 +227,22 @@ class YearTicks(Formatter):
         ['Nov\n2020', 'Dec', 'Jan\n2021']
     """
 
+    _key: tuple[float, ...] | None = None
+    _labels: tuple[str, ...] = ()
+
     def __call__(self, x: float, pos: int | None = None) -> str:
-        return self.format_ticks([x])[0]
+        return self._format([x])[0]
 
     def format_ticks(self, values: Any) -> list[str]:
+        """The labels of ``values``, found once per set of ticks (matplotlib asks again on every layout pass
+        and draw)."""
+        key = tuple(float(v) for v in values)
+        if key != self._key:
+            self._key, self._labels = key, tuple(self._format(values))
+        return list(self._labels)
+
+    @staticmethod
+    def _format(values: Any) -> list[str]:
         days = [mdates.num2date(v).date() for v in values]
         if len(days) > 1 and all((d.month, d.day) == (1, 1) for d in days):
             return [str(d.year) for d in days]
@@ -242,11 +254,38 @@ class YearTicks(Formatter):
         return out
 
 
+class DateTicks(mdates.AutoDateLocator):
+    """Matplotlib's :class:`~matplotlib.dates.AutoDateLocator`, its ticks found once per view interval: they
+    depend on the interval alone (not on the axes' size), and matplotlib asks for them again on every layout
+    pass, tight-box measure and draw (the rrule search was about a fifth of a four-panel page's layout).
+
+    Example:
+        >>> from matplotlib.figure import Figure
+        >>> ax = Figure().add_subplot()
+        >>> ax.xaxis.set_major_locator(DateTicks(minticks=3, maxticks=8))
+        >>> ax.set_xlim(mdates.date2num(dt.date(2020, 9, 1)), mdates.date2num(dt.date(2021, 7, 1)))
+        (np.float64(18506.0), np.float64(18809.0))
+        >>> plain = mdates.AutoDateLocator(minticks=3, maxticks=8)
+        >>> plain.set_axis(ax.xaxis)
+        >>> list(ax.xaxis.get_major_locator()()) == list(plain())
+        True
+    """
+
+    _key: tuple[float, float] | None = None
+    _ticks: Any = None
+
+    def __call__(self) -> Any:
+        key = tuple(self.axis.get_view_interval()) if self.axis is not None else None
+        if key is None or key != self._key:
+            self._key, self._ticks = key, super().__call__()
+        return self._ticks
+
+
 def date_axis(ax: Axes, start: Any = None, end: Any = None, max_ticks: int = 8, pad: float = 0.015) -> None:
     r"""Month ticks (``Oct``, ``Nov``, ``Jan\n2021``: :class:`YearTicks`) on the x axis, optionally limited to
     ``start``-``end`` plus a margin of ``pad`` (a share of the span) so markers on the first or last day stay
     visible."""
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=max_ticks)
+    locator = DateTicks(minticks=3, maxticks=max_ticks)
     # Narrow panels over a few years need yearly steps of months too (else matplotlib warns and guesses).
     locator.intervald[mdates.MONTHLY] = [1, 2, 3, 4, 6, 12]
     ax.xaxis.set_major_locator(locator)
