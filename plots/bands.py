@@ -42,11 +42,12 @@ def branch_rows(results: Results, sid: str, quantity: str, outcome: str | None =
     return rows[rows["outcome"] == chosen].sort_values(["side", "date"])
 
 
-def branches(ax: Axes, results: Results, sid: str, quantity: str, color: str, outcome: str | None = None
-             ) -> list[object]:
+def branches(ax: Axes, results: Results, sid: str, quantity: str, color: str, outcome: str | None = None,
+             negate: bool = False) -> list[object]:
     """Where ``sid``'s outcome splits (``outcome``, if given and split: see :func:`branch_rows`), each side's
     median as its own line, labelled with its chance ("if enjoined (60%)"); returns legend handles (none when it
-    does not split)."""
+    does not split). ``negate`` draws each median turned around, as a panel of exposure the measures add draws
+    its avoided exposure."""
     rows = branch_rows(results, sid, quantity, outcome)
     out: list[object] = []
     if rows.empty:
@@ -54,7 +55,8 @@ def branches(ax: Axes, results: Results, sid: str, quantity: str, color: str, ou
     for k, (_, part) in enumerate(rows.groupby("side", sort=True)):
         label = f"{part['label'].iloc[0]} ({percent(float(part['probability'].iloc[0]))})"
         style_ = BRANCH_STYLES[k % 2]
-        ax.plot(part["date"], part["p50"], color=style.INK, linewidth=1.8, linestyle=style_, gid="branch")
+        ax.plot(part["date"], -part["p50"] if negate else part["p50"], color=style.INK, linewidth=1.8,
+                linestyle=style_, gid="branch")
         out.append(Line2D([], [], color=style.INK, linewidth=1.8, linestyle=style_, label=style.wrap(label, 56, 2)))
     return out
 

@@ -68,7 +68,8 @@ def plot(results: Results, metric: str | None = None, ax: Axes | None = None) ->
             a.axhline(0, color=style.MUTED, linewidth=1)
         # every panel the split of the total, as page 1 and the outcomes page give it (the avoided may split on
         # another branch: that one is in summary.json)
-        sides = bands.branches(a, results, mid, quantity, color, outcome=f"{mid}:total")
+        sides = bands.branches(a, results, mid, quantity, color, outcome=f"{mid}:total",
+                               negate=added and quantity == "avoided")
         if sides and not split:  # named in the legend above the panels: inside one it covers the curves
             split = sides
         bottom = min(0.0, float(rows["p05"].min()))

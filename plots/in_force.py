@@ -68,7 +68,8 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
         line_labels.end_labels(axes[0], ends)
     if new:
         marked = data.deadline_marks(s, s.measures, colors)
-        lines = (" Dotted lines: planned deadlines, each named." if marked else
+        lines = (" Dotted lines: planned deadlines, each named." if len(marked) == n else
+                 " Dotted lines: planned deadlines where they are fixed dates, each named." if marked else
                  " No deadline is a fixed date (each is drawn or follows an event): none is marked.")
         style.decorate(fig, findings.in_force(results),
                        f"{s.title}: chance each measure is in force on each date, that day (not deferred, enjoined, "

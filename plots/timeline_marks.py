@@ -93,7 +93,7 @@ def draw_shocks(ax: Axes, results: Results) -> list[Artist]:
     if not spans:
         return []
     return [Patch(facecolor=SHOCK_COLOR, alpha=0.35, edgecolor=SHOCK_COLOR,
-                  label="Shock (both runs), median dates")]
+                  label="Shock: median start and end, in the runs it happens")]
 
 
 def _often(share: float) -> str:

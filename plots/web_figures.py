@@ -119,7 +119,7 @@ def _counterfactual(fig: go.Figure, rows: pd.DataFrame, legend: bool, **where: A
 
 
 def _branches(fig: go.Figure, results: Results, sid: str, quantity: str, legend: bool, *,
-              outcome: str | None = None, **where: Any) -> list[str]:
+              outcome: str | None = None, negate: bool = False, **where: Any) -> list[str]:
     """Each side's median where ``sid`` splits (:func:`plots.bands.branch_rows`, of ``outcome`` where it splits);
     returns the sides' labels. One legend entry (and toggle) per split, naming both sides: panels split on
     different conditions get their own."""
@@ -133,10 +133,11 @@ def _branches(fig: go.Figure, results: Results, sid: str, quantity: str, legend:
     for k, (_, part) in enumerate(parts):
         label = labels[k]
         shown = any(trace.legendgroup == group and trace.showlegend for trace in fig.data)
-        fig.add_trace(go.Scatter(x=_days(part["date"]), y=_ys(part["p50"]), mode="lines", name=name,
+        median = -part["p50"] if negate else part["p50"]  # an added exposure's avoided, turned around
+        fig.add_trace(go.Scatter(x=_days(part["date"]), y=_ys(median), mode="lines", name=name,
                                  legendgroup=group, showlegend=legend and k == 0 and not shown,
                                  line={"color": style.INK, "width": 1.8, "dash": ("dashdot", "dot")[k % 2]},
-                                 customdata=[number(v) for v in part["p50"]],
+                                 customdata=[number(v) for v in median],
                                  hovertemplate=f"{HOVER_DAY}: median %{{customdata}} {label}<extra></extra>"), **where)
     return labels
 
@@ -272,7 +273,8 @@ def exposure(results: Results, metric: str) -> Chart:
               "mean" if k == 0 else f"mean-{quantity}", k == 0, row=1, col=k + 1)
         if quantity != "avoided":
             _counterfactual(fig, data.series(results, metric, quantity + "_cf"), k == 0, row=1, col=k + 1)
-        _branches(fig, results, metric, quantity, k == 1, outcome=f"{metric}:total", row=1, col=k + 1)  # as the pack
+        _branches(fig, results, metric, quantity, k == 1, outcome=f"{metric}:total",  # as the pack
+                  negate=quantity == "avoided" and added, row=1, col=k + 1)
     figure_layout(fig, 420)
     a = total["avoided"]
     change = (f"added {interval(-a['mean'], -a['p95'], -a['p05'])}" if added else f"avoided {convention.figure(a)}")

@@ -277,3 +277,16 @@ def test_populations_chart_draws_the_mean(flagship: Any) -> None:
     line = next(ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "headline-line")
     rows = flagship.curve("tiktok_users", "stock")  # the report grid and the dated days
     assert list(line.get_ydata()) == pytest.approx(list(rows["mean"]))
+
+
+def test_a_narrow_range_keeps_the_digits_that_make_it_true() -> None:
+    """The quickstart's routers end between 20.9B and 22.3B router-days in 9 of 10 runs: two digits would say
+    "between 21B and 22B", a range its runs mostly fall outside."""
+    from sim import load_scenario, run
+    from sim.text import findings
+
+    res = run(load_scenario(QUICKSTART), replications=200)
+    t = next(iter(res.summary["exposure"].values()))["total"]
+    title = findings.outcomes(res)
+    assert (t["p95"] - t["p05"]) < 0.2 * t["p95"], "the narrow case this test is about"
+    assert f"between {number(t['p05'], 3)} and {number(t['p95'], 3)}" in title, title

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
@@ -130,6 +131,7 @@ def test_no_planned_deadline_is_promised_where_none_is_drawn(flagship: Any) -> N
     texts = " ".join(t.get_text() for t in quiet(lambda: timeline.plot(drawn)).texts)
     assert "No deadline is a fixed date" in texts
     assert "none is marked" in " ".join(t.get_text() for t in quiet(lambda: in_force.plot(drawn)).texts)
+    assert "none is marked" in " ".join(t.get_text() for t in quiet(lambda: populations.plot(drawn)).texts)
     shown = [t.get_text() for t in quiet(lambda: timeline.plot(flagship)).axes[0].get_legend().get_texts()]
     assert "Planned deadline" in shown
     chart = quiet(lambda: in_force.plot(flagship))
@@ -443,3 +445,19 @@ def test_stacked_shock_labels_keep_a_gap() -> None:
     assert len(boxes) == 3
     points = fig.dpi / 72
     assert all(upper.y0 - lower.y1 >= 3 * points for upper, lower in itertools.pairwise(boxes))
+
+
+def test_split_lines_show_on_a_panel_of_exposure_the_measures_add() -> None:
+    """PAFACA's unpatched installs are added by the measures: the right panel is turned around (positive), and
+    its split lines are turned with it, inside the panel like the middle one's (they were drawn below zero)."""
+    from sim import load_scenario, run
+
+    path = os.path.join(os.path.dirname(__file__), "..", "scenarios", "pafaca-2024.yaml")
+    res = run(load_scenario(path), replications=200)
+    fig = quiet(lambda: exposure.plot(res, "unpatched_installs"))
+    for a in fig.axes[1:3]:
+        lines = [ln for ln in a.get_lines() if ln.get_gid() == "branch"]
+        lo, hi = a.get_ylim()
+        assert len(lines) == 2, a.get_title()
+        tops = [float(np.max(ln.get_ydata())) for ln in lines]  # one side's median stays 0 (it never acts)
+        assert all(lo <= t <= hi for t in tops) and max(tops) > 0.25 * hi, (a.get_title(), tops, hi)

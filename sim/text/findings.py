@@ -89,6 +89,19 @@ def amount(x: float) -> str:
     return number(x, 2)
 
 
+def _between(lo: float, hi: float) -> tuple[str, str]:
+    """The two ends of a range, with the digits that keep it true: two significant digits where the range is
+    wide, three or four where rounding to two would move an end by much of its width.
+
+    Example:
+        >>> _between(7.7e9, 35.4e9), _between(20.9e9, 22.3e9), _between(100.2, 100.9)
+        (('7.7B', '35B'), ('20.9B', '22.3B'), ('100.2', '100.9'))
+    """
+    width, size = abs(hi - lo), max(abs(lo), abs(hi))
+    digits = 2 if width >= 0.2 * size else 3 if width >= 0.02 * size else 4
+    return number(lo, digits), number(hi, digits)
+
+
 def _share(x: float) -> str:
     """A relative change as a round percentage: the nearest 5% up to 100%, the nearest 10% above (never more
     than 2.5 points from the exact share page 1 prints: 24.6% is "about 25%", not "about 20%").
@@ -183,7 +196,8 @@ def outcomes(results: Results) -> str:
         return (f"{e['title']} ends in two clusters: about {amount(yes['p50'])} {yes['label']}, "
                 f"{chance(yes['probability'])}; about {amount(no['p50'])} otherwise")
     t = e["total"]
-    return f"{e['title']} ends between {amount(t['p05'])} and {amount(t['p95'])} in 9 of 10 runs"
+    lo, hi = _between(t["p05"], t["p95"])
+    return f"{e['title']} ends between {lo} and {hi} in 9 of 10 runs"
 
 
 def _versus(value: float, cf: float) -> str:
