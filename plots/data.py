@@ -39,6 +39,17 @@ def planned_deadline(measure: Measure) -> dt.date | None:
     return dt.date.fromordinal(day) if day is not None else None
 
 
+NO_FIXED_DEADLINE = "No deadline is a fixed date (each is drawn or follows an event)"
+"""What a chart says where no measure has a deadline it can mark."""
+
+
+def fixed_deadlines(measures: Sequence[Measure]) -> str:
+    """``all``, ``some`` or ``none``: how many of ``measures`` have a planned deadline that is a fixed date, the
+    ones the charts mark (a diamond, a dotted line), so that a legend or subtitle promises only what is drawn."""
+    fixed = sum(planned_deadline(m) is not None for m in measures)
+    return "all" if measures and fixed == len(measures) else "some" if fixed else "none"
+
+
 def deadline_marks(scenario: Scenario, measures: Sequence[Measure], colors: dict[str, str],
                    named: bool = True) -> list[tuple[dt.date, str, str, int]]:
     """The fixed planned deadlines of ``measures`` as marks for :func:`plots.line_labels.deadline_lines`: day, the

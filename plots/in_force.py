@@ -67,10 +67,9 @@ def plot(results: Results, ax: Axes | None = None) -> Figure:
                  named[-1][1]) for (_, values), named in curves.items()]
         line_labels.end_labels(axes[0], ends)
     if new:
-        marked = data.deadline_marks(s, s.measures, colors)
-        lines = (" Dotted lines: planned deadlines, each named." if len(marked) == n else
-                 " Dotted lines: planned deadlines where they are fixed dates, each named." if marked else
-                 " No deadline is a fixed date (each is drawn or follows an event): none is marked.")
+        lines = {"all": " Dotted lines: planned deadlines, each named.",
+                 "some": " Dotted lines: planned deadlines where they are fixed dates, each named.",
+                 "none": f" {data.NO_FIXED_DEADLINE}: none is marked."}[data.fixed_deadlines(s.measures)]
         style.decorate(fig, findings.in_force(results),
                        f"{s.title}: chance each measure is in force on each date, that day (not deferred, enjoined, "
                        f"shelved, lifted or cancelled).{lines}", results,

@@ -42,7 +42,6 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
     small = len(ids) > 4
     colors = style.measure_colors(s)
     split: list[tuple[Axes, tuple[str, str] | None]] = []
-    marked = 0  # deadlines drawn, on every panel
     for i, (a, pid) in enumerate(zip(axes, ids, strict=True)):
         stock = data.series(results, pid, "stock")
         bands.draw(a, stock, COLOR)
@@ -63,9 +62,7 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
         a.set_title(style.wrap(data.population_title(s, pid), width), loc="left", fontweight="bold",
                     fontsize=style.SMALL_SIZE + (0 if small else 2), color=style.INK)
         acting = [m for m in s.measures if pid in data.acts_on(m)]
-        marks = data.deadline_marks(s, acting, colors)
-        marked += len(marks)
-        line_labels.deadline_lines(a, marks)
+        line_labels.deadline_lines(a, data.deadline_marks(s, acting, colors))
         if small:
             a.tick_params(labelsize=style.SMALL_SIZE - 1)
     each = len({n for _, n in split if n}) > 1
@@ -84,8 +81,9 @@ def plot(results: Results, populations: list[str] | None = None, ax: Axes | None
         style.decorate(fig, findings.populations(results),
                        f"{s.title}: how many remain. Each population's mean with 5–95% of runs; dashed: the same "
                        "runs with no measure in force"
-                       + ("; dotted lines: planned deadlines of the measures acting on it." if marked else
-                          "; no deadline is a fixed date, so none is marked.")
+                       + ("; no deadline is a fixed date, so none is marked." if data.fixed_deadlines(
+                           [m for m in s.measures if set(ids) & set(data.acts_on(m))]) == "none"
+                          else "; dotted lines: planned deadlines of the measures acting on it.")
                        + _sides([n for _, n in split if n]),
                        results, handles=bands.handles(COLOR))
     return fig

@@ -102,10 +102,10 @@ def plot(results: Results, as_of: dt.date | str | None = "scenario", ax: Axes | 
     ax.spines["left"].set_visible(False)
     style.date_axis(ax, start, end)
     day = _as_of(results, as_of)
-    fixed = [m for m in s.measures if m.id in stats and data.planned_deadline(m) is not None]
+    fixed = data.fixed_deadlines([m for m in s.measures if m.id in stats])
     handles: list[Artist] = [  # the diamond only where one is drawn (a fixed planned date)
         Line2D([], [], marker="D", markersize=9, markerfacecolor="white", markeredgecolor=style.INK,
-               linestyle="none", label="Planned deadline")] if fixed else []
+               linestyle="none", label="Planned deadline")] if fixed != "none" else []
     handles += [
         Patch(facecolor=style.MUTED, alpha=0.35, label=f"Takes effect: {convention.INTERVAL} of runs where it does"),
         Line2D([], [], marker="|", markersize=16, markeredgewidth=3, color=style.MUTED, linestyle="none",
@@ -122,9 +122,9 @@ def plot(results: Results, as_of: dt.date | str | None = "scenario", ax: Axes | 
     style.legend(ax, handles, ncol=len(handles) if fits else 2, loc="upper left", bbox_to_anchor=(0, 0),
                  bbox_transform=under, handlelength=1.6, columnspacing=1.6)
     if new:
-        against = ("Planned deadline against the simulated effective date" if len(fixed) == n else
-                   "Planned deadline (where it is a fixed date) against the simulated effective date" if fixed else
-                   "No deadline is a fixed date (each is drawn or follows an event); the simulated effective date")
+        against = {"all": "Planned deadline against the simulated effective date",
+                   "some": "Planned deadline (where it is a fixed date) against the simulated effective date",
+                   "none": f"{data.NO_FIXED_DEADLINE}; the simulated effective date"}[fixed]
         subtitle = (f"{s.title}: when each measure takes effect. {against} (first day in force). Columns on the "
                     "right: chance the measure never takes effect in the window, is enjoined, shelved or lifted.")
         style.decorate(fig, findings.timeline(results), subtitle, results,

@@ -161,8 +161,7 @@ def replicate(s: Scenario, seed: int, start: int, stop: int, grid: list[int], ve
 
     plain = cohort is None and supported(refs, states)  # every replication's profiles at once, by column
     # Each timeline's switches as arrays, found once for the layout and the in-force grid (the calendar's own)
-    known = switch_table(states, {ref.measure for ref in refs} | set(range(M)), played.switches) if plain \
-        else switch_table(states, range(M), played.switches)
+    known = switch_table(states, {ref.measure for ref in refs if plain} | set(range(M)), played.switches)
     lay = sparse_layout(s, refs, params, profiles.phase, profiles.phase_months, states, horizon, known) \
         if plain and E + M >= SPARSE_COLUMNS else None
     if lay is None:

@@ -302,15 +302,16 @@ def run_study(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler
                     failed.add(i)
                     continue
                 if isinstance(result, SavedTask):  # a worker wrote it: read it in place
-                    result = load_task(Path(result.path))
+                    path = Path(result.path)
+                    result = load_task(path)
                     if hand_over is not None:
-                        file_of(i, a, b, hand_over).unlink(missing_ok=True)  # mapped: readable until copied
+                        path.unlink(missing_ok=True)  # mapped: readable until copied
                     if result is None:
                         study.failures.append(Failure(specs[i].label, specs[i].seed, a, b,
                                                       "its saved results could not be read back"))
                         failed.add(i)
                         continue
-                elif folder is not None and not saving:
+                elif folder is not None and not saving:  # workers elsewhere: this process keeps the cache
                     save_task(file_of(i, a, b), result)
                 study.computed += 1
                 take(i, result)
