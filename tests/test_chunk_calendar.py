@@ -9,9 +9,9 @@ import pytest
 import yaml
 from conftest import build, measure
 
-from sim.engine.chunk_lifecycle import Played, play_chunk, unsupported
-from sim.engine.columns import switches
+from sim.engine.chunk_lifecycle import play_chunk, unsupported
 from sim.engine.draws import ChunkDraws
+from sim.engine.played import Played
 from sim.engine.streams import Streams
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
@@ -32,12 +32,16 @@ def both(s: Scenario, start: int, n: int) -> tuple[Played, Played, ChunkDraws, C
 def assert_same(s: Scenario, start: int = 0, n: int = 200) -> None:
     per_rep, calendar, old, new = both(s, start, n)
     assert calendar.log.rows() == per_rep.log.rows(), "the event logs differ"
+    # What the calendar hands over as arrays is what the timelines hold, read before the states are built
+    timelines = range(len(s.measures) + len(s.shocks))
+    assert calendar.waivers == per_rep.waivers
+    assert np.array_equal(calendar.stats, per_rep.stats) and calendar.stats.dtype == per_rep.stats.dtype
+    found, expected = calendar.table(timelines), per_rep.table(timelines)
+    assert "states" not in calendar.__dict__, "the calendar built its states unasked"
+    for t in timelines:
+        assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(found[t], expected[t], strict=True)), t
     assert calendar.states == per_rep.states, "the timelines differ"
     assert new.inputs == old.inputs, "the streams drawn from differ"
-    assert per_rep.switches is None and calendar.switches is not None
-    for t, found in calendar.switches.items():  # the calendar's switch arrays are what the timelines hold
-        expected = switches(per_rep.states, t)
-        assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(found, expected, strict=True)), t
 
 
 @pytest.mark.parametrize(("file", "variant"), TARGETS)

@@ -35,11 +35,12 @@ def both(s: Scenario, n: int = 40) -> tuple[Layout | None, Layout | None]:
     params = _params(s, draws, refs)
     played = play_chunk(s, draws, horizon, None)
     profiles = EffectProfiles(s, draws, refs, params, horizon)
-    if members(s, draws, played.anchors) is not None or not supported(refs, played.states):
+    if members(s, draws, played.anchors) is not None or not supported(refs, played.waivers):
         return None, None
-    sparse = sl.sparse_layout(s, refs, params, profiles.phase, profiles.phase_months, played.states, horizon)
-    dense = Layout.of(chunk_batches(refs, profiles.phase, profiles.phase_months, played.states, M, horizon,
-                                    s.start_day, GROUP_BYTES), horizon,
+    found = played.table({ref.measure for ref in refs} | set(range(M)))
+    sparse = sl.sparse_layout(s, refs, params, profiles.phase, profiles.phase_months, n, horizon, found)
+    dense = Layout.of(chunk_batches(refs, profiles.phase, profiles.phase_months, n, M, horizon,
+                                    s.start_day, GROUP_BYTES, found), horizon,
                       lambda owner, c: coefficients(s, refs, params.take(owner), c[:, None, :E], c[:, None, E:]))
     return sparse, dense
 

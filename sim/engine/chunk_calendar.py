@@ -16,13 +16,15 @@ replication's own environment gives them. What the actions are is :mod:`sim.engi
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
 import simpy
 
 from sim.engine.draws import ChunkDraws
+from sim.engine.played import SwitchTable
 from sim.engine.timeline import IN_FORCE, SUSPENDED, EventLog, MeasureState
 from sim.scenario.calendar import add_month_span
 from sim.scenario.schema import Scenario
@@ -202,23 +204,31 @@ class ChunkCalendar:
         self.first[mi][first] = self.now
 
     # -- the results ----------------------------------------------------------------------------------------
-    def switch_table(self) -> dict[int, tuple[IntArray, IntArray, npt.NDArray[np.bool_]]]:
-        """Each measure's switches as :func:`sim.engine.columns.switches` gives them from :meth:`states`
-        (rows in order, each row's in the order they happened), straight from the calendar's arrays."""
-        by: dict[int, list[tuple[IntArray, int, npt.NDArray[np.bool_]]]] = {m: [] for m in range(len(self.s.measures))}
-        for mi, rows, day, active in self.switches:
-            by[mi].append((rows, day, active))
+    def switch_table(self, more: Iterable[tuple[int, IntArray, int, npt.NDArray[np.bool_]]] = ()) -> SwitchTable:
+        """Each timeline's switches (the measures', then those ``more`` gives: ``(timeline, rows, day, states)``
+        in the order they happened) as :func:`sim.engine.played.switches` reads them from :meth:`states` (rows
+        in order, each row's in the order they happened), straight from the calendar's arrays."""
+        by: dict[int, list[tuple[IntArray, int, npt.NDArray[np.bool_]]]] = {
+            t: [] for t in range(len(self.s.measures) + len(self.s.shocks))}
+        for t, rows, day, active in chain(self.switches, more):
+            by[t].append((rows, day, active))
         out = {}
-        for mi, found in by.items():
+        for t, found in by.items():
             if not found:
-                out[mi] = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.bool_))
+                out[t] = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.bool_))
                 continue
             row = np.concatenate([r for r, _, _ in found]).astype(np.int64)
             days = np.concatenate([np.full(r.size, d, dtype=np.int64) for r, d, _ in found])
             on = np.concatenate([a for _, _, a in found]).astype(np.bool_)
             order = np.argsort(row, kind="stable")
-            out[mi] = (row[order], days[order], on[order])
+            out[t] = (row[order], days[order], on[order])
         return out
+
+    def stats(self) -> FloatArray:
+        """``(rows, measures, 6)``: :attr:`sim.engine.played.Played.stats`, from the calendar's arrays."""
+        found = np.stack([self.first, self.extensions, self.injunctions, self.shelvings, self.lifted,
+                          self.cancelled], axis=-1).astype(float)
+        return np.ascontiguousarray(found.transpose(1, 0, 2))
 
     def states(self, enjoined_by: list[list[set[str]]]) -> list[list[MeasureState]]:
         """Each row's timelines of the measures, once played (``enjoined_by``: per measure, per row, the

@@ -16,10 +16,8 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
 
 from sim.engine.chunk_calendar import FloatArray, IntArray, plural
 from sim.engine.chunk_shelving import ChunkShelving
@@ -28,6 +26,7 @@ from sim.engine.courts import stream
 from sim.engine.decisions import chain_length
 from sim.engine.draws import ChunkDraws
 from sim.engine.lifecycle import Replication
+from sim.engine.played import Played
 from sim.engine.shocks import shock_states
 from sim.engine.timeline import DEFERRED, EventLog, MeasureState
 from sim.scenario.schema import Challenge, Scenario
@@ -57,20 +56,6 @@ def unsupported(s: Scenario) -> list[str]:
     return [name for name, used in found.items() if used]
 
 
-@dataclass
-class Played:
-    """The lifecycles of a chunk: per row, the timelines of the measures then the shocks; the event log; per row,
-    the day each anchor fell on (:meth:`sim.engine.clock.Clock.anchor_days`: only the per-replication path needs
-    them, for cohort starts relative to an event, which the calendar does not play)."""
-
-    states: list[list[MeasureState]]
-    log: EventLog
-    anchors: list[dict[str, int]] = field(default_factory=list)
-    switches: dict[int, tuple[IntArray, IntArray, npt.NDArray[np.bool_]]] | None = None
-    """The measures' switches as arrays (:meth:`sim.engine.chunk_calendar.ChunkCalendar.switch_table`), from
-    the calendar; ``None`` on the per-replication path (they are then read from ``states``)."""
-
-
 def play_chunk(s: Scenario, draws: ChunkDraws, horizon: int, calendar: bool | None = None) -> Played:
     """The lifecycles of the chunk ``draws`` covers: on the chunk calendar if it plays every construct of ``s``
     (:func:`unsupported`), else one :class:`~sim.engine.lifecycle.Replication` per row. ``calendar`` forces
@@ -84,8 +69,9 @@ def play_chunk(s: Scenario, draws: ChunkDraws, horizon: int, calendar: bool | No
         rep = Replication(s, draws, r, horizon)
         shocks.append(shock_states(rep))  # before the run: their processes start with it
         reps.append(rep.run())
-    return Played([[*(rep.states[m.id] for m in s.measures), *sh] for rep, sh in zip(reps, shocks, strict=True)],
-                  EventLog.of([(rep.r, rep.log) for rep in reps]), [rep.anchor_days() for rep in reps])
+    return Played(len(reps), len(s.measures), EventLog.of([(rep.r, rep.log) for rep in reps]),
+                  states=[[*(rep.states[m.id] for m in s.measures), *sh] for rep, sh in zip(reps, shocks, strict=True)],
+                  anchors=[rep.anchor_days() for rep in reps])
 
 
 class ChunkLifecycle(ChunkShelving):
@@ -305,8 +291,18 @@ class ChunkLifecycle(ChunkShelving):
         return np.array(cols, dtype=np.int64), [self.lawsuits[j][1] for j in cols]
 
     def play(self) -> Played:
-        """Play the chunk's calendar to the end of the window; each row's timelines and the chunk's log."""
+        """Play the chunk's calendar to the end of the window; the chunk's timelines (their states built only
+        when asked for) and its log."""
         self.env.run(until=self.horizon + 1)
+        M = len(self.s.measures)
+        shock_switches = [(M + i, rows, day, np.full(rows.size, change)) for i, rows, day, change in self.shock_changes
+                          if isinstance(change, bool)]
+        return Played(self.d.stop - self.d.start, M, self.log(), build=self._states,
+                      table=self.switch_table(shock_switches), stats=self.stats(),
+                      waivers=any(not isinstance(change, bool) for *_, change in self.shock_changes))
+
+    def _states(self) -> list[list[MeasureState]]:
+        """Each row's :class:`~sim.engine.timeline.MeasureState` of each measure, then each shock."""
         by = []
         for mi in range(len(self.s.measures)):
             cols, suits = self._own(mi)
@@ -321,5 +317,4 @@ class ChunkLifecycle(ChunkShelving):
             else:
                 for r, x in zip(found.tolist(), change.tolist(), strict=True):
                     shocks[r][i].waiver_changes.append((day, x))
-        return Played([[*row, *sh] for row, sh in zip(rows, shocks, strict=True)], self.log(),
-                      switches=self.switch_table())
+        return [[*row, *sh] for row, sh in zip(rows, shocks, strict=True)]

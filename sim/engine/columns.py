@@ -13,15 +13,14 @@ force is dropped) as masks. The columns then go to :func:`sim.engine.segments.se
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from itertools import chain
+from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.engine.effects import ACTIONS, EffectRef
+from sim.engine.played import SwitchTable
 from sim.engine.segments import Segments, segment_rows
-from sim.engine.timeline import MeasureState
 from sim.scenario.calendar import add_month_span
 
 FloatArray = npt.NDArray[np.float64]
@@ -31,38 +30,10 @@ Flat = tuple[IntArray, IntArray, FloatArray]
 changes in order, the first of each row on day 0."""
 
 
-def supported(refs: list[EffectRef], states: list[list[MeasureState]]) -> bool:
-    """Whether :func:`chunk_batches` builds these rows: no waiver in any timeline, no effect with a schedule."""
-    return (all(ACTIONS[ref.effect.type].schedule is None for ref in refs)
-            and not any(st.waiver_changes for row in states for st in row))
-
-
-def switches(states: list[list[MeasureState]], t: int) -> tuple[IntArray, IntArray, npt.NDArray[np.bool_]]:
-    """The switches of timeline ``t`` of every row: each one's row, day and state, in row order.
-
-    Example:
-        >>> a, b = MeasureState(switches=[(3, True), (9, False)]), MeasureState(switches=[(5, True)])
-        >>> [x.tolist() for x in switches([[a], [b]], 0)]
-        [[0, 0, 1], [3, 9, 5], [True, False, True]]
-    """
-    lists = [row[t].switches for row in states]
-    lens = [len(sw) for sw in lists]
-    count = sum(lens)
-    row = np.repeat(np.arange(len(lists)), lens)
-    day = np.fromiter((d for d, _ in chain.from_iterable(lists)), np.int64, count)
-    on = np.fromiter((a for _, a in chain.from_iterable(lists)), np.bool_, count)
-    return row, day, on
-
-
-SwitchTable = dict[int, tuple[IntArray, IntArray, npt.NDArray[np.bool_]]]
-"""Timeline -> :func:`switches` of it: what :func:`on_grid` and :func:`chunk_columns` read, found once."""
-
-
-def switch_table(states: list[list[MeasureState]], timelines: Iterable[int], known: SwitchTable | None = None
-                 ) -> SwitchTable:
-    """:func:`switches` of each of ``timelines``, taken from ``known`` where it has them (the calendar's own
-    arrays: :meth:`sim.engine.chunk_calendar.ChunkCalendar.switch_table`)."""
-    return {t: known[t] if known is not None and t in known else switches(states, t) for t in sorted(set(timelines))}
+def supported(refs: list[EffectRef], waivers: bool) -> bool:
+    """Whether :func:`chunk_batches` builds these rows: no waiver in any timeline (``waivers``: whether there
+    is one, :attr:`sim.engine.played.Played.waivers`), no effect with a schedule."""
+    return all(ACTIONS[ref.effect.type].schedule is None for ref in refs) and not waivers
 
 
 def in_force_column(R: int, row: IntArray, day: IntArray, on: npt.NDArray[np.bool_]) -> Flat:
@@ -124,16 +95,15 @@ def profile_column(R: int, row: IntArray, day: IntArray, on: npt.NDArray[np.bool
     return rows[new], days[new], values[new]
 
 
-def chunk_batches(refs: list[EffectRef], phases: list[FloatArray], months: list[FloatArray],
-                  states: list[list[MeasureState]], M: int, horizon: int, day0: int,
-                  group_bytes: int, known: SwitchTable | None = None
+def chunk_batches(refs: list[EffectRef], phases: list[FloatArray], months: list[FloatArray], R: int, M: int,
+                  horizon: int, day0: int, group_bytes: int, found: SwitchTable
                   ) -> Iterator[tuple[IntArray, FloatArray, Segments]]:
     """The batches :func:`sim.engine.layout.column_batches` gives for these rows (one solved row per
     replication; each row's columns: its effects' profiles, then its measures' in-force flags), built by
     column (``phases`` and ``months``: each effect's phase-in per row, in days and in calendar months, see
-    :class:`sim.engine.layout.EffectProfiles`); the rows go in batches of about ``group_bytes`` of tables."""
-    R = len(states)
-    columns = chunk_columns(refs, phases, months, states, M, horizon, day0, known)
+    :class:`sim.engine.layout.EffectProfiles`; ``found``: the switches of every timeline they read, see
+    :meth:`sim.engine.played.Played.table`); the rows go in batches of about ``group_bytes`` of tables."""
+    columns = chunk_columns(refs, phases, months, R, M, horizon, day0, found)
     span = horizon + 2  # the distinct change days of each row: at most its segments
     changed = np.unique(np.concatenate([np.zeros(0, np.int64), *(r * span + d for r, d, _ in columns)]))
     size = np.cumsum(np.bincount(changed // span, minlength=R) * len(columns) * 8)  # bytes of table, up to each row
@@ -149,13 +119,10 @@ def chunk_batches(refs: list[EffectRef], phases: list[FloatArray], months: list[
         yield np.arange(a, b), np.ones(b - a), seg
 
 
-def chunk_columns(refs: list[EffectRef], phases: list[FloatArray], months: list[FloatArray],
-                  states: list[list[MeasureState]], M: int, horizon: int, day0: int,
-                  known: SwitchTable | None = None) -> list[Flat]:
+def chunk_columns(refs: list[EffectRef], phases: list[FloatArray], months: list[FloatArray], R: int, M: int,
+                  horizon: int, day0: int, found: SwitchTable) -> list[Flat]:
     """The columns of every row of a chunk (its effects' profiles, then its measures' in-force flags), each as
-    its changes over every row (see :func:`chunk_batches`; ``known``: see :func:`switch_table`)."""
-    R = len(states)
-    found = switch_table(states, {ref.measure for ref in refs} | set(range(M)), known)
+    its changes over every row (see :func:`chunk_batches`)."""
     cache: dict[tuple[int, bytes, bytes, int | None], Flat] = {}
     columns: list[Flat] = []
     for e, ref in enumerate(refs):  # effects of one timeline with the same phase-ins share a profile
@@ -173,38 +140,47 @@ def _rows(row: IntArray, day: IntArray, value: FloatArray, a: int, b: int) -> Fl
     return row[lo:hi], day[lo:hi], value[lo:hi]
 
 
-def on_grid(states: list[list[MeasureState]], M: int, grid: list[int], known: SwitchTable | None = None
-            ) -> npt.NDArray[np.bool_]:
+def on_grid(found: SwitchTable, R: int, M: int, grid: list[int]) -> npt.NDArray[np.bool_]:
     """``(R, M, G)``: whether each row's measure is in force on each grid day, its last switch on or before
-    that day (of switches on one day, the last), for every row at once (``known``: see :func:`switch_table`).
+    that day (of switches on one day, the last), for every row and measure at once (``found``: the switches of
+    measures ``0 .. M - 1``, :meth:`sim.engine.played.Played.table`).
 
     Example:
-        >>> a, b = MeasureState(switches=[(3, True), (9, False)]), MeasureState(switches=[(5, True), (5, False)])
-        >>> on_grid([[a], [b]], 1, [0, 3, 7, 9]).astype(int).tolist()
+        >>> found = {0: (np.array([0, 0, 1, 1]), np.array([3, 9, 5, 5]), np.array([True, False, True, False]))}
+        >>> on_grid(found, 2, 1, [0, 3, 7, 9]).astype(int).tolist()
         [[[0, 1, 1, 0]], [[0, 0, 0, 0]]]
     """
-    R, days = len(states), np.asarray(grid, dtype=np.int64)
-    out = np.zeros((R, M, days.size), dtype=bool)
-    found = switch_table(states, range(M), known)
+    days = np.asarray(grid, dtype=np.int64)
+    G = days.size
+    # Each row's state is the running sum of its changes: a switch's change is its state less the one before
+    # (not in force before the first), and those that land on one grid day (the first on or after the switch)
+    # add up to the last one's state less the state before them; so one change per (row, measure, grid day).
+    flat, delta, late = [], [], []
     for mi in range(M):
         row, day, on = found[mi]
         if not row.size:
             continue
-        lo = min(int(day.min()), 0)
-        span = max(int(day.max()), int(days[-1])) - lo + 2
-        keys = row * span + (day - lo)
-        if bool(np.any(np.diff(keys) < 0)):  # switches out of day order: each in turn, later ones overwrite
-            for r, d, a in zip(row.tolist(), day.tolist(), on.tolist(), strict=True):
-                out[r, mi, int(np.searchsorted(days, d)):] = a
+        if bool(np.any((row[1:] == row[:-1]) & (day[1:] < day[:-1]))):
+            late.append(mi)  # switches out of day order: each in turn, later ones overwrite (below)
             continue
-        # A switch holds from the first grid day on or after it; of those from one grid day, the last. The
-        # last switch on or before each grid day is then the running maximum of their indices along the row.
         gi = np.searchsorted(days, day)
-        at_key = row * (days.size + 1) + gi
+        key = gi * (R * M) + row * M + mi  # grid day first: the running sum goes along the first axis
         last = np.ones(row.size, dtype=bool)
-        last[:-1] = at_key[1:] != at_key[:-1]
-        at = np.full((R, days.size + 1), -1, dtype=np.int64)
-        at[row[last], gi[last]] = np.flatnonzero(last)
-        np.maximum.accumulate(at, axis=1, out=at)
-        out[:, mi, :] = (at[:, :-1] >= 0) & on[np.maximum(at[:, :-1], 0)]
+        last[:-1] = key[1:] != key[:-1]
+        before = np.zeros(row.size, dtype=np.int8)  # the state before each switch
+        before[1:] = on[:-1]
+        before[np.r_[True, row[1:] != row[:-1]]] = 0
+        first = np.ones(row.size, dtype=bool)  # the first switch landing on its grid day
+        first[1:] = key[1:] != key[:-1]
+        start = np.flatnonzero(first)
+        flat.append(key[last])
+        delta.append(on[last].astype(np.int8) - before[start])
+    steps = np.zeros((G + 1) * R * M, dtype=np.int8)
+    if flat:
+        steps[np.concatenate(flat)] = np.concatenate(delta)
+    state = np.add.accumulate(steps.reshape(G + 1, R, M), axis=0, out=steps.reshape(G + 1, R, M))
+    out = np.ascontiguousarray(state[:G].transpose(1, 2, 0)).view(np.bool_)  # 0 or 1
+    for mi in late:
+        for r, d, a in zip(*(x.tolist() for x in found[mi]), strict=True):
+            out[r, mi, int(np.searchsorted(days, d)):] = a
     return out

@@ -26,12 +26,12 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.engine.coefficients import Coefficients
-from sim.engine.columns import Flat, SwitchTable, chunk_columns
+from sim.engine.columns import Flat, chunk_columns
 from sim.engine.effects import Acted, EffectRef
 from sim.engine.layout import Layout, _placed
+from sim.engine.played import SwitchTable
 from sim.engine.row_hash import GROUP_MIX, first_appearance, multipliers
 from sim.engine.segments import Params, _require_finite, from_acted, later_wins, segment_keys
-from sim.engine.timeline import MeasureState
 from sim.scenario.schema import Scenario
 
 SPARSE_COLUMNS = 32
@@ -172,22 +172,21 @@ def _fold(ch: _Changes, kind: str, sel: IntArray, term: FloatArray, at: IntArray
 
 
 def sparse_layout(s: Scenario, refs: list[EffectRef], params: Params, phases: list[FloatArray],
-                  months: list[FloatArray], states: list[list[MeasureState]], horizon: int,
-                  known: SwitchTable | None = None) -> Layout | None:
-    """The layout of one solved row per replication of a chunk whose columns
+                  months: list[FloatArray], R: int, horizon: int, found: SwitchTable) -> Layout | None:
+    """The layout of one solved row per replication of a chunk of ``R`` whose columns
     :func:`sim.engine.columns.chunk_columns` builds (``phases``, ``months``: each effect's phase-in per row;
-    ``known``: its timelines' switches, :func:`sim.engine.columns.switch_table`), or ``None`` where this module
+    ``found``: its timelines' switches, :meth:`sim.engine.played.Played.table`), or ``None`` where this module
     does not apply (an effect type it does not fold, a hash collision)."""
-    n, m, E, R = len(s.populations), len(s.metrics), len(refs), len(states)
+    n, m, E = len(s.populations), len(s.metrics), len(refs)
     acts = [_slots(ref, n, m) for ref in refs]
     if any(a is None for a in acts) or not (refs or s.measures):
         return None
-    columns = chunk_columns(refs, phases, months, states, len(s.measures), horizon, s.start_day, known)
+    columns = chunk_columns(refs, phases, months, R, len(s.measures), horizon, s.start_day, found)
     ch = _Changes(columns, R, horizon)
-    found = _configs(ch, len(columns))
-    if found is None:
+    configs = _configs(ch, len(columns))
+    if configs is None:
         return None
-    firsts, inverse = found
+    firsts, inverse = configs
     C = firsts.size
     owner = ch.seg_row[firsts]
     acted = Acted(scale_in=np.ones((C, 1, n)), extra_out=np.zeros((C, 1, n)), T=params.flows[owner][:, None].copy(),
