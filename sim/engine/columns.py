@@ -178,7 +178,9 @@ def on_grid(found: SwitchTable, R: int, M: int, grid: list[int]) -> npt.NDArray[
     steps = np.zeros((G + 1) * R * M, dtype=np.int8)
     if flat:
         steps[np.concatenate(flat)] = np.concatenate(delta)
-    state = np.add.accumulate(steps.reshape(G + 1, R, M), axis=0, out=steps.reshape(G + 1, R, M))
+    state = steps.reshape(G + 1, R, M)
+    for g in range(1, G):  # a running sum along the grid, a grid day (every row and measure) at a time
+        state[g] += state[g - 1]
     out = np.ascontiguousarray(state[:G].transpose(1, 2, 0)).view(np.bool_)  # 0 or 1
     for mi in late:
         for r, d, a in zip(*(x.tolist() for x in found[mi]), strict=True):

@@ -262,8 +262,8 @@ def _solve_chunk(
         copied into the outputs once the block is full (or at the last stop) or, with ``add``, added at once,
         with the metric of each copy on that day, into their replication's (one flat ``add.at``: copies of a
         replication can reach a grid day at the same stop)."""
-        hit = np.flatnonzero(at[k] >= 0)
         if add:
+            hit = np.flatnonzero(at[k] >= 0)
             if hit.size:
                 part = np.ascontiguousarray(state[:, hit].T)
                 metric = np.einsum("hmn,hn->hm", weights[own[hit] * C + cfg_at[hit, k]], part[:, :n])

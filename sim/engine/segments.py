@@ -206,9 +206,14 @@ def segment_keys(R: int, row: IntArray, day: IntArray, horizon: int) -> tuple[In
     """
     span = horizon + 2
     key = row * span + day
-    keys = np.unique(np.concatenate([key, np.arange(R, dtype=np.int64) * span]))
+    # The keys are few (rows x days) against the changes: marked, then numbered in order (no sort)
+    used = np.zeros(R * span, dtype=np.bool_)
+    used[key] = True
+    used[::span] = True
+    keys = np.flatnonzero(used)
+    rank = np.cumsum(used, dtype=np.int32 if used.size < 2**31 else np.int64) - 1  # each key's place among them
     seg_row = keys // span
-    return keys, seg_row, np.searchsorted(seg_row, np.arange(R + 1)), np.searchsorted(keys, key)
+    return keys, seg_row, np.searchsorted(seg_row, np.arange(R + 1)), rank[key].astype(np.int64)
 
 
 def later_wins(at: IntArray, ident: IntArray) -> npt.NDArray[np.bool_]:
