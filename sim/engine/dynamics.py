@@ -233,18 +233,20 @@ def _solve_chunk(
     live = np.minimum(starts, days[-1])  # padding becomes repeats of the last day (empty steps)
     stops = np.sort(np.concatenate([np.broadcast_to(days, (Rc, G)), live], axis=1), axis=1)
     K = stops.shape[1]
-    nseg = np.zeros(stops.shape, dtype=np.int64)
-    for s in range(starts.shape[1]):
-        nseg += starts[:, s, None] <= stops
+    S = starts.shape[1]
+    # Each row's segments and stops are sorted: offset each row past the last's, and one search finds all.
+    span = max(int(starts.max()), int(stops.max())) + 1
+    lift = (ar * span)[:, None]
+    nseg = np.searchsorted((starts + lift).ravel(), (stops + lift).ravel(), side="right").reshape(stops.shape)
+    nseg -= (ar * S)[:, None]  # segments starting on or before each stop
     cfg_at = np.take_along_axis(configs, nseg - 1, axis=1)  # config in force on each stop day
     dt = np.diff(stops, axis=1).T.copy()  # (K-1, Rc): step k goes from stop k-1 to stop k
     src = (own[:, None] * C + cfg_at[:, :-1]).T.copy()  # (K-1, Rc) (owner, config of the step's first day)
     nbits = int(dt.max()).bit_length()
     # Grid day g is stop pos[r, g]: after the g earlier grid days and the change days before it (the
     # first of its repeats); at[k, r] is the grid index reached at stop k, or -1.
-    pos = np.broadcast_to(np.arange(G), (Rc, G)).copy()
-    for s in range(starts.shape[1]):
-        pos += live[:, s, None] < days
+    pos = np.searchsorted((live + lift).ravel(), (days + lift).ravel(), side="left").reshape(Rc, G)
+    pos += np.arange(G) - (ar * S)[:, None]
     at = np.full((K, Rc), -1, dtype=np.int64)
     at[pos, ar[:, None]] = np.arange(G)
     # State [x, integral, metric_cum, transfer_in, inflow, outflow, transfer_out] by row, the replications
