@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sim.engine.chunk_calendar import FloatArray, IntArray, plural
+from sim.engine.chunk_calendar import FloatArray, IntArray, plural, worded
 from sim.engine.chunk_shelving import ChunkShelving
 from sim.engine.clock import scenario_dates
 from sim.engine.courts import stream
@@ -251,9 +251,9 @@ class ChunkLifecycle(ChunkShelving):
             self.deadline[mi][rows] = np.maximum(old + 1, new)
             self.chain[mi][rows] += 1
             self.extensions[mi][rows] += 1
-            moved = (self.deadline[mi][rows] - old).tolist()
-            self.note(rows, m.id, [sys.intern(f"{DEFERRED}{n})") for n in self.extensions[mi][rows].tolist()],
-                      [sys.intern(f"deadline moved by {int(x)} days") for x in moved])
+            moved = self.deadline[mi][rows] - old
+            self.note(rows, m.id, worded(self.extensions[mi][rows], lambda n: f"{DEFERRED}{n})"),
+                      worded(moved, lambda x: f"deadline moved by {int(x)} days"))
             inside = self.deadline[mi][rows] <= self.horizon
             again = inside & (self.chain[mi][rows] < cap)
             self.schedule(self.defer[mi], rows[again], self.deadline[mi][rows[again]])
@@ -276,9 +276,8 @@ class ChunkLifecycle(ChunkShelving):
             self.note(rows[gone], m.id, "cancelled", [sys.intern(f"{e} occurred before the deadline") for e in first])
             rows = rows[~gone]
             self.due[mi][rows] = True
-            self.update(mi, rows, [
-                "deadline reached" if not n else sys.intern(f"deadline reached after {plural(n, 'extension')}")
-                for n in self.extensions[mi][rows].tolist()])
+            self.update(mi, rows, worded(self.extensions[mi][rows], lambda n: "deadline reached" if not n else
+                                         f"deadline reached after {plural(n, 'extension')}"))
             blocked = rows[~self.in_force[mi][rows] & (self.enjoined[mi][rows] | self.shelved[mi][rows])]
             self.note(blocked, m.id, ["deadline passed while " + ("enjoined" if e else "shelved")
                                       for e in self.enjoined[mi][blocked].tolist()], "did not take effect")
