@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -370,13 +370,21 @@ def _coefficient_arrays(scenario: Scenario, refs: list[EffectRef], params: Param
     order = sorted(range(len(refs)), key=lambda e: not ACTIONS[refs[e].effect.type].first)  # stable
     for e in order:  # in the order written, those that scale the others first (see sim.engine.effects)
         ACTIONS[refs[e].effect.type].act(acted, refs[e], level[:, :, e], params.effect_value[e][:, None])
-    return from_acted(scenario, params, acted, flags)
+    return from_acted(scenario, params, acted, {mi: flags[:, :, mi] for mi in while_measures(scenario)})
 
 
-def from_acted(scenario: Scenario, params: Params, acted: Acted, flags: FloatArray
+def while_measures(s: Scenario) -> set[int]:
+    """The measures some metric term counts only while in force (their in-force flags are all
+    :func:`from_acted` reads)."""
+    ids = {mm.id: i for i, mm in enumerate(s.measures)}
+    return {ids[term.while_] for metric in s.metrics for term in metric.terms if term.while_ is not None}
+
+
+def from_acted(scenario: Scenario, params: Params, acted: Acted, flags: Mapping[int, FloatArray]
                ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """The arrays ``b, g, d, T, W`` of :class:`Coefficients` of ``(R, S)`` segments from what effects act on
-    (``acted``, changed in place) and the in-force ``flags`` (R, S, M; only ``while`` measures are read)."""
+    (``acted``, changed in place) and the in-force ``flags`` (measure -> (R, S), for the
+    :func:`while_measures`)."""
     (R, S), n, m = acted.scale_in.shape[:2], len(scenario.populations), len(scenario.metrics)
     scale_in, extra_out, T, unpatched, expo = acted.scale_in, acted.extra_out, acted.T, acted.unpatched, acted.expo
     a = params.inflow[:, None, :] * scale_in
@@ -396,7 +404,7 @@ def from_acted(scenario: Scenario, params: Params, acted: Acted, flags: FloatArr
         if term.only == "unpatched":
             w = w * unpatched[:, :, i]
         if term.while_ is not None:
-            w = w * flags[:, :, measures[term.while_]]
+            w = w * flags[measures[term.while_]]
         W[:, :, k, i] += w
     idx = np.arange(n)
     T[:, :, idx, idx] = 0.0

@@ -31,7 +31,7 @@ from sim.engine.effects import Acted, EffectRef
 from sim.engine.layout import Layout, _placed
 from sim.engine.played import SwitchTable
 from sim.engine.row_hash import GROUP_MIX, first_appearance, multipliers
-from sim.engine.segments import Params, _require_finite, from_acted, later_wins, segment_keys
+from sim.engine.segments import Params, _require_finite, from_acted, later_wins, segment_keys, while_measures
 from sim.scenario.schema import Scenario
 
 SPARSE_COLUMNS = 32
@@ -219,9 +219,7 @@ def sparse_layout(s: Scenario, refs: list[EffectRef], params: Params, phases: li
                 target += got * acted.scale_T[:, 0, idx[0], idx[1]]
             else:
                 target[...] = got
-    flags = np.zeros((C, 1, len(s.measures)))
-    for mi in sorted(_while_measures(s)):
-        flags[:, 0, mi] = ch.value(np.full(C, E + mi), firsts)
+    flags = {mi: ch.value(np.full(C, E + mi), firsts)[:, None] for mi in while_measures(s)}  # (C, 1) each
     mine = params.take(owner, effects=False)  # configs x effects values would be ~2.6 MB per replication at 200
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by name below
         b, g, d, T, W = from_acted(s, mine, acted, flags)
@@ -234,9 +232,3 @@ def sparse_layout(s: Scenario, refs: list[EffectRef], params: Params, phases: li
     seg_start[ch.seg_row, ch.pos] = ch.seg_day
     seg_config[ch.seg_row, ch.pos] = inverse - cfg_starts[ch.seg_row]
     return Layout(seg_start, seg_config, coef, None, None)
-
-
-def _while_measures(s: Scenario) -> set[int]:
-    """The measures some metric term counts only while in force."""
-    ids = {mm.id: i for i, mm in enumerate(s.measures)}
-    return {ids[term.while_] for metric in s.metrics for term in metric.terms if term.while_ is not None}
