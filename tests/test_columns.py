@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
+from sim.engine import columns
 from sim.engine.chunk_lifecycle import play_chunk
 from sim.engine.cohorts import members
 from sim.engine.columns import chunk_batches, on_grid, profile_column, supported
@@ -99,9 +100,13 @@ def test_the_column_path_builds_most_bundled_targets() -> None:
     assert built >= 17  # 18 of the 27 today
 
 
-def test_in_force_on_the_grid_is_the_last_switch_on_or_before_each_day() -> None:
+@pytest.mark.parametrize("grid_bytes", [columns.GRID_BYTES, 1])
+def test_in_force_on_the_grid_is_the_last_switch_on_or_before_each_day(grid_bytes: int,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Random switches (same-day pairs, before day 0, past the last grid day, a row out of day order): each grid
-    day shows the last switch on or before it, as the switches replayed one by one give."""
+    day shows the last switch on or before it, as the switches replayed one by one give (all measures summed
+    at once, and one at a time)."""
+    monkeypatch.setattr(columns, "GRID_BYTES", grid_bytes)
     rng = np.random.default_rng(11)
     grid = [0, 3, 7, 14, 21, 30]
     for unordered in (False, True):

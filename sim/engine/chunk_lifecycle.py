@@ -296,7 +296,9 @@ class ChunkLifecycle(ChunkShelving):
         M = len(self.s.measures)
         shock_switches = [(M + i, rows, day, np.full(rows.size, change)) for i, rows, day, change in self.shock_changes
                           if isinstance(change, bool)]
-        return Played(self.d.stop - self.d.start, M, self.log(), build=self._states,
+        log = self.log()
+        self.notes = []  # in the log now (the states, if built later, do not read them)
+        return Played(self.d.stop - self.d.start, M, log, build=self._states,
                       table=self.switch_table(shock_switches), stats=self.stats(),
                       waivers=any(not isinstance(change, bool) for *_, change in self.shock_changes))
 

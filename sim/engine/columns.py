@@ -25,6 +25,8 @@ from sim.scenario.calendar import add_month_span
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+GRID_BYTES = 8 * 2**20
+"""The running sums of :func:`on_grid` take about this many bytes at a time (a block of measures)."""
 Flat = tuple[IntArray, IntArray, FloatArray]
 """The changes of one column over every row: each change's row, day and value, rows in order, each row's
 changes in order, the first of each row on day 0."""
@@ -155,33 +157,38 @@ def on_grid(found: SwitchTable, R: int, M: int, grid: list[int]) -> npt.NDArray[
     # Each row's state is the running sum of its changes: a switch's change is its state less the one before
     # (not in force before the first), and those that land on one grid day (the first on or after the switch)
     # add up to the last one's state less the state before them; so one change per (row, measure, grid day).
-    flat, delta, late = [], [], []
-    for mi in range(M):
-        row, day, on = found[mi]
-        if not row.size:
+    out = np.zeros((R, M, G), dtype=np.bool_)
+    late = []
+    block = max(1, GRID_BYTES // ((G + 1) * max(R, 1)))  # measures summed at a time (a bounded temporary)
+    for m0 in range(0, M, block):
+        mb = min(M, m0 + block) - m0
+        flat, delta = [], []
+        for mi in range(m0, m0 + mb):
+            row, day, on = found[mi]
+            if not row.size:
+                continue
+            if bool(np.any((row[1:] == row[:-1]) & (day[1:] < day[:-1]))):
+                late.append(mi)  # switches out of day order: each in turn, later ones overwrite (below)
+                continue
+            gi = np.searchsorted(days, day)
+            key = gi * (R * mb) + row * mb + (mi - m0)  # grid day first: the running sum goes along it
+            last = np.ones(row.size, dtype=bool)
+            last[:-1] = key[1:] != key[:-1]
+            before = np.zeros(row.size, dtype=np.int8)  # the state before each switch
+            before[1:] = on[:-1]
+            before[np.r_[True, row[1:] != row[:-1]]] = 0
+            first = np.ones(row.size, dtype=bool)  # the first switch landing on its grid day
+            first[1:] = key[1:] != key[:-1]
+            flat.append(key[last])
+            delta.append(on[last].astype(np.int8) - before[np.flatnonzero(first)])
+        if not flat:
             continue
-        if bool(np.any((row[1:] == row[:-1]) & (day[1:] < day[:-1]))):
-            late.append(mi)  # switches out of day order: each in turn, later ones overwrite (below)
-            continue
-        gi = np.searchsorted(days, day)
-        key = gi * (R * M) + row * M + mi  # grid day first: the running sum goes along the first axis
-        last = np.ones(row.size, dtype=bool)
-        last[:-1] = key[1:] != key[:-1]
-        before = np.zeros(row.size, dtype=np.int8)  # the state before each switch
-        before[1:] = on[:-1]
-        before[np.r_[True, row[1:] != row[:-1]]] = 0
-        first = np.ones(row.size, dtype=bool)  # the first switch landing on its grid day
-        first[1:] = key[1:] != key[:-1]
-        start = np.flatnonzero(first)
-        flat.append(key[last])
-        delta.append(on[last].astype(np.int8) - before[start])
-    steps = np.zeros((G + 1) * R * M, dtype=np.int8)
-    if flat:
+        steps = np.zeros((G + 1) * R * mb, dtype=np.int8)
         steps[np.concatenate(flat)] = np.concatenate(delta)
-    state = steps.reshape(G + 1, R, M)
-    for g in range(1, G):  # a running sum along the grid, a grid day (every row and measure) at a time
-        state[g] += state[g - 1]
-    out = np.ascontiguousarray(state[:G].transpose(1, 2, 0)).view(np.bool_)  # 0 or 1
+        state = steps.reshape(G + 1, R, mb)
+        for g in range(1, G):  # a running sum along the grid, a grid day (every row and measure) at a time
+            state[g] += state[g - 1]
+        out[:, m0 : m0 + mb, :] = state[:G].transpose(1, 2, 0).view(np.bool_)  # 0 or 1
     for mi in late:
         for r, d, a in zip(*(x.tolist() for x in found[mi]), strict=True):
             out[r, mi, int(np.searchsorted(days, d)):] = a

@@ -74,12 +74,16 @@ class _Changes:
         row, day = np.concatenate([r for r, _, _ in columns]), np.concatenate([d for _, d, _ in columns])
         val = np.concatenate([v for _, _, v in columns])
         live = day <= horizon
-        col, row, day, val = col[live], row[live], day[live], val[live]
+        if not live.all():  # (copies only where some change falls past the window: the arrays are large)
+            col, row, day, val = col[live], row[live], day[live], val[live]
         keys, self.seg_row, self.offsets, at = segment_keys(R, row, day, horizon)
+        del day
         self.seg_day = keys - self.seg_row * (horizon + 2)
         self.pos = np.arange(keys.size) - self.offsets[self.seg_row]  # each segment's place in its row
         last = later_wins(at, col)  # a column's changes on one day are adjacent: the later wins
-        self.col, self.row, self.at, self.val = col[last], row[last], at[last], val[last]
+        if not last.all():
+            col, row, at, val = col[last], row[last], at[last], val[last]
+        self.col, self.row, self.at, self.val = col, row, at, val
         first = np.ones(self.col.size, dtype=bool)  # the first change of a column in a row (on day 0)
         first[1:] = (self.col[1:] != self.col[:-1]) | (self.row[1:] != self.row[:-1])
         self.first = first
@@ -183,8 +187,10 @@ def sparse_layout(s: Scenario, refs: list[EffectRef], params: Params, phases: li
     if any(a is None for a in acts) or not (refs or s.measures):
         return None
     columns = chunk_columns(refs, phases, months, R, len(s.measures), horizon, s.start_day, found)
+    width = len(columns)
     ch = _Changes(columns, R, horizon)
-    configs = _configs(ch, len(columns))
+    del columns  # (held in ``ch``: about a fifth of a part's memory at 200 measures)
+    configs = _configs(ch, width)
     if configs is None:
         return None
     firsts, inverse = configs
