@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from sim.engine.coefficients import Coefficients
 from sim.engine.expm import expm
-from sim.engine.row_hash import first_appearance
+from sim.engine.row_hash import first_appearance, multipliers
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -93,8 +93,14 @@ def _distinct(gen: FloatArray, b: FloatArray) -> tuple[IntArray, IntArray]:
         >>> first.tolist(), back.tolist()
         ([0, 1], [0, 1, 0])
     """
-    key = np.concatenate([gen.reshape(len(gen), -1), b], axis=1)
-    raw = np.ascontiguousarray(key).view(np.dtype((np.void, key.shape[1] * key.itemsize))).ravel()
+    key = np.ascontiguousarray(np.concatenate([gen.reshape(len(gen), -1), b], axis=1))
+    bits = key.view(np.uint64)
+    with np.errstate(over="ignore"):  # the hash wraps around 2**64 by design
+        h = ((bits ^ (bits >> np.uint64(32))) * multipliers(bits.shape[1])).sum(axis=1, dtype=np.uint64)
+    first, back = first_appearance(h)  # grouped by a hash of each pair's bits: a sort of one number each
+    if np.array_equal(bits[first[back]], bits):  # each pair equal to its group's first: the pairs' own groups
+        return first, back
+    raw = key.view(np.dtype((np.void, key.shape[1] * key.itemsize))).ravel()  # a hash collision: the bytes
     return first_appearance(raw)  # the first occurrences in row order
 
 
