@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
 class Strict(BaseModel):
     """Base of every scenario model: frozen, unknown keys forbidden, keys by their YAML names."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=False, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod
