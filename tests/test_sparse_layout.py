@@ -16,7 +16,7 @@ from sim.engine.draws import ChunkDraws
 from sim.engine.effects import effect_refs
 from sim.engine.layout import GROUP_BYTES, EffectProfiles, Layout
 from sim.engine.replications import _params
-from sim.engine.segments import coefficients
+from sim.engine.segment_coefficients import coefficients
 from sim.engine.streams import Streams
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario

@@ -19,7 +19,8 @@ from sim.engine.coefficients import Coefficients
 from sim.engine.cohorts import Members, copies
 from sim.engine.draws import ChunkDraws
 from sim.engine.effects import ACTIONS, EffectRef, calendar_months, effect_stream, schedule_from
-from sim.engine.segments import Params, Profile, Segments, distinct_by, intensities, profile, scheduled, segment_table
+from sim.engine.segment_coefficients import Params
+from sim.engine.segments import Profile, Segments, distinct_by, intensities, profile, scheduled, segment_table
 from sim.engine.timeline import MeasureState
 from sim.scenario.schema import Scenario
 

@@ -29,7 +29,7 @@ from sim.engine.dynamics import conservation_error, solve
 from sim.engine.effects import EffectRef, effect_refs, effect_values
 from sim.engine.layout import GROUP_BYTES, EffectProfiles, Layout, column_batches, row_batches
 from sim.engine.played import STATS
-from sim.engine.segments import Params, coefficients
+from sim.engine.segment_coefficients import Params, coefficients
 from sim.engine.sparse_layout import SPARSE_COLUMNS, sparse_layout
 from sim.engine.streams import Streams
 from sim.engine.timeline import EventLog

@@ -2,7 +2,8 @@
 table of segments x columns, so its cost grows with the changes, not with segments x (effects + measures).
 
 :meth:`sim.engine.layout.Layout.of` builds each row's dense table (every column's value on every segment),
-groups its rows into configs and folds every effect over every config (:func:`sim.engine.segments.coefficients`):
+groups its rows into configs and folds every effect over every config
+(:func:`sim.engine.segment_coefficients.coefficients`):
 with ``N`` measures a replication has about ``N`` segments and ``N`` columns, so that is ``N^2``. Here:
 
 * **Configs**: a segment's hash is the sum over columns of a term of its value (that of
@@ -31,7 +32,8 @@ from sim.engine.effects import Acted, EffectRef
 from sim.engine.layout import Layout, _placed
 from sim.engine.played import SwitchTable
 from sim.engine.row_hash import GROUP_MIX, first_appearance, multipliers
-from sim.engine.segments import Params, _require_finite, from_acted, later_wins, segment_keys, while_measures
+from sim.engine.segment_coefficients import Params, _require_finite, from_acted, while_measures
+from sim.engine.segments import later_wins, segment_keys
 from sim.scenario.schema import Scenario
 
 SPARSE_COLUMNS = 32
