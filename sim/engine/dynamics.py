@@ -193,10 +193,19 @@ def _chunks(own: IntArray, R: int, size: int) -> list[tuple[int, int]]:
 
 def _apply(q: FloatArray, v: FloatArray, with_last: bool = True, last: FloatArray | None = None) -> FloatArray:
     """``sum_j q[j] * v[j]`` (``+ q[len(v)]`` x ``last``), in that order: blocks ``q`` ``(J, w, K)`` gathered
-    by :func:`sim.engine.propagators.gathered`, ``v`` ``(len, K)``."""
-    y = q[0] * v[0]
-    for j in range(1, v.shape[0]):
-        y += q[j] * v[j]
+    by :func:`sim.engine.propagators.gathered`, ``v`` ``(len, K)``.
+
+    One ``einsum`` adds the products up for each output in the order of ``j`` (its sum runs over the outer
+    axis: a product, then an addition, as the loop of them it replaces gives, bit for bit; about twice as fast
+    on the solver's blocks).
+
+    Example:
+        >>> q, v = np.arange(24.0).reshape(3, 2, 4) / 7, np.arange(8.0).reshape(2, 4) / 3
+        >>> y = q[0] * v[0] + q[1] * v[1] + q[2]
+        >>> bool(np.array_equal(_apply(q, v), y))
+        True
+    """
+    y = np.einsum("jwk,jk->wk", q[: v.shape[0]], v)
     if with_last:
         y += q[v.shape[0]] if last is None else q[v.shape[0]] * last
     return y
@@ -258,6 +267,10 @@ def _solve_chunk(
     cols = np.arange(width + m)
     block = max(1, min(K, BLOCK_BYTES // (width * Rc * 8)))
     kept, final = np.empty((block, Rc, width)), K - 1 if nbits else 0  # no step: only stop 0 is played
+    # Stops at which every row reaches the same grid day (every stop of a counterfactual of one config, a
+    # trajectory's until the first change) are copied straight to that day: no buffer, no gather.
+    sync = (at.min(axis=1) == at.max(axis=1)) & (at[:, 0] >= 0)
+    by_day = full[rows]  # (replications, G, width + m)
 
     def record(k: int, state: FloatArray) -> None:
         """Keep ``state`` at stop ``k``: the rows that reached a grid day at stops ``k - block + 1 .. k`` are
@@ -272,14 +285,16 @@ def _solve_chunk(
                 flat = ((own[hit] * G + at[k, hit])[:, None] * (width + m) + cols).ravel()
                 np.add.at(acc, flat, np.concatenate([part, metric], axis=1).ravel())
             return
-        kept[k % block] = state.T
+        if sync[k]:
+            by_day[:, at[k, 0], :width] = state.T
+        else:
+            kept[k % block] = state.T
         if k % block != block - 1 and k != final:
             return
         k0 = k - k % block
-        step, row = np.nonzero(at[k0 : k + 1] >= 0)
-        part = kept[step, row]  # (hits, width)
-        where = row * G + at[k0 + step, row]
-        dest[where, :width] = part
+        step, row = np.nonzero((at[k0 : k + 1] >= 0) & ~sync[k0 : k + 1, None])
+        if step.size:
+            dest[row * G + at[k0 + step, row], :width] = kept[step, row]  # (hits, width)
 
     state = np.zeros((width, Rc))
     state[:n] = x0.T
