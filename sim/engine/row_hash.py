@@ -38,7 +38,8 @@ def first_appearance(h: npt.NDArray[Any]) -> tuple[IntArray, IntArray]:
         ([0, 1, 3], [0, 1, 0, 2])
     """
     _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    return first[order], rank[inverse.reshape(-1)]
+    # The values in order of their first index: those indices are distinct, so marked and numbered, not sorted
+    is_first = np.zeros(h.shape[0], dtype=np.bool_)
+    is_first[first] = True
+    rank = np.cumsum(is_first, dtype=np.int64)[first] - 1
+    return np.flatnonzero(is_first), rank[inverse.reshape(-1)]

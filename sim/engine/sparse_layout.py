@@ -123,6 +123,8 @@ def _configs(ch: _Changes, width: int) -> tuple[IntArray, IntArray] | None:
     src = firsts[inverse[again]]
     if (ch.seg_row[src] != ch.seg_row[again]).any():
         return None
+    if not again.size:  # every segment a config of its own: nothing to check
+        return firsts, inverse
     by_seg = np.argsort(ch.at, kind="stable")
     at_sorted = ch.at[by_seg]
     lo, hi = np.searchsorted(at_sorted, src, side="right"), np.searchsorted(at_sorted, again, side="right")

@@ -102,14 +102,14 @@ def branches(s: Scenario, cat: dict[str, Any], grid: list[int], happened: dict[s
     out = [Branch(f"event:{e.id}", f"if {_phrase(e.title)}" if e.title else f"if {e.id} happens", "if not",
                   happened[e.id]) for e in s.events]
     start = s.start_day
+    keys = [(d, day_to_date(start + d).isoformat(), grid.index(d)) for d in key_days(s)]
     for mi, m in enumerate(s.measures):
         title = _phrase(m.title) if m.title else m.id  # "if the full ban takes effect"
         out.append(Branch(f"{m.id}:takes_effect", f"if {title} takes effect", "if it never does",
                           np.isfinite(cat["first_in_force"][:, mi])))
-        for d in key_days(s):
-            on = day_to_date(start + d).isoformat()
+        for d, on, g in keys:
             out.append(Branch(f"{m.id}:in_force:{on}", f"if {title} is in force on {on}", "if not",
-                              cat["in_force"][:, mi, grid.index(d)], d))
+                              cat["in_force"][:, mi, g], d))
         for key, word in (("injunctions", "enjoined"), ("shelvings", "shelved"), ("extensions", "deferred")):
             out.append(Branch(f"{m.id}:{word}", f"if {title} is {word}", "if not", cat[key][:, mi] > 0))
     return out
