@@ -66,8 +66,11 @@ def worded(values: FloatArray | IntArray, word: Callable[[Any], str]) -> list[st
         >>> worded(np.array([2, 1, 2]), lambda n: f"extension {n}")
         ['extension 2', 'extension 1', 'extension 2']
     """
-    if values.size < 8:
-        return [sys.intern(word(v)) for v in values.tolist()]
+    if values.size < 1024 and not (values.dtype.kind == "f" and np.isnan(values).any()):  # (NaN: by numpy)
+        # (measured: faster than numpy.unique up to about a thousand rows)
+        vals = values.tolist()
+        texts = {v: sys.intern(word(v)) for v in set(vals)}
+        return [texts[v] for v in vals]
     distinct, back = np.unique(values, return_inverse=True)
     return np.array([sys.intern(word(v)) for v in distinct.tolist()], dtype=object)[back].tolist()
 
@@ -136,7 +139,7 @@ class ChunkCalendar:
         if np.ndim(day):
             days = np.maximum(day, self.now)
             self.slot_day[slot, rows] = days
-            for d in np.unique(days).tolist():
+            for d in sorted(set(days.tolist())):  # (numpy.unique costs more on a few hundred rows)
                 self._wake_at(int(d), phase, slot)
         else:
             self.slot_day[slot, rows] = max(float(day), self.now)
@@ -160,7 +163,12 @@ class ChunkCalendar:
         """Act on every slot due today in ``phase``: each row's in the order it scheduled them (what they
         schedule for today in the same phase wakes the chunk again, after this: as in SimPy)."""
         self.now = day
-        slots = np.array(sorted(self.pending.pop((day, phase))), dtype=np.int64)
+        pending = self.pending.pop((day, phase))
+        if len(pending) == 1:  # (most wakes: one slot, its rows in the order they come)
+            s = pending.pop()
+            self._act(s, np.flatnonzero(self.slot_day[s] == day))
+            return
+        slots = np.array(sorted(pending), dtype=np.int64)
         due = self.slot_day[slots] == day
         in_order = True  # in the order of the slots, if every row with several scheduled them in that order
         if len(slots) > 1:
