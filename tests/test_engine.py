@@ -209,8 +209,12 @@ def test_a_task_played_in_parts_is_the_task_played_at_once(flagship_path, monkey
     grid = report_grid(s)
     assert replications.rows_at_a_time(s) == replications.CHUNK  # four measures: one part per task
     whole = replications.chunk_task((s, 5, 10, 110, grid, False, np.float64, None))
-    monkeypatch.setattr(replications, "rows_at_a_time", lambda scenario: 30)  # parts of 30, 30, 30, 10
+    played = []
+    replicate = replications.replicate
+    monkeypatch.setattr(replications, "replicate", lambda *a, **k: played.append(a[3] - a[2]) or replicate(*a, **k))
+    monkeypatch.setattr(replications, "rows_at_a_time", lambda scenario: 30)  # at most 30: parts of 25
     parts = replications.chunk_task((s, 5, 10, 110, grid, False, np.float64, None))
+    assert played == [25, 25, 25, 25]
     assert parts.start == whole.start == 10
     for key in replications.ARRAYS:
         assert np.array_equal(getattr(parts, key), getattr(whole, key)), key

@@ -296,9 +296,9 @@ TIMELINE_BYTES: Final = 3 * 2**10 // 2
 """What one timeline (a measure's or a shock's) of one replication holds while its chunk is played: its
 switches, log lines, profiles, segment tables and in-force grid (measured with ``tracemalloc`` at 200 measures
 and 436 replications a part: a part's peak about 195 MB above its start, 2.2 KB a timeline, much of it freed
-before the next one's largest step; ``bench_scaling.py --case measures:200 --n 1000``: 3 KB, 218 replications a
-part, 3.05 ms per replication and a 321 MB peak; 1.5 KB, 436 a part, 2.61 ms and 386 MB; 1 KB, 2.55 ms and
-408 MB)."""
+before the next one's largest step; ``bench_scaling.py --case measures:200 --n 1000``, parts as
+:func:`chunk_task` cuts them: 3 KB, 218 replications a part, 3.05 ms per replication and a 321 MB peak;
+1.5 KB, 3 parts of 334, 2.37 ms and 376 MB; 1.25 KB, 2 parts of 500, 2.23 ms and 424 MB)."""
 
 
 def rows_at_a_time(s: Scenario) -> int:
@@ -320,8 +320,9 @@ pinned inputs."""
 
 
 def chunk_task(args: TaskArgs) -> Chunk:
-    """:func:`replicate` of a task's arguments, as a worker process or a Dask worker runs it, in parts of
-    :func:`rows_at_a_time` replications (memory bounded whatever the number of measures)."""
+    """:func:`replicate` of a task's arguments, as a worker process or a Dask worker runs it, in the fewest
+    parts of at most :func:`rows_at_a_time` replications, of equal size (memory bounded whatever the number of
+    measures; results do not depend on the parts)."""
     # The lifecycle allocates many short-lived SimPy objects while the event log keeps many long-lived ones;
     # the cyclic collector would rescan the log over and over. Nothing here makes reference cycles that
     # outlive the chunk, so collect once afterwards instead. Between parts, only what the last part made (the
@@ -329,7 +330,8 @@ def chunk_task(args: TaskArgs) -> Chunk:
     # collection would also walk every object of the process (the scenario's models, the log so far), about
     # 57 ms a part at 200 measures.
     s, seed, start, stop, grid, check, dtype, pins = args
-    step = rows_at_a_time(s)
+    most = rows_at_a_time(s)
+    step = -(-(stop - start) // -(-(stop - start) // most))  # parts of equal size, the fewest of at most ``most``
     enabled = gc.isenabled()
     gc.disable()
     got: Collected | None = None
