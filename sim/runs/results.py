@@ -222,8 +222,9 @@ def aggregate(s: Scenario, collected: Collected, grid: list[int], report: set[in
                       **{k: np.concatenate([st[k] for st in stats]) for k in ("mean", *QCOLS)}})
 
     series = table(on_report)
+    share_on = cat["in_force"].mean(axis=0)[:, on_report]  # (measures, days): counts over n, exact in any order
     in_force = Table.concat([Table({"measure": repeated(m.id, len(report_dates)), "date": report_dates,
-                                    "probability": cat["in_force"][:, mi, on_report].mean(axis=0)})
+                                    "probability": share_on[mi]})
                              for mi, m in enumerate(s.measures)], ("measure", "date", "probability"))
     measures = _measure_table(s, cat, start)
     effective = _effective_dates(s, cat, start)
