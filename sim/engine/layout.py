@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -56,10 +57,15 @@ class EffectProfiles:
         # bound from day d (a member of a cohort): its members' rows are the measure's, masked.
         self.masked = [all(refs[e].effect.phase_in is None and ACTIONS[refs[e].effect.type].schedule is None
                            for e in cols) for cols in self.columns]
-        # Per chunk row, as floats: reading numpy scalars effect by effect costs more than the profiles.
-        self._phase_rows = np.array(self.phase).reshape(len(refs), R).T.tolist()
-        self._month_rows = np.array(self.phase_months).reshape(len(refs), R).T.tolist()
         self._schedules = [ACTIONS[ref.effect.type].schedule for ref in refs]
+        self._R = R
+
+    @cached_property
+    def _rows(self) -> tuple[list[list[float]], list[list[float]]]:
+        """Each chunk row's phase-ins, in days and in months, as floats (reading numpy scalars effect by effect
+        costs more than the profiles; only the per-row paths read them)."""
+        E, R = len(self.refs), self._R
+        return (np.array(self.phase).reshape(E, R).T.tolist(), np.array(self.phase_months).reshape(E, R).T.tolist())
 
     def of(self, k: int, states: list[MeasureState], only: int | None = None,
            base: list[Profile] | None = None) -> list[Profile]:
@@ -67,7 +73,7 @@ class EffectProfiles:
         ``only``, the effects of that timeline alone are computed, the others taken from ``base``."""
         cache: dict[tuple[int, float, float, int | None], Profile] = {}
         profs = []
-        phases, months = self._phase_rows[k], self._month_rows[k]
+        phases, months = self._rows[0][k], self._rows[1][k]
         for e, ref in enumerate(self.refs):  # effects of one measure with the same phase-in share a profile
             if only is not None and ref.measure != only:
                 assert base is not None
