@@ -22,6 +22,7 @@ with ``N`` measures a replication has about ``N`` segments and ``N`` columns, so
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -97,13 +98,19 @@ class _Changes:
         change of every column is on its first segment)."""
         return self.val[np.searchsorted(self.ckey, col * self.N + seg, side="right") - 1]
 
-    def running(self, sel: IntArray, delta: FloatArray, at: IntArray) -> FloatArray:
-        """The running sum along each row of ``delta`` (changes ``sel``) on segments ``at``."""
-        # Added up in the order of the changes, as ``numpy.add.at`` would (bincount is the faster of the two)
-        acc = np.bincount(self.row[sel] * self.S + self.pos[self.at[sel]], delta, self.R * self.S
-                          ).reshape(self.R, self.S)
-        np.cumsum(acc, axis=1, out=acc)
-        return acc[self.seg_row[at], self.pos[at]]
+    def running(self, sel: IntArray, at: IntArray) -> Callable[[FloatArray], FloatArray]:
+        """``sums(delta)``: the running sum along each row of ``delta`` (one per change of ``sel``) on segments
+        ``at`` (where those changes and segments lie, found once for every sum of them)."""
+        into, out = self.row[sel] * self.S + self.pos[self.at[sel]], self.seg_row[at] * self.S + self.pos[at]
+
+        def sums(delta: FloatArray) -> FloatArray:
+            # Added up in the order of the changes, as ``numpy.add.at`` would (bincount is the faster of the two)
+            acc: FloatArray = np.bincount(into, delta, self.R * self.S).astype(np.float64, copy=False)
+            acc = acc.reshape(self.R, self.S)
+            np.cumsum(acc, axis=1, out=acc)
+            return acc.ravel()[out]
+
+        return sums
 
 
 def _configs(ch: _Changes, width: int) -> tuple[IntArray, IntArray] | None:
@@ -140,6 +147,7 @@ def _fold(ch: _Changes, kind: str, sel: IntArray, term: FloatArray, at: IntArray
     """The ``kind`` (``sum``, ``prod``, ``max``) over effects of their terms ``term`` (changes ``sel``) on
     segments ``at``: exactly 0 (sums, maxima) or 1 (products) where none acts."""
     sel_first = ch.first[sel]
+    running = ch.running(sel, at)
 
     def shifted(x: FloatArray, fill: float) -> FloatArray:
         out = np.empty_like(x)
@@ -153,30 +161,30 @@ def _fold(ch: _Changes, kind: str, sel: IntArray, term: FloatArray, at: IntArray
         prev = shifted(li.astype(np.float64), 0.0).astype(np.int64)
         best = np.zeros(at.size)
         for k in range(1, levels.size):  # the highest level some effect is at
-            cnt = ch.running(sel, (li == k).astype(np.float64) - (prev == k), at)
+            cnt = running((li == k).astype(np.float64) - (prev == k))
             best = np.where(cnt > 0.5, levels[k], best)
         return best
     neutral = 0.0 if kind == "sum" else 1.0
     acting = term != neutral
-    count = ch.running(sel, acting.astype(np.float64) - shifted(acting.astype(np.float64), 0.0), at)
+    count = running(acting.astype(np.float64) - shifted(acting.astype(np.float64), 0.0))
     # Where one effect acts, its own term (as the dense fold gives it: x 1 or + 0 for the others): the running
     # sum of the acting columns' numbers (exact integers) names it.
     named = np.where(acting, ch.col[sel] + 1.0, 0.0)
-    col = np.rint(ch.running(sel, named - shifted(named, 0.0), at)).astype(np.int64) - 1
+    col = np.rint(running(named - shifted(named, 0.0))).astype(np.int64) - 1
     lone = np.rint(count) == 1
     place = np.full(ch.col.size, -1, dtype=np.int64)
     place[sel] = np.arange(sel.size)
     own = np.where(lone, place[np.searchsorted(ch.ckey, np.maximum(col, 0) * ch.N + at, side="right") - 1], 0)
     single = term[own] if term.size else np.zeros(at.size)
     if kind == "sum":
-        total = ch.running(sel, term - shifted(term, 0.0), at)
+        total = running(term - shifted(term, 0.0))
         return np.where(lone, single, np.where(count > 0.5, np.maximum(total, 0.0), 0.0))
     if (term < 0).any():
         return None
     zero = term == 0.0
     logs = np.log(np.where(zero, 1.0, term))
-    zeros = ch.running(sel, zero.astype(np.float64) - shifted(zero.astype(np.float64), 0.0), at)
-    total = ch.running(sel, logs - shifted(logs, 0.0), at)
+    zeros = running(zero.astype(np.float64) - shifted(zero.astype(np.float64), 0.0))
+    total = running(logs - shifted(logs, 0.0))
     return np.where(lone, single, np.where(count > 0.5, np.where(zeros > 0.5, 0.0, np.exp(total)), 1.0))
 
 
