@@ -154,7 +154,7 @@ def main() -> None:
         sizes = (10, 50, 100, 200)
         found = rounds([(f"measures:{k}", 1000) for k in sizes], args.rounds)
         slope = (found["measures:200"]["cpu"] - found["measures:10"]["cpu"]) / (200 - 10) / 1000
-        print(f"  cost per measure per replication (10 -> 200): {1e6 * slope:.1f} us")
+        print(f"  cost per measure per replication (10 -> 200): {1e6 * slope:.2f} us")
     if "horizon" in parts:
         print("horizon (the flagship, weekly report, 10,000 replications)")
         rounds([(f"horizon:{years}", 10_000) for years in (1, 5, 20)], args.rounds)

@@ -190,29 +190,27 @@ def on_grid(found: SwitchTable, R: int, M: int, grid: list[int]) -> npt.NDArray[
     block = max(1, GRID_BYTES // ((G + 1) * max(R, 1)))  # measures summed at a time (a bounded temporary)
     for m0 in range(0, M, block):
         mb = min(M, m0 + block) - m0
-        flat, delta = [], []
-        for mi in range(m0, m0 + mb):
-            row, day, on = found[mi]
-            if not row.size:
-                continue
-            if bool(np.any((row[1:] == row[:-1]) & (day[1:] < day[:-1]))):
-                late.append(mi)  # switches out of day order: each in turn, later ones overwrite (below)
-                continue
-            gi = np.searchsorted(days, day)
-            key = gi * (R * mb) + row * mb + (mi - m0)  # grid day first: the running sum goes along it
-            last = np.ones(row.size, dtype=bool)
-            last[:-1] = key[1:] != key[:-1]
-            before = np.zeros(row.size, dtype=np.int8)  # the state before each switch
-            before[1:] = on[:-1]
-            before[np.r_[True, row[1:] != row[:-1]]] = 0
-            first = np.ones(row.size, dtype=bool)  # the first switch landing on its grid day
-            first[1:] = key[1:] != key[:-1]
-            flat.append(key[last])
-            delta.append(on[last].astype(np.int8) - before[np.flatnonzero(first)])
-        if not flat:
+        vrow, day, on = _together([found[mi] for mi in range(m0, m0 + mb)], R)  # measure j's row r: j R + r
+        if not vrow.size:
             continue
+        same = vrow[1:] == vrow[:-1]
+        back = same & (day[1:] < day[:-1])
+        if back.any():  # switches out of day order: each in turn, later ones overwrite (below)
+            out_of_order = np.unique(vrow[1:][back] // R)
+            late += (m0 + out_of_order).tolist()
+            keep = ~np.isin(vrow // R, out_of_order)
+            vrow, day, on = vrow[keep], day[keep], on[keep]
+            same = vrow[1:] == vrow[:-1]
+        j, row = np.divmod(vrow, R)
+        key = np.searchsorted(days, day) * (R * mb) + row * mb + j  # grid day first: the running sum goes along it
+        cut = np.ones(key.size + 1, dtype=bool)  # where a (row, measure, grid day) of switches begins and ends
+        cut[1:-1] = key[1:] != key[:-1]
+        before = np.zeros(key.size, dtype=np.int8)  # the state before each switch (none before a row's first)
+        before[1:] = np.where(same, on[:-1], False)
+        flat = key[cut[1:]]
+        delta = on[cut[1:]].astype(np.int8) - before[cut[:-1]]
         steps = np.zeros((G + 1) * R * mb, dtype=np.int8)
-        steps[np.concatenate(flat)] = np.concatenate(delta)
+        steps[flat] = delta
         state = steps.reshape(G + 1, R, mb)
         for g in range(1, G):  # a running sum along the grid, a grid day (every row and measure) at a time
             state[g] += state[g - 1]
