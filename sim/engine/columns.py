@@ -128,12 +128,14 @@ def chunk_columns(refs: list[EffectRef], phases: list[FloatArray], months: list[
     its changes over every row (see :func:`chunk_batches`). The profiles of the same steps are built together:
     each (profile, row) a row of one :func:`profile_column` (a profile's rows never meet another's), then cut
     apart: the same columns as one call each, in a few numpy calls instead of a few per effect."""
-    keys: dict[tuple[int, bytes, bytes, int | None], int] = {}  # effects of one timeline with the same phase-ins
-    own = []  # each effect's profile                               share a profile
+    # Effects of one timeline with the same phase-ins share a profile: each effect's profile, each profile's first
+    keys: dict[tuple[int, bytes, bytes, int | None], int] = {}
+    own: list[int] = []
+    first: dict[int, int] = {}
     for e, ref in enumerate(refs):
-        key = (ref.measure, phases[e].tobytes(), months[e].tobytes(), ref.effect.steps)
-        own.append(keys.setdefault(key, len(keys)))
-    first = {k: own.index(k) for k in range(len(keys))}  # the first effect of each profile
+        k = keys.setdefault((ref.measure, phases[e].tobytes(), months[e].tobytes(), ref.effect.steps), len(keys))
+        own.append(k)
+        first.setdefault(k, e)
     profiles: list[Flat] = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))] * len(keys)
     by_steps: dict[int | None, list[int]] = {}
     for k, e in first.items():
