@@ -305,3 +305,16 @@ def test_validation_errors() -> None:
         expm(np.eye(2) * 1j)
     with pytest.raises(ValueError, match="x0: expected shape"):
         conservation_error(solve(**ok), [[1.0, 2.0]])
+
+
+def test_padding_past_the_last_day_is_padding_whatever_its_value() -> None:
+    """Segment starts past the last report day are padding, however large (the solver offsets rows by the days
+    it reports, so a huge sentinel must not wrap): the same trajectory as padding with the day after the last."""
+    z = np.zeros((2, 2, 1))
+    coef = Coefficients(b=z + 10.0, g=z, d=z + np.array([0.1, 0.3])[None, :, None], T=np.zeros((2, 2, 1, 1)),
+                        W=np.ones((2, 2, 1, 1)))
+    starts, configs = np.array([[0, 5], [0, np.iinfo(np.int64).max]]), np.array([[0, 1], [0, 0]])
+    huge = solve(np.ones((2, 1)), coef, starts, configs, np.arange(10))
+    plain = solve(np.ones((2, 1)), coef, np.minimum(starts, 10), configs, np.arange(10))
+    assert np.array_equal(huge.stocks, plain.stocks) and np.array_equal(huge.metric_cum, plain.metric_cum)
+    assert huge.stocks[0, 9, 0] != huge.stocks[1, 9, 0]  # the first row changed config on day 5

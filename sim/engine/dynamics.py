@@ -243,10 +243,12 @@ def _solve_chunk(
     stops = np.sort(np.concatenate([np.broadcast_to(days, (Rc, G)), live], axis=1), axis=1)
     K = stops.shape[1]
     S = starts.shape[1]
-    # Each row's segments and stops are sorted: offset each row past the last's, and one search finds all.
-    span = max(int(starts.max()), int(stops.max())) + 1
+    # Each row's segments and stops are sorted: offset each row past the last's, and one search finds all
+    # (padding past the last day clipped to the day after it: it still starts after every stop).
+    span = int(days[-1]) + 2
     lift = (ar * span)[:, None]
-    nseg = np.searchsorted((starts + lift).ravel(), (stops + lift).ravel(), side="right").reshape(stops.shape)
+    nseg = np.searchsorted((np.minimum(starts, span - 1) + lift).ravel(), (stops + lift).ravel(),
+                           side="right").reshape(stops.shape)
     nseg -= (ar * S)[:, None]  # segments starting on or before each stop
     cfg_at = np.take_along_axis(configs, nseg - 1, axis=1)  # config in force on each stop day
     dt = np.diff(stops, axis=1).T.copy()  # (K-1, Rc): step k goes from stop k-1 to stop k
