@@ -251,7 +251,8 @@ class ChunkCalendar:
         return out
 
     def stats(self) -> FloatArray:
-        """``(rows, measures, 6)``: :attr:`sim.engine.played.Played.stats`, from the calendar's arrays."""
+        """``(rows, measures, 6)``: :attr:`sim.engine.played.Played.stats` (its ``STATS``, in that order), from
+        the calendar's arrays."""
         found = np.stack([self.first, self.extensions, self.injunctions, self.shelvings, self.lifted,
                           self.cancelled], axis=-1).astype(float)
         return np.ascontiguousarray(found.transpose(1, 0, 2))

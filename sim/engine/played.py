@@ -67,6 +67,7 @@ class Played:
             raise ValueError("Played: give the states, or build, table, stats and waivers")
         self.rows, self.measures, self.log, self.anchors = rows, measures, log, anchors or []
         self._build, self._table = build, table or {}
+        # What is given fills the cached properties below; the rest is read from the states when first asked
         if states is not None:
             self.__dict__["states"] = states
         if stats is not None:
@@ -83,8 +84,7 @@ class Played:
     @cached_property
     def stats(self) -> FloatArray:
         """``(rows, measures, len(STATS))``: each row's measure's :data:`STATS` as floats."""
-        found = [[(st.first_in_force, st.extensions, st.injunctions, st.shelvings, st.lifted, st.cancelled)
-                  for st in row[:self.measures]] for row in self.states]
+        found = [[tuple(getattr(st, key) for key in STATS) for st in row[:self.measures]] for row in self.states]
         return np.array(found, dtype=float).reshape(self.rows, self.measures, len(STATS))
 
     @cached_property
