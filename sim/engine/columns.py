@@ -107,9 +107,11 @@ def chunk_batches(refs: list[EffectRef], phases: list[FloatArray], months: list[
     :class:`sim.engine.layout.EffectProfiles`; ``found``: the switches of every timeline they read, see
     :meth:`sim.engine.played.Played.table`); the rows go in batches of about ``group_bytes`` of tables."""
     columns = chunk_columns(refs, phases, months, R, M, horizon, day0, found)
-    span = horizon + 2  # the distinct change days of each row: at most its segments
-    changed = np.unique(np.concatenate([np.zeros(0, np.int64), *(r * span + d for r, d, _ in columns)]))
-    size = np.cumsum(np.bincount(changed // span, minlength=R) * len(columns) * 8)  # bytes of table, up to each row
+    span = horizon + 2  # the distinct change days of each row (marked, not sorted): at most its segments
+    changed = np.zeros(R * span, dtype=np.bool_)
+    for r, d, _ in columns:
+        changed[r * span + d] = True
+    size = np.cumsum(changed.reshape(R, span).sum(axis=1) * len(columns) * 8)  # bytes of table, up to each row
     cuts, a = [], 0
     while a < R:  # rows a .. b - 1: about group_bytes of table (at least one row)
         b = max(a + 1, int(np.searchsorted(size, (size[a - 1] if a else 0) + group_bytes, side="right")))
