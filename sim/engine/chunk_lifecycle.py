@@ -82,6 +82,9 @@ class ChunkLifecycle(ChunkShelving):
         R, M = draws.stop - draws.start, len(s.measures)
         self.lawsuits = [(mi, c) for mi, m in enumerate(s.measures)
                          for c in [*m.challenges, *(c for c in s.rulings if m.id in c.measures)]]
+        self.owned: list[list[int]] = [[] for _ in s.measures]  # each measure's lawsuits, in order
+        for li, (owner, _) in enumerate(self.lawsuits):
+            self.owned[owner].append(li)
         self.begins = [self.slot(EVENTS, self._shock_begins(i)) for i in range(len(s.shocks))]
         self.ends = [self.slot(EVENTS, self._shock_ends(i)) for i in range(len(s.shocks))]
         ev_slot = [self.slot(EVENTS, self._event(i)) for i in range(len(s.events))]
@@ -111,10 +114,9 @@ class ChunkLifecycle(ChunkShelving):
             day = np.round(d.values(f"event:{e.id}:date", e.date.offset))
             self.schedule(slot, everyone[day <= self.horizon], day[day <= self.horizon])
         for mi, m in enumerate(s.measures):
-            for li, (owner, c) in enumerate(self.lawsuits):
-                if owner == mi:
-                    day = self._court_day(c)
-                    self.schedule(self.decide[li], everyone[day <= self.horizon], day[day <= self.horizon])
+            for li in self.owned[mi]:
+                day = self._court_day(self.lawsuits[li][1])
+                self.schedule(self.decide[li], everyone[day <= self.horizon], day[day <= self.horizon])
             self.deadline[mi][:] = np.round(d.values(f"measure:{m.id}:deadline", m.deadline.offset))
             inside = everyone[self.deadline[mi][:] <= self.horizon]
             slot = self.defer[mi] if chain_length(m.deferral) > 0 else self.deadline_slot[mi]
@@ -286,7 +288,7 @@ class ChunkLifecycle(ChunkShelving):
 
     def _own(self, mi: int) -> tuple[IntArray, list[Challenge]]:
         """The columns of ``enjoined_by`` that hold measure ``mi``'s lawsuits, and the lawsuits."""
-        cols = [j for j, (owner, _) in enumerate(self.lawsuits) if owner == mi]
+        cols = self.owned[mi]
         return np.array(cols, dtype=np.int64), [self.lawsuits[j][1] for j in cols]
 
     def play(self) -> Played:
