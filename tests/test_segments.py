@@ -50,11 +50,21 @@ def test_distinct_configs_numbered_by_first_appearance():
 
 def test_distinct_survives_a_hash_collision(monkeypatch):
     """Rows whose hashes collide are still told apart (the grouping is checked exactly)."""
-    from sim.engine import segments
-    monkeypatch.setattr(segments, "multipliers", lambda width: np.ones(width, dtype=np.uint64))
+    from sim.engine import row_hash
+    monkeypatch.setattr(row_hash, "multipliers", lambda width: np.ones(width, dtype=np.uint64))
     configs, inverse = distinct(np.array([(1.0, 2.0), (2.0, 1.0), (1.0, 2.0)]))  # the same sum of bits
     assert configs.tolist() == [[1.0, 2.0], [2.0, 1.0]]
     assert inverse.tolist() == [0, 1, 0]
+
+
+def test_distinct_propagator_pairs_survive_a_hash_collision(monkeypatch):
+    """The solver's distinct (A, b) pairs, grouped by the same hash, are told apart on a collision too."""
+    from sim.engine import row_hash
+    from sim.engine.propagators import _distinct
+    monkeypatch.setattr(row_hash, "multipliers", lambda width: np.ones(width, dtype=np.uint64))
+    gen, b = np.array([[[1.0]], [[2.0]], [[1.0]]]), np.array([[2.0], [1.0], [2.0]])  # the same sum of bits
+    first, back = _distinct(gen, b)
+    assert first.tolist() == [0, 1] and back.tolist() == [0, 1, 0]
 
 
 def test_waiver_ending_and_another_starting_same_day():

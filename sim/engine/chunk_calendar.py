@@ -59,20 +59,16 @@ def plural(n: int, word: str) -> str:
 
 
 def worded(values: FloatArray | IntArray, word: Callable[[Any], str]) -> list[str]:
-    """``word(v)`` of each of ``values`` (interned, as the log keeps its texts), each distinct value worded once:
-    a row costs no Python call.
+    """``word(v)`` of each of ``values`` (numbers, not NaN; interned, as the log keeps its texts), each distinct
+    value worded once (a dict of them: on a part's few hundred rows faster than ``numpy.unique``).
 
     Example:
         >>> worded(np.array([2, 1, 2]), lambda n: f"extension {n}")
         ['extension 2', 'extension 1', 'extension 2']
     """
-    if values.size < 1024 and not (values.dtype.kind == "f" and np.isnan(values).any()):  # (NaN: by numpy)
-        # (measured: faster than numpy.unique up to about a thousand rows)
-        vals = values.tolist()
-        texts = {v: sys.intern(word(v)) for v in set(vals)}
-        return [texts[v] for v in vals]
-    distinct, back = np.unique(values, return_inverse=True)
-    return np.array([sys.intern(word(v)) for v in distinct.tolist()], dtype=object)[back].tolist()
+    vals = values.tolist()
+    texts = {v: sys.intern(word(v)) for v in set(vals)}
+    return [texts[v] for v in vals]
 
 
 def in_row_order(due: npt.NDArray[np.bool_], seq: IntArray) -> Iterator[tuple[int, IntArray]]:

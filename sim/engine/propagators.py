@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from sim.engine.coefficients import Coefficients
 from sim.engine.expm import expm
-from sim.engine.row_hash import first_appearance, multipliers
+from sim.engine.row_hash import first_appearance, hashes
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -97,9 +97,7 @@ def _distinct(gen: FloatArray, b: FloatArray) -> tuple[IntArray, IntArray]:
     """
     key = np.ascontiguousarray(np.concatenate([gen.reshape(len(gen), -1), b], axis=1))
     bits = key.view(np.uint64)
-    with np.errstate(over="ignore"):  # the hash wraps around 2**64 by design
-        h = ((bits ^ (bits >> np.uint64(32))) * multipliers(bits.shape[1])).sum(axis=1, dtype=np.uint64)
-    first, back = first_appearance(h)  # grouped by a hash of each pair's bits: a sort of one number each
+    first, back = first_appearance(hashes(np.asfortranarray(bits).T))  # by a hash of each pair's bits: one number
     if np.array_equal(bits[first[back]], bits):  # each pair equal to its group's first: the pairs' own groups
         return first, back
     raw = key.view(np.dtype((np.void, key.shape[1] * key.itemsize))).ravel()  # a hash collision: the bytes

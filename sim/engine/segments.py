@@ -20,7 +20,7 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
-from sim.engine.row_hash import GROUP_MIX, HASH_COLUMNS, first_appearance, multipliers
+from sim.engine.row_hash import GROUP_MIX, first_appearance, hashes
 from sim.engine.timeline import MeasureState
 from sim.scenario.calendar import add_month_span
 
@@ -255,17 +255,11 @@ def distinct_by(table: FloatArray, offsets: IntArray) -> tuple[FloatArray, IntAr
         >>> configs.tolist(), local.tolist(), starts.tolist()
         ([[0.0, 0.0], [1.0, 0.0], [1.0, 0.0]], [0, 1, 0, 0, 0], [0, 2, 3])
     """
-    N, width = table.shape
+    N = table.shape[0]
     G = offsets.size - 1
     group = np.repeat(np.arange(G), np.diff(offsets))
-    bits = np.asfortranarray(table).T.view(np.uint64)  # (width, N): a column's bits are contiguous
-    mult, h = multipliers(width)[:, None], group.astype(np.uint64) * GROUP_MIX
     with np.errstate(over="ignore"):  # the hash wraps around 2**64 by design
-        for c in range(0, width, HASH_COLUMNS):  # a few columns at a time: temporaries that stay in cache
-            # Each value's high half folded onto its low one first: a float's low bits are often all zero
-            # (1.0, 0.5), and a product's would be too, leaving a few bits of the multipliers to tell rows apart.
-            part = bits[c : c + HASH_COLUMNS]
-            h += ((part ^ (part >> np.uint64(32))) * mult[c : c + HASH_COLUMNS]).sum(axis=0)
+        h = group.astype(np.uint64) * GROUP_MIX + hashes(np.asfortranarray(table).T.view(np.uint64))
     firsts, inverse = first_appearance(h)
     again = np.flatnonzero(firsts[inverse] != np.arange(N))  # rows that repeat an earlier one, by their hash
     src = firsts[inverse[again]]
