@@ -145,6 +145,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1,
                     help="run each case this many times, round after round, and report the least CPU time")
     args = ap.parse_args()
+    if args.rounds < 1:
+        ap.error(f"--rounds: expected a whole number of at least 1, found {args.rounds}")
     if args.case:
         rounds([(args.case, args.n)], args.rounds)
         return
